@@ -1,0 +1,1 @@
+"""The `pmiek` command line: one entry point over the core, the sync service and the report."""

@@ -1,0 +1,1 @@
+"""One module per `pmiek` subcommand; each has `register(subparsers)` that sets `func`."""

@@ -1,0 +1,31 @@
+"""Structured, English log lines (`key=value`) to stderr, shared by every command and the service."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+
+class KeyValueFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        base = f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} level={record.levelname.lower()} logger={record.name} msg=\"{record.getMessage()}\""
+        extra = getattr(record, "fields", None)
+        if extra:
+            base += "".join(f" {k}={v!r}" for k, v in extra.items())
+        if record.exc_info:
+            base += "\n" + self.formatException(record.exc_info)
+        return base
+
+
+def setup_logging(verbose: bool = False) -> None:
+    level = logging.DEBUG if verbose else getattr(logging, os.environ.get("PMIEK_LOG_LEVEL", "WARNING").upper(), logging.WARNING)
+    root = logging.getLogger()
+    if any(getattr(h, "_pmiek", False) for h in root.handlers):
+        root.setLevel(level)
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(KeyValueFormatter())
+    handler._pmiek = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
