@@ -1,0 +1,141 @@
+"""The snapshot of the portfolio at a peildatum: what the master workbook and the quarterly
+e-mail are both built from.
+
+The store produces an `Overzicht`; `sync.master` writes it as a workbook and the report renders
+it as an e-mail. Keeping one snapshot type means the two always tell the same story.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from fiche.datums import kwartaal
+from fiche.schema import FASEN
+from fiche.stoplicht import GROENHEID, Stoplicht
+
+
+@dataclass
+class ProjectStand:
+    """One project as its last valid fiche version describes it."""
+
+    sleutel: str  # identity of the project across versions (normalised projectnaam)
+    fiche_type: str  # "concreet" | "verkenning"
+    projectnaam: str
+    drager: str | None
+    gemeente: str | None
+    energiecluster: str | None
+    netbeheerder: str | None
+    fase_netbeheerder: str | None
+    fase_overheid: str | None
+    ondergrens: dt.date | None  # IBN (concreet) or oplevering (verkenning) window
+    bovengrens: dt.date | None
+    prognose: dt.date | None
+    gerealiseerd: dt.date | None
+    stoplicht: Stoplicht
+    escalatie: str | None
+    toelichting: str | None
+    fiche_peildatum: dt.date | None  # the peildatum the team filled in
+    versie_ontvangen: dt.datetime  # when this accepted version was modified in the source
+    bron_id: str
+    bron_naam: str
+    link: str | None = None
+    onderzoeksvraag: str | None = None
+    #: Light and prognose at the end of the previous quarter (None: the project is new).
+    vorig_stoplicht: Stoplicht | None = None
+    vorige_prognose: dt.date | None = None
+    #: A newer version of this fiche was refused; the overview shows this (older) valid one.
+    nieuwere_versie_ongeldig: bool = False
+    mijlpalen: list[dict[str, Any]] = field(default_factory=list)
+    knelpunten: list[dict[str, Any]] = field(default_factory=list)
+    projectteam: list[dict[str, Any]] = field(default_factory=list)  # naam, organisatie, rol, email, uren
+
+    @property
+    def fase(self) -> str | None:
+        """The phase the project is in: a verkenning is in Verkenningsfase; a concrete project is
+        as far as its slowest track (grid operator or government)."""
+        if self.fiche_type == "verkenning":
+            return FASEN[0]
+        known = [f for f in (self.fase_netbeheerder, self.fase_overheid) if f in FASEN]
+        return min(known, key=FASEN.index) if known else None
+
+    @property
+    def slip_dagen(self) -> int | None:
+        """Days the prognose moved since the previous quarter (positive: later)."""
+        if self.prognose is None or self.vorige_prognose is None:
+            return None
+        return (self.prognose - self.vorige_prognose).days
+
+    @property
+    def trend(self) -> str:
+        """'nieuw', 'verslechterd', 'verbeterd', 'gerealiseerd' or 'gelijk' against last quarter."""
+        if self.vorig_stoplicht is None:
+            return "nieuw"
+        if self.stoplicht is Stoplicht.GEREALISEERD and self.vorig_stoplicht is not Stoplicht.GEREALISEERD:
+            return "gerealiseerd"
+        if self.stoplicht.ernst > self.vorig_stoplicht.ernst:
+            return "verslechterd"
+        if self.stoplicht.ernst < self.vorig_stoplicht.ernst:
+            return "verbeterd"
+        return "gelijk"
+
+    @property
+    def is_plusproject(self) -> bool:
+        """Seed, section 4: electricity projects whose IBN threatens to shift through (possible)
+        delay; later also verkenningen that run late."""
+        late = self.stoplicht in (Stoplicht.RISICO, Stoplicht.VERTRAAGD) or (self.slip_dagen or 0) > 0
+        if self.fiche_type == "concreet":
+            return self.drager == "Elektriciteit" and late
+        return self.stoplicht in (Stoplicht.RISICO, Stoplicht.VERTRAAGD)
+
+    @property
+    def voorzitter(self) -> dict[str, Any] | None:
+        chairs = [m for m in self.projectteam if (m.get("rol") or "").lower() == "voorzitter"]
+        return chairs[0] if len(chairs) == 1 else None
+
+    @property
+    def hoofdknelpunt(self) -> dict[str, Any] | None:
+        """The first knelpunt not yet solved (the team lists the main one first)."""
+        for k in self.knelpunten:
+            if (k.get("status") or "Open") != "Opgelost":
+                return k
+        return None
+
+
+@dataclass
+class DatakwaliteitMelding:
+    """A fiche the project leader must chase: invalid, stale, duplicate, without voorzitter."""
+
+    soort: str  # "ongeldig" | "verouderd" | "dubbel" | "geen_voorzitter" | "verwijderd" | "onleesbaar"
+    bron_naam: str
+    melding: str  # Dutch, for the workbook and e-mail
+    project: str | None = None
+    sinds: dt.datetime | None = None
+    bron_id: str | None = None
+    link: str | None = None
+
+
+@dataclass
+class Overzicht:
+    peildatum: dt.date
+    gegenereerd: dt.datetime
+    projecten: list[ProjectStand]
+    datakwaliteit: list[DatakwaliteitMelding] = field(default_factory=list)
+    #: Stoplicht per project (sleutel) per quarter ("2026Q4"), oldest first.
+    historie: dict[str, dict[str, Stoplicht]] = field(default_factory=dict)
+
+    @property
+    def kwartaal(self) -> str:
+        return kwartaal(self.peildatum)
+
+    @property
+    def plusprojecten(self) -> list[ProjectStand]:
+        return [p for p in self.projecten if p.is_plusproject]
+
+    def tellingen(self, fiche_type: str) -> dict[Stoplicht, int]:
+        counts = {light: 0 for light in Stoplicht}
+        for p in self.projecten:
+            if p.fiche_type == fiche_type:
+                counts[p.stoplicht] += 1
+        return counts
