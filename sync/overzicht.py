@@ -84,6 +84,8 @@ class ProjectStand:
     def is_plusproject(self) -> bool:
         """Seed, section 4: electricity projects whose IBN threatens to shift through (possible)
         delay; later also verkenningen that run late."""
+        if self.stoplicht is Stoplicht.GEREALISEERD:
+            return False  # taken into use: nothing left to shift
         late = self.stoplicht in (Stoplicht.RISICO, Stoplicht.VERTRAAGD) or (self.slip_dagen or 0) > 0
         if self.fiche_type == "concreet":
             return self.drager == "Elektriciteit" and late
