@@ -1,0 +1,323 @@
+"""Reads a fiche workbook into `FicheData`, relying only on defined names and Excel table names.
+
+Two layers:
+- `WerkboekBron`, a small protocol over any open workbook (defined names, tables, cell values),
+  and `extraheer`, which turns any `WerkboekBron` into `FicheData`. The file reader below and the
+  xlwings add-in (which implements the protocol over a live Excel workbook) share `extraheer`,
+  so a fiche means the same in Excel as on the server.
+- `lees_fiche`, the file reader: safe-open checks first (`fiche.veilig`), then python-calamine for
+  the cell values and tables; defined names come from `xl/workbook.xml` through defusedxml because
+  calamine has no API for them. The input is only ever read, never saved.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from pathlib import Path
+from typing import Any, Protocol
+
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+
+from fiche import schema as S
+from fiche.errors import FileRefused
+from fiche.model import FicheData, TabelRij
+from fiche.veilig import GecontroleerdArchief, MAX_BESTAND, controleer_archief, vereis_defusedxml, weiger_te_groot
+
+log = logging.getLogger(__name__)
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REF = re.compile(
+    r"^(?:'(?P<q>(?:[^']|'')+)'|(?P<p>[^'!]+))!\$?(?P<c1>[A-Za-z]{1,3})\$?(?P<r1>\d+)"
+    r"(?::\$?(?P<c2>[A-Za-z]{1,3})\$?(?P<r2>\d+))?$"
+)
+_KALE_NAAM = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+
+
+class WerkboekBron(Protocol):
+    """An open workbook as the fiche reader needs it; implemented over calamine and over xlwings."""
+
+    def defined_names(self) -> dict[str, str]:
+        """Workbook-scoped defined names: name -> reference such as "'Fiche'!$B$6"."""
+
+    def tabellen(self) -> dict[str, tuple[str, str]]:
+        """Excel tables: table name -> (sheet name, range including the header row, e.g. "A3:I23")."""
+
+    def waarden(self, sheet: str, ref: str) -> list[list[Any]]:
+        """Cell values of `ref` on `sheet`, row by row; empty cells are None (or "")."""
+
+
+def sheet_ref(sheet: str) -> str:
+    """A sheet name as Excel writes it in a reference: quoted when it needs to be."""
+    if _KALE_NAAM.match(sheet):
+        return sheet
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def celadres(sheet: str, cel: str) -> str:
+    """The address findings carry: "Fiche!B6", "'Knelpunten en oplossingen'!A4"."""
+    return f"{sheet_ref(sheet)}!{cel}"
+
+
+def splits_verwijzing(verwijzing: str) -> tuple[str, str] | None:
+    """"'Fiche'!$B$6" -> ("Fiche", "B6"); None for a broken (#REF!) or non-range reference."""
+    m = _REF.match(verwijzing.strip().lstrip("="))
+    if not m:
+        return None
+    sheet = m["q"].replace("''", "'") if m["q"] is not None else m["p"]
+    ref = f"{m['c1'].upper()}{m['r1']}"
+    if m["c2"]:
+        ref += f":{m['c2'].upper()}{m['r2']}"
+    return sheet, ref
+
+
+def _schoon(waarde: Any) -> Any:
+    """Empty text is no value; text loses surrounding blanks."""
+    if waarde is None:
+        return None
+    if isinstance(waarde, str):
+        waarde = waarde.strip()
+        return waarde or None
+    return waarde
+
+
+def _label(tekst: Any) -> str:
+    return " ".join(str(tekst or "").split()).lower()
+
+
+def _weiger_geen_fiche(naam: str, reden: str) -> FileRefused:
+    log.warning("refused file=%r reason=geen_fiche: %s", naam, reden)
+    return FileRefused(
+        "geen_fiche", f"{naam}: {reden}",
+        "Dit werkboek is geen pMIEK-fiche: de vaste celnamen van het fiche-sjabloon ontbreken. "
+        "Vul de fiche in op basis van het sjabloon (pmiek template).",
+    )
+
+
+def extraheer(bron: WerkboekBron, naam: str | None = None) -> FicheData:
+    """The fiche in any open workbook, found through its defined names and table names."""
+    naam = naam or "werkboek"
+    namen = bron.defined_names()
+    eigen = {n: v for n, v in namen.items() if n.lower().startswith("pmiek_")}
+    if not eigen:
+        raise _weiger_geen_fiche(naam, "no pmiek_* defined names")
+    # Defined names are case-insensitive in Excel.
+    op_naam = {n.lower(): v for n, v in eigen.items()}
+
+    def plek(defined: str) -> tuple[str, str] | None:
+        verwijzing = op_naam.get(defined.lower())
+        if verwijzing is None:
+            return None
+        gesplitst = splits_verwijzing(verwijzing)
+        if gesplitst is None or ":" in gesplitst[1]:
+            log.info("file=%r name=%s has no single-cell reference: %r", naam, defined, verwijzing)
+            return None
+        return gesplitst
+
+    def lees(defined: str) -> tuple[Any, str | None]:
+        p = plek(defined)
+        if p is None:
+            return None, None
+        try:
+            rijen = bron.waarden(*p)
+        except KeyError:  # the name points at a sheet that no longer exists
+            return None, None
+        waarde = rijen[0][0] if rijen and rijen[0] else None
+        return _schoon(waarde), celadres(*p)
+
+    type_waarde, _ = lees(S.NAAM_FICHE_TYPE)
+    fiche_type = _label(type_waarde) or None
+    versie, _ = lees(S.NAAM_TEMPLATE_VERSIE)
+    if isinstance(versie, float) and versie.is_integer():
+        versie = f"{versie:.1f}"
+    nabij_waarde, _ = lees(S.NAAM_NABIJ_MAANDEN)
+    nabij: int | None = None
+    if isinstance(nabij_waarde, (int, float)) and not isinstance(nabij_waarde, bool) and float(nabij_waarde).is_integer():
+        nabij = int(nabij_waarde)
+    _, stoplicht_cel = lees(S.NAAM_STOPLICHT)
+
+    if fiche_type in S.SCHEMAS:
+        schemas = [S.SCHEMAS[fiche_type]]
+    else:
+        schemas = list(S.SCHEMAS.values())
+    velden: dict[str, Any] = {}
+    cellen: dict[str, str] = {}
+    for schema in schemas:
+        for f in schema.fields:
+            if f.key in cellen:
+                continue
+            waarde, cel = lees(f.name)
+            if cel is not None:
+                velden[f.key] = waarde
+                cellen[f.key] = cel
+
+    tabellen: dict[str, list[TabelRij]] = {}
+    xl_tabellen = {n.lower(): v for n, v in bron.tabellen().items()}
+    gezien: set[str] = set()
+    for schema in schemas:
+        for table in schema.tables:
+            if table.key in gezien:
+                continue
+            gezien.add(table.key)
+            plaats = xl_tabellen.get(table.name.lower())
+            if plaats is None:
+                continue
+            rijen = _lees_tabel(bron, table, *plaats)
+            if rijen is not None:
+                tabellen[table.key] = rijen
+
+    return FicheData(
+        fiche_type=fiche_type,
+        template_versie=None if versie is None else str(versie),
+        velden=velden,
+        cellen=cellen,
+        tabellen=tabellen,
+        nabij_maanden=nabij,
+        stoplicht_cel=stoplicht_cel,
+        bron=naam,
+    )
+
+
+def _lees_tabel(bron: WerkboekBron, table: S.Table, sheet: str, ref: str) -> list[TabelRij] | None:
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        rijen = bron.waarden(sheet, ref)
+    except (KeyError, ValueError, TypeError):
+        return None
+    if not rijen:
+        return []
+    kop = [_label(v) for v in rijen[0]]
+    # Columns by header label, so a user who moves or adds a column does not shift the data.
+    positie: dict[str, int] = {}
+    for col in table.columns:
+        label = _label(col.label)
+        if label in kop:
+            positie[col.key] = kop.index(label)
+    if not positie:
+        positie = {col.key: j for j, col in enumerate(table.columns) if j < len(kop)}
+    invoer = [c.key for c in table.columns if c.type != "derived" and c.key in positie]
+    uit: list[TabelRij] = []
+    for i, rij in enumerate(rijen[1:], start=1):
+        waarden = {k: _schoon(rij[j]) if j < len(rij) else None for k, j in positie.items()}
+        if all(waarden[k] is None for k in invoer):
+            continue
+        r = min_row + i
+        cellen = {k: celadres(sheet, f"{get_column_letter(min_col + j)}{r}") for k, j in positie.items()}
+        uit.append(TabelRij(nummer=i, waarden=waarden, cellen=cellen))
+    return uit
+
+
+class CalamineBron:
+    """`WerkboekBron` over a checked xlsx: python-calamine for values and tables, defusedxml for names."""
+
+    def __init__(self, archief: GecontroleerdArchief, naam: str = "werkboek") -> None:
+        import python_calamine
+
+        self.naam = naam
+        self._archief = archief
+        self._grids: dict[str, list[list[Any]]] = {}
+        try:
+            self._wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(archief.inhoud), load_tables=True)
+        except BaseException as exc:  # noqa: BLE001 - calamine's Rust panics are BaseException
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise _onleesbaar(naam, exc) from None
+        self._namen: dict[str, str] | None = None
+
+    def defined_names(self) -> dict[str, str]:
+        if self._namen is None:
+            self._namen = _defined_names(self._archief.delen.get("xl/workbook.xml", b""), self.naam)
+        return dict(self._namen)
+
+    def tabellen(self) -> dict[str, tuple[str, str]]:
+        uit: dict[str, tuple[str, str]] = {}
+        try:
+            for tnaam in self._wb.table_names:
+                t = self._wb.get_table_by_name(tnaam)
+                # calamine's start is the first body row (0-based), i.e. the header row 1-based.
+                (r0, c0), (r1, c1) = t.start, t.end
+                uit[tnaam] = (t.sheet, f"{get_column_letter(c0 + 1)}{r0}:{get_column_letter(c1 + 1)}{r1 + 1}")
+        except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise _onleesbaar(self.naam, exc) from None
+        return uit
+
+    def _grid(self, sheet: str) -> list[list[Any]]:
+        if sheet not in self._grids:
+            if sheet not in self._wb.sheet_names:
+                raise KeyError(sheet)
+            try:
+                ws = self._wb.get_sheet_by_name(sheet)
+                grid = ws.to_python(skip_empty_area=False)
+            except BaseException as exc:  # noqa: BLE001
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                raise _onleesbaar(self.naam, exc) from None
+            self._grids[sheet] = grid
+        return self._grids[sheet]
+
+    def waarden(self, sheet: str, ref: str) -> list[list[Any]]:
+        min_col, min_row, max_col, max_row = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+        grid = self._grid(sheet)
+        uit = []
+        for r in range(min_row - 1, max_row):
+            rij = grid[r] if r < len(grid) else []
+            uit.append([rij[c] if c < len(rij) else None for c in range(min_col - 1, max_col)])
+        return uit
+
+
+def _onleesbaar(naam: str, exc: BaseException) -> FileRefused:
+    log.warning("refused file=%r reason=onleesbaar: %s: %s", naam, type(exc).__name__, exc)
+    return FileRefused(
+        "onleesbaar", f"{naam}: spreadsheet engine failed: {type(exc).__name__}: {exc}",
+        "Het werkboek kan niet worden gelezen (beschadigd of geen gewone Excel-werkmap). "
+        "Sla de fiche opnieuw op vanuit Excel als .xlsx.",
+    )
+
+
+def _defined_names(workbook_xml: bytes, naam: str) -> dict[str, str]:
+    """Workbook-scoped defined names; a sheet-scoped one only fills in when no global one exists."""
+    import defusedxml.ElementTree as DET
+
+    try:
+        root = DET.fromstring(workbook_xml, forbid_dtd=True)
+    except Exception as exc:  # noqa: BLE001 - defusedxml errors and ParseError alike
+        raise _onleesbaar(naam, exc) from None
+    globaal: dict[str, str] = {}
+    lokaal: dict[str, str] = {}
+    for el in root.iter(f"{_MAIN_NS}definedName"):
+        n = el.get("name")
+        if not n or n.startswith("_xlnm."):
+            continue
+        (lokaal if el.get("localSheetId") is not None else globaal).setdefault(n, (el.text or "").strip())
+    return {**lokaal, **globaal}
+
+
+def lees_fiche(bron: str | Path | bytes, naam: str | None = None) -> FicheData:
+    """A fiche file (path or bytes) as `FicheData`; `FileRefused` for anything unreadable."""
+    vereis_defusedxml()
+    if isinstance(bron, (bytes, bytearray, memoryview)):
+        inhoud = bytes(bron)
+        naam = naam or "werkboek"
+    else:
+        pad = Path(bron)
+        naam = naam or str(pad)
+        try:
+            if not pad.is_file():
+                raise FileNotFoundError(str(pad))
+            grootte = pad.stat().st_size
+            inhoud = b"" if grootte > MAX_BESTAND else pad.read_bytes()
+        except OSError as exc:
+            log.warning("refused file=%r reason=niet_gevonden: %s", naam, exc)
+            raise FileRefused(
+                "niet_gevonden", f"{naam}: cannot open: {exc}",
+                f"Het bestand '{pad}' bestaat niet of kan niet worden geopend.",
+            ) from None
+        if grootte > MAX_BESTAND:
+            raise weiger_te_groot(naam, grootte)
+    archief = controleer_archief(inhoud, naam)
+    data = extraheer(CalamineBron(archief, naam), naam)
+    data.bron = naam
+    return data
