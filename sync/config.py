@@ -1,0 +1,384 @@
+"""The service's one configuration file (TOML), read and validated at start-up.
+
+Every mistake is reported with the key it concerns (`sync.cron: ...`), in Dutch for the operator
+and in English for the log, before anything runs. Secrets never live here: the file names an
+environment variable or a certificate file, never a secret itself. Relative paths are relative
+to the config file's folder, so a config and its data can move together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fiche.errors import ConfigError
+from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD
+
+STANDAARD_TIJDZONE = "Europe/Amsterdam"
+#: Every working day at 07:00 local time: the master is fresh when the office opens.
+STANDAARD_CRON = "0 7 * * 1-5"
+STANDAARD_MASTER_NAAM = "pMIEK-monitoring.xlsx"
+#: Keys whose presence would mean a secret is written in the file.
+VERBODEN_GEHEIMEN = ("client_secret", "secret", "password", "wachtwoord", "smtp_password")
+
+
+@dataclass
+class MapBronConfig:
+    path: Path
+
+
+@dataclass
+class SharePointConfig:
+    tenant_id: str
+    client_id: str
+    folder: str
+    site: str | None = None  # "host:/sites/name" or a Graph site id
+    drive_id: str | None = None
+    certificate: Path | None = None  # PEM with private key and certificate
+    certificate_thumbprint: str | None = None
+    secret_env: str | None = None  # name of the environment variable holding the client secret
+    #: Overrides for a national cloud or a test server.
+    authority_host: str = "https://login.microsoftonline.com"
+    graph_url: str = "https://graph.microsoft.com"
+    ca_bundle: Path | None = None
+    timeout: float = 30.0
+    max_retries: int = 5
+
+    def client_secret(self) -> str | None:
+        """The secret from the environment; a `ConfigError` when the named variable is empty."""
+        if not self.secret_env:
+            return None
+        value = os.environ.get(self.secret_env)
+        if not value:
+            raise ConfigError("source.secret_env",
+                              f"environment variable {self.secret_env} is not set",
+                              f"de omgevingsvariabele {self.secret_env} is niet gezet.")
+        return value
+
+
+@dataclass
+class BronConfig:
+    type: str  # "folder" | "sharepoint"
+    folder: MapBronConfig | None = None
+    sharepoint: SharePointConfig | None = None
+
+
+@dataclass
+class MasterConfig:
+    path: Path
+    #: "none": only the local file; "folder": also copy to `publish_folder`; "sharepoint": upload.
+    publish: str = "none"
+    publish_folder: Path | None = None
+    #: Folder in the SharePoint library the master is uploaded to.
+    upload_folder: str | None = None
+
+
+@dataclass
+class SyncConfig:
+    cron: str = STANDAARD_CRON
+    timezone: str = STANDAARD_TIJDZONE
+    nabij_maanden: int = NABIJ_MAANDEN_STANDAARD
+    #: A run missed while the service was down is still made up to this long after.
+    catch_up_hours: int = 72
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass
+class ReportConfig:
+    """Placeholders for the quarterly e-mail (issue 5 gives them meaning)."""
+
+    recipients: list[str] = field(default_factory=list)
+    sender: str | None = None
+    subject: str = "pMIEK kwartaaloverzicht {kwartaal}"
+    transport: str = "outbox"  # "outbox" | "smtp" | "graph"
+    outbox: Path | None = None
+    cron: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Config:
+    source: BronConfig
+    store_url: str
+    store_path: Path | None  # the SQLite file, when the store is one
+    master: MasterConfig
+    sync: SyncConfig = field(default_factory=SyncConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    path: Path | None = None  # the file this came from
+
+    @property
+    def lock_path(self) -> Path:
+        """Where the one-service-per-store lock lives: next to the SQLite file."""
+        if self.store_path is not None:
+            return self.store_path.with_name(self.store_path.name + ".lock")
+        import hashlib
+        import tempfile
+        digest = hashlib.sha256(self.store_url.encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"pmiek-{digest}.lock"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def _fout(key: str, english: str, dutch: str) -> ConfigError:
+    return ConfigError(key, english, dutch)
+
+
+class _Sectie:
+    """One table of the TOML file; tracks which keys were used so unknown ones can be named."""
+
+    def __init__(self, naam: str, data: Any, basis: Path) -> None:
+        if not isinstance(data, dict):
+            raise _fout(naam, "must be a table", "moet een sectie [" + naam + "] zijn.")
+        self.naam, self.data, self.basis = naam, data, basis
+        self.gebruikt: set[str] = set()
+
+    def key(self, k: str) -> str:
+        return f"{self.naam}.{k}"
+
+    def _get(self, k: str, required: bool) -> Any:
+        self.gebruikt.add(k)
+        if k not in self.data or self.data[k] in (None, ""):
+            if required:
+                raise _fout(self.key(k), "is required", "is verplicht maar ontbreekt.")
+            return None
+        return self.data[k]
+
+    def text(self, k: str, required: bool = False, default: str | None = None) -> str | None:
+        v = self._get(k, required)
+        if v is None:
+            return default
+        if not isinstance(v, str):
+            raise _fout(self.key(k), f"must be text, got {type(v).__name__}", "moet tekst zijn (tussen aanhalingstekens).")
+        return v.strip()
+
+    def choice(self, k: str, keuzes: tuple[str, ...], default: str) -> str:
+        v = self.text(k, default=default)
+        if v not in keuzes:
+            raise _fout(self.key(k), f"must be one of {', '.join(keuzes)}, got {v!r}",
+                        f"'{v}' is geen geldige waarde; kies uit: {', '.join(keuzes)}.")
+        return v
+
+    def integer(self, k: str, default: int, minimum: int, maximum: int) -> int:
+        v = self._get(k, False)
+        if v is None:
+            return default
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise _fout(self.key(k), "must be a whole number", "moet een geheel getal zijn.")
+        if not minimum <= v <= maximum:
+            raise _fout(self.key(k), f"must be between {minimum} and {maximum}, got {v}",
+                        f"moet tussen {minimum} en {maximum} liggen (nu {v}).")
+        return v
+
+    def number(self, k: str, default: float, minimum: float, maximum: float) -> float:
+        v = self._get(k, False)
+        if v is None:
+            return default
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise _fout(self.key(k), "must be a number", "moet een getal zijn.")
+        if not minimum <= v <= maximum:
+            raise _fout(self.key(k), f"must be between {minimum} and {maximum}", f"moet tussen {minimum} en {maximum} liggen.")
+        return float(v)
+
+    def path(self, k: str, required: bool = False) -> Path | None:
+        v = self.text(k, required=required)
+        if v is None:
+            return None
+        p = Path(os.path.expanduser(v))
+        return p if p.is_absolute() else (self.basis / p)
+
+    def strings(self, k: str) -> list[str]:
+        v = self._get(k, False)
+        if v is None:
+            return []
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise _fout(self.key(k), "must be a list of text", 'moet een lijst met tekst zijn, bijv. ["a@b.nl"].')
+        return [x.strip() for x in v]
+
+    def geen_onbekende(self, toegestaan_extra: bool = False) -> dict[str, Any]:
+        for k in self.data:
+            if k.lower() in VERBODEN_GEHEIMEN:
+                raise _fout(self.key(k), "secrets must not be in the config file; name an environment variable",
+                            "geheimen horen niet in het configuratiebestand; noem de omgevingsvariabele "
+                            "(secret_env) of een certificaatbestand.")
+        onbekend = [k for k in self.data if k not in self.gebruikt]
+        if onbekend and not toegestaan_extra:
+            k = onbekend[0]
+            raise _fout(self.key(k), "unknown key", f"onbekende instelling (tikfout?). Bekend: {', '.join(sorted(self.gebruikt))}.")
+        return {k: self.data[k] for k in onbekend}
+
+
+def valideer_cron(expr: str, timezone: str, key: str) -> None:
+    """A five-field crontab that never fires in the 02:00-03:00 hour (DST makes it fire twice or
+    not at all)."""
+    from apscheduler.triggers.cron import CronTrigger
+    try:
+        trigger = CronTrigger.from_crontab(expr, timezone=timezone)
+    except (ValueError, TypeError) as exc:
+        raise _fout(key, f"not a valid crontab expression ({exc})",
+                    f"'{expr}' is geen geldige cron-uitdrukking (vijf velden: minuut uur dag maand weekdag, "
+                    "bijv. '0 7 * * 1-5').") from None
+    hour = next(f for f in trigger.fields if f.name == "hour")
+    if hour.get_next_value(dt.datetime(2026, 1, 1, 2, 0)) == 2:
+        raise _fout(key, "fires between 02:00 and 03:00, which the DST change makes ambiguous",
+                    "valt tussen 02:00 en 03:00; door de zomer-/wintertijd draait hij dan dubbel of niet. "
+                    "Kies een ander uur.")
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+def laad_config(pad: str | Path) -> Config:
+    """Read and validate the TOML file at `pad`."""
+    pad = Path(pad)
+    try:
+        with open(pad, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise _fout("(bestand)", f"config file {pad} not found", f"configuratiebestand {pad} bestaat niet.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _fout("(bestand)", f"config file {pad} is not valid TOML: {exc}",
+                    f"{pad} is geen geldig TOML-bestand: {exc}") from None
+    config = config_uit_dict(data, pad.resolve().parent)
+    config.path = pad.resolve()
+    return config
+
+
+def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
+    bekende = ("source", "store", "master", "sync", "report")
+    for k in data:
+        if k not in bekende:
+            raise _fout(k, "unknown section", f"onbekende sectie [{k}]. Bekend: {', '.join(bekende)}.")
+    if "source" not in data:
+        raise _fout("source", "section is required", "de sectie [source] ontbreekt.")
+
+    src = _Sectie("source", data["source"], basis)
+    soort = src.choice("type", ("folder", "sharepoint"), "folder")
+    if soort == "folder":
+        bron = BronConfig("folder", folder=MapBronConfig(src.path("path", required=True)))
+    else:
+        sp = SharePointConfig(
+            tenant_id=src.text("tenant_id", required=True),
+            client_id=src.text("client_id", required=True),
+            folder=src.text("folder", required=True),
+            site=src.text("site"),
+            drive_id=src.text("drive_id"),
+            certificate=src.path("certificate"),
+            certificate_thumbprint=src.text("certificate_thumbprint"),
+            secret_env=src.text("secret_env"),
+            authority_host=src.text("authority_host", default="https://login.microsoftonline.com"),
+            graph_url=src.text("graph_url", default="https://graph.microsoft.com"),
+            ca_bundle=src.path("ca_bundle"),
+            timeout=src.number("timeout", 30.0, 1, 600),
+            max_retries=src.integer("max_retries", 5, 0, 20),
+        )
+        if not sp.site and not sp.drive_id:
+            raise _fout("source.site", "either site or drive_id is required",
+                        "geef de SharePoint-site (site) of de documentbibliotheek (drive_id) op.")
+        if not sp.certificate and not sp.secret_env:
+            raise _fout("source.certificate", "either certificate or secret_env is required",
+                        "geef een certificaatbestand (certificate) of de naam van een omgevingsvariabele "
+                        "met het clientgeheim (secret_env) op.")
+        if sp.certificate and not sp.certificate_thumbprint:
+            raise _fout("source.certificate_thumbprint", "is required with a certificate",
+                        "is verplicht bij een certificaat (de vingerafdruk uit de app-registratie).")
+        bron = BronConfig("sharepoint", sharepoint=sp)
+    src.geen_onbekende()
+
+    st = _Sectie("store", data.get("store", {}), basis)
+    url = st.text("url")
+    store_pad = st.path("path")
+    if url and store_pad:
+        raise _fout("store.url", "give either store.url or store.path, not both", "geef store.url of store.path, niet beide.")
+    if not url:
+        store_pad = store_pad or (basis / "pmiek.sqlite")
+        url = sqlite_url(store_pad)
+    elif url.startswith("sqlite:///"):
+        store_pad = Path(url[len("sqlite:///"):])
+    st.geen_onbekende()
+
+    ms = _Sectie("master", data.get("master", {}), basis)
+    master = MasterConfig(
+        path=ms.path("path") or (basis / STANDAARD_MASTER_NAAM),
+        publish=ms.choice("publish", ("none", "folder", "sharepoint"), "none"),
+        publish_folder=ms.path("publish_folder"),
+        upload_folder=ms.text("upload_folder"),
+    )
+    if master.publish == "folder" and master.publish_folder is None:
+        raise _fout("master.publish_folder", "is required when master.publish is 'folder'",
+                    "is verplicht als master.publish 'folder' is.")
+    if master.publish == "sharepoint" and bron.type != "sharepoint":
+        raise _fout("master.publish", "'sharepoint' needs a sharepoint source for the connection",
+                    "'sharepoint' kan alleen met een SharePoint-bron ([source] type = \"sharepoint\").")
+    if master.path.suffix.lower() != ".xlsx":
+        raise _fout("master.path", "must end in .xlsx", "moet eindigen op .xlsx.")
+    ms.geen_onbekende()
+
+    sy = _Sectie("sync", data.get("sync", {}), basis)
+    tz = sy.text("timezone", default=STANDAARD_TIJDZONE)
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _fout("sync.timezone", f"unknown time zone {tz!r}", f"'{tz}' is geen bekende tijdzone (bijv. Europe/Amsterdam).") from None
+    cron = sy.text("cron", default=STANDAARD_CRON)
+    valideer_cron(cron, tz, "sync.cron")
+    sync = SyncConfig(cron=cron, timezone=tz,
+                      nabij_maanden=sy.integer("nabij_maanden", NABIJ_MAANDEN_STANDAARD, 0, 24),
+                      catch_up_hours=sy.integer("catch_up_hours", 72, 1, 24 * 31))
+    sy.geen_onbekende()
+
+    rp = _Sectie("report", data.get("report", {}), basis)
+    report = ReportConfig(
+        recipients=rp.strings("recipients"),
+        sender=rp.text("sender"),
+        subject=rp.text("subject", default="pMIEK kwartaaloverzicht {kwartaal}"),
+        transport=rp.choice("transport", ("outbox", "smtp", "graph"), "outbox"),
+        outbox=rp.path("outbox") or (basis / "outbox"),
+        cron=rp.text("cron"),
+    )
+    if report.cron:
+        valideer_cron(report.cron, tz, "report.cron")
+    # Issue 5 adds its own keys to [report]; until then they are kept, not refused.
+    report.extra = rp.geen_onbekende(toegestaan_extra=True)
+    return Config(source=bron, store_url=url, store_path=store_pad, master=master, sync=sync, report=report)
+
+
+def sqlite_url(pad: Path) -> str:
+    return "sqlite:///" + str(Path(pad).resolve())
+
+
+def config_voor_map(source: Path, store: Path, master: Path, nabij_maanden: int = NABIJ_MAANDEN_STANDAARD) -> Config:
+    """The configuration `pmiek sync --source DIR --store FILE --master FILE` implies."""
+    store = Path(store).resolve()
+    return Config(
+        source=BronConfig("folder", folder=MapBronConfig(Path(source).resolve())),
+        store_url=sqlite_url(store), store_path=store,
+        master=MasterConfig(path=Path(master).resolve()),
+        sync=SyncConfig(nabij_maanden=nabij_maanden),
+    )
+
+
+VOORBEELD_CONFIG = """\
+# pMIEK Monitor: configuration of the sync service (see docs/operations.md).
+[source]
+type = "folder"
+path = "{source}"
+
+[store]
+path = "{store}"
+
+[master]
+path = "{master}"
+publish = "none"
+
+[sync]
+cron = "0 7 * * 1-5"
+timezone = "Europe/Amsterdam"
+nabij_maanden = 3
+"""

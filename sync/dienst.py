@@ -1,0 +1,267 @@
+"""The sync service: one run (source -> intake -> overview -> master -> publish) and the schedule.
+
+`voer_sync_uit` is one run; `pmiek sync` calls it once and the scheduler calls it through
+`geplande_sync`. `serve` runs APScheduler with its job store in the same SQLite file: the job is
+added only when absent and the scheduler starts paused, so a run missed while the service was
+down is caught up once (coalesced) instead of being silently dropped by a recomputed next run.
+
+Two locks next to the store keep processes apart: the service lock (held by `serve` for its
+lifetime: a second service on the same store is refused) and the run lock (held during one run,
+so a manual `pmiek sync` waits for a scheduled run instead of interleaving with it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import signal
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from fiche.errors import InputError, PmiekError
+from sync.bron import FicheBron
+from sync.config import Config, laad_config
+from sync.intake import IntakeResultaat, Tellingen, verwerk
+from sync.overzicht import Overzicht
+from sync.overzicht_bouw import TZ, bouw_overzicht
+from sync.store import Store, open_store
+
+log = logging.getLogger("pmiek.sync.dienst")
+
+JOB_ID = "pmiek-sync"
+#: How long a manual run waits for a scheduled one to finish.
+RUN_LOCK_WACHTTIJD = 600.0
+
+
+@dataclass
+class SyncResultaat:
+    run_id: int
+    status: str  # ok | fout
+    tellingen: Tellingen
+    fouten: list[dict[str, str]] = field(default_factory=list)
+    master: Path | None = None
+    overzicht: Overzicht | None = None
+    melding: str | None = None  # Dutch, when something needs the operator's attention
+
+
+# --- locks ----------------------------------------------------------------------------------
+
+def _lock(pad: Path, wachttijd: float) -> FileLock:
+    pad.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(pad), timeout=wachttijd, thread_local=False)
+
+
+def dienst_lock(config: Config) -> FileLock:
+    """Acquire the one-service-per-store lock or refuse with a Dutch message."""
+    lock = _lock(config.lock_path, 0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise InputError(
+            f"another pmiek service holds {config.lock_path}",
+            f"Er draait al een pMIEK-dienst op deze database ({config.store_path or config.store_url}). "
+            "Een tweede dienst op dezelfde database wordt geweigerd.",
+        ) from None
+    return lock
+
+
+def run_lock(config: Config, wachttijd: float = RUN_LOCK_WACHTTIJD) -> FileLock:
+    lock = _lock(config.lock_path.with_name(config.lock_path.name.replace(".lock", ".run.lock")), wachttijd)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise InputError(
+            f"a sync run on {config.store_url} is still busy after {wachttijd:.0f}s",
+            "Er loopt al een synchronisatie op deze database; probeer het later opnieuw.",
+        ) from None
+    return lock
+
+
+# --- one run --------------------------------------------------------------------------------
+
+def maak_bron(config: Config) -> tuple[FicheBron, str]:
+    if config.source.type == "folder":
+        from sync.bron_map import MapBron
+        return MapBron(config.source.folder.path), "folder"
+    from sync import bron_sharepoint  # the Graph source (optional import: only for SharePoint)
+    return bron_sharepoint.bron_uit_config(config.source.sharepoint), "sharepoint"
+
+
+def schrijf_master_atomisch(overzicht: Overzicht, pad: Path) -> Path | None:
+    """Write the master next to its final place and move it there in one step: a reader never
+    sees half a workbook, and a crash leaves the previous master intact."""
+    try:
+        from sync.master import schrijf_master
+    except ImportError:
+        log.warning("sync.master is not available; no master workbook written")
+        return None
+    pad.parent.mkdir(parents=True, exist_ok=True)
+    tijdelijk = pad.with_name(f".{pad.stem}.{os.getpid()}.tmp.xlsx")
+    try:
+        schrijf_master(overzicht, tijdelijk)
+        os.replace(tijdelijk, pad)
+    except PermissionError:
+        # On Windows an open workbook cannot be replaced; keep the new copy beside it.
+        bewaard = pad.with_name(f"{pad.stem} (nieuw){pad.suffix}")
+        os.replace(tijdelijk, bewaard)
+        raise PmiekError(f"master {pad} is locked (open in Excel?); new copy at {bewaard}",
+                         f"Het masterwerkboek {pad} is geopend en kon niet worden vervangen; de nieuwe versie "
+                         f"staat in {bewaard}. De volgende run probeert het opnieuw.") from None
+    finally:
+        if tijdelijk.exists():
+            tijdelijk.unlink()
+    return pad
+
+
+def publiceer(config: Config, master: Path) -> str | None:
+    """Hand the local master to its publish target; returns a Dutch note for the run, if any."""
+    doel = config.master.publish
+    if doel == "none":
+        return None
+    if doel == "folder":
+        bestemming = config.master.publish_folder / master.name
+        bestemming.parent.mkdir(parents=True, exist_ok=True)
+        tijdelijk = bestemming.with_name(f".{bestemming.stem}.{os.getpid()}.tmp.xlsx")
+        shutil.copyfile(master, tijdelijk)
+        os.replace(tijdelijk, bestemming)
+        return None
+    from sync import publiceren  # SharePoint upload (the Graph client lives there)
+    return publiceren.publiceer_sharepoint(config, master)
+
+
+def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.date | None = None,
+                  voortgang: bool | None = None, store: Store | None = None) -> SyncResultaat:
+    """One complete run. Failures of single files are counted, not raised; a failure of the run
+    itself is recorded in the store and raised as a `PmiekError`."""
+    eigen_store = store is None
+    store = store or open_store(config.store_url)
+    vandaag = peildatum or dt.datetime.now(TZ).date()
+    run_id = None
+    try:
+        bron, soort = maak_bron(config)
+        run_id = store.start_run(bron.beschrijving(), aanleiding, os.getpid())
+        log.info("sync started", extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
+        intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang)
+        overzicht = bouw_overzicht(store, vandaag)
+        master = schrijf_master_atomisch(overzicht, config.master.path)
+        melding = None
+        if master is not None:
+            melding = publiceer(config, master)
+        else:
+            melding = "Het masterwerkboek is niet gemaakt: de module sync.master ontbreekt in deze installatie."
+        store.eindig_run(run_id, "ok", intake.tellingen.as_dict(), intake.fouten,
+                         master=str(master) if master else None, melding=melding)
+        log.info("sync finished", extra={"fields": {"run": run_id, **intake.tellingen.as_dict(),
+                                                     "failures": len(intake.fouten), "master": str(master)}})
+        return SyncResultaat(run_id, "ok", intake.tellingen, intake.fouten, master, overzicht, melding)
+    except PmiekError as exc:
+        log.error("sync failed", extra={"fields": {"run": run_id, "error": str(exc)}})
+        if run_id is not None:
+            store.eindig_run(run_id, "fout", {}, [{"item": "", "melding": exc.melding}], melding=exc.melding)
+        raise
+    except Exception as exc:
+        log.exception("sync failed unexpectedly", extra={"fields": {"run": run_id}})
+        melding = f"De synchronisatie is mislukt door een onverwachte fout ({type(exc).__name__}); zie het logbestand."
+        if run_id is not None:
+            store.eindig_run(run_id, "fout", {}, [{"item": "", "melding": melding}], melding=melding)
+        raise PmiekError(f"sync failed: {exc!r}", melding) from exc
+    finally:
+        if eigen_store:
+            store.close()
+
+
+def sync_eenmalig(config: Config, aanleiding: str = "handmatig", voortgang: bool | None = None,
+                  peildatum: dt.date | None = None) -> SyncResultaat:
+    """`pmiek sync`: one run under the run lock."""
+    lock = run_lock(config)
+    try:
+        return voer_sync_uit(config, aanleiding=aanleiding, voortgang=voortgang, peildatum=peildatum)
+    finally:
+        lock.release()
+
+
+def geplande_sync(config_pad: str) -> None:
+    """The scheduled job (module level and plain arguments: APScheduler pickles it). Re-reads the
+    config so an edit takes effect at the next run; never raises into the scheduler."""
+    try:
+        config = laad_config(config_pad)
+        sync_eenmalig(config, aanleiding="gepland", voortgang=False)
+    except PmiekError as exc:
+        log.error("scheduled sync failed", extra={"fields": {"error": str(exc)}})
+    except Exception:  # noqa: BLE001 - the service must keep running
+        log.exception("scheduled sync failed unexpectedly")
+
+
+# --- the schedule ---------------------------------------------------------------------------
+
+def maak_scheduler(config: Config, engine):
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    return BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")},
+        executors={"default": {"type": "threadpool", "max_workers": 1}},
+        job_defaults={"coalesce": True, "max_instances": 1,
+                      "misfire_grace_time": config.sync.catch_up_hours * 3600},
+        timezone=config.sync.tz,
+    )
+
+
+def start_schema(config: Config, engine):
+    """Start the scheduler so that a missed run is caught up once: paused, job added only when
+    absent (an existing job keeps its stored next run time), then resumed."""
+    from apscheduler.triggers.cron import CronTrigger
+    if config.path is None:
+        raise InputError("serve needs a config file", "pmiek serve heeft een configuratiebestand nodig (--config).")
+    scheduler = maak_scheduler(config, engine)
+    scheduler.start(paused=True)
+    trigger = CronTrigger.from_crontab(config.sync.cron, timezone=config.sync.tz)
+    job = scheduler.get_job(JOB_ID)
+    if job is None:
+        scheduler.add_job(geplande_sync, trigger, id=JOB_ID, name="pMIEK sync", args=[str(config.path)])
+        log.info("sync job added", extra={"fields": {"cron": config.sync.cron}})
+    elif str(job.trigger) != str(trigger) or list(job.args) != [str(config.path)]:
+        # modify_job keeps the stored next run time: a pending catch-up is not lost.
+        scheduler.modify_job(JOB_ID, trigger=trigger, args=[str(config.path)])
+        log.info("sync job updated", extra={"fields": {"cron": config.sync.cron}})
+    scheduler.resume()
+    job = scheduler.get_job(JOB_ID)
+    log.info("scheduler running", extra={"fields": {"next_run": job.next_run_time.isoformat() if job.next_run_time else None}})
+    return scheduler
+
+
+def serve(config: Config, stop: threading.Event | None = None) -> int:
+    """`pmiek serve`: run until SIGTERM/SIGINT (or `stop` is set); returns the exit code."""
+    lock = dienst_lock(config)
+    stop = stop or threading.Event()
+    vorige = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            vorige[sig] = signal.signal(sig, lambda *_: stop.set())
+    store = None
+    scheduler = None
+    try:
+        store = open_store(config.store_url)
+        scheduler = start_schema(config, store.engine)
+        job = scheduler.get_job(JOB_ID)
+        volgende = job.next_run_time.astimezone(config.sync.tz) if job and job.next_run_time else None
+        print(f"pMIEK-dienst gestart (database {config.store_path or config.store_url}); volgende synchronisatie: "
+              f"{volgende:%d-%m-%Y %H:%M} ({config.sync.timezone})." if volgende else "pMIEK-dienst gestart.",
+              flush=True)
+        while not stop.wait(1.0):
+            pass
+        log.info("stopping on signal")
+        return 0
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)  # a running sync finishes; its files are committed one by one anyway
+        if store is not None:
+            store.close()
+        for sig, handler in vorige.items():
+            signal.signal(sig, handler)
+        lock.release()
+        print("pMIEK-dienst gestopt.", flush=True)

@@ -1,0 +1,229 @@
+"""Intake: turns what a source lists into fiche versions in the store.
+
+Per listed file: skipped without download when its eTag is known; skipped without reading when
+the downloaded bytes hash to the version already stored; otherwise read and validated with the
+core. Accepted and refused versions are both stored (a refused one feeds Datakwaliteit, while
+the overview keeps showing the file's last valid version). Each file is committed on its own,
+so a run that is killed halfway loses nothing already done and the next run simply continues.
+A full listing is authoritative: a known file missing from it is recorded as deleted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from fiche.errors import FileRefused, PmiekError, RemoteError
+from sync.bron import BronItem, FicheBron
+from sync.store import (
+    STATUS_GEACCEPTEERD, STATUS_GEWEIGERD, STATUS_ONLEESBAAR, STATUS_VERWIJDERD, Bestand, FicheVersie, Store, dumps,
+    nu,
+)
+
+log = logging.getLogger("pmiek.sync.intake")
+
+#: Show a progress bar from this many files to read (and only on a terminal).
+VOORTGANG_VANAF = 20
+
+
+@dataclass
+class Tellingen:
+    gezien: int = 0  # files in the listing
+    gedownload: int = 0  # bytes fetched from the source
+    gelezen: int = 0  # read and judged by the core
+    geaccepteerd: int = 0
+    geweigerd: int = 0  # invalid or unreadable
+    ongewijzigd: int = 0  # known eTag or known content
+    verwijderd: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class IntakeResultaat:
+    tellingen: Tellingen
+    fouten: list[dict[str, str]] = field(default_factory=list)  # files that could not be fetched
+    volledig: bool = True
+
+
+def project_sleutel(projectnaam: str | None) -> str | None:
+    """The identity of a project across versions and files: its name, case and spacing ignored."""
+    if not projectnaam or not str(projectnaam).strip():
+        return None
+    return " ".join(str(projectnaam).lower().split())
+
+
+def beoordeling_als_dict(beoordeling) -> dict[str, Any]:
+    """Everything of a `Beoordeling` the overview needs, JSON-ready (see `store.dumps`)."""
+    return {
+        "fiche_type": beoordeling.fiche_type,
+        "project": beoordeling.project,
+        "stoplicht": beoordeling.stoplicht.value,
+        "waarden": beoordeling.waarden,
+        "tabellen": beoordeling.tabellen,
+        "mijlpalen": [dataclasses.asdict(m) for m in beoordeling.mijlpalen],
+        "bevindingen": [b.as_json() for b in beoordeling.bevindingen],
+    }
+
+
+def _beoordeel(data: bytes, naam: str, vandaag: dt.date, nabij_maanden: int):
+    # Imported here: the reader and validator are the core's; intake only orchestrates them.
+    from fiche.reader import lees_fiche
+    from fiche.validatie import valideer
+    fiche = lees_fiche(data, naam)
+    return valideer(fiche, vandaag, nabij_maanden)
+
+
+def _voortgang(totaal: int, tonen: bool | None):
+    from tqdm import tqdm
+    if tonen is None:
+        tonen = sys.stderr.isatty() and totaal >= VOORTGANG_VANAF
+    return tqdm(total=totaal, disable=not tonen, file=sys.stderr, unit="fiche", desc="Fiches", leave=False)
+
+
+def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, vandaag: dt.date,
+            nabij_maanden: int, voortgang: bool | None = None) -> IntakeResultaat:
+    """One intake pass over `bron`; returns the counts and the files that failed to download."""
+    bron_id = store.bron_id(bron.beschrijving(), bron_soort)
+    cursor = store.cursor(bron_id)
+    wijzigingen = bron.wijzigingen(cursor)
+    t = Tellingen()
+    fouten: list[dict[str, str]] = []
+
+    with store.session() as s:
+        bekend = {b.item_id: b for b in s.scalars(select(Bestand).where(Bestand.bron_id == bron_id))}
+        s.expunge_all()
+
+    # A delta listing may repeat an item: the last occurrence is its current state.
+    items: dict[str, BronItem] = {}
+    for item in wijzigingen.items:
+        items[item.id] = item
+
+    balk = _voortgang(len(items), voortgang)
+    try:
+        for item in items.values():
+            t.gezien += 1
+            balk.update(1)
+            b = bekend.get(item.id)
+            if b is not None and b.verwijderd is None and b.etag == item.etag:
+                t.ongewijzigd += 1
+                continue
+            try:
+                inhoud = bron.download(item)
+            except FileRefused as exc:
+                _bewaar(store, bron_id, item, b, run_id, None, status=STATUS_ONLEESBAAR, melding=exc.melding)
+                t.geweigerd += 1
+                log.warning("file refused", extra={"fields": {"item": item.naam, "reason": str(exc)}})
+                continue
+            except RemoteError as exc:
+                # Not judged: the file keeps its previous state and the next run tries again.
+                fouten.append({"item": item.naam, "melding": exc.melding})
+                log.error("download failed", extra={"fields": {"item": item.naam, "error": str(exc)}})
+                continue
+            t.gedownload += 1
+            inhoud_hash = hashlib.sha256(inhoud).hexdigest()
+            if b is not None and b.verwijderd is None and b.content_hash == inhoud_hash:
+                _werk_bestand_bij(store, b.id, item)
+                t.ongewijzigd += 1
+                continue
+            t.gelezen += 1
+            try:
+                beoordeling = _beoordeel(inhoud, item.naam, vandaag, nabij_maanden)
+            except FileRefused as exc:
+                _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=exc.melding)
+                t.geweigerd += 1
+                log.warning("file refused", extra={"fields": {"item": item.naam, "reason": str(exc)}})
+                continue
+            except PmiekError as exc:
+                _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=exc.melding)
+                t.geweigerd += 1
+                log.warning("file refused", extra={"fields": {"item": item.naam, "reason": str(exc)}})
+                continue
+            except Exception:  # noqa: BLE001 - one strange file must never stop the run
+                log.exception("reader failed on a file", extra={"fields": {"item": item.naam}})
+                _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR,
+                        melding=f"{item.naam} kon niet als fiche worden gelezen (onverwachte inhoud).")
+                t.geweigerd += 1
+                continue
+            status = STATUS_GEACCEPTEERD if beoordeling.geldig else STATUS_GEWEIGERD
+            _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=status, beoordeling=beoordeling)
+            if beoordeling.geldig:
+                t.geaccepteerd += 1
+            else:
+                t.geweigerd += 1
+            log.info("fiche version stored", extra={"fields": {
+                "item": item.naam, "status": status, "project": beoordeling.project,
+                "errors": len(beoordeling.fouten), "warnings": len(beoordeling.waarschuwingen)}})
+    finally:
+        balk.close()
+
+    if wijzigingen.volledig:
+        weg = [i for i, b in bekend.items() if b.verwijderd is None and i not in items]
+    else:
+        weg = [i for i in dict.fromkeys(wijzigingen.verwijderd) if i in bekend and bekend[i].verwijderd is None]
+    for item_id in weg:
+        _markeer_verwijderd(store, bron_id, bekend[item_id], run_id)
+        t.verwijderd += 1
+        log.info("fiche deleted in source", extra={"fields": {"item": bekend[item_id].naam}})
+
+    # Only now: a run killed before this point starts again from the old cursor, and the files
+    # it already stored are skipped by eTag.
+    if not fouten:
+        store.zet_cursor(bron_id, wijzigingen.cursor)
+    return IntakeResultaat(t, fouten, wijzigingen.volledig)
+
+
+def _werk_bestand_bij(store: Store, bestand_id: int, item: BronItem) -> None:
+    with store.session() as s, s.begin():
+        b = s.get(Bestand, bestand_id)
+        b.etag, b.naam, b.gewijzigd, b.link, b.laatst_gezien = item.etag, item.naam, item.gewijzigd, item.link, nu()
+
+
+def _bewaar(store: Store, bron_id: int, item: BronItem, bekend: Bestand | None, run_id: int | None,
+            inhoud_hash: str | None, status: str, beoordeling=None, melding: str | None = None) -> None:
+    """Store one version and the file's new state in one transaction."""
+    waarden = beoordeling.waarden if beoordeling is not None else {}
+    projectnaam = (beoordeling.project if beoordeling is not None else None) or waarden.get("projectnaam")
+    peildatum = waarden.get("peildatum")
+    versie = FicheVersie(
+        bron_id=bron_id, item_id=item.id, naam=item.naam, link=item.link, status=status,
+        geaccepteerd=status == STATUS_GEACCEPTEERD, content_hash=inhoud_hash, etag=item.etag,
+        gewijzigd=item.gewijzigd, ontvangen=nu(),
+        fiche_type=beoordeling.fiche_type if beoordeling is not None else None,
+        project_sleutel=project_sleutel(projectnaam),
+        projectnaam=str(projectnaam).strip() if projectnaam else None,
+        fiche_peildatum=peildatum if isinstance(peildatum, dt.date) else None,
+        stoplicht=beoordeling.stoplicht.value if beoordeling is not None else None,
+        bevindingen=dumps([b.as_json() for b in beoordeling.bevindingen]) if beoordeling is not None else "[]",
+        beoordeling=dumps(beoordeling_als_dict(beoordeling)) if beoordeling is not None else None,
+        melding=melding, run_id=run_id,
+    )
+    with store.session() as s, s.begin():
+        s.add(versie)
+        if bekend is None:
+            s.add(Bestand(bron_id=bron_id, item_id=item.id, naam=item.naam, etag=item.etag, content_hash=inhoud_hash,
+                          gewijzigd=item.gewijzigd, link=item.link, verwijderd=None, laatst_gezien=nu()))
+        else:
+            b = s.get(Bestand, bekend.id)
+            b.naam, b.etag, b.content_hash, b.gewijzigd, b.link = item.naam, item.etag, inhoud_hash, item.gewijzigd, item.link
+            b.verwijderd, b.laatst_gezien = None, nu()
+
+
+def _markeer_verwijderd(store: Store, bron_id: int, bekend: Bestand, run_id: int | None) -> None:
+    moment = nu()
+    with store.session() as s, s.begin():
+        s.add(FicheVersie(
+            bron_id=bron_id, item_id=bekend.item_id, naam=bekend.naam, link=bekend.link, status=STATUS_VERWIJDERD,
+            geaccepteerd=False, content_hash=None, etag=None, gewijzigd=moment, ontvangen=moment,
+            melding=f"{bekend.naam} is uit de bron verwijderd.", run_id=run_id,
+        ))
+        b = s.get(Bestand, bekend.id)
+        b.verwijderd = moment

@@ -1,0 +1,297 @@
+"""Builds the portfolio snapshot (`sync.overzicht.Overzicht`) for any peildatum from the store.
+
+"As of a date" means: the versions whose source modification time lies on or before the end of
+that day (Europe/Amsterdam). Per file the last accepted version counts; a newer refused or
+unreadable version keeps the older valid one in the overview and adds a Datakwaliteit entry. Two
+files claiming one project are flagged and not merged: the most recently changed one counts.
+Trend and slip compare with the state at the end of the previous quarter; the history holds
+the light per project at the end of every quarter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from fiche.datums import kwartaal
+from fiche.schema import energiecluster, schema_for
+from fiche.stoplicht import Stoplicht
+from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
+from sync.store import (
+    STATUS_GEACCEPTEERD, STATUS_GEWEIGERD, STATUS_ONLEESBAAR, STATUS_VERWIJDERD, FicheVersie, Store, loads,
+)
+
+TZ = ZoneInfo("Europe/Amsterdam")
+
+
+@dataclass
+class _Versie:
+    id: int
+    bron_id: int
+    item_id: str
+    naam: str
+    link: str | None
+    status: str
+    gewijzigd: dt.datetime
+    project_sleutel: str | None
+    projectnaam: str | None
+    fiche_type: str | None
+    fiche_peildatum: dt.date | None
+    stoplicht: str | None
+    melding: str | None
+    bevindingen: str
+
+
+@dataclass
+class _Bestandstand:
+    """One file as of a moment: its last version and its last accepted one."""
+
+    laatste: _Versie
+    geldig: _Versie | None
+
+
+def dag_einde(dag: dt.date, tz: ZoneInfo = TZ) -> dt.datetime:
+    """The last instant of `dag` in local time, as an aware UTC datetime."""
+    volgende = dt.datetime.combine(dag + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz)
+    return (volgende - dt.timedelta(microseconds=1)).astimezone(dt.timezone.utc)
+
+
+def kwartaal_begin(dag: dt.date) -> dt.date:
+    return dt.date(dag.year, 3 * ((dag.month - 1) // 3) + 1, 1)
+
+
+def _datum_nl(d: dt.date | dt.datetime | None) -> str:
+    if d is None:
+        return "onbekende datum"
+    if isinstance(d, dt.datetime):
+        d = d.astimezone(TZ).date()
+    return f"{d.day}-{d.month}-{d.year}"
+
+
+class OverzichtBouwer:
+    """Loads the version index once; answers "state as of" for many moments cheaply."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        with store.session() as s:
+            rows = s.execute(select(
+                FicheVersie.id, FicheVersie.bron_id, FicheVersie.item_id, FicheVersie.naam, FicheVersie.link,
+                FicheVersie.status, FicheVersie.gewijzigd, FicheVersie.project_sleutel, FicheVersie.projectnaam,
+                FicheVersie.fiche_type, FicheVersie.fiche_peildatum, FicheVersie.stoplicht, FicheVersie.melding,
+                FicheVersie.bevindingen,
+            ).order_by(FicheVersie.id)).all()
+        self.per_bestand: dict[tuple[int, str], list[_Versie]] = defaultdict(list)
+        for r in rows:
+            self.per_bestand[(r.bron_id, r.item_id)].append(_Versie(*r))
+        self._beoordelingen: dict[int, dict[str, Any]] = {}
+
+    def eerste_moment(self) -> dt.datetime | None:
+        momenten = [v.gewijzigd for vs in self.per_bestand.values() for v in vs]
+        return min(momenten) if momenten else None
+
+    def _beoordeling(self, versie_id: int) -> dict[str, Any]:
+        if versie_id not in self._beoordelingen:
+            with self.store.session() as s:
+                tekst = s.scalar(select(FicheVersie.beoordeling).where(FicheVersie.id == versie_id))
+            self._beoordelingen[versie_id] = loads(tekst) or {}
+        return self._beoordelingen[versie_id]
+
+    def stand(self, moment: dt.datetime) -> dict[tuple[int, str], _Bestandstand]:
+        """Per file: its versions up to `moment` (ingest order breaks ties)."""
+        uit = {}
+        for sleutel, versies in self.per_bestand.items():
+            tot = [v for v in versies if v.gewijzigd <= moment]
+            if not tot:
+                continue
+            geldig = None
+            for v in reversed(tot):
+                if v.status == STATUS_GEACCEPTEERD:
+                    geldig = v
+                    break
+            uit[sleutel] = _Bestandstand(tot[-1], geldig)
+        return uit
+
+    def gekozen(self, stand: dict[tuple[int, str], _Bestandstand]) -> tuple[dict[str, _Versie], dict[str, list[_Versie]]]:
+        """The version that counts per project, and per project every live claimant (for "dubbel")."""
+        claims: dict[str, list[_Versie]] = defaultdict(list)
+        for b in stand.values():
+            if b.laatste.status == STATUS_VERWIJDERD or b.geldig is None or not b.geldig.project_sleutel:
+                continue
+            claims[b.geldig.project_sleutel].append(b.geldig)
+        gekozen = {}
+        for sleutel, vs in claims.items():
+            # The most recently changed file counts; the ingest order breaks a tie.
+            vs.sort(key=lambda v: (v.gewijzigd, v.id), reverse=True)
+            gekozen[sleutel] = vs[0]
+        return gekozen, claims
+
+    def project_stand(self, v: _Versie, laatste: _Versie) -> ProjectStand:
+        b = self._beoordeling(v.id)
+        w: dict[str, Any] = b.get("waarden") or {}
+        fiche_type = b.get("fiche_type") or v.fiche_type or "concreet"
+        lo_k, hi_k, prog_k, real_k = schema_for(fiche_type).window_keys
+        tabellen = b.get("tabellen") or {}
+        oordelen = {m.get("nummer"): m for m in b.get("mijlpalen") or []}
+        mijlpalen = []
+        for i, rij in enumerate(tabellen.get("mijlpalen") or [], start=1):
+            m = dict(rij)
+            o = oordelen.get(i)
+            if o is not None:
+                m["stoplicht"] = Stoplicht(o["stoplicht"])
+                m["berekend"] = Stoplicht(o["berekend"])
+                m["vertraging_dagen"] = o.get("vertraging_dagen")
+            mijlpalen.append(m)
+        team = []
+        for rij in tabellen.get("projectteam") or []:
+            team.append({"naam": rij.get("naam"), "organisatie": rij.get("organisatie"), "rol": rij.get("rol"),
+                         "email": rij.get("email"), "uren": rij.get("uren_per_week")})
+        gemeente = w.get("gemeente")
+        return ProjectStand(
+            sleutel=v.project_sleutel or "",
+            fiche_type=fiche_type,
+            projectnaam=w.get("projectnaam") or v.projectnaam or v.naam,
+            drager=w.get("drager"),
+            gemeente=gemeente,
+            energiecluster=energiecluster(gemeente),
+            netbeheerder=w.get("netbeheerder"),
+            fase_netbeheerder=w.get("fase_netbeheerder"),
+            fase_overheid=w.get("fase_overheid"),
+            ondergrens=_datum(w.get(lo_k)),
+            bovengrens=_datum(w.get(hi_k)),
+            prognose=_datum(w.get(prog_k)),
+            gerealiseerd=_datum(w.get(real_k)),
+            stoplicht=Stoplicht(b.get("stoplicht") or v.stoplicht or Stoplicht.ONBEKEND.value),
+            escalatie=w.get("escalatie"),
+            toelichting=w.get("toelichting"),
+            fiche_peildatum=_datum(w.get("peildatum")) or v.fiche_peildatum,
+            versie_ontvangen=v.gewijzigd,
+            bron_id=v.item_id,
+            bron_naam=v.naam,
+            link=v.link,
+            onderzoeksvraag=w.get("onderzoeksvraag"),
+            nieuwere_versie_ongeldig=laatste.id != v.id and laatste.status in (STATUS_GEWEIGERD, STATUS_ONLEESBAAR),
+            mijlpalen=mijlpalen,
+            knelpunten=[dict(k) for k in tabellen.get("knelpunten") or []],
+            projectteam=team,
+        )
+
+    def overzicht(self, peildatum: dt.date, gegenereerd: dt.datetime | None = None) -> Overzicht:
+        moment = dag_einde(peildatum)
+        stand = self.stand(moment)
+        gekozen, claims = self.gekozen(stand)
+        laatste_per_versie = {b.geldig.id: b.laatste for b in stand.values() if b.geldig is not None}
+
+        vorig_moment = dag_einde(kwartaal_begin(peildatum) - dt.timedelta(days=1))
+        vorig, _ = self.gekozen(self.stand(vorig_moment))
+
+        projecten = []
+        for sleutel, v in gekozen.items():
+            p = self.project_stand(v, laatste_per_versie[v.id])
+            if sleutel in vorig:
+                pv = vorig[sleutel]
+                p.vorig_stoplicht = Stoplicht(pv.stoplicht) if pv.stoplicht else Stoplicht.ONBEKEND
+                bv = self._beoordeling(pv.id)
+                prog_k = schema_for(bv.get("fiche_type") or "concreet").window_keys[2]
+                p.vorige_prognose = _datum((bv.get("waarden") or {}).get(prog_k))
+            projecten.append(p)
+        projecten.sort(key=lambda p: (p.fiche_type != "concreet", p.projectnaam.lower()))
+
+        return Overzicht(
+            peildatum=peildatum,
+            gegenereerd=gegenereerd or dt.datetime.now(dt.timezone.utc),
+            projecten=projecten,
+            datakwaliteit=self._datakwaliteit(peildatum, stand, gekozen, claims, projecten),
+            historie=self._historie(peildatum),
+        )
+
+    def _datakwaliteit(self, peildatum, stand, gekozen, claims, projecten) -> list[DatakwaliteitMelding]:
+        meldingen: list[DatakwaliteitMelding] = []
+        kw_begin = kwartaal_begin(peildatum)
+        for b in stand.values():
+            laatste = b.laatste
+            if laatste.status in (STATUS_GEWEIGERD, STATUS_ONLEESBAAR):
+                if laatste.status == STATUS_GEWEIGERD:
+                    fouten = [f for f in loads(laatste.bevindingen) or [] if f.get("severity") == "error"]
+                    tekst = "Nieuwe versie afgekeurd: " + " ".join(f["message"] for f in fouten[:3])
+                    if len(fouten) > 3:
+                        tekst += f" (en nog {len(fouten) - 3} fouten)"
+                else:
+                    tekst = "Bestand is geen leesbare fiche en is overgeslagen: " + (laatste.melding or "")
+                if b.geldig is not None:
+                    tekst += f" Het overzicht toont de laatste geldige versie van {_datum_nl(b.geldig.gewijzigd)}."
+                else:
+                    tekst += " Er is nog geen geldige versie; het project staat niet in het overzicht."
+                meldingen.append(DatakwaliteitMelding(
+                    "ongeldig" if laatste.status == STATUS_GEWEIGERD else "onleesbaar", laatste.naam, tekst,
+                    project=laatste.projectnaam or (b.geldig.projectnaam if b.geldig else None),
+                    sinds=laatste.gewijzigd, bron_id=laatste.item_id, link=laatste.link))
+            elif laatste.status == STATUS_VERWIJDERD and laatste.gewijzigd >= dag_einde(kw_begin - dt.timedelta(days=1)):
+                # A deletion is news in the quarter it happened; a project another file still
+                # describes did not disappear.
+                sleutel = b.geldig.project_sleutel if b.geldig else None
+                if sleutel and sleutel in gekozen:
+                    continue
+                meldingen.append(DatakwaliteitMelding(
+                    "verwijderd", laatste.naam,
+                    "Fiche verwijderd uit de bron; het project staat niet meer in het overzicht.",
+                    project=b.geldig.projectnaam if b.geldig else None, sinds=laatste.gewijzigd,
+                    bron_id=laatste.item_id, link=laatste.link))
+        for sleutel, vs in claims.items():
+            if len(vs) < 2:
+                continue
+            namen = " en ".join(f"'{v.naam}'" for v in vs)
+            for v in vs[1:]:
+                meldingen.append(DatakwaliteitMelding(
+                    "dubbel", v.naam,
+                    f"{len(vs)} bestanden claimen project '{vs[0].projectnaam}': {namen}. "
+                    f"Alleen '{vs[0].naam}' (het laatst gewijzigd) telt mee.",
+                    project=vs[0].projectnaam, sinds=v.gewijzigd, bron_id=v.item_id, link=v.link))
+        for p in projecten:
+            if p.fiche_peildatum is None or p.fiche_peildatum < kw_begin:
+                meldingen.append(DatakwaliteitMelding(
+                    "verouderd", p.bron_naam,
+                    f"Fiche niet bijgewerkt dit kwartaal (peildatum {_datum_nl(p.fiche_peildatum)}).",
+                    project=p.projectnaam, sinds=p.versie_ontvangen, bron_id=p.bron_id, link=p.link))
+            if p.voorzitter is None:
+                n = sum(1 for m in p.projectteam if (m.get("rol") or "").lower() == "voorzitter")
+                tekst = ("Projectteam heeft geen voorzitter." if n == 0
+                         else f"Projectteam heeft {n} voorzitters; er hoort er één te zijn.")
+                meldingen.append(DatakwaliteitMelding(
+                    "geen_voorzitter", p.bron_naam, tekst, project=p.projectnaam, sinds=p.versie_ontvangen,
+                    bron_id=p.bron_id, link=p.link))
+        volgorde = ["ongeldig", "onleesbaar", "dubbel", "verwijderd", "verouderd", "geen_voorzitter"]
+        meldingen.sort(key=lambda m: (volgorde.index(m.soort) if m.soort in volgorde else 99, m.bron_naam.lower()))
+        return meldingen
+
+    def _historie(self, peildatum: dt.date) -> dict[str, dict[str, Stoplicht]]:
+        eerste = self.eerste_moment()
+        historie: dict[str, dict[str, Stoplicht]] = defaultdict(dict)
+        if eerste is None:
+            return {}
+        dag = kwartaal_begin(eerste.astimezone(TZ).date())
+        while dag <= peildatum:
+            volgend = dt.date(dag.year + (dag.month == 10), (dag.month + 2) % 12 + 1, 1)
+            einde = min(volgend - dt.timedelta(days=1), peildatum)
+            gekozen, _ = self.gekozen(self.stand(dag_einde(einde)))
+            for sleutel, v in gekozen.items():
+                historie[sleutel][kwartaal(einde)] = Stoplicht(v.stoplicht) if v.stoplicht else Stoplicht.ONBEKEND
+            dag = volgend
+        return dict(historie)
+
+
+def _datum(waarde: Any) -> dt.date | None:
+    if isinstance(waarde, dt.datetime):
+        return waarde.date()
+    if isinstance(waarde, dt.date):
+        return waarde
+    return None
+
+
+def bouw_overzicht(store: Store, peildatum: dt.date, gegenereerd: dt.datetime | None = None) -> Overzicht:
+    """The snapshot as of `peildatum`, from the store alone."""
+    return OverzichtBouwer(store).overzicht(peildatum, gegenereerd)

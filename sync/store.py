@@ -1,0 +1,327 @@
+"""The store: every fiche version the service ever saw, the runs, and the sources' cursors.
+
+SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
+writes). Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
+from them. A refused version is kept too, for the Datakwaliteit view. The schema carries a
+version number; `open_store` applies the missing upgrade steps in order, and refuses a store
+written by a newer pMIEK.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy import (
+    Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, create_engine, event, select,
+    text,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from fiche.errors import InputError, PmiekError
+
+log = logging.getLogger("pmiek.sync.store")
+
+#: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
+SCHEMA_VERSIE = 2
+
+STATUS_GEACCEPTEERD = "geaccepteerd"
+STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
+STATUS_ONLEESBAAR = "onleesbaar"  # not a readable fiche at all
+STATUS_VERWIJDERD = "verwijderd"  # the file disappeared from the source
+
+
+def nu() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UtcDateTime(TypeDecorator):
+    """SQLite has no time zones: store UTC, hand back aware datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SchemaVersie(Base):
+    __tablename__ = "pmiek_schema_versie"
+    versie: Mapped[int] = mapped_column(Integer, primary_key=True)
+    toegepast: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Bron(Base):
+    """A source the service syncs from ("folder /data/fiches", "sharepoint drive b!x folder y")."""
+
+    __tablename__ = "bronnen"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sleutel: Mapped[str] = mapped_column(String(500), unique=True)
+    soort: Mapped[str] = mapped_column(String(20))
+    aangemaakt: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class DeltaCursor(Base):
+    """Where an incremental listing continues (a Graph deltaLink); absent: a full listing."""
+
+    __tablename__ = "delta_cursors"
+    bron_id: Mapped[int] = mapped_column(ForeignKey("bronnen.id"), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    bijgewerkt: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class Bestand(Base):
+    """The current state of one file in a source: what intake compares a listing against."""
+
+    __tablename__ = "bestanden"
+    __table_args__ = (UniqueConstraint("bron_id", "item_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bron_id: Mapped[int] = mapped_column(ForeignKey("bronnen.id"))
+    item_id: Mapped[str] = mapped_column(String(1000))
+    naam: Mapped[str] = mapped_column(String(500))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    gewijzigd: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    link: Mapped[str | None] = mapped_column(Text)
+    verwijderd: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    laatst_gezien: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class FicheVersie(Base):
+    """One version of one file as intake judged it, or its disappearance. Append-only."""
+
+    __tablename__ = "fiche_versies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bron_id: Mapped[int] = mapped_column(ForeignKey("bronnen.id"))
+    item_id: Mapped[str] = mapped_column(String(1000))
+    naam: Mapped[str] = mapped_column(String(500))
+    link: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    geaccepteerd: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    etag: Mapped[str | None] = mapped_column(String(500))
+    #: When the version was made (the source's modified time; for a deletion: when it was noticed).
+    gewijzigd: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ontvangen: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    fiche_type: Mapped[str | None] = mapped_column(String(20))
+    project_sleutel: Mapped[str | None] = mapped_column(String(500))
+    projectnaam: Mapped[str | None] = mapped_column(String(500))
+    fiche_peildatum: Mapped[dt.date | None] = mapped_column(Date)
+    stoplicht: Mapped[str | None] = mapped_column(String(40))
+    #: Findings as JSON (list of {severity, code, field, cell, message}).
+    bevindingen: Mapped[str] = mapped_column(Text, default="[]")
+    #: The parsed Beoordeling (values, tables, milestone verdicts) as JSON; enough for a ProjectStand.
+    beoordeling: Mapped[str | None] = mapped_column(Text)
+    #: Dutch reason, when the file could not be read at all.
+    melding: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    start: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    einde: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="bezig")  # bezig | ok | fout | afgebroken
+    aanleiding: Mapped[str] = mapped_column(String(20), default="handmatig")  # handmatig | gepland | demo
+    bron: Mapped[str | None] = mapped_column(String(500))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    gezien: Mapped[int] = mapped_column(Integer, default=0)
+    gedownload: Mapped[int] = mapped_column(Integer, default=0)
+    gelezen: Mapped[int] = mapped_column(Integer, default=0)
+    geaccepteerd: Mapped[int] = mapped_column(Integer, default=0)
+    geweigerd: Mapped[int] = mapped_column(Integer, default=0)
+    ongewijzigd: Mapped[int] = mapped_column(Integer, default=0)
+    verwijderd: Mapped[int] = mapped_column(Integer, default=0)
+    #: Failures as JSON: [{"item": ..., "melding": ...}] plus a run-level error.
+    fouten: Mapped[str] = mapped_column(Text, default="[]")
+    master: Mapped[str | None] = mapped_column(Text)
+    melding: Mapped[str | None] = mapped_column(Text)
+
+
+# --- JSON with dates --------------------------------------------------------------------------
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):  # enums (Stoplicht)
+        return value.value
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _json_hook(obj: dict) -> Any:
+    if len(obj) == 1:
+        if "$date" in obj:
+            return dt.date.fromisoformat(obj["$date"])
+        if "$datetime" in obj:
+            return dt.datetime.fromisoformat(obj["$datetime"])
+    return obj
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+def loads(text_: str | None) -> Any:
+    return None if text_ is None else json.loads(text_, object_hook=_json_hook)
+
+
+# --- schema upgrades --------------------------------------------------------------------------
+
+def _upgrade_1(conn) -> None:
+    Base.metadata.create_all(conn)
+
+
+def _upgrade_2(conn) -> None:
+    # The overview asks "last version per file / per project as of a date" on every run.
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_versies_item ON fiche_versies (bron_id, item_id, gewijzigd)"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_versies_project ON fiche_versies (project_sleutel)"))
+
+
+UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2}
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL: readers (status, the scheduler) never block the writer; a killed process leaves a
+    # consistent database. NORMAL sync is durable against process crashes.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def maak_engine(url: str) -> Engine:
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def huidige_versie(engine: Engine) -> int:
+    with engine.connect() as conn:
+        try:
+            return int(conn.execute(text("SELECT MAX(versie) FROM pmiek_schema_versie")).scalar() or 0)
+        except OperationalError:
+            return 0
+
+
+def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:
+    """Apply the missing upgrade steps, each in its own transaction; returns the new version."""
+    versie = huidige_versie(engine)
+    if versie > SCHEMA_VERSIE:
+        raise InputError(
+            f"store schema version {versie} is newer than this pMIEK ({SCHEMA_VERSIE})",
+            f"De database is gemaakt door een nieuwere pMIEK Monitor (schemaversie {versie}, deze versie kent "
+            f"{SCHEMA_VERSIE}). Werk pMIEK Monitor bij.",
+        )
+    for stap in range(versie + 1, tot + 1):
+        with engine.begin() as conn:
+            if stap == 1:
+                SchemaVersie.__table__.create(conn, checkfirst=True)
+            UPGRADES[stap](conn)
+            conn.execute(SchemaVersie.__table__.insert().values(versie=stap, toegepast=nu()))
+        log.info("store schema upgraded", extra={"fields": {"version": stap}})
+        versie = stap
+    return versie
+
+
+@dataclass
+class Store:
+    engine: Engine
+    sessions: sessionmaker
+
+    def session(self) -> Session:
+        return self.sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- sources and cursors ---
+
+    def bron_id(self, sleutel: str, soort: str) -> int:
+        with self.session() as s, s.begin():
+            bron = s.scalar(select(Bron).where(Bron.sleutel == sleutel))
+            if bron is None:
+                bron = Bron(sleutel=sleutel, soort=soort, aangemaakt=nu())
+                s.add(bron)
+                s.flush()
+            return bron.id
+
+    def cursor(self, bron_id: int) -> str | None:
+        with self.session() as s:
+            row = s.get(DeltaCursor, bron_id)
+            return row.cursor if row else None
+
+    def zet_cursor(self, bron_id: int, cursor: str | None) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(DeltaCursor, bron_id)
+            if row is None:
+                s.add(DeltaCursor(bron_id=bron_id, cursor=cursor, bijgewerkt=nu()))
+            else:
+                row.cursor, row.bijgewerkt = cursor, nu()
+
+    # --- runs ---
+
+    def start_run(self, bron: str, aanleiding: str, pid: int | None) -> int:
+        with self.session() as s, s.begin():
+            # A run still "bezig" was cut off (killed, power loss): only one process owns the store.
+            for oud in s.scalars(select(Run).where(Run.status == "bezig")):
+                oud.status = "afgebroken"
+                oud.melding = "De vorige run is onderbroken (proces gestopt); deze run maakt hem af."
+            run = Run(start=nu(), status="bezig", aanleiding=aanleiding, bron=bron, pid=pid)
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def eindig_run(self, run_id: int, status: str, tellingen: dict[str, int], fouten: list[dict],
+                   master: str | None = None, melding: str | None = None) -> None:
+        with self.session() as s, s.begin():
+            run = s.get(Run, run_id)
+            run.einde, run.status, run.master, run.melding = nu(), status, master, melding
+            for k, v in tellingen.items():
+                setattr(run, k, v)
+            run.fouten = dumps(fouten)
+
+    def runs(self, aantal: int = 10) -> list[Run]:
+        with self.session() as s:
+            rows = list(s.scalars(select(Run).order_by(Run.id.desc()).limit(aantal)))
+            s.expunge_all()
+            return rows
+
+
+def open_store(url: str) -> Store:
+    """Open (and create or upgrade) the store at `url`."""
+    engine = maak_engine(url)
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise PmiekError(f"cannot open store {url}: {exc}",
+                         f"De database {url} kan niet worden geopend: {exc.orig}") from None
+    except PmiekError:
+        engine.dispose()
+        raise
+    return Store(engine, sessionmaker(engine, expire_on_commit=False))
