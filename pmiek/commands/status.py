@@ -1,0 +1,55 @@
+"""`pmiek status`: the last sync runs with their counts and failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fiche.errors import InputError
+from sync.config import laad_config, sqlite_url
+from sync.overzicht_bouw import TZ
+
+STATUS_NL = {"ok": "geslaagd", "fout": "mislukt", "bezig": "bezig", "afgebroken": "afgebroken"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("status", help="toon de laatste synchronisaties, aantallen en fouten")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--config", type=Path, help="configuratiebestand (TOML)")
+    g.add_argument("--store", type=Path, help="databasebestand (SQLite)")
+    p.add_argument("--aantal", type=int, default=10, help="hoeveel runs (standaard 10)")
+    p.set_defaults(func=run)
+
+
+def _tijd(moment) -> str:
+    return moment.astimezone(TZ).strftime("%d-%m-%Y %H:%M:%S") if moment else "-"
+
+
+def run(args) -> int:
+    from sync.store import loads, open_store
+    if args.config is not None:
+        url = laad_config(args.config).store_url
+    else:
+        if not args.store.is_file():
+            raise InputError(f"store {args.store} does not exist", f"De database {args.store} bestaat niet.")
+        url = sqlite_url(args.store)
+    store = open_store(url)
+    try:
+        runs = store.runs(args.aantal)
+        if not runs:
+            print("Nog geen synchronisaties uitgevoerd.")
+            return 0
+        print(f"Laatste {len(runs)} synchronisaties (nieuwste eerst):")
+        for r in runs:
+            print(f"- run {r.id}: {STATUS_NL.get(r.status, r.status)}, {r.aanleiding}, gestart {_tijd(r.start)}, "
+                  f"klaar {_tijd(r.einde)}")
+            print(f"    {r.gezien} in bron, {r.gedownload} opgehaald, {r.gelezen} gelezen, {r.geaccepteerd} geaccepteerd, "
+                  f"{r.geweigerd} afgekeurd, {r.ongewijzigd} ongewijzigd, {r.verwijderd} verwijderd")
+            for f in loads(r.fouten) or []:
+                print(f"    fout: {(f.get('item') + ': ') if f.get('item') else ''}{f.get('melding')}")
+            if r.melding:
+                print(f"    {r.melding}")
+            if r.master:
+                print(f"    masterwerkboek: {r.master}")
+        return 1 if runs[0].status == "fout" else 0
+    finally:
+        store.close()
