@@ -23,7 +23,9 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from fiche import schema as S
 from fiche.errors import FileRefused
 from fiche.model import FicheData, TabelRij
-from fiche.veilig import GecontroleerdArchief, MAX_BESTAND, controleer_archief, vereis_defusedxml, weiger_te_groot
+from fiche.veilig import (
+    STANDAARD_LIMIETEN, GecontroleerdArchief, Limieten, controleer_archief, vereis_defusedxml, weiger_te_groot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -295,8 +297,11 @@ def _defined_names(workbook_xml: bytes, naam: str) -> dict[str, str]:
     return {**lokaal, **globaal}
 
 
-def lees_fiche(bron: str | Path | bytes, naam: str | None = None) -> FicheData:
-    """A fiche file (path or bytes) as `FicheData`; `FileRefused` for anything unreadable."""
+def lees_fiche(bron: str | Path | bytes, naam: str | None = None, *,
+               limieten: Limieten = STANDAARD_LIMIETEN) -> FicheData:
+    """A fiche file (path or bytes) as `FicheData`; `FileRefused` for anything unreadable.
+
+    `limieten` are the safe-open caps (zip bomb, file size); the defaults suit every real fiche."""
     vereis_defusedxml()
     if isinstance(bron, (bytes, bytearray, memoryview)):
         inhoud = bytes(bron)
@@ -308,16 +313,16 @@ def lees_fiche(bron: str | Path | bytes, naam: str | None = None) -> FicheData:
             if not pad.is_file():
                 raise FileNotFoundError(str(pad))
             grootte = pad.stat().st_size
-            inhoud = b"" if grootte > MAX_BESTAND else pad.read_bytes()
+            inhoud = b"" if grootte > limieten.max_bestand else pad.read_bytes()
         except OSError as exc:
             log.warning("refused file=%r reason=niet_gevonden: %s", naam, exc)
             raise FileRefused(
                 "niet_gevonden", f"{naam}: cannot open: {exc}",
                 f"Het bestand '{pad}' bestaat niet of kan niet worden geopend.",
             ) from None
-        if grootte > MAX_BESTAND:
-            raise weiger_te_groot(naam, grootte)
-    archief = controleer_archief(inhoud, naam)
+        if grootte > limieten.max_bestand:
+            raise weiger_te_groot(naam, grootte, limieten.max_bestand)
+    archief = controleer_archief(inhoud, naam, limieten)
     data = extraheer(CalamineBron(archief, naam), naam)
     data.bron = naam
     return data

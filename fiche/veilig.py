@@ -42,6 +42,20 @@ _BLOK = 256 * 1024
 #: Only the prolog of an XML part can hold a DTD; scanning this much of each part finds it.
 _PROLOOG = 64 * 1024
 
+@dataclass(frozen=True)
+class Limieten:
+    """The caps one check applies; the defaults are the module constants above."""
+
+    max_bestand: int = MAX_BESTAND
+    max_leden: int = MAX_LEDEN
+    max_uitgepakt: int = MAX_UITGEPAKT
+    max_ratio_totaal: float = MAX_RATIO_TOTAAL
+    max_ratio_lid: float = MAX_RATIO_LID
+    ratio_drempel: int = RATIO_DREMPEL
+
+
+STANDAARD_LIMIETEN = Limieten()
+
 #: Reason codes of `FileRefused` raised while opening a file, with what they mean (English).
 WEIGERCODES: dict[str, str] = {
     "niet_gevonden": "the path does not exist or is not a file",
@@ -93,11 +107,11 @@ def _weiger(reason: str, naam: str, log_message: str, melding: str) -> FileRefus
     return FileRefused(reason, f"{naam}: {log_message}", melding)
 
 
-def weiger_te_groot(naam: str, grootte: int) -> FileRefused:
+def weiger_te_groot(naam: str, grootte: int, maximum: int = MAX_BESTAND) -> FileRefused:
     return _weiger(
-        "te_groot", naam, f"{grootte} bytes > {MAX_BESTAND}",
-        f"Het bestand is te groot voor een fiche ({grootte // (1024 * 1024)} MB; "
-        f"maximaal {MAX_BESTAND // (1024 * 1024)} MB).",
+        "te_groot", naam, f"{grootte} bytes > {maximum}",
+        f"Het bestand is te groot voor een fiche ({grootte / (1024 * 1024):.1f} MB; "
+        f"maximaal {maximum / (1024 * 1024):.0f} MB).",
     )
 
 
@@ -144,13 +158,14 @@ def _controleer_xml(naam_lid: str, kop: bytes, bestand: str) -> None:
 _BEWAAR = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml")
 
 
-def controleer_archief(inhoud: bytes, naam: str = "") -> GecontroleerdArchief:
+def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STANDAARD_LIMIETEN) -> GecontroleerdArchief:
     """Every check before an engine may open `inhoud`; raises `FileRefused` or returns it."""
     naam = naam or "werkboek"
+    L = limieten
     if not inhoud:
         raise _weiger("leeg", naam, "empty file", "Het bestand is leeg (0 bytes). Is het opslaan mislukt?")
-    if len(inhoud) > MAX_BESTAND:
-        raise weiger_te_groot(naam, len(inhoud))
+    if len(inhoud) > L.max_bestand:
+        raise weiger_te_groot(naam, len(inhoud), L.max_bestand)
     if inhoud.startswith(OLE2_MAGIC):
         if _ole2_is_versleuteld(inhoud):
             raise _weiger(
@@ -178,15 +193,15 @@ def controleer_archief(inhoud: bytes, naam: str = "") -> GecontroleerdArchief:
         ) from None
     with zf:
         leden = zf.infolist()
-        if len(leden) > MAX_LEDEN:
+        if len(leden) > L.max_leden:
             raise _weiger(
-                "zip_bom", naam, f"{len(leden)} members > {MAX_LEDEN}",
+                "zip_bom", naam, f"{len(leden)} members > {L.max_leden}",
                 "Het bestand bevat verdacht veel onderdelen en wordt om veiligheidsredenen niet gelezen.",
             )
         geclaimd = sum(i.file_size for i in leden)
-        if geclaimd > MAX_UITGEPAKT:
+        if geclaimd > L.max_uitgepakt:
             raise _weiger(
-                "zip_bom", naam, f"declared uncompressed size {geclaimd} > {MAX_UITGEPAKT}",
+                "zip_bom", naam, f"declared uncompressed size {geclaimd} > {L.max_uitgepakt}",
                 "Het bestand wordt uitgepakt verdacht groot en wordt om veiligheidsredenen niet gelezen.",
             )
         namen = {i.filename for i in leden}
@@ -212,9 +227,9 @@ def controleer_archief(inhoud: bytes, naam: str = "") -> GecontroleerdArchief:
                     while blok := f.read(_BLOK):
                         lid_totaal += len(blok)
                         totaal += len(blok)
-                        if totaal > MAX_UITGEPAKT:
+                        if totaal > L.max_uitgepakt:
                             raise _weiger(
-                                "zip_bom", naam, f"uncompressed size passed {MAX_UITGEPAKT} at {info.filename}",
+                                "zip_bom", naam, f"uncompressed size passed {L.max_uitgepakt} at {info.filename}",
                                 "Het bestand wordt uitgepakt verdacht groot en wordt om veiligheidsredenen "
                                 "niet gelezen.",
                             )
@@ -233,10 +248,10 @@ def controleer_archief(inhoud: bytes, naam: str = "") -> GecontroleerdArchief:
                     "Sla de fiche opnieuw op en lever haar opnieuw aan.",
                 ) from None
             gepakt += info.compress_size
-            if lid_totaal > RATIO_DREMPEL and lid_totaal > MAX_RATIO_LID * max(info.compress_size, 1):
+            if lid_totaal > L.ratio_drempel and lid_totaal > L.max_ratio_lid * max(info.compress_size, 1):
                 raise _weiger(
                     "zip_bom", naam,
-                    f"member {info.filename} ratio {lid_totaal / max(info.compress_size, 1):.0f} > {MAX_RATIO_LID}",
+                    f"member {info.filename} ratio {lid_totaal / max(info.compress_size, 1):.0f} > {L.max_ratio_lid}",
                     "Het bestand bevat een verdacht sterk ingepakt onderdeel (mogelijk een 'zip-bom') en "
                     "wordt om veiligheidsredenen niet gelezen.",
                 )
@@ -244,9 +259,9 @@ def controleer_archief(inhoud: bytes, naam: str = "") -> GecontroleerdArchief:
                 _controleer_xml(info.filename, kop, naam)
             if bewaar:
                 delen[info.filename] = b"".join(stukken)
-        if totaal > RATIO_DREMPEL and totaal > MAX_RATIO_TOTAAL * max(gepakt, 1):
+        if totaal > L.ratio_drempel and totaal > L.max_ratio_totaal * max(gepakt, 1):
             raise _weiger(
-                "zip_bom", naam, f"archive ratio {totaal / max(gepakt, 1):.0f} > {MAX_RATIO_TOTAAL}",
+                "zip_bom", naam, f"archive ratio {totaal / max(gepakt, 1):.0f} > {L.max_ratio_totaal}",
                 "Het bestand is verdacht sterk ingepakt (mogelijk een 'zip-bom') en wordt om "
                 "veiligheidsredenen niet gelezen.",
             )
