@@ -72,10 +72,14 @@ def parse_datum(value: Any, grens: Grens = "begin") -> dt.date | None:
     """A cell value as a date; None for an empty cell; DatumFout for anything else."""
     if value is None:
         return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+    if isinstance(value, (dt.date, dt.datetime)):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        # A year typed in a date-formatted cell is stored as the number 2031; a reader that
+        # converts by number format hands it over as a date in 1905. It means the year.
+        serial = to_excel_serial(day)
+        if MIN_JAAR <= serial <= MAX_JAAR and (not isinstance(value, dt.datetime) or value.time() == dt.time()):
+            return _period(serial, 1, 12, grens)
+        return day
     if isinstance(value, bool):
         raise DatumFout(f"'{value}' is geen datum.")
     if isinstance(value, (int, float)):

@@ -85,11 +85,12 @@ def classificeer(
     """A date against an IBN (or oplevering) window."""
     if datum is None or ondergrens is None or bovengrens is None:
         return Stoplicht.ONBEKEND
+    # Beyond the bovengrens is late even when the tolerance reaches past it (a narrow window).
+    if datum > bovengrens:
+        return Stoplicht.VERTRAAGD
     if datum <= add_months(ondergrens, nabij_maanden):
         return Stoplicht.OP_PLANNING
-    if datum <= bovengrens:
-        return Stoplicht.RISICO
-    return Stoplicht.VERTRAAGD
+    return Stoplicht.RISICO
 
 
 def project_stoplicht(
@@ -145,8 +146,8 @@ def excel_classificeer(datum: str, ondergrens: str, bovengrens: str, nabij: str)
     return (
         f'IF(OR(NOT(ISNUMBER({datum})),NOT(ISNUMBER({ondergrens})),NOT(ISNUMBER({bovengrens}))),'
         f'"{Stoplicht.ONBEKEND.value}",'
-        f'IF({datum}<=EDATE({ondergrens},{nabij}),"{Stoplicht.OP_PLANNING.value}",'
-        f'IF({datum}<={bovengrens},"{Stoplicht.RISICO.value}","{Stoplicht.VERTRAAGD.value}")))'
+        f'IF({datum}>{bovengrens},"{Stoplicht.VERTRAAGD.value}",'
+        f'IF({datum}<=EDATE({ondergrens},{nabij}),"{Stoplicht.OP_PLANNING.value}","{Stoplicht.RISICO.value}")))'
     )
 
 

@@ -1,0 +1,131 @@
+"""fiche.datums: dates as people type them in a fiche, and Excel's EDATE month arithmetic."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from fiche.datums import (
+    DatumFout, add_months, from_excel_serial, kwartaal, kwartaal_label, parse_datum, to_excel_serial,
+)
+
+D = dt.date
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1-3-2031", D(2031, 3, 1)),
+    ("01-03-2031", D(2031, 3, 1)),
+    ("1/3/2031", D(2031, 3, 1)),
+    ("1.3.2031", D(2031, 3, 1)),
+    ("  1-3-2031 ", D(2031, 3, 1)),
+    ("31-12-2031", D(2031, 12, 31)),
+    ("29-2-2032", D(2032, 2, 29)),
+    ("2031-03-01", D(2031, 3, 1)),
+    ("1 maart 2031", D(2031, 3, 1)),
+    ("1 Maart 2031", D(2031, 3, 1)),
+    ("1 mrt 2031", D(2031, 3, 1)),
+    ("1 mrt. 2031", D(2031, 3, 1)),
+    ("15   december 2031", D(2031, 12, 15)),
+    ("3 okt 2030", D(2030, 10, 3)),
+])
+def test_day_forms(text, expected):
+    assert parse_datum(text) == expected
+    # A real day is the same whichever bound it stands for.
+    assert parse_datum(text, "eind") == expected
+
+
+@pytest.mark.parametrize("text, begin, eind", [
+    ("Q3 2031", D(2031, 7, 1), D(2031, 9, 30)),
+    ("q1 2031", D(2031, 1, 1), D(2031, 3, 31)),
+    ("Q4-2031", D(2031, 10, 1), D(2031, 12, 31)),
+    ("K2 2031", D(2031, 4, 1), D(2031, 6, 30)),
+    ("kw2 2031", D(2031, 4, 1), D(2031, 6, 30)),
+    ("2031 Q3", D(2031, 7, 1), D(2031, 9, 30)),
+    ("2031", D(2031, 1, 1), D(2031, 12, 31)),
+    ("maart 2031", D(2031, 3, 1), D(2031, 3, 31)),
+    ("feb 2032", D(2032, 2, 1), D(2032, 2, 29)),
+    ("feb 2031", D(2031, 2, 1), D(2031, 2, 28)),
+])
+def test_period_forms_take_the_bound(text, begin, eind):
+    assert parse_datum(text, "begin") == begin
+    assert parse_datum(text, "eind") == eind
+
+
+def test_bound_defaults_to_begin():
+    assert parse_datum("Q2 2031") == D(2031, 4, 1)
+
+
+def test_excel_values():
+    assert parse_datum(D(2031, 3, 1)) == D(2031, 3, 1)
+    assert parse_datum(dt.datetime(2031, 3, 1, 0, 0)) == D(2031, 3, 1)
+    assert parse_datum(dt.datetime(2031, 3, 1, 14, 30)) == D(2031, 3, 1)
+    serial = to_excel_serial(D(2031, 3, 1))
+    assert parse_datum(serial) == D(2031, 3, 1)
+    assert parse_datum(float(serial)) == D(2031, 3, 1)
+    # A serial with a time part is that day.
+    assert parse_datum(serial + 0.75) == D(2031, 3, 1)
+
+
+def test_year_as_number_is_a_period():
+    assert parse_datum(2031) == D(2031, 1, 1)
+    assert parse_datum(2031.0, "eind") == D(2031, 12, 31)
+
+
+def test_year_typed_in_a_date_cell_read_as_a_date_in_1905():
+    # 2031 stored in a date-formatted cell comes out of a format-aware reader as 23-7-1905.
+    as_date = from_excel_serial(2031)
+    assert as_date == D(1905, 7, 23)
+    assert parse_datum(as_date, "begin") == D(2031, 1, 1)
+    assert parse_datum(dt.datetime.combine(as_date, dt.time()), "eind") == D(2031, 12, 31)
+
+
+def test_empty_is_none():
+    assert parse_datum(None) is None
+    assert parse_datum("") is None
+    assert parse_datum("   ") is None
+
+
+@pytest.mark.parametrize("value, words", [
+    ("onzin", ["'onzin' is geen datum", "1-3-2031", "Q3 2031"]),
+    ("31-2-2031", ["'31-2-2031' is geen bestaande datum"]),
+    ("29-2-2031", ["geen bestaande datum"]),
+    ("13-13-2031", ["geen bestaande datum"]),
+    ("1 brumaire 2031", ["onbekende maand 'brumaire'"]),
+    ("1-3-1890", ["het jaar 1890 ligt buiten 1990-2100"]),
+    ("Q3 2150", ["het jaar 2150 ligt buiten"]),
+    ("Q5 2031", ["is geen datum"]),
+    ("2031-13-01", ["geen bestaande datum"]),
+    ("frimaire 2031", ["is geen datum"]),
+    (True, ["is geen datum"]),
+    (0.5, ["is geen datum"]),
+    (1989, ["is geen datum"]),  # serial 1989 is a day in 1905: neither a plan nor a year in range
+    (3_000_000, ["is geen datum"]),
+])
+def test_garbage_gives_a_dutch_datumfout(value, words):
+    with pytest.raises(DatumFout) as exc:
+        parse_datum(value)
+    for word in words:
+        assert word in str(exc.value)
+
+
+@pytest.mark.parametrize("day, months, expected", [
+    (D(2031, 1, 31), 1, D(2031, 2, 28)),
+    (D(2032, 1, 31), 1, D(2032, 2, 29)),
+    (D(2031, 1, 31), 3, D(2031, 4, 30)),
+    (D(2031, 1, 31), 6, D(2031, 7, 31)),
+    (D(2031, 8, 31), 6, D(2032, 2, 29)),
+    (D(2031, 11, 15), 3, D(2032, 2, 15)),
+    (D(2031, 3, 31), -1, D(2031, 2, 28)),
+    (D(2031, 5, 5), 0, D(2031, 5, 5)),
+])
+def test_add_months_is_edate(day, months, expected):
+    assert add_months(day, months) == expected
+
+
+def test_serial_round_trip_and_quarters():
+    for day in (D(1990, 1, 1), D(2031, 2, 28), D(2100, 12, 31)):
+        assert from_excel_serial(to_excel_serial(day)) == day
+    assert to_excel_serial(D(1900, 3, 1)) == 61  # Excel's (Lotus) epoch, past the 1900 leap bug
+    assert kwartaal(D(2026, 11, 3)) == "2026Q4"
+    assert kwartaal_label(D(2026, 1, 1)) == "Q1 2026"
