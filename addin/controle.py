@@ -1,0 +1,115 @@
+"""The `Controle` sheet: the validator's findings as a person reads them, rebuilt on every run.
+
+Layout (Dutch, like everything a user sees): a title, the project and its stoplicht, the date
+of the check and a one-line verdict, then a table of findings with severity, field label,
+message, a link to the cell and the rule code. The whole block is ONE value write; the links
+are HYPERLINK formulas inside it, so no per-cell hyperlink calls are needed. The previous run's
+content is cleared first, so running twice leaves the same sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from addin.werkboek import quote_sheet, splits_verwijzing
+from fiche import schema as S
+
+CONTROLE_SHEET = "Controle"
+KOPRIJ = 7  # the findings' header row
+KOPPEN = ("Ernst", "Veld", "Melding", "Cel", "Code")
+ERNST_LABEL = {"error": "Fout", "warning": "Waarschuwing"}
+KOLOMBREEDTES = (14, 34, 90, 22, 26)
+
+
+def veld_label(fiche_type: str | None, veld: str | None) -> str:
+    """The Dutch label of a field key, a table ("mijlpalen") or a table column ("mijlpalen.gepland")."""
+    if not veld:
+        return ""
+    schema = S.SCHEMAS.get(fiche_type or "")
+    schemas = [schema] if schema else list(S.SCHEMAS.values())
+    for s in schemas:
+        if s.has_field(veld):
+            return s.field(veld).label
+        tabel, _, kolom = veld.partition(".")
+        for t in s.tables:
+            if t.key == tabel or t.name == tabel:
+                if not kolom:
+                    return t.label
+                try:
+                    return f"{t.label}: {t.column(kolom).label}"
+                except KeyError:
+                    return f"{t.label}: {kolom}"
+    return veld
+
+
+def tekst(value: Any) -> Any:
+    """Text that Excel must not take for a formula (user text can start with '=')."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def link(cel: str | None) -> str:
+    if not cel:
+        return ""
+    sheet, ref = splits_verwijzing(cel)
+    if not sheet:
+        return ref
+    doel = f"#{quote_sheet(sheet)}!{ref}"
+    getoond = f"{sheet}!{ref}"
+    return f'=HYPERLINK("{doel.replace(chr(34), chr(34) * 2)}","{getoond.replace(chr(34), chr(34) * 2)}")'
+
+
+def inhoud(beoordeling, vandaag: dt.date) -> list[list[Any]]:
+    """The sheet's rows (a rectangular block starting at A1)."""
+    breedte = len(KOPPEN)
+    bevindingen = sorted(
+        beoordeling.bevindingen, key=lambda b: (0 if b.ernst == "error" else 1)
+    )
+    fouten = sum(1 for b in bevindingen if b.ernst == "error")
+    waarschuwingen = len(bevindingen) - fouten
+    if not bevindingen:
+        oordeel = "Geen bevindingen: de fiche is in orde."
+    else:
+        oordeel = f"{fouten} fout(en) en {waarschuwingen} waarschuwing(en). Klik op een cel-link om naar het veld te gaan."
+    rows: list[list[Any]] = [
+        ["Controle pMIEK-fiche"],
+        ["Project", tekst(beoordeling.project or "(geen projectnaam)")],
+        ["Stoplicht project", beoordeling.stoplicht.label],
+        ["Gecontroleerd op", vandaag.strftime("%d-%m-%Y")],
+        ["Oordeel", oordeel],
+        [],
+        list(KOPPEN),
+    ]
+    for b in bevindingen:
+        rows.append([
+            ERNST_LABEL.get(b.ernst, b.ernst),
+            tekst(veld_label(beoordeling.fiche_type, b.veld)),
+            tekst(b.melding),
+            link(b.cel),
+            b.code,
+        ])
+    return [row + [None] * (breedte - len(row)) for row in rows]
+
+
+def schrijf(book, beoordeling, vandaag: dt.date) -> int:
+    """(Re)build the Controle sheet; returns the number of write calls made."""
+    acties = 0
+    namen = [s.name for s in book.sheets]
+    bestaand = next((n for n in namen if n.casefold() == CONTROLE_SHEET.casefold()), None)
+    if bestaand is None:
+        sheet = book.sheets.add(CONTROLE_SHEET, after=book.sheets[len(namen) - 1])
+        acties += 1
+        for i, breedte in enumerate(KOLOMBREEDTES):
+            col = chr(ord("A") + i)
+            sheet.range(f"{col}1").column_width = breedte
+            acties += 1
+    else:
+        sheet = book.sheets[bestaand]
+        # Clear only what the previous run may have written; keeps column widths.
+        sheet.clear_contents()
+        acties += 1
+    sheet.range("A1").value = inhoud(beoordeling, vandaag)
+    acties += 1
+    return acties

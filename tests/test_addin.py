@@ -1,0 +1,324 @@
+"""The add-in through the real xlwings API on its remote engine (the engine xlwings Lite runs).
+
+Payloads are built from real fiche files the way the Office.js client sends them
+(`addin.payload`); assertions are on the actions xlwings returns. The actions are then applied
+to a copy of the file (our own copy, with openpyxl) to check state: a second run changes
+nothing, and LibreOffice opens the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+# xlwings decides at import time which engines it has: the licence must be in the environment
+# before the first import (the fixture below keeps it there for every test).
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+import openpyxl  # noqa: E402
+import pytest  # noqa: E402
+import xlwings as xw  # noqa: E402
+from openpyxl.styles import PatternFill  # noqa: E402
+
+import addin
+from addin import controle, kleuren
+from addin.payload import payload_uit_bestand
+from fiche import schema as S
+from fiche.stoplicht import KLEUREN, Stoplicht
+from fiche.reader import lees_fiche
+from fiche.template import INVOER_FILL, write_fiche
+from fiche.validatie import valideer
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "workbook_templates" / "examples"
+VOORBEELDEN = sorted(EXAMPLES.glob("*.xlsx"))
+PEILDATUM = tomllib.loads((EXAMPLES / "projecten.toml").read_text(encoding="utf-8"))["voorbeeld"]["peildatum"]
+
+
+@pytest.fixture(autouse=True)
+def _remote_licence(monkeypatch):
+    # xlwings PRO's remote engine: PolyForm Noncommercial (government use is a permitted purpose).
+    monkeypatch.setenv("XLWINGS_LICENSE_KEY", "noncommercial")
+    assert "remote" in [e.name for e in xw.engines], "xlwings' remote engine did not load (licence key)"
+
+
+def run(path: Path, vandaag: dt.date = PEILDATUM):
+    book = xw.Book(json=payload_uit_bestand(path))
+    resultaat = addin.validate(book, vandaag=vandaag)
+    return book, resultaat, book.json()["actions"]
+
+
+def hex_(kleur: str | None) -> str | None:
+    return None if kleur is None else "#" + kleur.lower()
+
+
+# --- applying the remote engine's actions to our own copy of the file ---------------------------
+
+def apply_actions(path: Path, actions: list[dict], out: Path) -> Path:
+    """Replay xlwings' actions with openpyxl on a copy; unknown actions fail the test."""
+    wb = openpyxl.load_workbook(path)
+
+    def cells(a):
+        ws = wb.worksheets[a["sheet_position"]]
+        for i in range(a["row_count"]):
+            for j in range(a["column_count"]):
+                yield i, j, ws.cell(row=a["start_row"] + 1 + i, column=a["start_column"] + 1 + j)
+
+    def fill(color):
+        if color is None:
+            return PatternFill(fill_type=None)
+        return PatternFill("solid", start_color=color.lstrip("#").upper(), end_color=color.lstrip("#").upper())
+
+    for a in actions:
+        func = a["func"]
+        if func == "addSheet":
+            wb.create_sheet(a["args"][1], a["args"][0])
+        elif func == "setColumnWidth":
+            ws = wb.worksheets[a["sheet_position"]]
+            ws.column_dimensions[openpyxl.utils.get_column_letter(a["start_column"] + 1)].width = a["args"][0]
+        elif func == "sheetClearContents":
+            for row in wb.worksheets[a["sheet_position"]].iter_rows():
+                for c in row:
+                    c.value = None
+        elif func == "setValues":
+            for i, j, c in cells(a):
+                v = a["values"][i][j]
+                if v == "":
+                    c.value = None
+                elif isinstance(v, str) and v.startswith("'"):
+                    c.value = v[1:]
+                    c.data_type = "s"
+                else:
+                    c.value = v
+        elif func == "setRangeColors":
+            matrix = a["args"][0]
+            for i, j, c in cells(a):
+                if matrix[i][j] != "keep":
+                    c.fill = fill(matrix[i][j])
+        elif func == "setRangeColor":
+            for _, _, c in cells(a):
+                c.fill = fill(a["args"][0])
+        else:
+            raise AssertionError(f"unexpected action {func}")
+    wb.save(out)
+    return out
+
+
+def state(path: Path) -> dict:
+    """Every cell's value and fill, per sheet."""
+    wb = openpyxl.load_workbook(path)
+    uit = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                kleur = c.fill.fgColor.rgb if c.fill and c.fill.fill_type == "solid" else None
+                if c.value is not None or kleur is not None:
+                    uit[(ws.title, c.coordinate)] = (c.value, kleur)
+    return uit
+
+
+def kleur_van(actions: list[dict], sheet_pos: int, rij: int, kolom: int):
+    """The colour the last colour action gives a cell (1-based row/col); ... when untouched."""
+    gevonden = ...
+    for a in actions:
+        if a["func"] not in ("setRangeColors", "setRangeColor") or a["sheet_position"] != sheet_pos:
+            continue
+        i, j = rij - 1 - a["start_row"], kolom - 1 - a["start_column"]
+        if 0 <= i < a["row_count"] and 0 <= j < a["column_count"]:
+            v = a["args"][0][i][j] if a["func"] == "setRangeColors" else a["args"][0]
+            if v != "keep":
+                gevonden = v
+    return gevonden
+
+
+def controle_rijen(actions: list[dict]) -> list[list]:
+    writes = [a for a in actions if a["func"] == "setValues"]
+    assert len(writes) == 1, "the Controle sheet is one value write"
+    return writes[0]["values"]
+
+
+# --- a fiche with known faults --------------------------------------------------------------------
+
+def foute_fiche(tmp_path: Path) -> Path:
+    velden = {
+        "projectnaam": "Testproject met fouten", "drager": "Elektriciteit", "gemeente": "Atlantis",
+        "omschrijving": "x", "locatie": "x", "type_infrastructuur": "x", "bevoegd_gezag": "x",
+        "pmiek_2_0": "Nee, nieuw project", "uitvoerende_organisatie": "Enexis", "netbeheerder": "Enexis",
+        "fase_netbeheerder": "Projectfase", "fase_overheid": "Projectfase",
+        "ibn_ondergrens": dt.date(2030, 1, 1), "ibn_bovengrens": dt.date(2031, 12, 31),
+        "ibn_prognose": "ergens in 2032", "escalatie": "Geen", "peildatum": dt.date(2026, 11, 1),
+    }
+    tabellen = {
+        "mijlpalen": [
+            {"mijlpaal": "Voorkeursalternatief", "gepland": dt.date(2026, 3, 1), "gereed": dt.date(2026, 3, 1)},
+            {"mijlpaal": "Investeringsbesluit", "gepland": dt.date(2027, 1, 1), "prognose": dt.date(2029, 6, 1)},
+            {"mijlpaal": "Projectbesluit", "gepland": "geen idee"},
+        ],
+        "projectteam": [{"naam": "A. Voorbeeld", "organisatie": "Enexis", "rol": "Deelnemer"}],
+    }
+    return write_fiche(tmp_path / "fout.xlsx", "concreet", velden, tabellen)
+
+
+# --- tests -------------------------------------------------------------------------------------------
+
+def test_invoer_kleur_is_the_templates_input_fill():
+    assert addin.INVOER_KLEUR == INVOER_FILL.fgColor.rgb[-6:]
+
+
+@pytest.mark.parametrize("path", VOORBEELDEN, ids=[p.stem for p in VOORBEELDEN])
+def test_example_same_verdict_as_cli(path):
+    _, resultaat, actions = run(path)
+    cli = subprocess.run(
+        [sys.executable, "-m", "pmiek.cli", "validate", "--json", "--peildatum", PEILDATUM.isoformat(), str(path)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert cli.returncode in (0, 1), cli.stderr
+    (fiche,) = json.loads(cli.stdout)["files"]
+    b = resultaat.beoordeling
+    assert b.stoplicht.label == fiche["status"]
+    assert b.project == fiche["project"] and b.fiche_type == fiche["fiche_type"]
+    assert [f.as_json() for f in b.bevindingen] == fiche["findings"]
+    # The CLI's JSON has no milestone lights: compare those with the file reader in-process.
+    file_verdict = valideer(lees_fiche(path), vandaag=PEILDATUM)
+    assert [(m.nummer, m.stoplicht, m.cel) for m in b.mijlpalen] == [
+        (m.nummer, m.stoplicht, m.cel) for m in file_verdict.mijlpalen]
+    assert b.mijlpalen, "every example has milestones"
+    # Controle lists exactly those findings.
+    rijen = controle_rijen(actions)[controle.KOPRIJ:]
+    assert sorted(r[2].lstrip("'") for r in rijen) == sorted(f["message"] for f in fiche["findings"])
+
+
+def test_examples_present():
+    assert len(VOORBEELDEN) == 11
+
+
+def test_faults_marked_lights_coloured_controle_filled(tmp_path):
+    path = foute_fiche(tmp_path)
+    book, resultaat, actions = run(path, dt.date(2026, 11, 28))
+    b = resultaat.beoordeling
+    fouten = [f for f in b.bevindingen if f.ernst == "error"]
+    codes = {f.code for f in fouten}
+    assert {"keuze_ongeldig", "datum_ongeldig", "voorzitter_aantal"} <= codes
+
+    fiche_pos = 0
+    wb = openpyxl.load_workbook(path)
+    namen = {n: d.attr_text for n, d in wb.defined_names.items()}
+
+    def pos(naam):
+        sheet, ref = namen[naam].split("!")
+        r, c = openpyxl.utils.cell.coordinate_to_tuple(ref.replace("$", ""))
+        return wb.sheetnames.index(sheet.strip("'")), r, c
+
+    # The gemeente (not in the list) and the prognose (no date) carry the error mark ...
+    assert kleur_van(actions, *pos("pmiek_gemeente")) == hex_(kleuren.FOUT_KLEUR)
+    assert kleur_van(actions, *pos("pmiek_ibn_prognose")) == hex_(kleuren.FOUT_KLEUR)
+    # ... a correct field gets its plain input fill back, the project light its colour.
+    assert kleur_van(actions, *pos("pmiek_drager")) == hex_(addin.INVOER_KLEUR)
+    assert b.stoplicht is Stoplicht.ONBEKEND
+    assert kleur_van(actions, *pos(S.NAAM_STOPLICHT)) == hex_(KLEUREN[Stoplicht.ONBEKEND])
+
+    # Every milestone's stoplicht cell has the colour of its light.
+    mijlpalen_pos = wb.sheetnames.index("Mijlpalen")
+    assert [m.stoplicht for m in b.mijlpalen] == [Stoplicht.OP_PLANNING, Stoplicht.VERTRAAGD, Stoplicht.ONBEKEND]
+    for m in b.mijlpalen:
+        r, c = openpyxl.utils.cell.coordinate_to_tuple(m.cel.split("!")[1])
+        assert kleur_van(actions, mijlpalen_pos, r, c) == hex_(m.stoplicht.kleur)
+    # The milestone with text in 'gepland' is marked on that cell.
+    fout_gepland = next(f for f in fouten if f.code == "datum_ongeldig" and f.veld == "mijlpalen.gepland")
+    r, c = openpyxl.utils.cell.coordinate_to_tuple(fout_gepland.cel.split("!")[1])
+    assert kleur_van(actions, mijlpalen_pos, r, c) == hex_(kleuren.FOUT_KLEUR)
+
+    # At most one colour write per sheet (the remote engine's multi-colour write).
+    per_sheet = {}
+    for a in actions:
+        if a["func"] in ("setRangeColors", "setRangeColor"):
+            per_sheet[a["sheet_position"]] = per_sheet.get(a["sheet_position"], 0) + 1
+    assert per_sheet and max(per_sheet.values()) == 1
+
+    # Controle: one row per finding, errors first, with a working link to the cell.
+    rijen = controle_rijen(actions)
+    assert rijen[controle.KOPRIJ - 1] == list(controle.KOPPEN)
+    body = rijen[controle.KOPRIJ:]
+    assert len(body) == len(b.bevindingen)
+    assert [r[0] for r in body] == sorted((r[0] for r in body), key=lambda e: e != "Fout")
+    gemeente_rij = next(r for r in body if r[1] == "Gemeente")
+    assert gemeente_rij[0] == "Fout" and "Atlantis" in gemeente_rij[2]
+    assert gemeente_rij[3].startswith('=HYPERLINK("#\'Fiche\'!B')
+    assert "Vul" in rijen[0][0] or rijen[0][0] == "Controle pMIEK-fiche"
+    assert "fout(en)" in rijen[4][1]
+    # Never book.fullname, never a traceback: no alert on a readable fiche.
+    assert not [a for a in actions if a["func"] == "alert"]
+
+
+def test_clean_fiche_empty_controle_no_marks():
+    path = EXAMPLES / "01-deelnet-emmen-noord.xlsx"
+    _, resultaat, actions = run(path)
+    assert resultaat.beoordeling.bevindingen == []
+    rijen = controle_rijen(actions)
+    assert rijen[controle.KOPRIJ - 1] == list(controle.KOPPEN)
+    assert rijen[controle.KOPRIJ:] == []
+    assert rijen[4][1].startswith("Geen bevindingen")
+    marks = {hex_(kleuren.FOUT_KLEUR), hex_(kleuren.WAARSCHUWING_KLEUR)}
+    for a in actions:
+        if a["func"] == "setRangeColors":
+            assert not marks & {c for row in a["args"][0] for c in row}
+
+
+def test_reads_one_call_per_block():
+    path = EXAMPLES / "01-deelnet-emmen-noord.xlsx"
+    _, resultaat, _ = run(path)
+    # One block of defined-name cells on the Fiche sheet plus one read per schema table.
+    assert resultaat.leesacties == 1 + len(S.TABLES)
+
+
+def test_second_run_changes_nothing_and_libreoffice_opens_it(tmp_path, libreoffice):
+    bron = foute_fiche(tmp_path)
+    _, _, acties1 = run(bron, dt.date(2026, 11, 28))
+    na1 = apply_actions(bron, acties1, tmp_path / "na1.xlsx")
+    book2, resultaat2, acties2 = run(na1, dt.date(2026, 11, 28))
+    assert resultaat2 is not None
+    assert not [a for a in acties2 if a["func"] == "addSheet"], "Controle is reused, not added again"
+    na2 = apply_actions(na1, acties2, tmp_path / "na2.xlsx")
+    assert state(na2) == state(na1)
+
+    # LibreOffice opens the coloured copy, recalculates it and saves it again; the Controle
+    # sheet then holds the messages and the links' display texts as computed values.
+    herberekend = libreoffice.convert(na2, "xlsx", tmp_path / "lo")
+    import python_calamine
+    rows = python_calamine.CalamineWorkbook.from_path(str(herberekend)).get_sheet_by_name("Controle").to_python()
+    tekst = "\n".join(" | ".join(str(v) for v in r) for r in rows)
+    assert "Controle pMIEK-fiche" in tekst
+    for f in resultaat2.beoordeling.bevindingen:
+        assert f.melding in tekst
+        if f.cel:
+            assert f.cel.replace("'", "") in tekst  # the HYPERLINK's display text, computed
+
+
+def test_not_a_fiche_gives_a_dutch_message_and_touches_nothing(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "Boodschappenlijst"
+    wb.save(tmp_path / "ander.xlsx")
+    book = xw.Book(json=payload_uit_bestand(tmp_path / "ander.xlsx"))
+    assert addin.validate(book) is None
+    actions = book.json()["actions"]
+    assert [a["func"] for a in actions] == ["alert"]
+    assert "geen pMIEK-fiche" in actions[0]["args"][0]
+
+
+def test_multi_area_addresses_cover_cells_within_excels_limit():
+    cellen = [(r, 2) for r in range(6, 40) if r % 3] + [(r, 9) for r in range(4, 200)] + [(5, 3), (5, 4)]
+    adressen = kleuren.multi_area_adressen(cellen)
+    assert all(len(a) <= kleuren.MAX_ADRES for a in adressen)
+    gedekt = set()
+    for adres in adressen:
+        for deel in adres.split(","):
+            r1, c1, r2, c2 = __import__("addin.werkboek").werkboek.bereik_coords(deel)
+            gedekt |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    assert gedekt == set(cellen)
+    # Runs are merged: column I's 196 cells are one area, row 5's two cells one area.
+    assert "I4:I199" in ",".join(adressen) and "C5:D5" in ",".join(adressen)
