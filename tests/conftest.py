@@ -26,7 +26,9 @@ class LibreOffice:
             "--convert-to", target_format, "--outdir", str(outdir), str(source),
         ]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        produced = sorted(outdir.glob(source.stem + ".*"), key=lambda p: p.stat().st_mtime)
+        # A per-sheet CSV export names its files "<stem>-<sheet>.csv", not "<stem>.csv".
+        produced = sorted([*outdir.glob(source.stem + ".*"), *outdir.glob(source.stem + "-*.csv")],
+                          key=lambda p: p.stat().st_mtime)
         if result.returncode != 0 or not produced:
             raise AssertionError(f"LibreOffice failed on {source}: {result.stdout}\n{result.stderr}")
         return produced[-1]
