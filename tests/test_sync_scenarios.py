@@ -1,0 +1,320 @@
+"""The sync scenarios of issue 4, run against every fiche source through the `bron` fixture.
+
+Each scenario is a plain function of an `Omgeving` (a source a test can change: put a file,
+delete one) so the same story runs against the folder source and against the Graph source on
+the local stub. Real parts only: real workbooks written by the template generator, the real
+reader and validator, a real SQLite store in tmp_path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tomllib
+import zipfile
+from copy import deepcopy
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+import time_machine
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from fiche.stoplicht import Stoplicht
+from fiche.template import write_fiche
+from sync.config import Config, config_voor_map
+from sync.dienst import SyncResultaat, sync_eenmalig
+from sync.overzicht_bouw import bouw_overzicht
+from sync.store import FicheVersie, open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+VANDAAG = dt.date(2026, 11, 15)
+UTC = dt.timezone.utc
+
+
+# --- fiches ---------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _voorbeelden() -> list[dict[str, Any]]:
+    with open(ROOT / "workbook_templates" / "examples" / "projecten.toml", "rb") as fh:
+        return tomllib.load(fh)["fiche"]
+
+
+def fiche_bytes(nr: int = 0, tmp: Path | None = None, **velden: Any) -> bytes:
+    """Example fiche `nr` (0-based, concrete projects first), with some fields overridden
+    (None removes a field)."""
+    return _fiche_bytes(nr, tuple(sorted(velden.items(), key=lambda kv: kv[0])))
+
+
+@lru_cache(maxsize=64)
+def _fiche_bytes(nr: int, velden: tuple) -> bytes:
+    entry = deepcopy(_voorbeelden()[nr])
+    for k, v in velden:
+        if v is None:
+            entry["velden"].pop(k, None)
+        else:
+            entry["velden"][k] = v
+    buf = io.BytesIO()
+    from fiche.template import build_fiche_workbook
+    build_fiche_workbook(entry["fiche_type"], entry["velden"], entry.get("tabellen", {})).save(buf)
+    return buf.getvalue()
+
+
+def projectnaam(nr: int) -> str:
+    return _voorbeelden()[nr]["velden"]["projectnaam"]
+
+
+def vreemd_xlsx() -> bytes:
+    """A real workbook that is not a fiche (no defined names, no tables)."""
+    wb = Workbook()
+    wb.active["A1"] = "Boodschappenlijst"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def zip_geen_xlsx() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("readme.txt", "geen werkmap")
+    return buf.getvalue()
+
+
+# --- sources a test can change ---------------------------------------------------------------
+
+class Omgeving(Protocol):
+    soort: str
+
+    def zet(self, naam: str, inhoud: bytes, gewijzigd: dt.datetime) -> None: ...
+    def verwijder(self, naam: str) -> None: ...
+    def config(self) -> Config: ...
+
+
+class MapOmgeving:
+    """The folder source: files in tmp_path/fiches, modification time set explicitly."""
+
+    soort = "map"
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.map = tmp_path / "fiches"
+        self.map.mkdir()
+        self.tmp = tmp_path
+
+    def zet(self, naam: str, inhoud: bytes, gewijzigd: dt.datetime) -> None:
+        pad = self.map / naam
+        pad.write_bytes(inhoud)
+        ts = gewijzigd.timestamp()
+        os.utime(pad, (ts, ts))
+
+    def verwijder(self, naam: str) -> None:
+        (self.map / naam).unlink()
+
+    def config(self) -> Config:
+        return config_voor_map(self.map, self.tmp / "pmiek.sqlite", self.tmp / "master" / "pMIEK-monitoring.xlsx")
+
+
+@pytest.fixture(autouse=True)
+def klok():
+    """The service's clock on VANDAAG (deletions are stamped with the time they are noticed)."""
+    with time_machine.travel(dt.datetime.combine(VANDAAG, dt.time(12, 0), tzinfo=UTC), tick=True):
+        yield
+
+
+@pytest.fixture(params=["map"])
+def bron(request, tmp_path) -> Omgeving:
+    if request.param == "map":
+        return MapOmgeving(tmp_path)
+    raise AssertionError(request.param)
+
+
+def sync(omgeving: Omgeving, peildatum: dt.date = VANDAAG) -> SyncResultaat:
+    r = sync_eenmalig(omgeving.config(), peildatum=peildatum, voortgang=False)
+    assert r.status == "ok"
+    return r
+
+
+def t(jaar: int, maand: int, dag: int, uur: int = 12) -> dt.datetime:
+    return dt.datetime(jaar, maand, dag, uur, tzinfo=UTC)
+
+
+def meldingen(r: SyncResultaat, soort: str) -> list:
+    return [m for m in r.overzicht.datakwaliteit if m.soort == soort]
+
+
+def versies(omgeving: Omgeving) -> list[FicheVersie]:
+    store = open_store(omgeving.config().store_url)
+    try:
+        with store.session() as s:
+            return list(s.scalars(select(FicheVersie).order_by(FicheVersie.id)))
+    finally:
+        store.close()
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+def scenario_ongeldig_houdt_laatste_geldige(o: Omgeving) -> None:
+    o.zet("emmen-noord.xlsx", fiche_bytes(0), t(2026, 11, 2))
+    r1 = sync(o)
+    assert r1.tellingen.geaccepteerd == 1
+    [p] = r1.overzicht.projecten
+    assert p.projectnaam == projectnaam(0) and not p.nieuwere_versie_ongeldig
+    licht_voor = p.stoplicht
+
+    # The team saves a version with an impossible date and no window: refused.
+    o.zet("emmen-noord.xlsx", fiche_bytes(0, ibn_bovengrens="31-13-2033", ibn_prognose=None), t(2026, 11, 10))
+    r2 = sync(o)
+    assert (r2.tellingen.gelezen, r2.tellingen.geaccepteerd, r2.tellingen.geweigerd) == (1, 0, 1)
+    [p] = r2.overzicht.projecten
+    assert p.nieuwere_versie_ongeldig
+    assert p.stoplicht is licht_voor and p.versie_ontvangen == t(2026, 11, 2)
+    [m] = meldingen(r2, "ongeldig")
+    assert m.bron_naam == "emmen-noord.xlsx" and "31-13-2033" in m.melding and "2-11-2026" in m.melding
+
+    # Both versions are in the store: the accepted one and the refused one with its findings.
+    vs = versies(o)
+    assert [v.status for v in vs] == ["geaccepteerd", "geweigerd"]
+    assert "31-13-2033" in vs[1].bevindingen
+
+    # Fixed again: the flag and the data-quality entry disappear.
+    o.zet("emmen-noord.xlsx", fiche_bytes(0, ibn_prognose=dt.date(2033, 12, 1)), t(2026, 11, 12))
+    r3 = sync(o)
+    [p] = r3.overzicht.projecten
+    assert not p.nieuwere_versie_ongeldig and p.prognose == dt.date(2033, 12, 1)
+    assert p.stoplicht is Stoplicht.RISICO
+    assert not meldingen(r3, "ongeldig")
+
+
+def scenario_ongewijzigd_leest_niets(o: Omgeving) -> None:
+    for nr in range(3):
+        o.zet(f"fiche-{nr}.xlsx", fiche_bytes(nr), t(2026, 11, 1 + nr))
+    r1 = sync(o)
+    assert (r1.tellingen.gezien, r1.tellingen.gedownload, r1.tellingen.gelezen) == (3, 3, 3)
+    r2 = sync(o)
+    assert (r2.tellingen.gezien, r2.tellingen.gedownload, r2.tellingen.gelezen, r2.tellingen.ongewijzigd) == (3, 0, 0, 3)
+    assert len(versies(o)) == 3
+    assert [p.projectnaam for p in r2.overzicht.projecten] == [p.projectnaam for p in r1.overzicht.projecten]
+
+
+def scenario_verwijderd(o: Omgeving) -> None:
+    o.zet("a.xlsx", fiche_bytes(0), t(2026, 11, 1))
+    o.zet("b.xlsx", fiche_bytes(1), t(2026, 11, 1))
+    sync(o)
+    o.verwijder("b.xlsx")
+    r = sync(o)
+    assert r.tellingen.verwijderd == 1
+    assert [p.projectnaam for p in r.overzicht.projecten] == [projectnaam(0)]
+    [m] = meldingen(r, "verwijderd")
+    assert m.bron_naam == "b.xlsx" and m.project == projectnaam(1)
+    # Nothing accepted was destroyed: the overview as of before the deletion still has it.
+    store = open_store(o.config().store_url)
+    try:
+        eerder = bouw_overzicht(store, VANDAAG - dt.timedelta(days=1))
+    finally:
+        store.close()
+    assert sorted(p.projectnaam for p in eerder.projecten) == sorted([projectnaam(0), projectnaam(1)])
+    assert [v.status for v in versies(o)].count("geaccepteerd") == 2
+    # A second sync does not report the deletion again.
+    assert sync(o).tellingen.verwijderd == 0
+
+
+def scenario_dubbel(o: Omgeving) -> None:
+    o.zet("Waterstof Hoogeveen.xlsx", fiche_bytes(5), t(2026, 11, 1))
+    o.zet("Kopie van Waterstof Hoogeveen.xlsx", fiche_bytes(5, toelichting="Kopie, ander verhaal"), t(2026, 11, 3))
+    r = sync(o)
+    assert r.tellingen.geaccepteerd == 2
+    namen = [p.projectnaam for p in r.overzicht.projecten]
+    assert namen == [projectnaam(5)]  # flagged, not merged into two rows or one blend
+    [p] = r.overzicht.projecten
+    assert p.bron_naam == "Kopie van Waterstof Hoogeveen.xlsx" and p.toelichting == "Kopie, ander verhaal"
+    [m] = meldingen(r, "dubbel")
+    assert m.bron_naam == "Waterstof Hoogeveen.xlsx"
+    assert "Kopie van Waterstof Hoogeveen.xlsx" in m.melding and "Waterstof Hoogeveen.xlsx" in m.melding
+
+
+def scenario_vreemde_bestanden(o: Omgeving) -> None:
+    o.zet("goed.xlsx", fiche_bytes(0), t(2026, 11, 1))
+    o.zet("kapot.xlsx", b"\x00\x01 dit is geen werkmap" * 50, t(2026, 11, 1))
+    o.zet("boodschappen.xlsx", vreemd_xlsx(), t(2026, 11, 1))
+    o.zet("archief.xlsx", zip_geen_xlsx(), t(2026, 11, 1))
+    o.zet("leeg.xlsx", b"", t(2026, 11, 1))
+    r = sync(o)
+    assert r.tellingen.geaccepteerd == 1 and r.tellingen.geweigerd == 4
+    assert [p.projectnaam for p in r.overzicht.projecten] == [projectnaam(0)]
+    slecht = {m.bron_naam for m in r.overzicht.datakwaliteit if m.soort in ("onleesbaar", "ongeldig")}
+    assert slecht == {"kapot.xlsx", "boodschappen.xlsx", "archief.xlsx", "leeg.xlsx"}
+    for m in r.overzicht.datakwaliteit:
+        assert "Traceback" not in m.melding and m.melding.strip()
+    # Refused once, not again on every run.
+    r2 = sync(o)
+    assert r2.tellingen.gelezen == 0 and len(versies(o)) == 5
+
+
+def scenario_trend_en_historie(o: Omgeving) -> None:
+    # Q3: on schedule; Q4: the prognose slips beyond the bovengrens.
+    o.zet("emmen-noord.xlsx", fiche_bytes(0, ibn_prognose=dt.date(2031, 3, 31), peildatum=dt.date(2026, 9, 20)),
+          t(2026, 9, 20))
+    sync(o, peildatum=dt.date(2026, 9, 30))
+    o.zet("emmen-noord.xlsx", fiche_bytes(0, ibn_prognose=dt.date(2034, 6, 30)), t(2026, 11, 10))
+    r = sync(o)
+    [p] = r.overzicht.projecten
+    assert p.vorig_stoplicht is Stoplicht.OP_PLANNING and p.stoplicht is Stoplicht.VERTRAAGD
+    assert p.trend == "verslechterd" and p.slip_dagen == (dt.date(2034, 6, 30) - dt.date(2031, 3, 31)).days
+    assert r.overzicht.historie[p.sleutel] == {"2026Q3": Stoplicht.OP_PLANNING, "2026Q4": Stoplicht.VERTRAAGD}
+
+
+def scenario_verouderd_en_voorzitter(o: Omgeving) -> None:
+    o.zet("oud.xlsx", fiche_bytes(1, peildatum=dt.date(2026, 8, 1)), t(2026, 11, 1))
+    o.zet("vers.xlsx", fiche_bytes(2), t(2026, 11, 1))
+    r = sync(o)
+    assert [m.bron_naam for m in meldingen(r, "verouderd")] == ["oud.xlsx"]
+    assert "1-8-2026" in meldingen(r, "verouderd")[0].melding
+
+
+SCENARIOS = [
+    scenario_ongeldig_houdt_laatste_geldige, scenario_ongewijzigd_leest_niets, scenario_verwijderd,
+    scenario_dubbel, scenario_vreemde_bestanden, scenario_trend_en_historie, scenario_verouderd_en_voorzitter,
+]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda f: f.__name__.removeprefix("scenario_"))
+def test_scenario(bron, scenario) -> None:
+    scenario(bron)
+
+
+# --- folder-only details --------------------------------------------------------------------
+
+def test_map_skips_lock_and_temp_files_and_non_xlsx(tmp_path) -> None:
+    o = MapOmgeving(tmp_path)
+    o.zet("fiche.xlsx", fiche_bytes(0), t(2026, 11, 1))
+    o.zet("~$fiche.xlsx", b"owner", t(2026, 11, 1))
+    o.zet(".~lock.fiche.xlsx#", b"lo lock", t(2026, 11, 1))
+    o.zet("fiche.tmp", b"x", t(2026, 11, 1))
+    o.zet("notities.docx", b"x", t(2026, 11, 1))
+    (o.map / "sub").mkdir()
+    o.zet("sub/tweede.xlsx", fiche_bytes(1), t(2026, 11, 1))
+    r = sync(o)
+    assert r.tellingen.gezien == 2 and r.tellingen.geaccepteerd == 2 and not r.overzicht.datakwaliteit
+
+
+def test_touched_file_is_downloaded_but_not_read_again(tmp_path) -> None:
+    o = MapOmgeving(tmp_path)
+    o.zet("fiche.xlsx", fiche_bytes(0), t(2026, 11, 1))
+    sync(o)
+    o.zet("fiche.xlsx", fiche_bytes(0), t(2026, 11, 9))  # same bytes, new mtime: new eTag
+    r = sync(o)
+    assert (r.tellingen.gedownload, r.tellingen.gelezen, r.tellingen.ongewijzigd) == (1, 0, 1)
+    assert len(versies(o)) == 1
+
+
+def test_progress_bar_only_when_asked(tmp_path, capsys) -> None:
+    o = MapOmgeving(tmp_path)
+    for i in range(3):
+        o.zet(f"f{i}.xlsx", fiche_bytes(i), t(2026, 11, 1))
+    sync_eenmalig(o.config(), peildatum=VANDAAG, voortgang=True)
+    assert "Fiches" in capsys.readouterr().err
+    o.zet("f0.xlsx", fiche_bytes(3), t(2026, 11, 2))
+    sync_eenmalig(o.config(), peildatum=VANDAAG, voortgang=None)  # stderr is no terminal here
+    assert "Fiches" not in capsys.readouterr().err
