@@ -1,0 +1,241 @@
+"""Publishing the master workbook once it is written locally: into a folder (the built-in
+default, e.g. a network share) or into a SharePoint document library through Microsoft Graph.
+
+The local master is never touched here: when publishing fails the new local copy stays, and the
+result says to try again on the next run. SharePoint specifics (PITFALLS):
+
+- Up to 4 MB one `PUT .../content`; above it an upload session whose chunks are multiples of
+  320 KiB. The chunks go to the session's pre-authenticated `uploadUrl` without a bearer token,
+  but through our own session, so proxy, CA bundle, timeouts, retries and test routing apply
+  (the library's own chunk upload bypasses all of that).
+- 423 Locked: the master is open in Excel (a shared lock the API cannot break). We log who holds
+  it and report "retry next run".
+- 412 Precondition Failed: with `vorige_etag` (the eTag of our last upload) as `If-Match`, the
+  copy in SharePoint was changed by someone since. The master is generated from the store, so
+  it is uploaded anyway; the other version stays in the library's version history, and the
+  result and log say so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from office365.runtime.client_request_exception import ClientRequestException
+
+from fiche.errors import RemoteError
+from sync.bron_sharepoint import zoek_drive, zoek_map
+from sync.graph import GraphVerbinding
+
+log = logging.getLogger("pmiek.sync.publiceren")
+
+#: Graph's limit for a single PUT of file content.
+SIMPEL_MAX = 4 * 1024 * 1024
+#: Upload-session chunks must be a multiple of this.
+CHUNK_EENHEID = 320 * 1024
+#: 16 x 320 KiB = 5 MiB, within Graph's advice (5-10 MiB per chunk).
+CHUNK_STANDAARD = 16 * CHUNK_EENHEID
+
+
+@dataclass
+class PublicatieResultaat:
+    gelukt: bool
+    doel: str  # where the master went: a path or a SharePoint web URL
+    etag: str | None = None  # pass back as `vorige_etag` next time
+    opnieuw_proberen: bool = False  # not published now; the next run tries again
+    vergrendeld_door: str | None = None  # 423: who has the master open, when known
+    overschreven: bool = False  # 412: someone's change in SharePoint was replaced (kept in version history)
+    melding: str | None = None  # Dutch, for the run report
+
+
+class Publicatie(Protocol):
+    def beschrijving(self) -> str:
+        """Short English description for logs."""
+
+    def publiceer(self, bestand: Path, vorige_etag: str | None = None) -> PublicatieResultaat:
+        """Publish the local master `bestand`; never alters or removes it."""
+
+
+def atomisch_schrijven(doel: Path, data: bytes) -> None:
+    """Write `data` to `doel` so readers see the old file or the new one, never a half-written one."""
+    doel.parent.mkdir(parents=True, exist_ok=True)
+    fd, tijdelijk = tempfile.mkstemp(prefix=f".{doel.name}.", suffix=".tmp", dir=doel.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tijdelijk, doel)
+    except BaseException:
+        Path(tijdelijk).unlink(missing_ok=True)
+        raise
+
+
+class MapPublicatie:
+    """Copies the master atomically into a folder (a share the project leader opens)."""
+
+    def __init__(self, map_: str | Path, bestandsnaam: str | None = None) -> None:
+        self.map = Path(map_)
+        self.bestandsnaam = bestandsnaam
+
+    def beschrijving(self) -> str:
+        return f"folder {self.map}"
+
+    def publiceer(self, bestand: Path, vorige_etag: str | None = None) -> PublicatieResultaat:
+        doel = self.map / (self.bestandsnaam or bestand.name)
+        try:
+            atomisch_schrijven(doel, bestand.read_bytes())
+        except PermissionError as exc:
+            # Windows refuses to replace a file someone has open in Excel
+            log.warning("master in publish folder is in use, keeping the local copy; retrying next run",
+                        extra={"fields": {"target": str(doel), "error": str(exc)}})
+            return PublicatieResultaat(False, str(doel), opnieuw_proberen=True,
+                                       melding=f"{doel} is in gebruik (open in Excel?); de volgende run probeert het opnieuw.")
+        except OSError as exc:
+            log.error("publishing the master to the folder failed", extra={"fields": {"target": str(doel), "error": str(exc)}})
+            return PublicatieResultaat(False, str(doel), opnieuw_proberen=True,
+                                       melding=f"De master kon niet naar {doel.parent} worden geschreven; de volgende run probeert het opnieuw.")
+        log.info("master published to folder", extra={"fields": {"target": str(doel)}})
+        return PublicatieResultaat(True, str(doel), melding=f"Master gepubliceerd in {doel}.")
+
+
+class SharePointPublicatie:
+    """Uploads the master into a folder of a SharePoint document library."""
+
+    def __init__(self, verbinding: GraphVerbinding, *, folder: str, site: str | None = None,
+                 drive_id: str | None = None, bibliotheek: str | None = None, bestandsnaam: str | None = None,
+                 chunk_grootte: int = CHUNK_STANDAARD) -> None:
+        if chunk_grootte <= 0 or chunk_grootte % CHUNK_EENHEID:
+            raise ValueError(f"chunk_grootte must be a positive multiple of {CHUNK_EENHEID}")
+        self.verbinding = verbinding
+        self.folder = folder
+        self.site = site
+        self._drive_id = drive_id
+        self.bibliotheek = bibliotheek
+        self.bestandsnaam = bestandsnaam
+        self.chunk_grootte = chunk_grootte
+        self._map_id: str | None = None
+
+    def beschrijving(self) -> str:
+        return f"sharepoint {self.site or self._drive_id} folder {self.folder}"
+
+    @property
+    def drive_id(self) -> str:
+        if self._drive_id is None:
+            self._drive_id = zoek_drive(self.verbinding, self.site or "", self.bibliotheek)
+        return self._drive_id
+
+    @property
+    def map_id(self) -> str:
+        if self._map_id is None:
+            self._map_id = zoek_map(self.verbinding, self.drive_id, self.folder)
+        return self._map_id
+
+    def publiceer(self, bestand: Path, vorige_etag: str | None = None) -> PublicatieResultaat:
+        naam = self.bestandsnaam or bestand.name
+        data = bestand.read_bytes()
+        doel = f"{self.beschrijving()}/{naam}"
+        overschreven = False
+        try:
+            try:
+                item = self._upload(naam, data, vorige_etag)
+            except ClientRequestException as exc:
+                if _status(exc) != 412:
+                    raise
+                wie = self._laatst_gewijzigd_door(naam)
+                log.warning("master was changed in SharePoint since our last upload (412); replacing it, "
+                            "the other version stays in the version history",
+                            extra={"fields": {"target": doel, "expected_etag": vorige_etag, "last_modified_by": wie}})
+                overschreven = True
+                item = self._upload(naam, data, None)
+        except ClientRequestException as exc:
+            if _status(exc) == 423:
+                eigenaar = getattr(exc, "lock_owner", None)
+                log.warning("master is locked in SharePoint (open in Excel?), keeping the local copy; retrying next run",
+                            extra={"fields": {"target": doel, "lock_owner": eigenaar or "unknown", "local": str(bestand)}})
+                wie = f" door {eigenaar}" if eigenaar else ""
+                return PublicatieResultaat(False, doel, opnieuw_proberen=True, vergrendeld_door=eigenaar,
+                                           melding=f"De master in SharePoint is geopend{wie}; de nieuwe versie staat lokaal "
+                                                   f"in {bestand} en wordt bij de volgende run opnieuw geüpload.")
+            fout = self.verbinding.als_remote(f"upload {naam}", exc)
+            log.error("uploading the master failed, keeping the local copy", extra={"fields": {"target": doel, "error": str(fout)}})
+            return PublicatieResultaat(False, doel, opnieuw_proberen=True, melding=fout.melding)
+        except RemoteError as exc:
+            log.error("uploading the master failed, keeping the local copy", extra={"fields": {"target": doel, "error": str(exc)}})
+            return PublicatieResultaat(False, doel, opnieuw_proberen=True, melding=exc.melding)
+        url = item.get("webUrl") or doel
+        log.info("master uploaded to SharePoint", extra={"fields": {"target": url, "bytes": len(data), "replaced_change": overschreven}})
+        melding = f"Master geüpload naar {url}."
+        if overschreven:
+            melding += " Iemand had de master in SharePoint gewijzigd; die versie staat in de versiegeschiedenis."
+        return PublicatieResultaat(True, url, etag=item.get("eTag"), overschreven=overschreven, melding=melding)
+
+    # --- Graph calls -----------------------------------------------------------------------------
+
+    def _item_pad(self, naam: str) -> str:
+        return f"drives/{quote(self.drive_id)}/items/{quote(self.map_id)}:/{quote(naam)}:"
+
+    def _upload(self, naam: str, data: bytes, if_match: str | None) -> dict[str, Any]:
+        headers = {"If-Match": if_match} if if_match else {}
+        if len(data) <= SIMPEL_MAX:
+            headers["Content-Type"] = "application/octet-stream"
+            return self.verbinding.verzoek("PUT", f"{self._item_pad(naam)}/content", data=data, headers=headers,
+                                           wat=f"upload {naam}").json()
+        sessie = self.verbinding.verzoek(
+            "POST", f"{self._item_pad(naam)}/createUploadSession", headers=headers, wat=f"upload session {naam}",
+            json={"item": {"@microsoft.graph.conflictBehavior": "replace", "name": naam}}).json()
+        upload_url = sessie["uploadUrl"]
+        try:
+            return self._chunks(upload_url, naam, data)
+        except BaseException:
+            self._sessie_annuleren(upload_url)
+            raise
+
+    def _chunks(self, upload_url: str, naam: str, data: bytes) -> dict[str, Any]:
+        totaal = len(data)
+        begin = 0
+        while begin < totaal:
+            eind = min(begin + self.chunk_grootte, totaal) - 1
+            try:
+                antwoord = self.verbinding.verzoek(
+                    "PUT", upload_url, data=data[begin:eind + 1], aanmelden=False, wat=f"upload chunk {naam}",
+                    headers={"Content-Range": f"bytes {begin}-{eind}/{totaal}"})
+            except ClientRequestException as exc:
+                if _status(exc) != 416:
+                    raise
+                # the service already had (part of) this range, e.g. a retry after a lost answer: ask where to go on
+                begin = self._volgende_begin(upload_url)
+                continue
+            if antwoord.status_code in (200, 201):
+                return antwoord.json()
+            volgende = (antwoord.json().get("nextExpectedRanges") or [f"{eind + 1}-"])[0]
+            begin = int(volgende.split("-")[0])
+        raise RemoteError(f"upload session for {naam} ended without the item",
+                          "SharePoint bevestigde de upload van de master niet; de volgende run probeert het opnieuw.")
+
+    def _volgende_begin(self, upload_url: str) -> int:
+        status = self.verbinding.verzoek("GET", upload_url, aanmelden=False, wat="upload session status").json()
+        return int((status.get("nextExpectedRanges") or ["0-"])[0].split("-")[0])
+
+    def _sessie_annuleren(self, upload_url: str) -> None:
+        try:
+            self.verbinding.verzoek("DELETE", upload_url, aanmelden=False, wat="cancel upload session")
+        except Exception as exc:  # noqa: BLE001 - best effort; an abandoned session expires by itself
+            log.info("could not cancel the upload session", extra={"fields": {"error": type(exc).__name__}})
+
+    def _laatst_gewijzigd_door(self, naam: str) -> str | None:
+        try:
+            item = self.verbinding.get_json(self._item_pad(naam), wat="master metadata")
+        except Exception:  # noqa: BLE001 - only for the log line
+            return None
+        gebruiker = (item.get("lastModifiedBy") or {}).get("user") or {}
+        return gebruiker.get("displayName") or gebruiker.get("email")
+
+
+def _status(exc: ClientRequestException) -> int | None:
+    return getattr(getattr(exc, "response", None), "status_code", None)
