@@ -128,7 +128,10 @@ class Config:
 # --- helpers -----------------------------------------------------------------------------------
 
 def _fout(key: str, english: str, dutch: str) -> ConfigError:
-    return ConfigError(key, english, dutch)
+    """A config error whose Dutch message starts with the key (the operator edits that line)."""
+    if key.startswith("("):
+        return ConfigError(key, english, dutch[0].upper() + dutch[1:])
+    return ConfigError(key, english, f"Instelling '{key}': {dutch}")
 
 
 class _Sectie:
@@ -139,6 +142,11 @@ class _Sectie:
             raise _fout(naam, "must be a table", "moet een sectie [" + naam + "] zijn.")
         self.naam, self.data, self.basis = naam, data, basis
         self.gebruikt: set[str] = set()
+        for k in data:
+            if k.lower() in VERBODEN_GEHEIMEN:
+                raise _fout(self.key(k), "secrets must not be in the config file; name an environment variable",
+                            "geheimen horen niet in het configuratiebestand; noem de omgevingsvariabele "
+                            "(secret_env) of een certificaatbestand.")
 
     def key(self, k: str) -> str:
         return f"{self.naam}.{k}"
@@ -203,11 +211,6 @@ class _Sectie:
         return [x.strip() for x in v]
 
     def geen_onbekende(self, toegestaan_extra: bool = False) -> dict[str, Any]:
-        for k in self.data:
-            if k.lower() in VERBODEN_GEHEIMEN:
-                raise _fout(self.key(k), "secrets must not be in the config file; name an environment variable",
-                            "geheimen horen niet in het configuratiebestand; noem de omgevingsvariabele "
-                            "(secret_env) of een certificaatbestand.")
         onbekend = [k for k in self.data if k not in self.gebruikt]
         if onbekend and not toegestaan_extra:
             k = onbekend[0]
