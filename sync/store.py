@@ -20,7 +20,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -317,7 +317,7 @@ def open_store(url: str) -> Store:
     engine = maak_engine(url)
     try:
         upgrade(engine)
-    except OperationalError as exc:
+    except DBAPIError as exc:
         engine.dispose()
         raise PmiekError(f"cannot open store {url}: {exc}",
                          f"De database {url} kan niet worden geopend: {exc.orig}") from None
