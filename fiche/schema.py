@@ -339,7 +339,9 @@ VERKENNING = FicheSchema(
                   "longtext", H_AFH_VERK),
             Field("uitvoeringsafspraken", "Uitvoeringsafspraken", "longtext", H_AFSPRAKEN),
         ]
-        + _monitoring("oplevering", "Oplevering", required_window=True)
+        # Optional: an early verkenning may not know its oplevering window yet; its light is then
+        # Onbekend (a warning from the validator), and the fiche still counts as valid.
+        + _monitoring("oplevering", "Oplevering", required_window=False)
         + _tail()
     ),
     TABLES,

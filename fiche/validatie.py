@@ -33,6 +33,7 @@ KNOWN_CODES: dict[str, tuple[Ernst, str]] = {
     "getal_ongeldig": ("error", "a number field holds no number or an implausible one"),
     "venster_omgekeerd": ("error", "ondergrens later than bovengrens"),
     "prognose_ontbreekt": ("error", "no prognose while the IBN/oplevering is not realised"),
+    "venster_onbekend": ("warning", "an optional window (verkenning oplevering) not filled in yet: the light is Onbekend"),
     "gerealiseerd_toekomst": ("error", "the realisation date lies after today"),
     "peildatum_toekomst": ("error", "the peildatum lies after today"),
     "peildatum_verouderd": ("warning", "the peildatum is more than two quarters old"),
@@ -201,9 +202,18 @@ class _Validatie:
         if lo and hi and lo > hi:
             self.vind("venster_omgekeerd", hi_k, cel(hi_k),
                       f"{label(lo_k)} ({_datum_nl(lo)}) ligt na {label(hi_k).lower()} ({_datum_nl(hi)}).")
-        if prog_k in data.cellen and _is_leeg(data.velden.get(prog_k)) and real is None:
-            self.vind("prognose_ontbreekt", prog_k, cel(prog_k),
-                      f"{label(prog_k)} ontbreekt; zonder prognose is het stoplicht Onbekend.")
+        if schema.field(prog_k).required:
+            if prog_k in data.cellen and _is_leeg(data.velden.get(prog_k)) and real is None:
+                self.vind("prognose_ontbreekt", prog_k, cel(prog_k),
+                          f"{label(prog_k)} ontbreekt; zonder prognose is het stoplicht Onbekend.")
+        elif real is None:
+            # A window the schema leaves optional (an early verkenning) may still be unknown: that is
+            # Onbekend, worth a warning, but not an invalid fiche.
+            leeg = [k for k in (lo_k, hi_k, prog_k) if k in data.cellen and _is_leeg(data.velden.get(k))]
+            if leeg:
+                self.vind("venster_onbekend", leeg[0], cel(leeg[0]),
+                          "Nog niet ingevuld: " + ", ".join(label(k).lower() for k in leeg)
+                          + ". Het stoplicht is Onbekend tot deze gegevens bekend zijn.")
         if real is not None and real > self.vandaag:
             self.vind("gerealiseerd_toekomst", real_k, cel(real_k),
                       f"{label(real_k)} ({_datum_nl(real)}) ligt in de toekomst; vul deze datum pas in als het zover is.")
