@@ -186,7 +186,7 @@ class GraphVerbinding:
                 return app
             http = _TimeoutSession(self.timeout, ca)
             adapter = requests.adapters.HTTPAdapter(max_retries=_LoggedRetry(
-                total=self.max_retries, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504),
+                total=self.max_retries, other=0, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504),
                 allowed_methods=None, respect_retry_after_header=True, raise_on_status=False))
             http.mount("https://", adapter)
             http.mount("http://", adapter)

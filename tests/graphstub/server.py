@@ -129,7 +129,7 @@ class GraphStub:
         self._items: dict[str, StubItem] = {}
         self._log: list[tuple[int, dict[str, Any]]] = []
         self._seq = 0
-        self._verlopen_tot = 0  # delta tokens with a lower seq answer 410
+        self._generatie = 0  # delta tokens of an older generation answer 410
         self._paginas: dict[str, tuple[list[dict[str, Any]], int]] = {}
         self._sessies: dict[str, _Sessie] = {}
         self._fouten: list[_Fout] = []
@@ -167,7 +167,7 @@ class GraphStub:
         self.url = f"https://127.0.0.1:{server.server_address[1]}"
         # download and upload URLs live on another host in SharePoint: the client must not send its token there
         self.url_ander = f"https://localhost:{server.server_address[1]}"
-        self._thread = threading.Thread(target=server.serve_forever, name="graph-stub", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="graph-stub", daemon=True)
         self._thread.start()
         return self
 
@@ -253,7 +253,7 @@ class GraphStub:
     def tokens_laten_verlopen(self) -> None:
         """Every delta token handed out so far now answers 410 Gone (resyncRequired)."""
         with self._lock:
-            self._verlopen_tot = self._seq + 1
+            self._generatie += 1
 
     def fout_injecteren(self, methode: str, pad_regex: str, status: int, *, aantal: int = 1,
                         headers: dict[str, str] | None = None, body: Any = None) -> None:
@@ -524,10 +524,10 @@ class GraphStub:
                 records = [self._item_json(i) for i in self._items.values() if not i.verwijderd]
             else:
                 try:
-                    vanaf = int(token.removeprefix("s"))
+                    generatie, vanaf = (int(x) for x in token.split("."))
                 except ValueError:
                     return graph_fout(400, "invalidRequest", "malformed delta token")
-                if vanaf < self._verlopen_tot:
+                if generatie < self._generatie:
                     return graph_fout(410, "resyncRequired", "Resync required. Replace any local items with the server's version (including deletes) if you're sure that the service was up to date with your local changes when you last sync'd.",
                                       {"Location": self._delta_link()})
                 # every change since the token, in order: an item changed twice appears twice
@@ -540,7 +540,7 @@ class GraphStub:
             self._paginas[sleutel] = (rest, eind)
             body["@odata.nextLink"] = self._delta_link(**{"$skiptoken": sleutel})
         else:
-            body["@odata.deltaLink"] = self._delta_link(token=f"s{eind}")
+            body["@odata.deltaLink"] = self._delta_link(token=f"{self._generatie}.{eind}")
         return Antwoord(200, body)
 
     # uploads -------------------------------------------------------------------------------------
