@@ -239,9 +239,9 @@ def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STAND
                             stukken.append(blok)
             except FileRefused:
                 raise
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError,
-                    ValueError, RuntimeError) as exc:
-                # RuntimeError: an encrypted zip member; NotImplementedError: unknown compression.
+            except Exception as exc:  # noqa: BLE001
+                # BadZipFile (CRC or size), zlib.error (damaged deflate data), RuntimeError (an
+                # encrypted member), NotImplementedError (unknown compression): all a corrupt file.
                 raise _weiger(
                     "beschadigd", naam, f"member {info.filename}: {type(exc).__name__}: {exc}",
                     "Het bestand is onvolledig of beschadigd (afgebroken opslag of download). "

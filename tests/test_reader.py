@@ -1,0 +1,353 @@
+"""The fiche reader: extraction by defined names and tables, and every refused input.
+
+All inputs are real files: fiches from the template generator, bombs built with zipfile, an
+encrypted workbook made by msoffcrypto-tool, a legacy .xls written by LibreOffice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.utils.cell import range_boundaries
+
+from fiche import schema as S
+from fiche.errors import FileRefused, PmiekError
+from fiche.reader import WerkboekBron, extraheer, lees_fiche, splits_verwijzing
+from fiche.template import build_fiche_workbook
+from fiche.validatie import valideer
+from fiche.veilig import MAX_LEDEN, WEIGERCODES, Limieten
+from test_validatie import VANDAAG, maak, tabellen_ok, velden_concreet
+
+
+@pytest.fixture
+def fiche(tmp_path) -> Path:
+    return maak(tmp_path / "fiche.xlsx")
+
+
+def weigering(bron, **kwargs) -> FileRefused:
+    with pytest.raises(FileRefused) as info:
+        lees_fiche(bron, **kwargs)
+    exc = info.value
+    assert exc.reason in WEIGERCODES
+    assert exc.melding and "Traceback" not in exc.melding
+    return exc
+
+
+def herpak(bron: Path, doel: Path, vervang: dict[str, bytes] | None = None,
+           extra: list[tuple[str, bytes]] | None = None, weglaten: tuple[str, ...] = ()) -> Path:
+    """A copy of a zip with parts replaced, added or left out (how a hostile file is made)."""
+    vervang = vervang or {}
+    with zipfile.ZipFile(bron) as zin, zipfile.ZipFile(doel, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename in weglaten:
+                continue
+            zout.writestr(info.filename, vervang.get(info.filename, zin.read(info)))
+        for naam, data in extra or []:
+            zout.writestr(naam, data)
+    return doel
+
+
+# --- extraction ---------------------------------------------------------------------------------
+
+def test_reads_fields_cells_and_stamp(fiche):
+    data = lees_fiche(fiche)
+    assert data.fiche_type == "concreet"
+    assert data.template_versie == S.TEMPLATE_VERSION
+    assert data.nabij_maanden == 3
+    assert data.bron == str(fiche)
+    assert data.velden["projectnaam"] == "Nieuwbouw station Emmen Noord 110/20 kV"
+    assert data.velden["gemeente"] == "Emmen"
+    assert data.velden["ibn_gerealiseerd"] is None
+    # Every field of the schema was found by its defined name, on the Fiche sheet.
+    assert set(data.cellen) == {f.key for f in S.CONCREET.fields}
+    assert all(c.startswith("Fiche!") for c in data.cellen.values())
+    assert data.stoplicht_cel and data.stoplicht_cel.startswith("Fiche!")
+
+
+def test_cell_addresses_come_from_the_defined_names(fiche):
+    wb = openpyxl.load_workbook(fiche)  # reading our own generated file to cross-check
+    data = lees_fiche(fiche)
+    for f in S.CONCREET.fields:
+        sheet, ref = splits_verwijzing(wb.defined_names[f.name].attr_text)
+        assert data.cellen[f.key] == f"{sheet}!{ref}"
+
+
+def test_table_rows_keep_their_position_and_cells(tmp_path):
+    team = [{"naam": "Anna", "organisatie": "Provincie", "rol": "Voorzitter", "email": "anna@drenthe.nl"},
+            {}, {"naam": "Bert", "organisatie": "Enexis", "rol": "Deelnemer"}]
+    data = lees_fiche(maak(tmp_path / "f.xlsx", tabellen=tabellen_ok(projectteam=team)))
+    rijen = data.tabellen["projectteam"]
+    assert [r.nummer for r in rijen] == [1, 3]  # the empty row is skipped, numbering is the table's
+    assert rijen[1].waarden["naam"] == "Bert"
+    assert rijen[1].cellen["naam"] == "Projectteam!A6"
+    assert data.tabellen["knelpunten"] == []
+    partijen = data.tabellen["betrokken_partijen"][0]
+    assert partijen.cellen["partij"] == "'Betrokken partijen'!A4"
+
+
+def test_quoted_sheet_references_round_trip():
+    assert splits_verwijzing("'Fiche'!$B$6") == ("Fiche", "B6")
+    assert splits_verwijzing("'Knelpunten en oplossingen'!$A$3:$D$13") == ("Knelpunten en oplossingen", "A3:D13")
+    assert splits_verwijzing("'Jan''s blad'!B2") == ("Jan's blad", "B2")
+    assert splits_verwijzing("Fiche!#REF!") is None
+    assert splits_verwijzing("#REF!") is None
+
+
+def test_columns_are_found_by_header_not_position(tmp_path):
+    wb = build_fiche_workbook("concreet", velden_concreet(), tabellen_ok())
+    ws = wb["Projectteam"]
+    # Swap the Naam and Organisatie columns, headers and data, as a user dragging columns would.
+    for row in ws.iter_rows(min_row=S_TABLE_HEADER, max_row=ws.max_row, min_col=1, max_col=2):
+        a, b = row
+        a.value, b.value = b.value, a.value
+    pad = tmp_path / "f.xlsx"
+    wb.save(pad)
+    rij = lees_fiche(pad).tabellen["projectteam"][0]
+    assert rij.waarden["naam"] == "Anna de Vries"
+    assert rij.waarden["organisatie"] == "Provincie Drenthe"
+    assert rij.cellen["naam"] == "Projectteam!B4"
+
+
+S_TABLE_HEADER = 3
+
+
+def test_bytes_input_and_name(fiche):
+    data = lees_fiche(fiche.read_bytes(), naam="upload.xlsx")
+    assert data.bron == "upload.xlsx"
+    assert data.velden["gemeente"] == "Emmen"
+
+
+def test_reading_never_writes_the_input(fiche):
+    voor = fiche.read_bytes()
+    os.utime(fiche, (1_000_000_000, 1_000_000_000))
+    lees_fiche(fiche)
+    assert fiche.read_bytes() == voor
+    assert fiche.stat().st_mtime == 1_000_000_000
+
+
+class OpenpyxlBron:
+    """A second, independent `WerkboekBron` (openpyxl, read only) to prove `extraheer` is engine-neutral."""
+
+    def __init__(self, pad: Path) -> None:
+        self.wb = openpyxl.load_workbook(pad, data_only=True)
+
+    def defined_names(self) -> dict[str, str]:
+        return {n: d.attr_text for n, d in self.wb.defined_names.items()}
+
+    def tabellen(self) -> dict[str, tuple[str, str]]:
+        return {t.displayName: (ws.title, t.ref) for ws in self.wb.worksheets for t in ws.tables.values()}
+
+    def waarden(self, sheet: str, ref: str) -> list[list[Any]]:
+        c1, r1, c2, r2 = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+        return [list(r) for r in self.wb[sheet].iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c2,
+                                                              values_only=True)]
+
+
+def test_extraheer_gives_the_same_verdict_over_another_engine(tmp_path):
+    team = tabellen_ok()["projectteam"] + [{"naam": "C", "organisatie": "D", "rol": "Voorzitter", "email": "x@@y"}]
+    pad = maak(tmp_path / "f.xlsx", velden=velden_concreet(ibn_bovengrens="2033", ibn_prognose="Q3 2032"),
+               tabellen=tabellen_ok(projectteam=team))
+    bron: WerkboekBron = OpenpyxlBron(pad)
+    via_openpyxl = valideer(extraheer(bron, "f.xlsx"), vandaag=VANDAAG)
+    via_calamine = valideer(lees_fiche(pad), vandaag=VANDAAG)
+    assert via_openpyxl.bevindingen == via_calamine.bevindingen
+    assert {x.code for x in via_calamine.bevindingen} >= {"email_ongeldig", "voorzitter_aantal"}
+    assert via_openpyxl.waarden == via_calamine.waarden
+    assert via_openpyxl.stoplicht is via_calamine.stoplicht
+
+
+# --- refused inputs -----------------------------------------------------------------------------
+
+def test_empty_file(tmp_path):
+    (tmp_path / "leeg.xlsx").write_bytes(b"")
+    exc = weigering(tmp_path / "leeg.xlsx")
+    assert exc.reason == "leeg" and "leeg" in exc.melding
+
+
+def test_missing_file(tmp_path):
+    exc = weigering(tmp_path / "bestaat-niet.xlsx")
+    assert exc.reason == "niet_gevonden" and "bestaat niet" in exc.melding
+    assert weigering(tmp_path).reason == "niet_gevonden"  # a directory
+
+
+def test_not_a_zip(tmp_path):
+    pad = tmp_path / "fiche.xlsx"
+    pad.write_text("projectnaam;gemeente\nStation;Emmen\n", encoding="utf-8")
+    exc = weigering(pad)
+    assert exc.reason == "geen_zip" and ".xlsx" in exc.melding
+
+
+def test_truncated_file(fiche, tmp_path):
+    inhoud = fiche.read_bytes()
+    for lengte in (len(inhoud) // 2, len(inhoud) - 30, 10):
+        exc = weigering(inhoud[:lengte])
+        assert exc.reason == "beschadigd", lengte
+        assert "onvolledig" in exc.melding
+
+
+def test_corrupt_member_data(fiche, tmp_path):
+    inhoud = bytearray(fiche.read_bytes())
+    with zipfile.ZipFile(fiche) as zf:
+        info = zf.getinfo("xl/workbook.xml")
+    # Flip bytes inside the compressed data of one member (after its local header).
+    start = info.header_offset + 30 + len(info.filename) + 20
+    inhoud[start:start + 8] = b"\xff" * 8
+    assert weigering(bytes(inhoud)).reason == "beschadigd"
+
+
+def test_password_encrypted_workbook(fiche, tmp_path):
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    uit = io.BytesIO()
+    with fiche.open("rb") as f:
+        OOXMLFile(f).encrypt("geheim-wachtwoord", uit)
+    pad = tmp_path / "versleuteld.xlsx"
+    pad.write_bytes(uit.getvalue())
+    exc = weigering(pad)
+    assert exc.reason == "versleuteld"
+    assert "wachtwoord" in exc.melding
+
+
+@pytest.mark.libreoffice
+def test_legacy_xls(fiche, tmp_path, libreoffice):
+    xls = libreoffice.convert(fiche, "xls", tmp_path / "xls")
+    assert xls.suffix == ".xls" and xls.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
+    exc = weigering(xls)
+    assert exc.reason == "xls" and ".xlsx" in exc.melding
+
+
+def test_too_many_members(fiche, tmp_path):
+    pad = herpak(fiche, tmp_path / "bom.xlsx", extra=[(f"xl/media/x{i}.bin", b"") for i in range(MAX_LEDEN)])
+    exc = weigering(pad)
+    assert exc.reason == "zip_bom" and "veiligheid" in exc.melding
+
+
+def test_high_compression_ratio(fiche, tmp_path):
+    # 20 MB of zeros packs into about 20 KB: no spreadsheet a person made looks like that.
+    pad = herpak(fiche, tmp_path / "bom.xlsx", extra=[("xl/media/nul.bin", bytes(20 * 1024 * 1024))])
+    assert pad.stat().st_size < 200_000
+    assert weigering(pad).reason == "zip_bom"
+
+
+def test_high_ratio_of_one_member(fiche, tmp_path):
+    limieten = Limieten(max_ratio_totaal=10**9, max_ratio_lid=100)
+    pad = herpak(fiche, tmp_path / "bom.xlsx", extra=[("xl/media/nul.bin", bytes(4 * 1024 * 1024))])
+    assert weigering(pad, limieten=limieten).reason == "zip_bom"
+    # The same caps pass the plain fiche: the refusal is about that member.
+    assert lees_fiche(fiche, limieten=limieten).fiche_type == "concreet"
+
+
+def test_total_uncompressed_size(fiche, tmp_path):
+    pad = herpak(fiche, tmp_path / "groot.xlsx", extra=[("xl/media/ruis.bin", os.urandom(3 * 1024 * 1024))])
+    exc = weigering(pad, limieten=Limieten(max_uitgepakt=2 * 1024 * 1024))
+    assert exc.reason == "zip_bom"
+    assert lees_fiche(pad).fiche_type == "concreet"  # incompressible, under the default caps: fine
+
+
+def _liegende_grootte(pad: Path, lid: str, grootte: int) -> bytes:
+    """The zip with `lid`'s declared uncompressed size replaced (local header and central directory)."""
+    inhoud = bytearray(pad.read_bytes())
+    with zipfile.ZipFile(pad) as zf:
+        info = zf.getinfo(lid)
+    struct.pack_into("<I", inhoud, info.header_offset + 22, grootte)
+    naam = lid.encode()
+    pos = inhoud.rfind(b"PK\x01\x02", 0)
+    while pos != -1:
+        if inhoud[pos + 46:pos + 46 + len(naam)] == naam:
+            struct.pack_into("<I", inhoud, pos + 24, grootte)
+            break
+        pos = inhoud.rfind(b"PK\x01\x02", 0, pos)
+    return bytes(inhoud)
+
+
+def test_member_lying_about_its_size_is_refused_before_the_engine(fiche, tmp_path):
+    bom = herpak(fiche, tmp_path / "bom.xlsx", extra=[("xl/media/nul.bin", bytes(8 * 1024 * 1024))])
+    # zipfile inflates no more than the declared 100 bytes, then the CRC no longer matches.
+    exc = weigering(_liegende_grootte(bom, "xl/media/nul.bin", 100))
+    assert exc.reason == "beschadigd"
+    assert "nul.bin" in str(exc)
+
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+    + b"".join(b' <!ENTITY lol%d "%s">\n' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+               for i in range(1, 10))
+    + b"]>\n"
+)
+
+
+def test_entity_bomb_in_workbook_xml(fiche, tmp_path):
+    with zipfile.ZipFile(fiche) as zf:
+        wbxml = zf.read("xl/workbook.xml")
+    body = wbxml.split(b"?>", 1)[1] if wbxml.startswith(b"<?xml") else wbxml
+    bom = BILLION_LAUGHS + body.replace(b"<bookViews>", b"<bookViews>&lol9;", 1)
+    pad = herpak(fiche, tmp_path / "bom.xlsx", vervang={"xl/workbook.xml": bom})
+    exc = weigering(pad)
+    assert exc.reason == "xml_bom"
+    assert "XML" in exc.melding
+
+
+def test_entity_bomb_in_a_sheet(fiche, tmp_path):
+    with zipfile.ZipFile(fiche) as zf:
+        sheet = zf.read("xl/worksheets/sheet2.xml")
+    body = sheet.split(b"?>", 1)[1] if sheet.startswith(b"<?xml") else sheet
+    pad = herpak(fiche, tmp_path / "bom.xlsx", vervang={"xl/worksheets/sheet2.xml": BILLION_LAUGHS + body})
+    assert weigering(pad).reason == "xml_bom"
+
+
+def test_external_entity_is_refused(fiche, tmp_path):
+    xxe = b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+    with zipfile.ZipFile(fiche) as zf:
+        sst = zf.read("xl/worksheets/sheet1.xml")
+    body = sst.split(b"?>", 1)[1] if sst.startswith(b"<?xml") else sst
+    pad = herpak(fiche, tmp_path / "xxe.xlsx", vervang={"xl/worksheets/sheet1.xml": xxe + body})
+    assert weigering(pad).reason == "xml_bom"
+
+
+def test_foreign_workbook_without_our_names(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "Begroting 2027"
+    wb.defined_names["totaal"] = openpyxl.workbook.defined_name.DefinedName("totaal", attr_text="'Sheet'!$A$1")
+    wb.save(tmp_path / "begroting.xlsx")
+    exc = weigering(tmp_path / "begroting.xlsx")
+    assert exc.reason == "geen_fiche"
+    assert "pMIEK-fiche" in exc.melding
+
+
+def test_zip_that_is_no_workbook(tmp_path):
+    pad = tmp_path / "archief.xlsx"
+    with zipfile.ZipFile(pad, "w") as zf:
+        zf.writestr("readme.txt", "geen werkboek")
+    assert weigering(pad).reason == "geen_werkboek"
+
+
+def test_workbook_the_engine_cannot_read(fiche, tmp_path):
+    pad = herpak(fiche, tmp_path / "kapot.xlsx", vervang={"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row"})
+    assert weigering(pad).reason == "onleesbaar"
+
+
+def test_file_over_the_size_cap(fiche):
+    exc = weigering(fiche, limieten=Limieten(max_bestand=1000))
+    assert exc.reason == "te_groot" and "te groot" in exc.melding
+
+
+def test_defusedxml_is_required(fiche, monkeypatch):
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    with pytest.raises(PmiekError) as info:
+        lees_fiche(fiche)
+    assert "defusedxml" in info.value.melding
+    assert not isinstance(info.value, FileRefused)
+
+
+def test_every_refusal_code_is_documented():
+    assert set(WEIGERCODES) == {"niet_gevonden", "leeg", "te_groot", "xls", "versleuteld", "geen_zip", "beschadigd",
+                                "zip_bom", "xml_bom", "geen_werkboek", "onleesbaar", "geen_fiche"}
