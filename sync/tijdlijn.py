@@ -1,0 +1,105 @@
+"""The timeline picture of the quarterly e-mail: each project's IBN (or oplevering) window as a
+bar, the prognose as a marker, coloured by stoplicht.
+
+Rendered with matplotlib's Agg backend (no display needed) into PNG bytes. The output is
+deterministic for the same `Overzicht`: fixed size, font and DPI, and no timestamp or software
+version in the PNG metadata, so a reproduced quarter gives byte-identical mail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # before pyplot: the service runs headless
+
+from matplotlib import dates as mdates  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from fiche.stoplicht import Stoplicht  # noqa: E402
+from sync.overzicht import ProjectStand  # noqa: E402
+
+#: Drawn at twice the size it is shown (640 px) so it stays sharp on phones and retina screens.
+BREEDTE_IN = 6.4
+DPI = 200
+#: Keeps a long project name from eating the plot.
+MAX_NAAM = 40
+
+
+def _hex(kleur: str) -> str:
+    return "#" + kleur
+
+
+def _kort(naam: str) -> str:
+    return naam if len(naam) <= MAX_NAAM else naam[: MAX_NAAM - 1] + "…"
+
+
+def tijdlijn_png(projecten: list[ProjectStand], peildatum: dt.date) -> bytes:
+    """PNG bytes of the timeline; projects without any date are listed without a bar."""
+    rijen = list(projecten)
+    hoogte_in = max(1.8, 0.8 + 0.26 * len(rijen))
+    fig = Figure(figsize=(BREEDTE_IN, hoogte_in), dpi=DPI)
+    # A pure Figure (no pyplot) keeps no global state between renders.
+    ax = fig.add_subplot(111)
+    ax.set_facecolor("white")
+    font = {"family": "DejaVu Sans", "size": 7}
+
+    alle_datums: list[dt.date] = [peildatum]
+    for p in rijen:
+        alle_datums += [d for d in (p.ondergrens, p.bovengrens, p.prognose, p.gerealiseerd, p.vorige_prognose) if d]
+    links = min(alle_datums).replace(month=1, day=1)
+    rechts = dt.date(max(alle_datums).year + 1, 1, 1)
+
+    for i, p in enumerate(rijen):
+        y = len(rijen) - 1 - i
+        kleur = _hex(p.stoplicht.kleur)
+        if p.ondergrens and p.bovengrens and p.bovengrens >= p.ondergrens:
+            start = mdates.date2num(p.ondergrens)
+            breedte = max(mdates.date2num(p.bovengrens) - start, 20)
+            ax.barh(y, breedte, left=start, height=0.5, color=kleur, alpha=0.55,
+                    edgecolor="#404040", linewidth=0.6)
+        datum = p.gerealiseerd or p.prognose
+        if datum:
+            marker = "*" if p.gerealiseerd else "D"
+            ax.plot([mdates.date2num(datum)], [y], marker=marker, markersize=7 if marker == "D" else 10,
+                    color=kleur, markeredgecolor="#000000", markeredgewidth=0.8, linestyle="none")
+        if p.vorige_prognose and p.prognose and p.vorige_prognose != p.prognose and not p.gerealiseerd:
+            ax.annotate("", xy=(mdates.date2num(p.prognose), y), xytext=(mdates.date2num(p.vorige_prognose), y),
+                        arrowprops={"arrowstyle": "->", "color": "#404040", "lw": 0.8})
+        if not (p.ondergrens or p.prognose or p.gerealiseerd):
+            ax.text(mdates.date2num(links) + 30, y, "geen datums bekend", va="center", color="#606060",
+                    fontdict=font, style="italic")
+
+    ax.axvline(mdates.date2num(peildatum), color="#1F4E79", linewidth=1.2, linestyle="--")
+    ax.set_yticks(range(len(rijen)))
+    ax.set_yticklabels([_kort(p.projectnaam) for p in reversed(rijen)], fontdict=font)
+    ax.set_ylim(-0.7, len(rijen) - 0.3)
+    ax.set_xlim(mdates.date2num(links), mdates.date2num(rechts))
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    for label in ax.get_xticklabels():
+        label.set_fontsize(7)
+        label.set_family("DejaVu Sans")
+    ax.grid(axis="x", color="#E0E0E0", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+    legenda = [Patch(facecolor=_hex(s.kleur), edgecolor="#404040", label=s.label)
+               for s in (Stoplicht.OP_PLANNING, Stoplicht.RISICO, Stoplicht.VERTRAAGD, Stoplicht.ONBEKEND,
+                         Stoplicht.GEREALISEERD)]
+    legenda += [
+        Line2D([], [], marker="D", color="#808080", linestyle="none", label="prognose"),
+        Line2D([], [], color="#1F4E79", linestyle="--", label="peildatum"),
+    ]
+    fig.legend(handles=legenda, loc="lower center", ncol=7, frameon=False, prop={"family": "DejaVu Sans", "size": 6})
+    fig.subplots_adjust(left=0.40, right=0.98, top=0.98, bottom=max(0.08, 0.5 / hoogte_in))
+
+    buf = io.BytesIO()
+    # metadata=None entries drop the Software line; PNG has no date unless asked for.
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
+    return buf.getvalue()

@@ -1,0 +1,164 @@
+"""The quarterly report's content (sync.rapport) and its timeline picture (sync.tijdlijn)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from PIL import Image
+
+from fiche.stoplicht import Stoplicht
+from sample_overzicht import HOSTILE_FORMULA, empty_overzicht, sample_overzicht
+from sync.rapport import (
+    bouw_rapport, datum_nl, kwartaal_grenzen, parse_kwartaal, samenvatting, vorig_kwartaal,
+)
+from sync.tijdlijn import tijdlijn_png
+
+L = Stoplicht
+
+
+def namen(projecten) -> list[str]:
+    return [p.projectnaam for p in projecten]
+
+
+def test_quarter_codes():
+    assert parse_kwartaal("2026Q4") == (2026, 4)
+    assert parse_kwartaal("q1 2027") == (2027, 1)
+    assert parse_kwartaal("2026-Q2") == (2026, 2)
+    for fout in ("2026Q5", "Q4", "2026", "abc", "1890Q1"):
+        with pytest.raises(ValueError, match="geen kwartaal"):
+            parse_kwartaal(fout)
+    assert kwartaal_grenzen("2026Q4") == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    assert kwartaal_grenzen("2024Q1") == (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    assert vorig_kwartaal("2027Q1") == "2026Q4"
+    assert vorig_kwartaal("2026Q3") == "2026Q2"
+    assert datum_nl(dt.date(2026, 12, 31)) == "31 december 2026"
+
+
+def test_counts_per_light_for_both_types():
+    r = bouw_rapport(sample_overzicht())
+    assert r.kwartaal == "2026Q3" and r.kwartaal_label == "Q3 2026" and r.vorig_kwartaal_label == "Q2 2026"
+    assert r.aantal_concreet == 6 and r.aantal_verkenning == 4
+    c = r.tellingen_concreet
+    assert (c[L.OP_PLANNING], c[L.RISICO], c[L.VERTRAAGD], c[L.ONBEKEND], c[L.GEREALISEERD]) == (1, 2, 1, 1, 1)
+    v = r.tellingen_verkenning
+    assert (v[L.OP_PLANNING], v[L.RISICO], v[L.VERTRAAGD], v[L.ONBEKEND]) == (1, 1, 1, 1)
+
+
+def test_changes_since_previous_quarter():
+    w = bouw_rapport(sample_overzicht()).wijzigingen
+    assert namen(w.nieuw_rood) == ["Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV",
+                                   "Waterstof in Hoogeveen"]
+    assert namen(w.nieuw_oranje) == ["Deelnet Emmen: nieuwbouw station Emmen Noord 110/20 kV",
+                                     "Toepassing restwarmte Attero (Assen, Beilen, Hoogeveen)"]
+    assert namen(w.verbeterd) == ["Aftakking waterstofbackbone Emmen", "Onderzoek lokale elektrolyse"]
+    assert namen(w.gerealiseerd) == ["Uitbreiding station Hoogeveen 110/20 kV"]
+    assert namen(w.nieuw) == ["MS-T verzwaring Coevorden - Dalen"]
+    # Emmen Noord: prognose 31-3-2031 -> 30-6-2033 = 822 days; largest slip first.
+    assert [(v.project.projectnaam[:20], v.dagen) for v in w.verschoven] == [
+        ("Deelnet Emmen: nieuw", 822), ("Deelnet Emmen: nieuw", 273), ("Toepassing restwarmt", 90),
+        ("Waterstof in Hoogeve", 90)]
+    assert [(v.project.projectnaam, v.dagen) for v in w.vervroegd] == [("Aftakking waterstofbackbone Emmen", -182)]
+
+
+def test_summary_sentence():
+    r = bouw_rapport(sample_overzicht())
+    assert r.samenvatting == (
+        "2 projecten nieuw op rood, 2 projecten nieuw op oranje, 2 verbeterd, 1 gerealiseerd, 1 nieuw project "
+        "en bij 4 projecten schoof de prognose op (tot 822 dagen). 4 plusprojecten vragen aandacht.")
+    leeg = bouw_rapport(empty_overzicht())
+    assert leeg.samenvatting == "Geen wijzigingen in de stoplichten ten opzichte van vorig kwartaal. Geen plusprojecten."
+
+
+def test_summary_grammar_singular():
+    o = sample_overzicht()
+    # Keep one project that turned red; everything else unchanged.
+    o.projecten = [p for p in o.projecten if p.projectnaam.startswith("Deelnet Emmen: nieuwbouw station omgeving")]
+    r = bouw_rapport(o)
+    assert r.samenvatting.startswith("1 project nieuw op rood en bij 1 project schoof de prognose op (tot 273 dagen).")
+    assert r.samenvatting.endswith("1 plusproject vraagt aandacht.")
+
+
+def test_plusprojecten_table():
+    r = bouw_rapport(sample_overzicht())
+    rijen = {rij.project.projectnaam: rij for rij in r.plusprojecten}
+    # Concrete electricity projects first, worst first; then late verkenningen.
+    assert list(rijen) == [
+        "Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV",
+        "Deelnet Emmen: nieuwbouw station Emmen Noord 110/20 kV",
+        "Waterstof in Hoogeveen",
+        "Toepassing restwarmte Attero (Assen, Beilen, Hoogeveen)",
+    ]
+    noord = rijen["Deelnet Emmen: nieuwbouw station Emmen Noord 110/20 kV"]
+    # The main knelpunt is the first unsolved one; its oplossing comes with it.
+    assert noord.knelpunt == HOSTILE_FORMULA
+    assert noord.oplossing == "Bestuurlijk overleg met grondeigenaren via de gemeente."
+    assert noord.slip_dagen == 822 and noord.project.escalatie == "WKI"
+    assert rijen["Toepassing restwarmte Attero (Assen, Beilen, Hoogeveen)"].knelpunt is None
+    # Hydrogen and realised projects are never plusprojecten.
+    assert "Aftakking waterstofbackbone Emmen" not in rijen
+    assert "Uitbreiding station Hoogeveen 110/20 kV" not in rijen
+
+
+def test_verkenningen_progress():
+    r = bouw_rapport(sample_overzicht())
+    rij = {v.project.projectnaam: v for v in r.verkenningen}
+    hv = rij["Waterstof in Hoogeveen"]
+    assert (hv.mijlpalen_gereed, hv.mijlpalen_totaal) == (0, 1)
+    assert hv.volgende_mijlpaal == "Rapport vraag en aanbod" and hv.volgende_datum == dt.date(2027, 2, 28)
+    assert len(r.verkenningen) == 4 and all(v.project.fiche_type == "verkenning" for v in r.verkenningen)
+
+
+def test_data_quality():
+    dk = bouw_rapport(sample_overzicht()).datakwaliteit
+    niet = dict(dk.niet_bijgewerkt)
+    # From the overview's own entry, and noticed from the fiche peildatum (20-6-2026 is before Q3).
+    assert "Onderzoek oprichten regionaal warmtebedrijf" in niet
+    assert niet["Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV"] == "laatst bijgewerkt 20 juni 2026"
+    # Realised projects need no update.
+    assert "Uitbreiding station Hoogeveen 110/20 kV" not in niet
+    ongeldig = dict(dk.ongeldig)
+    assert set(ongeldig) == {"Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV", "notities.xlsx"}
+    # Zeijerveen has no voorzitter and no entry says so: the report notices it itself.
+    assert dict(dk.zonder_voorzitter) == {"Nieuwbouw station Assen Zeijerveen (Zeijerveen 2)": "geen voorzitter opgegeven"}
+    assert {naam for naam, _ in dk.overig} == {"Waterstof in Hoogeveen", "Waterstof in Coevorden"}
+
+
+def test_capacity():
+    c = bouw_rapport(sample_overzicht()).capaciteit
+    org = {r.naam: r for r in c.per_organisatie}
+    # Provincie Drenthe: Anna (voorzitter twice: 3+3), Jan Bos (1.0 + 2 norm), Oscar 3, Petra 3 + 2.0.
+    assert org["Provincie Drenthe"].uren_per_week == 3 + 3 + 1.0 + 2 + 3 + 3 + 2.0
+    assert org["Provincie Drenthe"].personen == 4
+    assert org["TenneT"].uren_per_week == 4.0 + 2
+    assert org["=1+1 Adviesbureau"].uren_per_week == 1.5
+    # The realised project's team (Karin Meijer, Enexis) no longer counts.
+    assert org["Enexis"].personen == 2
+    assert c.totaal_uren == sum(r.uren_per_week for r in c.per_organisatie)
+    assert [r.naam for r in c.per_fase][0] == "Verkenningsfase"
+
+
+def test_timeline_png_is_deterministic_and_coloured():
+    r = bouw_rapport(sample_overzicht())
+    png = tijdlijn_png(r.projecten, r.peildatum)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert tijdlijn_png(r.projecten, r.peildatum) == png
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    assert img.width == 1280 and img.height > 400
+    kleuren = {rgb for _, rgb in img.getcolors(maxcolors=1 << 20)}
+    # Prognose markers are drawn in the full stoplicht colours (bars are lighter).
+    for light in (L.VERTRAAGD, L.RISICO, L.OP_PLANNING):
+        rgb = tuple(int(light.kleur[i:i + 2], 16) for i in (0, 2, 4))
+        assert rgb in kleuren, light
+    assert b"Software" not in png  # no library version in the metadata: stable across upgrades
+
+
+def test_timeline_of_an_empty_portfolio():
+    png = tijdlijn_png([], dt.date(2026, 9, 30))
+    assert Image.open(io.BytesIO(png)).width == 1280
+
+
+def test_summary_function_without_changes():
+    from sync.rapport import Wijzigingen
+    assert samenvatting(Wijzigingen(), 0).startswith("Geen wijzigingen")
