@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from fiche.schema import energiecluster
 from fiche.stoplicht import Stoplicht, mijlpaal_stoplicht, project_stoplicht
@@ -96,7 +97,7 @@ def _project(
         versie_ontvangen=ontvangen,
         bron_id="Fiches/" + bestand,
         bron_naam=bestand,
-        link=SHAREPOINT + bestand if link == "" else link,
+        link=SHAREPOINT + quote(bestand) if link == "" else link,
         onderzoeksvraag=onderzoeksvraag,
         vorig_stoplicht=vorig,
         vorige_prognose=vorige_prognose,
@@ -323,7 +324,7 @@ def _datakwaliteit() -> list[DatakwaliteitMelding]:
             "Het overzicht toont de laatste geldige versie van 21-6-2026.",
             project="Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV",
             sinds=dt.datetime(2026, 9, 29, 7, 12, tzinfo=UTC), bron_id="Fiches/Deelnet Emmen Bargermeer.xlsx",
-            link=SHAREPOINT + "Deelnet Emmen Bargermeer.xlsx",
+            link=SHAREPOINT + quote("Deelnet Emmen Bargermeer.xlsx"),
         ),
         DatakwaliteitMelding(
             "verouderd", "Regionaal warmtebedrijf.xlsx",
@@ -337,7 +338,7 @@ def _datakwaliteit() -> list[DatakwaliteitMelding]:
             "'Kopie van Waterstof Hoogeveen.xlsx'. Alleen het eerste telt mee.",
             project="Waterstof in Hoogeveen", sinds=dt.datetime(2026, 9, 22, 10, 0, tzinfo=UTC),
             bron_id="Fiches/Kopie van Waterstof Hoogeveen.xlsx",
-            link=SHAREPOINT + "Kopie van Waterstof Hoogeveen.xlsx",
+            link=SHAREPOINT + quote("Kopie van Waterstof Hoogeveen.xlsx"),
         ),
         DatakwaliteitMelding(
             "verwijderd", "Waterstof Coevorden.xlsx",
