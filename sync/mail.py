@@ -1,0 +1,406 @@
+"""The quarterly e-mail as a MIME message, laid out from a `Rapport`.
+
+Structure (what Outlook, Gmail and phone clients all show well):
+
+    multipart/mixed
+      multipart/alternative
+        text/plain                 the same content as plain text
+        multipart/related
+          text/html                tables and inline styles only, no external images
+          image/png                the timeline, referenced as cid:...
+      application/vnd...sheet      the master workbook of the peildatum
+
+Every text that comes from a fiche passes through `_e` (control characters removed, HTML
+escaped), so `<script>` stays text and a `=HYPERLINK(...)` is just characters in a cell.
+No fiche text ever reaches a header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+
+from fiche.errors import ConfigError
+from fiche.stoplicht import TEKSTKLEUREN, Stoplicht
+from sync.rapport import KORT, TELVOLGORDE, Rapport, aantal, datum_kort, datum_nl
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+STANDAARD_ONDERWERP = "pMIEK kwartaaloverzicht {kwartaal}"
+FONT = "font-family:Arial,Helvetica,sans-serif;"
+#: C0 controls other than tab and newline are illegal in XML/HTML and can confuse clients.
+_CONTROLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def schoon(tekst: object) -> str:
+    """Fiche text fit for a plain-text mail: no control characters."""
+    return _CONTROLE.sub("", "" if tekst is None else str(tekst))
+
+
+def _kort(tekst: object, maximum: int = 160) -> str:
+    """Long free text cut for a phone screen (the master has it in full)."""
+    t = " ".join(schoon(tekst).split())
+    return t if len(t) <= maximum else t[: maximum - 1].rstrip() + "…"
+
+
+def _e(tekst: object) -> str:
+    """Fiche text fit for HTML: control characters removed, everything escaped."""
+    return html.escape(schoon(tekst), quote=True)
+
+
+def onderwerp(template: str | None, rapport: Rapport) -> str:
+    """The subject from the configured template; keys {kwartaal}, {code}, {peildatum}."""
+    template = template or STANDAARD_ONDERWERP
+    waarden = {"kwartaal": rapport.kwartaal_label, "code": rapport.kwartaal, "peildatum": datum_nl(rapport.peildatum)}
+    try:
+        tekst = template.format_map(waarden)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ConfigError("report.subject", f"invalid subject template ({exc!r})",
+                          "het onderwerp mag alleen {kwartaal}, {code} en {peildatum} bevatten.") from None
+    return " ".join(tekst.split())  # no CR/LF can reach the header
+
+
+def master_bestandsnaam(rapport: Rapport) -> str:
+    return f"pMIEK-monitoring-{rapport.kwartaal}.xlsx"
+
+
+def nieuw_message_id(kwartaal: str, afzender: str | None) -> str:
+    domein = (afzender or "").rpartition("@")[2] or "pmiek.local"
+    return make_msgid(idstring=f"pmiek-{kwartaal}", domain=domein)
+
+
+# --- plain text ------------------------------------------------------------------------------
+
+def _venster(p) -> str:
+    if p.ondergrens is None and p.bovengrens is None:
+        return "-"
+    return f"{datum_nl(p.ondergrens)} - {datum_nl(p.bovengrens)}"
+
+
+def _slip(dagen: int | None) -> str:
+    if dagen is None:
+        return "-"
+    if dagen == 0:
+        return "0 dagen"
+    return f"{'+' if dagen > 0 else ''}{aantal(dagen, 'dag', 'dagen')}"
+
+
+def uren_nl(uren: float) -> str:
+    """Hours the Dutch way: 53,5 and 17 (no trailing ,0)."""
+    return f"{uren:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def _venster_woord(p) -> str:
+    return "IBN-venster" if p.fiche_type == "concreet" else "Opleveringsvenster"
+
+
+def tekst_versie(r: Rapport) -> str:
+    regels: list[str] = []
+    add = regels.append
+    add(f"pMIEK kwartaaloverzicht {r.kwartaal_label}")
+    add(f"Peildatum: {datum_nl(r.peildatum)}")
+    add("")
+    add(schoon(r.samenvatting))
+    add("")
+    add("STOPLICHTEN")
+    for titel, tel, n in (("Concrete projecten", r.tellingen_concreet, r.aantal_concreet),
+                          ("Verkenningen", r.tellingen_verkenning, r.aantal_verkenning)):
+        delen = [f"{tel[s]} {KORT[s]}" for s in TELVOLGORDE if tel[s]]
+        add(f"- {titel} ({n}): " + (", ".join(delen) if delen else "geen"))
+    add("")
+    add(f"WIJZIGINGEN SINDS {r.vorig_kwartaal_label.upper()}")
+    w = r.wijzigingen
+    if w.leeg:
+        add("- Geen wijzigingen.")
+    for titel, lijst in (("Nieuw op rood", w.nieuw_rood), ("Nieuw op oranje", w.nieuw_oranje),
+                         ("Nieuw onbekend", w.nieuw_onbekend), ("Verbeterd", w.verbeterd),
+                         ("Gerealiseerd", w.gerealiseerd), ("Nieuw", w.nieuw)):
+        for p in lijst:
+            vorig = f" (was {p.vorig_stoplicht.label})" if p.vorig_stoplicht else ""
+            add(f"- {titel}: {schoon(p.projectnaam)}: {p.stoplicht.label}{vorig}")
+    for v in w.verschoven:
+        add(f"- Prognose later: {schoon(v.project.projectnaam)}: {_slip(v.dagen)} "
+            f"(nu {datum_nl(v.project.prognose)})")
+    for v in w.vervroegd:
+        add(f"- Prognose eerder: {schoon(v.project.projectnaam)}: {_slip(v.dagen)} "
+            f"(nu {datum_nl(v.project.prognose)})")
+    add("")
+    add("PLUSPROJECTEN")
+    if not r.plusprojecten:
+        add("- Geen plusprojecten dit kwartaal.")
+    for rij in r.plusprojecten:
+        p = rij.project
+        add(f"* {schoon(p.projectnaam)} [{p.stoplicht.label}]")
+        add(f"  {_venster_woord(p)}: {_venster(p)}; prognose: {datum_nl(p.prognose)}; verschuiving: {_slip(rij.slip_dagen)}")
+        add(f"  Knelpunt: {schoon(rij.knelpunt) if rij.knelpunt else '-'}")
+        add(f"  Oplossing: {schoon(rij.oplossing) if rij.oplossing else '-'}")
+        add(f"  Escalatie: {schoon(p.escalatie) or 'Geen'}")
+    add("")
+    add("VERKENNINGEN")
+    if not r.verkenningen:
+        add("- Geen verkenningen.")
+    for v in r.verkenningen:
+        p = v.project
+        volgende = (f"; volgende: {schoon(v.volgende_mijlpaal)} ({datum_nl(v.volgende_datum)})"
+                    if v.volgende_mijlpaal else "")
+        add(f"* {schoon(p.projectnaam)} [{p.stoplicht.label}]: oplevering {datum_nl(p.prognose)}; "
+            f"mijlpalen gereed {v.mijlpalen_gereed} van {v.mijlpalen_totaal}{volgende}")
+    add("")
+    add("DATAKWALITEIT")
+    dk = r.datakwaliteit
+    if dk.leeg:
+        add("- Alle fiches zijn bijgewerkt en geldig.")
+    for titel, lijst in (("Niet bijgewerkt dit kwartaal", dk.niet_bijgewerkt), ("Ongeldig", dk.ongeldig),
+                         ("Zonder voorzitter", dk.zonder_voorzitter), ("Overig", dk.overig)):
+        for naam, uitleg in lijst:
+            add(f"- {titel}: {schoon(naam)}: {schoon(uitleg)}")
+    add("")
+    add("CAPACITEIT")
+    c = r.capaciteit
+    add(f"- {aantal(c.totaal_personen, 'persoon', 'personen')} in projectteams, samen "
+        f"{uren_nl(c.totaal_uren)} uur per week (norm: voorzitter 3, deelnemer 2 uur).")
+    add("Per organisatie:")
+    for rij in c.per_organisatie:
+        add(f"- {schoon(rij.naam)}: {uren_nl(rij.uren_per_week)} uur per week "
+            f"({aantal(rij.personen, 'persoon', 'personen')})")
+    add("Per fase:")
+    for rij in c.per_fase:
+        add(f"- {schoon(rij.naam)}: {uren_nl(rij.uren_per_week)} uur per week "
+            f"({aantal(rij.personen, 'persoon', 'personen')})")
+    add("")
+    add(f"De masterwerkmap van {datum_nl(r.peildatum)} is bijgevoegd ({master_bestandsnaam(r)}).")
+    add("Dit overzicht is automatisch samengesteld door pMIEK Monitor uit de projectfiches.")
+    return "\n".join(regels) + "\n"
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+def _cel(inhoud: str, *, kop: bool = False, stijl: str = "") -> str:
+    tag = "th" if kop else "td"
+    basis = (f"{FONT}font-size:13px;line-height:18px;padding:5px 6px;word-wrap:break-word;border:1px solid #D0D0D0;vertical-align:top;text-align:left;"
+             + ("background-color:#1F4E79;color:#FFFFFF;font-weight:bold;" if kop else ""))
+    return f'<{tag} style="{basis}{stijl}">{inhoud}</{tag}>'
+
+
+def _tabel(koppen: list[str], rijen: list[list[str]]) -> str:
+    uit = ['<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="100%" '
+           'style="border-collapse:collapse;width:100%;margin:4px 0 12px 0;">']
+    uit.append("<tr>" + "".join(_cel(k, kop=True) for k in koppen) + "</tr>")
+    for rij in rijen:
+        uit.append("<tr>" + "".join(rij) + "</tr>")
+    uit.append("</table>")
+    return "".join(uit)
+
+
+def _badge(s: Stoplicht) -> str:
+    return _cel(html.escape(s.label),
+                stijl=f"background-color:#{s.kleur};color:#{TEKSTKLEUREN[s]};font-weight:bold;")
+
+
+def _kop(tekst: str) -> str:
+    return (f'<h2 style="{FONT}font-size:17px;color:#1F4E79;margin:20px 0 6px 0;border-bottom:2px solid #1F4E79;'
+            f'padding-bottom:3px;">{html.escape(tekst)}</h2>')
+
+
+def _alinea(inhoud: str, stijl: str = "") -> str:
+    return f'<p style="{FONT}font-size:14px;line-height:20px;color:#222222;margin:4px 0 8px 0;{stijl}">{inhoud}</p>'
+
+
+def _lijst(items: list[str]) -> str:
+    if not items:
+        return ""
+    li = "".join(f'<li style="{FONT}font-size:14px;line-height:20px;margin:2px 0;">{i}</li>' for i in items)
+    return f'<ul style="margin:2px 0 10px 0;padding-left:22px;">{li}</ul>'
+
+
+def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
+    """`tijdlijn_cid` without angle brackets."""
+    d: list[str] = []
+    add = d.append
+    add(f'<div style="{FONT}font-size:11px;color:#666666;margin:0 0 4px 0;">Provincie Drenthe &middot; '
+        f'Energy Board &middot; pMIEK</div>')
+    add(f'<h1 style="{FONT}font-size:22px;color:#1F4E79;margin:0 0 4px 0;">pMIEK kwartaaloverzicht '
+        f'{html.escape(r.kwartaal_label)}</h1>')
+    add(_alinea(f"Peildatum: <b>{datum_nl(r.peildatum)}</b>", "color:#444444;"))
+    add('<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="100%" '
+        'style="border-collapse:collapse;width:100%;margin:8px 0 4px 0;"><tr>'
+        f'<td style="{FONT}font-size:15px;line-height:22px;padding:10px 12px;background-color:#EAF1F8;'
+        f'border-left:4px solid #1F4E79;color:#111111;"><b>{_e(r.samenvatting)}</b></td></tr></table>')
+
+    add(_kop("Stoplichten"))
+    koppen = ["", *(html.escape(KORT[s].capitalize()) for s in TELVOLGORDE), "Totaal"]
+    rijen = []
+    for titel, tel, n in (("Concrete projecten", r.tellingen_concreet, r.aantal_concreet),
+                          ("Verkenningen", r.tellingen_verkenning, r.aantal_verkenning)):
+        rij = [_cel(f"<b>{titel}</b>")]
+        for s in TELVOLGORDE:
+            stijl = (f"background-color:#{s.kleur};color:#{TEKSTKLEUREN[s]};text-align:center;font-weight:bold;"
+                     if tel[s] else "text-align:center;color:#999999;")
+            rij.append(_cel(str(tel[s]), stijl=stijl))
+        rij.append(_cel(f"<b>{n}</b>", stijl="text-align:center;"))
+        rijen.append(rij)
+    add(_tabel(koppen, rijen))
+
+    add(_kop(f"Wijzigingen sinds {r.vorig_kwartaal_label}"))
+    w = r.wijzigingen
+    items = []
+    for titel, lijst in (("Nieuw op rood", w.nieuw_rood), ("Nieuw op oranje", w.nieuw_oranje),
+                         ("Nieuw onbekend", w.nieuw_onbekend), ("Verbeterd", w.verbeterd),
+                         ("Gerealiseerd", w.gerealiseerd), ("Nieuw", w.nieuw)):
+        for p in lijst:
+            vorig = f" (was {html.escape(p.vorig_stoplicht.label)})" if p.vorig_stoplicht else ""
+            items.append(f"<b>{titel}:</b> {_e(p.projectnaam)} &ndash; {html.escape(p.stoplicht.label)}{vorig}")
+    for v in w.verschoven:
+        items.append(f"<b>Prognose later:</b> {_e(v.project.projectnaam)} &ndash; {_slip(v.dagen)} "
+                     f"(nu {datum_nl(v.project.prognose)})")
+    for v in w.vervroegd:
+        items.append(f"<b>Prognose eerder:</b> {_e(v.project.projectnaam)} &ndash; {_slip(v.dagen)} "
+                     f"(nu {datum_nl(v.project.prognose)})")
+    add(_lijst(items) if items else _alinea("Geen wijzigingen."))
+
+    add(_kop("Plusprojecten"))
+    if r.plusprojecten:
+        rijen = []
+        for rij in r.plusprojecten:
+            p = rij.project
+            knel = _e(rij.knelpunt) if rij.knelpunt else "&ndash;"
+            opl = _e(rij.oplossing) if rij.oplossing else "&ndash;"
+            woord = "IBN" if p.fiche_type == "concreet" else "Oplevering"
+            rijen.append([
+                _cel(f"<b>{_e(p.projectnaam)}</b>"
+                     + (f"<br><span style=\"color:#9C0006;\">Escalatie: {_e(p.escalatie)}</span>"
+                        if p.escalatie and p.escalatie != "Geen" else "")),
+                _badge(p.stoplicht),
+                _cel(f"{woord}: {datum_kort(p.ondergrens)} &ndash; {datum_kort(p.bovengrens)}<br>"
+                     f"Prognose: <b>{datum_kort(p.prognose)}</b><br>Verschuiving: {_slip(rij.slip_dagen)}"),
+                _cel(f"{knel}<br><i>Oplossing:</i> {opl}"),
+            ])
+        add(_tabel(["Project", "Stoplicht", "Venster en prognose", "Knelpunt en oplossing"], rijen))
+    else:
+        add(_alinea("Geen plusprojecten dit kwartaal."))
+
+    add(_kop("Tijdlijn"))
+    add(f'<img src="cid:{html.escape(tijdlijn_cid)}" width="640" alt="Tijdlijn: IBN-venster per project als balk, '
+        f'prognose als ruit, gekleurd naar stoplicht" style="display:block;width:100%;max-width:640px;height:auto;'
+        f'border:0;">')
+
+    add(_kop("Verkenningen"))
+    if r.verkenningen:
+        rijen = []
+        for v in r.verkenningen:
+            p = v.project
+            volgende = (f"{_e(v.volgende_mijlpaal)} ({datum_kort(v.volgende_datum)})" if v.volgende_mijlpaal
+                        else "&ndash;")
+            rijen.append([
+                _cel(f"<b>{_e(p.projectnaam)}</b><br><span style=\"color:#555555;font-size:12px;\">"
+                     f"{_e(_kort(p.onderzoeksvraag))}</span>"),
+                _badge(p.stoplicht),
+                _cel(datum_kort(p.prognose)),
+                _cel(f"{v.mijlpalen_gereed} van {v.mijlpalen_totaal}", stijl="text-align:center;"),
+                _cel(volgende),
+            ])
+        add(_tabel(["Verkenning", "Stoplicht", "Oplevering", "Gereed", "Volgende mijlpaal"], rijen))
+    else:
+        add(_alinea("Geen verkenningen."))
+
+    add(_kop("Datakwaliteit"))
+    dk = r.datakwaliteit
+    if dk.leeg:
+        add(_alinea("Alle fiches zijn bijgewerkt en geldig."))
+    for titel, lijst in (("Niet bijgewerkt dit kwartaal", dk.niet_bijgewerkt), ("Ongeldige fiches", dk.ongeldig),
+                         ("Teams zonder voorzitter", dk.zonder_voorzitter), ("Overige meldingen", dk.overig)):
+        if lijst:
+            add(_alinea(f"<b>{titel} ({len(lijst)})</b>", "margin-bottom:0;"))
+            add(_lijst([f"{_e(naam)}: {_e(uitleg)}" for naam, uitleg in lijst]))
+
+    add(_kop("Capaciteit"))
+    c = r.capaciteit
+    add(_alinea(f"{aantal(c.totaal_personen, 'persoon', 'personen')} in de projectteams, samen "
+                f"<b>{uren_nl(c.totaal_uren)} uur per week</b> (norm: voorzitter 3, deelnemer 2 uur per week)."))
+    if c.per_organisatie:
+        add(_tabel(["Organisatie", "Personen", "Voorzitters", "Uur per week"],
+                   [[_cel(_e(rij.naam)), _cel(str(rij.personen), stijl="text-align:center;"),
+                     _cel(str(rij.voorzitters), stijl="text-align:center;"),
+                     _cel(uren_nl(rij.uren_per_week), stijl="text-align:right;")] for rij in c.per_organisatie]))
+    if c.per_fase:
+        add(_tabel(["Fase", "Personen", "Uur per week"],
+                   [[_cel(_e(rij.naam)), _cel(str(rij.personen), stijl="text-align:center;"),
+                     _cel(uren_nl(rij.uren_per_week), stijl="text-align:right;")] for rij in c.per_fase]))
+
+    add(_alinea(f"De masterwerkmap van {datum_nl(r.peildatum)} is bijgevoegd "
+                f"({html.escape(master_bestandsnaam(r))}).", "margin-top:18px;"))
+    add(_alinea("Dit overzicht is automatisch samengesteld door pMIEK Monitor uit de projectfiches.",
+                "font-size:12px;color:#666666;"))
+    body = "".join(d)
+    # One centred 680px column: Outlook ignores max-width on divs, so a table does the job.
+    return (
+        '<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>pMIEK kwartaaloverzicht {html.escape(r.kwartaal_label)}</title></head>"
+        '<body style="margin:0;padding:0;background-color:#F3F3F3;">'
+        '<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="100%" '
+        'style="border-collapse:collapse;background-color:#F3F3F3;"><tr><td align="center" style="padding:12px 6px;">'
+        '<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="680" '
+        'style="border-collapse:collapse;width:100%;max-width:680px;background-color:#FFFFFF;"><tr>'
+        f'<td style="padding:16px 18px;{FONT}">{body}</td></tr></table></td></tr></table></body></html>'
+    )
+
+
+# --- the message -----------------------------------------------------------------------------
+
+def bouw_bericht(
+    rapport: Rapport,
+    tijdlijn_png: bytes,
+    master: bytes,
+    *,
+    afzender: str,
+    ontvangers: list[str],
+    onderwerp_template: str | None = None,
+    message_id: str | None = None,
+    datum: dt.datetime | None = None,
+) -> EmailMessage:
+    """The complete e-mail. `datum` defaults to now (aware)."""
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = onderwerp(onderwerp_template, rapport)
+    msg["From"] = afzender
+    msg["To"] = ", ".join(ontvangers)
+    msg["Date"] = format_datetime(datum or dt.datetime.now(dt.timezone.utc))
+    msg["Message-ID"] = message_id or nieuw_message_id(rapport.kwartaal, afzender)
+    msg["X-Pmiek-Kwartaal"] = rapport.kwartaal
+    msg["Content-Language"] = "nl"
+
+    cid = make_msgid(idstring=f"tijdlijn-{rapport.kwartaal}", domain="pmiek.local")  # "<...>"
+    msg.set_content(tekst_versie(rapport), subtype="plain", charset="utf-8")
+    msg.add_alternative(html_versie(rapport, cid[1:-1]), subtype="html", charset="utf-8")
+    html_deel = msg.get_payload()[1]
+    html_deel.add_related(tijdlijn_png, maintype="image", subtype="png", cid=cid,
+                          disposition="inline", filename=f"tijdlijn-{rapport.kwartaal}.png")
+    msg.add_attachment(master, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=master_bestandsnaam(rapport))
+    return msg
+
+
+# --- reading our own message back (transports and previews) ----------------------------------
+
+def onderdelen(msg: EmailMessage) -> dict:
+    """The parts a transport needs: text, html, inline images (cid -> (bytes, type, name)),
+    attachments [(name, bytes, type)]."""
+    tekst = html_tekst = None
+    inline: dict[str, tuple[bytes, str, str]] = {}
+    bijlagen: list[tuple[str, bytes, str]] = []
+    for deel in msg.walk():
+        if deel.is_multipart():
+            continue
+        soort = deel.get_content_type()
+        cid = deel.get("Content-ID")
+        if soort == "text/plain" and tekst is None and not deel.is_attachment():
+            tekst = deel.get_content().replace("\r\n", "\n")
+        elif soort == "text/html" and html_tekst is None and not deel.is_attachment():
+            html_tekst = deel.get_content().replace("\r\n", "\n")
+        elif cid and deel.get_content_disposition() == "inline":
+            inline[str(cid).strip().strip("<>")] = (deel.get_content(), soort, deel.get_filename() or "afbeelding")
+        else:
+            bijlagen.append((deel.get_filename() or "bijlage", deel.get_content(), soort))
+    return {"tekst": tekst, "html": html_tekst, "inline": inline, "bijlagen": bijlagen}
