@@ -206,3 +206,11 @@ def zoek_map(verbinding: GraphVerbinding, drive_id: str, folder: str) -> str:
         return item["id"]
     raise ConfigError("source.folder", f"folder {folder!r} not found in the library",
                       f"de map '{folder}' bestaat niet in de documentbibliotheek.")
+
+
+def bron_uit_config(sp: Any) -> SharePointBron:
+    """The source for the config's `SharePointConfig` (`[source]` with type "sharepoint")."""
+    from sync.graph import verbinding_uit_config
+
+    return SharePointBron(verbinding_uit_config(sp), folder=sp.folder, site=sp.site, drive_id=sp.drive_id,
+                          bibliotheek=getattr(sp, "library", None))

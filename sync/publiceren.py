@@ -239,3 +239,23 @@ class SharePointPublicatie:
 
 def _status(exc: ClientRequestException) -> int | None:
     return getattr(getattr(exc, "response", None), "status_code", None)
+
+
+def publiceer_sharepoint(config: Any, master: Path) -> str | None:
+    """Upload the local master per the config (`[master] publish = "sharepoint"`); a Dutch note for the run.
+
+    The eTag of our last upload is kept beside the local master, so a change someone made to
+    the copy in SharePoint is noticed (412) and reported.
+    """
+    from sync.graph import verbinding_uit_config
+
+    sp = config.source.sharepoint
+    publicatie = SharePointPublicatie(verbinding_uit_config(sp), folder=config.master.upload_folder or "",
+                                      site=sp.site, drive_id=sp.drive_id, bibliotheek=getattr(sp, "library", None),
+                                      bestandsnaam=master.name)
+    etag_pad = master.with_name(f".{master.name}.sharepoint-etag")
+    vorige = etag_pad.read_text(encoding="utf-8").strip() if etag_pad.is_file() else None
+    res = publicatie.publiceer(master, vorige_etag=vorige or None)
+    if res.gelukt and res.etag:
+        atomisch_schrijven(etag_pad, res.etag.encode("utf-8"))
+    return res.melding
