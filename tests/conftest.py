@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["graphstub.plugin"]  # Graph/token stub fixtures: graph_stub, graph_verbinding
+
 
 class LibreOffice:
     """Runs `soffice --headless` with a private profile (parallel runs must not share one)."""
