@@ -53,6 +53,7 @@ UREN = "0.0"
 #: Row of every table header; rows above it hold the title block.
 KOPRIJ = 5
 MAX_CEL = 32767  # Excel's limit on the characters in one cell
+MAX_URL = 2079  # Excel's limit on a hyperlink address
 TABELSTIJL = "TableStyleMedium2"
 REGELHOOGTE = 15.0  # points per line of 11 pt text
 MAX_REGELS = 12
@@ -146,7 +147,7 @@ def veilige_url(url: str | None) -> str | None:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or len(url) > MAX_URL:
         return None
     return url
 
@@ -541,23 +542,23 @@ def _plus(blad: Blad, projecten: list[ProjectStand], overzicht_rij: dict[str, in
     _opmaak(blad, bevries="B")
 
 
-def _mijlpalen_rijen(projecten: list[ProjectStand]) -> tuple[list[list[Any]], dict[str, int]]:
-    rijen: list[list[Any]] = []
+def _mijlpalen_rijen(projecten: list[ProjectStand]) -> tuple[list[tuple[ProjectStand, list[Any]]], dict[str, int]]:
+    rijen: list[tuple[ProjectStand, list[Any]]] = []
     eerste: dict[str, int] = {}
     for p in projecten:
         for nr, m in enumerate(p.mijlpalen, start=1):
             eerste.setdefault(p.sleutel, KOPRIJ + 1 + len(rijen))
             gepland, prognose, gereed = (_als_datum(m.get(k)) for k in ("gepland", "prognose", "gereed"))
-            rijen.append([
-                p.projectnaam, TYPE_LABEL.get(p.fiche_type, p.fiche_type), nr, m.get("mijlpaal"), m.get("fase"),
+            rijen.append((p, [
+                TYPE_LABEL.get(p.fiche_type, p.fiche_type), nr, m.get("mijlpaal"), m.get("fase"),
                 m.get("actiehouder"), gepland, prognose, gereed, mijlpaal_vertraging(gepland, prognose, gereed),
                 _mijlpaal_stoplicht(p, m), _mijlpaal_stoplicht(p, m),
                 "Ja" if _als_stoplicht(m.get("stoplicht_handmatig")) else None, m.get("toelichting"),
-            ])
+            ]))
     return rijen, eerste
 
 
-def _mijlpalen(blad: Blad, projecten: list[ProjectStand], rijen: list[list[Any]],
+def _mijlpalen(blad: Blad, projecten: list[ProjectStand], rijen: list[tuple[ProjectStand, list[Any]]],
                overzicht_rij: dict[str, int]) -> None:
     uitleg = ("Alle mijlpalen van alle projecten; het stoplicht is de vertraging van de mijlpaal "
               "verschoven op de ondergrens.")
@@ -566,8 +567,7 @@ def _mijlpalen(blad: Blad, projecten: list[ProjectStand], rijen: list[list[Any]]
     elif not rijen:
         uitleg += " Geen mijlpalen ingevuld."
     _titelblok(blad, uitleg, SCORE_UITLEG)
-    by_name = {p.projectnaam: p for p in projecten}
-    linked = [[Link(r[0], locatie=_locatie(OVERZICHT, overzicht_rij[by_name[r[0]].sleutel]))] + r[1:] for r in rijen]
+    linked = [[Link(p.projectnaam, locatie=_locatie(OVERZICHT, overzicht_rij[p.sleutel]))] + r for p, r in rijen]
     _tabel(blad, "tblMijlpalen", K_MIJLPALEN, linked)
     _opmaak(blad, bevries="B")
 

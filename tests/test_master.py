@@ -491,3 +491,26 @@ def test_target_that_cannot_be_replaced_gives_a_dutch_error(tmp_path):
     assert "kon niet worden geschreven" in info.value.melding
     assert (pad / "keep.txt").read_text() == "x"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["master.xlsx"]
+
+
+def test_link_rules():
+    from sync.master import veilige_url
+
+    assert veilige_url("https://x.example/a b.xlsx") == "https://x.example/a%20b.xlsx"
+    assert veilige_url("http://x.example/") == "http://x.example/"
+    for bad in ("javascript:alert(1)", "file:///c:/fiche.xlsx", "https://", "https://x.example/\x00",
+                "https://x.example/" + "a" * 2100, "", None, "=HYPERLINK(\"https://x\")"):
+        assert veilige_url(bad) is None, bad
+
+
+def test_two_projects_with_one_name_link_to_their_own_rows():
+    o = sample_overzicht()
+    twin = copy.deepcopy(o.projecten[0])  # Emmen Noord, a second fiche with the same name
+    twin.sleutel += " (2)"
+    twin.mijlpalen = twin.mijlpalen[:1]
+    o.projecten.append(twin)
+    wb = bouw_master(o)
+    ws = wb["Mijlpalen"]
+    targets = [ws.cell(r, 1).hyperlink.location for r in range(KOPRIJ + 1, ws.max_row + 1)
+               if ws.cell(r, 1).value == twin.projectnaam]
+    assert len(targets) == 4 and len(set(targets)) == 2
