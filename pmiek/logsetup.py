@@ -18,13 +18,26 @@ class KeyValueFormatter(logging.Formatter):
         return base
 
 
+class _CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at emit time: a caller that swaps stderr (pytest's capture,
+    an embedding tool) must not leave the handler writing to a closed stream."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def setup_logging(verbose: bool = False) -> None:
     level = logging.DEBUG if verbose else getattr(logging, os.environ.get("PMIEK_LOG_LEVEL", "WARNING").upper(), logging.WARNING)
     root = logging.getLogger()
     if any(getattr(h, "_pmiek", False) for h in root.handlers):
         root.setLevel(level)
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderrHandler()
     handler.setFormatter(KeyValueFormatter())
     handler._pmiek = True  # type: ignore[attr-defined]
     root.addHandler(handler)

@@ -1,0 +1,271 @@
+"""`pmiek validate` through `pmiek.cli.main` and through the installed console script."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from fiche.reader import lees_fiche, splits_verwijzing
+from fiche.stoplicht import Stoplicht
+from pmiek.cli import main
+from pmiek.commands.validate import KLEUR_FOUT, KLEUR_WAARSCHUWING
+from test_validatie import GEVALLEN, maak, tabellen_ok, velden_concreet
+
+PEIL = ["--peildatum", "1-11-2026"]
+
+
+@pytest.fixture
+def goed(tmp_path) -> Path:
+    return maak(tmp_path / "goed.xlsx")
+
+
+@pytest.fixture
+def fout(tmp_path) -> Path:
+    """Errors (missing gemeente, bad e-mail) and a red project without knelpunt (a warning)."""
+    team = [{"naam": "Anna", "organisatie": "Provincie", "rol": "Voorzitter", "email": "anna(at)drenthe"}]
+    return maak(tmp_path / "fout.xlsx", velden=velden_concreet(gemeente=None, ibn_prognose=dt.date(2034, 6, 1)),
+                tabellen=tabellen_ok(projectteam=team))
+
+
+@pytest.fixture
+def waarschuwing(tmp_path) -> Path:
+    return GEVALLEN["knelpunt_zonder_oplossing"](tmp_path / "waarschuwing.xlsx")
+
+
+@pytest.fixture
+def kapot(tmp_path) -> Path:
+    pad = tmp_path / "kapot.xlsx"
+    pad.write_bytes(b"dit is geen werkmap")
+    return pad
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["validate", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_clean_fiche_exit_0_and_dutch_report(capsys, goed):
+    code, out, _ = run(capsys, str(goed), *PEIL)
+    assert code == 0
+    assert f"Bestand: {goed}" in out
+    assert "Project:   Nieuwbouw station Emmen Noord 110/20 kV" in out
+    assert "Type:      concreet" in out
+    assert "Stoplicht: Op planning" in out
+    assert "Geen bevindingen" in out
+
+
+def test_errors_exit_1_with_cell_and_message(capsys, fout):
+    code, out, _ = run(capsys, str(fout), *PEIL)
+    assert code == 1
+    assert "Stoplicht: Vertraagd" in out
+    cel_gemeente = lees_fiche(fout).cellen["gemeente"]
+    regel = next(r for r in out.splitlines() if "[verplicht]" in r)
+    assert regel.split()[0] == "FOUT" and cel_gemeente in regel and "Gemeente is verplicht" in regel
+    assert any(r.split()[0] == "WAARSCHUWING" and "[knelpunt_ontbreekt]" in r for r in out.splitlines())
+    assert "2 fouten, 1 waarschuwing:" in out  # verplicht, email_ongeldig; knelpunt_ontbreekt
+
+
+def test_warnings_only_exit_0(capsys, waarschuwing):
+    code, out, _ = run(capsys, str(waarschuwing), *PEIL)
+    assert code == 0
+    assert "0 fouten, 1 waarschuwing:" in out
+
+
+def test_unreadable_file_exit_2_and_others_still_reported(capsys, goed, kapot):
+    code, out, err = run(capsys, str(goed), str(kapot), *PEIL)
+    assert code == 2
+    assert "Niet te lezen: Dit is geen Excel-werkmap" in out
+    assert "Stoplicht: Op planning" in out
+    assert "2 bestanden: 1 zonder fouten, 0 met fouten, 1 niet te lezen." in out
+    assert "Traceback" not in out + err
+
+
+def test_json_shape(capsys, goed, fout, kapot):
+    code, out, _ = run(capsys, "--json", str(goed), str(fout), str(kapot), *PEIL)
+    assert code == 2
+    doc = json.loads(out)
+    assert list(doc) == ["files"]
+    bestanden = doc["files"]
+    assert [f["path"] for f in bestanden] == [str(goed), str(fout), str(kapot)]
+    for f in bestanden:
+        assert set(f) == {"path", "fiche_type", "project", "status", "findings"}
+        for x in f["findings"]:
+            assert set(x) == {"severity", "code", "field", "cell", "message"}
+            assert x["severity"] in ("error", "warning")
+    assert bestanden[0] == {"path": str(goed), "fiche_type": "concreet",
+                            "project": "Nieuwbouw station Emmen Noord 110/20 kV", "status": "Op planning",
+                            "findings": []}
+    assert bestanden[1]["status"] == "Vertraagd"
+    gemeente = next(x for x in bestanden[1]["findings"] if x["code"] == "verplicht")
+    assert gemeente == {"severity": "error", "code": "verplicht", "field": "gemeente",
+                        "cell": lees_fiche(fout).cellen["gemeente"], "message": "Gemeente is verplicht; vul dit veld in."}
+    assert bestanden[2] == {"path": str(kapot), "fiche_type": None, "project": None, "status": "Onbekend",
+                            "findings": [{"severity": "error", "code": "geen_zip", "field": None, "cell": None,
+                                          "message": bestanden[2]["findings"][0]["message"]}]}
+    assert "Excel-werkmap" in bestanden[2]["findings"][0]["message"]
+
+
+def test_json_exit_codes(capsys, goed, fout):
+    assert run(capsys, "--json", str(goed), *PEIL)[0] == 0
+    assert run(capsys, "--json", str(goed), str(fout), *PEIL)[0] == 1
+
+
+def test_status_labels_in_json(capsys, tmp_path):
+    velden = {
+        "Op planning": velden_concreet(),
+        "Risico op vertraging": velden_concreet(ibn_prognose=dt.date(2032, 1, 1)),
+        "Vertraagd": velden_concreet(ibn_prognose=dt.date(2035, 1, 1)),
+        "Onbekend": velden_concreet(ibn_prognose=None),
+        "Gerealiseerd": velden_concreet(ibn_gerealiseerd=dt.date(2026, 10, 1)),
+    }
+    paden = [str(maak(tmp_path / f"{i}.xlsx", velden=v)) for i, v in enumerate(velden.values())]
+    _, out, _ = run(capsys, "--json", *paden, *PEIL)
+    assert [f["status"] for f in json.loads(out)["files"]] == list(velden)
+    assert list(velden) == [s.label for s in Stoplicht]
+
+
+def test_peildatum_freezes_today(capsys, goed):
+    # The goed fiche's peildatum is 1-10-2026: on 1-9-2026 it lies in the future.
+    code, out, _ = run(capsys, "--json", str(goed), "--peildatum", "1 september 2026")
+    assert code == 1
+    assert "peildatum_toekomst" in [x["code"] for x in json.loads(out)["files"][0]["findings"]]
+
+
+def test_bad_peildatum_is_a_usage_error(capsys, goed):
+    code, out, err = run(capsys, str(goed), "--peildatum", "gisteren")
+    assert code == 2
+    assert "--peildatum" in err and "'gisteren' is geen datum" in err
+    assert "Traceback" not in err
+
+
+def test_no_files_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["validate"])
+    assert info.value.code == 2
+
+
+def test_missing_file_exit_2(capsys, tmp_path):
+    code, out, _ = run(capsys, str(tmp_path / "weg.xlsx"), *PEIL)
+    assert code == 2
+    assert "bestaat niet" in out
+
+
+# --- the coloured copy ----------------------------------------------------------------------------
+
+def _fill(pad: Path, adres: str) -> str:
+    sheet, cel = splits_verwijzing(adres)
+    wb = openpyxl.load_workbook(pad)  # reading the copy to check it; nothing is saved
+    kleur = wb[sheet][cel].fill.fgColor.rgb
+    return str(kleur)[-6:]
+
+
+def test_colour_copy_of_one_file(capsys, fout, tmp_path):
+    voor = fout.read_bytes()
+    doel = tmp_path / "uit" / "gekleurd.xlsx"
+    code, out, _ = run(capsys, str(fout), "--colour", str(doel), *PEIL)
+    assert code == 1
+    assert fout.read_bytes() == voor
+    assert f"Gekleurde kopie: {doel}" in out
+    data = lees_fiche(fout)
+    assert _fill(doel, data.cellen["gemeente"]) == KLEUR_FOUT
+    assert _fill(doel, data.stoplicht_cel) == Stoplicht.VERTRAAGD.kleur
+    email = data.tabellen["projectteam"][0].cellen["email"]
+    assert _fill(doel, email) == KLEUR_FOUT
+    mijlpaal_cel = data.tabellen["mijlpalen"][1].cellen["stoplicht"]
+    assert _fill(doel, mijlpaal_cel) == Stoplicht.OP_PLANNING.kleur
+    assert _fill(doel, data.cellen["projectnaam"]) not in (KLEUR_FOUT, KLEUR_WAARSCHUWING)
+    # The copy is still the same fiche.
+    kopie = lees_fiche(doel)
+    assert kopie.velden == data.velden and kopie.cellen == data.cellen
+
+
+def test_colour_copy_keeps_every_other_part_byte_for_byte(capsys, waarschuwing, tmp_path):
+    extra = tmp_path / "met-extra.xlsx"
+    with zipfile.ZipFile(waarschuwing) as zin, zipfile.ZipFile(extra, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        zout.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n" + os.urandom(200))
+        zout.writestr("xl/webextensions/webextension1.xml", b"<we:webextension xmlns:we='x'/>")
+    doel = tmp_path / "kopie.xlsx"
+    assert run(capsys, str(extra), "--colour", str(doel), *PEIL)[0] == 0
+    with zipfile.ZipFile(extra) as a, zipfile.ZipFile(doel) as b:
+        assert a.namelist() == b.namelist()
+        gewijzigd = {n for n in a.namelist() if a.read(n) != b.read(n)}
+    assert "xl/styles.xml" in gewijzigd
+    assert gewijzigd <= {"xl/styles.xml"} | {n for n in a.namelist() if n.startswith("xl/worksheets/sheet")}
+    data = lees_fiche(extra)
+    assert _fill(doel, data.tabellen["knelpunten"][0].cellen["oplossing"]) == KLEUR_WAARSCHUWING
+
+
+def test_colour_several_files_into_a_directory(capsys, goed, fout, kapot, tmp_path):
+    uit = tmp_path / "gekleurd"
+    code, _, _ = run(capsys, str(goed), str(fout), str(kapot), "--colour", str(uit), *PEIL)
+    assert code == 2
+    assert sorted(p.name for p in uit.iterdir()) == ["fout-gekleurd.xlsx", "goed-gekleurd.xlsx"]
+
+
+def test_colour_refuses_to_overwrite_an_input(capsys, goed, fout):
+    voor = goed.read_bytes()
+    code, out, err = run(capsys, str(goed), "--colour", str(goed), *PEIL)
+    assert code == 2
+    assert "nooit overschreven" in err
+    assert goed.read_bytes() == voor
+    # Several inputs and the directory they live in: targets get their own names, inputs stay.
+    code, _, _ = run(capsys, str(goed), str(fout), "--colour", str(goed.parent), *PEIL)
+    assert code == 1
+    assert goed.read_bytes() == voor
+    assert (goed.parent / "goed-gekleurd.xlsx").exists()
+
+
+def test_colour_to_a_file_with_several_inputs_is_a_usage_error(capsys, goed, fout, tmp_path):
+    bestaand = tmp_path / "bestaat.xlsx"
+    bestaand.write_bytes(b"x")
+    code, _, err = run(capsys, str(goed), str(fout), "--colour", str(bestaand), *PEIL)
+    assert code == 2 and "map" in err
+
+
+@pytest.mark.libreoffice
+def test_coloured_copy_opens_in_libreoffice(capsys, fout, tmp_path, libreoffice):
+    doel = tmp_path / "gekleurd.xlsx"
+    run(capsys, str(fout), "--colour", str(doel), *PEIL)
+    csvs = libreoffice.sheets_as_csv(doel, tmp_path / "csv")
+    fiche_csv = next(p for naam, p in csvs.items() if naam == "Fiche").read_text(encoding="utf-8")
+    assert "Nieuwbouw station Emmen Noord 110/20 kV" in fiche_csv
+    assert "Vertraagd" in fiche_csv  # the stoplicht formula still computes in the copy
+
+
+# --- the installed console script -----------------------------------------------------------------
+
+def _pmiek_script() -> str:
+    kandidaat = Path(sys.executable).with_name("pmiek")
+    script = str(kandidaat) if kandidaat.exists() else shutil.which("pmiek")
+    assert script, "the pmiek console script is not installed (pip install -e .)"
+    return script
+
+
+def test_console_script_exit_codes_and_no_traceback(goed, fout, kapot, tmp_path):
+    script = _pmiek_script()
+    versleuteld = tmp_path / "versleuteld.xlsx"
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    with goed.open("rb") as f, versleuteld.open("wb") as o:
+        OOXMLFile(f).encrypt("wachtwoord", o)
+    gevallen = [([str(goed), *PEIL], 0), ([str(fout), *PEIL], 1), ([str(kapot), *PEIL], 2),
+                ([str(versleuteld), *PEIL], 2), ([str(goed), "--peildatum", "morgen"], 2), (PEIL, 2)]
+    for args, verwacht in gevallen:
+        r = subprocess.run([script, "validate", *args], capture_output=True, text=True, timeout=120)
+        assert r.returncode == verwacht, (args, r.stdout, r.stderr)
+        assert "Traceback" not in r.stderr and "Traceback" not in r.stdout, r.stderr
+    r = subprocess.run([script, "validate", str(versleuteld), *PEIL], capture_output=True, text=True, timeout=120)
+    assert "wachtwoord" in r.stdout
+    assert "reason=versleuteld" in r.stderr  # the English log line
