@@ -1,0 +1,461 @@
+"""How the quarterly e-mail leaves the building: one interface, three transports.
+
+- `OutboxTransport` (the built-in default): writes the `.eml` plus an HTML preview (with the
+  timeline as a sibling PNG) into a folder. The `.eml` is written last and atomically: its
+  presence means "sent", which makes this transport able to answer `al_verzonden`.
+- `SmtpTransport`: STARTTLS and login, credentials from environment variables.
+- `GraphTransport`: Microsoft Graph `sendMail` as the application (app-only). Attachments under
+  3 MB travel inside the request; a larger master goes through a draft message and an attachment
+  upload session, then the draft is sent.
+
+Failures are sorted into three kinds, because "exactly once" depends on it:
+- `TijdelijkeVerzendFout`: the server refused for now (4xx, 429, 503, connection refused,
+  a timeout before the message was handed over). Nothing was sent: retried with backoff.
+- `VerzendFout`: refused for good (5xx, wrong login, no STARTTLS). Nothing was sent: not retried.
+- `OnzekereVerzending`: the connection broke while the server was taking the message. It may
+  have been delivered. Never retried automatically: a person checks (see `sync.kwartaalrapport`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import random
+import smtplib
+import ssl
+import tempfile
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Any, Callable, Protocol, TypeVar
+
+from fiche.errors import ConfigError, RemoteError
+from sync.mail import onderdelen
+
+log = logging.getLogger("pmiek.verzenden")
+
+T = TypeVar("T")
+
+#: Graph's limit for attachments sent inside one request (the request itself may not pass 4 MB).
+GRAPH_INLINE_LIMIET = 3 * 1024 * 1024
+#: Upload session chunk: a multiple of 320 KiB, under Graph's 4 MB per request.
+GRAPH_CHUNK = 10 * 320 * 1024
+
+
+class VerzendFout(RemoteError):
+    """Refused for good; nothing was sent."""
+
+
+class TijdelijkeVerzendFout(RemoteError):
+    """Refused for now; nothing was sent; worth retrying."""
+
+    def __init__(self, log_message: str, melding: str | None = None, status: int | None = None,
+                 wacht: float | None = None) -> None:
+        super().__init__(log_message, melding, status)
+        self.wacht = wacht  # the server's Retry-After, when it gave one
+
+
+class OnzekereVerzending(RemoteError):
+    """The message may or may not have been delivered."""
+
+
+@dataclass
+class Resultaat:
+    transport: str
+    detail: str  # where it went: a file, a server's reply
+
+
+class Transport(Protocol):
+    naam: str
+
+    def verzend(self, bericht: EmailMessage) -> Resultaat:
+        """Deliver once; raises one of the three errors above."""
+
+    def al_verzonden(self, message_id: str) -> bool | None:
+        """True/False when the transport can tell whether `message_id` went out; None if it cannot."""
+
+
+@dataclass
+class Herhaling:
+    """Bounded retries with exponential backoff (and a little jitter so services don't align)."""
+
+    pogingen: int = 4
+    basis: float = 2.0
+    maximum: float = 60.0
+    slaap: Callable[[float], None] = time.sleep
+
+    def wacht(self, poging: int, server: float | None) -> float:
+        if server is not None:
+            return min(max(server, 0.0), self.maximum)
+        return min(self.basis * (2 ** (poging - 1)), self.maximum) * (1 + random.random() * 0.1)
+
+    def voer_uit(self, wat: str, actie: Callable[[], T]) -> T:
+        for poging in range(1, self.pogingen + 1):
+            try:
+                return actie()
+            except TijdelijkeVerzendFout as exc:
+                if poging >= self.pogingen:
+                    log.error("%s failed after %d attempts: %s", wat, poging, exc)
+                    raise
+                pauze = self.wacht(poging, exc.wacht)
+                log.warning("%s: transient failure (attempt %d of %d), retrying in %.1fs: %s",
+                            wat, poging, self.pogingen, pauze, exc)
+                self.slaap(pauze)
+        raise AssertionError("unreachable")
+
+
+def _kwartaal(bericht: EmailMessage) -> str:
+    return str(bericht.get("X-Pmiek-Kwartaal") or "rapport")
+
+
+def _sleutel(message_id: str) -> str:
+    return hashlib.sha256(message_id.strip().encode()).hexdigest()[:16]
+
+
+def _atomisch(pad: Path, data: bytes) -> None:
+    """Write-then-rename, so a crash leaves either the old state or the whole file."""
+    fd, tmp = tempfile.mkstemp(dir=pad.parent, prefix="." + pad.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, pad)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def schrijf_preview(bericht: EmailMessage, map_: Path, stam: str) -> dict[str, Path]:
+    """The message as `stam.eml`, `stam.html` (viewable in a browser: the inline picture is a
+    sibling file) and that picture. The .eml comes last: it marks the set complete."""
+    map_.mkdir(parents=True, exist_ok=True)
+    delen = onderdelen(bericht)
+    html_tekst = delen["html"] or ""
+    paden: dict[str, Path] = {}
+    for i, (cid, (data, soort, _naam)) in enumerate(sorted(delen["inline"].items())):
+        ext = soort.split("/")[-1]
+        pad = map_ / (f"{stam}.{ext}" if i == 0 else f"{stam}-{i}.{ext}")
+        _atomisch(pad, data)
+        html_tekst = html_tekst.replace(f"cid:{cid}", pad.name)
+        paden[f"inline{i}"] = pad
+    paden["html"] = map_ / f"{stam}.html"
+    _atomisch(paden["html"], html_tekst.encode("utf-8"))
+    paden["eml"] = map_ / f"{stam}.eml"
+    _atomisch(paden["eml"], bericht.as_bytes(policy=SMTP_POLICY))
+    return paden
+
+
+class OutboxTransport:
+    naam = "outbox"
+
+    def __init__(self, map_: Path) -> None:
+        self.map = Path(map_)
+
+    def stam(self, bericht: EmailMessage) -> str:
+        return f"{_kwartaal(bericht)}-{_sleutel(str(bericht['Message-ID']))}"
+
+    def verzend(self, bericht: EmailMessage) -> Resultaat:
+        try:
+            paden = schrijf_preview(bericht, self.map, self.stam(bericht))
+        except OSError as exc:
+            raise VerzendFout(f"cannot write to outbox {self.map}: {exc}",
+                              f"De outbox-map {self.map} is niet beschrijfbaar: {exc.strerror or exc}.") from exc
+        log.info("report written to outbox %s", paden["eml"])
+        return Resultaat(self.naam, str(paden["eml"]))
+
+    def al_verzonden(self, message_id: str) -> bool | None:
+        return any(self.map.glob(f"*-{_sleutel(message_id)}.eml"))
+
+
+# --- SMTP ------------------------------------------------------------------------------------
+
+@dataclass
+class SmtpInstellingen:
+    host: str
+    port: int = 587
+    starttls: bool = True
+    user_env: str | None = "PMIEK_SMTP_USER"
+    password_env: str | None = "PMIEK_SMTP_PASSWORD"
+    ca_bundle: Path | None = None  # a private CA; default: the system's trust store
+    timeout: float = 30.0
+
+
+def _smtp_code_fout(wat: str, code: int, tekst: Any) -> RemoteError:
+    reden = tekst.decode(errors="replace") if isinstance(tekst, bytes) else str(tekst)
+    if 400 <= code < 500:
+        return TijdelijkeVerzendFout(f"SMTP {wat} refused for now: {code} {reden}",
+                                     f"De mailserver weigerde tijdelijk ({code}).", status=code)
+    return VerzendFout(f"SMTP {wat} refused: {code} {reden}", f"De mailserver weigerde het bericht ({code} {reden}).",
+                       status=code)
+
+
+class SmtpTransport:
+    naam = "smtp"
+
+    def __init__(self, instellingen: SmtpInstellingen, herhaling: Herhaling | None = None) -> None:
+        self.inst = instellingen
+        self.herhaling = herhaling or Herhaling()
+
+    def _login(self) -> tuple[str, str] | None:
+        if not self.inst.user_env:
+            return None
+        user = os.environ.get(self.inst.user_env)
+        password = os.environ.get(self.inst.password_env or "") if self.inst.password_env else None
+        if not user or password is None:
+            ontbreekt = self.inst.user_env if not user else self.inst.password_env
+            raise ConfigError("report.smtp.user_env", f"environment variable {ontbreekt} is not set",
+                              f"de omgevingsvariabele {ontbreekt} (SMTP-login) is niet gezet.")
+        return user, password
+
+    def _context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.inst.ca_bundle) if self.inst.ca_bundle else None)
+
+    def _een_poging(self, bericht: EmailMessage, login: tuple[str, str] | None) -> Resultaat:
+        afzender = getaddresses([str(bericht["From"])])[0][1]
+        ontvangers = [a for _, a in getaddresses([str(v) for v in bericht.get_all("To", []) + bericht.get_all("Cc", [])])]
+        data = bericht.as_bytes(policy=SMTP_POLICY)
+        try:
+            smtp = smtplib.SMTP(self.inst.host, self.inst.port, timeout=self.inst.timeout)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TijdelijkeVerzendFout(f"SMTP connect to {self.inst.host}:{self.inst.port} failed: {exc}",
+                                        f"De mailserver {self.inst.host} is niet bereikbaar.") from exc
+        try:
+            try:
+                smtp.ehlo()
+                if self.inst.starttls:
+                    smtp.starttls(context=self._context())
+                    smtp.ehlo()
+                if login:
+                    smtp.login(*login)
+                code, tekst = smtp.mail(afzender)
+                if code != 250:
+                    raise _smtp_code_fout(f"sender {afzender}", code, tekst)
+                for ontvanger in ontvangers:
+                    code, tekst = smtp.rcpt(ontvanger)
+                    if code not in (250, 251):
+                        raise _smtp_code_fout(f"recipient {ontvanger}", code, tekst)
+            except smtplib.SMTPNotSupportedError as exc:
+                raise VerzendFout(f"SMTP server {self.inst.host} does not offer STARTTLS: {exc}",
+                                  "De mailserver biedt geen STARTTLS; zonder versleuteling wordt niet verzonden.") from exc
+            except smtplib.SMTPAuthenticationError as exc:
+                raise VerzendFout(f"SMTP login refused: {exc.smtp_code}",
+                                  "De mailserver weigert de login (controleer gebruikersnaam en wachtwoord).",
+                                  status=exc.smtp_code) from exc
+            except ssl.SSLError as exc:
+                raise VerzendFout(f"TLS with {self.inst.host} failed: {exc}",
+                                  "De versleutelde verbinding met de mailserver mislukte (certificaat?).") from exc
+            except smtplib.SMTPResponseException as exc:
+                raise _smtp_code_fout("command", exc.smtp_code, exc.smtp_error) from exc
+            except (OSError, smtplib.SMTPException) as exc:
+                # Still before DATA: the server holds nothing of ours yet.
+                raise TijdelijkeVerzendFout(f"SMTP session with {self.inst.host} broke before DATA: {exc}",
+                                            "De verbinding met de mailserver viel weg.") from exc
+            try:
+                code, tekst = smtp.data(data)
+            except smtplib.SMTPDataError as exc:
+                # An explicit refusal: the server did not take the message.
+                raise _smtp_code_fout("DATA", exc.smtp_code, exc.smtp_error) from exc
+            except (OSError, smtplib.SMTPException) as exc:
+                raise OnzekereVerzending(
+                    f"SMTP connection to {self.inst.host} broke during DATA; delivery unknown: {exc}",
+                    "De verbinding viel weg terwijl de mailserver het bericht ontving; of het is "
+                    "verzonden is onbekend.") from exc
+            if code != 250:
+                # smtplib returns (not raises) the final reply: a refusal after the content.
+                raise _smtp_code_fout("DATA", code, tekst)
+            antwoord = tekst.decode(errors="replace") if isinstance(tekst, bytes) else str(tekst)
+            log.info("report accepted by SMTP server %s: %s %s", self.inst.host, code, antwoord)
+            return Resultaat(self.naam, f"{self.inst.host}:{self.inst.port} {code} {antwoord}".strip())
+        finally:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+    def verzend(self, bericht: EmailMessage) -> Resultaat:
+        login = self._login()
+        return self.herhaling.voer_uit("SMTP send", lambda: self._een_poging(bericht, login))
+
+    def al_verzonden(self, message_id: str) -> bool | None:
+        return None  # SMTP cannot be asked what it delivered
+
+
+# --- Microsoft Graph -------------------------------------------------------------------------
+
+def _graph_fout(wat: str, exc: Exception) -> RemoteError:
+    """Sorts a Graph client error; `wat` is 'send' for the step that delivers."""
+    import requests
+    from office365.runtime.client_request_exception import ClientRequestException
+
+    if isinstance(exc, ClientRequestException) or (isinstance(exc, requests.HTTPError) and exc.response is not None):
+        response = exc.response
+        status = response.status_code if response is not None else None
+        retry_after = None
+        if response is not None and response.headers.get("Retry-After", "").isdigit():
+            retry_after = float(response.headers["Retry-After"])
+        if status in (429, 503) or (status in (500, 502, 504) and wat != "send"):
+            return TijdelijkeVerzendFout(f"Graph {wat} refused for now: {status}",
+                                         f"Microsoft Graph weigerde tijdelijk ({status}).", status=status,
+                                         wacht=retry_after)
+        if status in (500, 502, 504):
+            return OnzekereVerzending(f"Graph {wat} answered {status}; delivery unknown",
+                                      f"Microsoft Graph gaf fout {status} bij het verzenden; of het bericht "
+                                      "is verzonden is onbekend.", status=status)
+        return VerzendFout(f"Graph {wat} refused: {status} {exc}",
+                           f"Microsoft Graph weigerde het bericht ({status}).", status=status)
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        verbonden = not isinstance(exc, (requests.ConnectTimeout,)) and "refused" not in str(exc).lower()
+        if wat == "send" and verbonden:
+            return OnzekereVerzending(f"Graph {wat}: connection lost after the request was sent: {exc}",
+                                      "De verbinding met Microsoft Graph viel weg tijdens het verzenden; of "
+                                      "het bericht is verzonden is onbekend.")
+        return TijdelijkeVerzendFout(f"Graph {wat}: connection failed: {exc}",
+                                     "Microsoft Graph is niet bereikbaar.")
+    if isinstance(exc, RemoteError):
+        return exc
+    return VerzendFout(f"Graph {wat} failed: {exc!r}", "Verzenden via Microsoft Graph mislukte.")
+
+
+class GraphTransport:
+    """`client` is an office365 `GraphClient` with its token callback and transport (timeout,
+    CA, routing) already set; `sessie` is the `requests.Session` used for upload-session chunks,
+    which the library would otherwise send outside that transport (see PITFALLS)."""
+
+    naam = "graph"
+
+    def __init__(self, client: Any, afzender: str, sessie: Any, herhaling: Herhaling | None = None,
+                 timeout: float = 60.0, inline_limiet: int = GRAPH_INLINE_LIMIET) -> None:
+        self.client = client
+        self.afzender = afzender
+        self.sessie = sessie
+        self.herhaling = herhaling or Herhaling()
+        self.timeout = timeout
+        self.inline_limiet = inline_limiet
+
+    def _stap(self, wat: str, actie: Callable[[], T]) -> T:
+        """One Graph step with retries; every attempt starts from an empty query queue, since a
+        failed query would otherwise be replayed by the next `execute_query`."""
+        def poging() -> T:
+            self.client.clear()
+            try:
+                return actie()
+            except Exception as exc:
+                raise _graph_fout(wat, exc) from exc
+        return self.herhaling.voer_uit(f"Graph {wat}", poging)
+
+    @staticmethod
+    def _bijlage(message: Any, naam: str, data: bytes, soort: str, cid: str | None = None) -> None:
+        message.add_file_attachment(naam, data, soort)
+        if cid:
+            attachment = list(message.attachments)[-1]
+            attachment.set_property("isInline", True)
+            attachment.set_property("contentId", cid)
+
+    def verzend(self, bericht: EmailMessage) -> Resultaat:
+        delen = onderdelen(bericht)
+        ontvangers = [a for _, a in getaddresses([str(v) for v in bericht.get_all("To", [])])]
+        totaal = sum(len(d[0]) for d in delen["inline"].values()) + sum(len(b[1]) for b in delen["bijlagen"])
+        if totaal < self.inline_limiet:
+            return self._klein(bericht, delen, ontvangers)
+        return self._groot(bericht, delen, ontvangers)
+
+    def _klein(self, bericht: EmailMessage, delen: dict, ontvangers: list[str]) -> Resultaat:
+        def versturen() -> None:
+            message = self.client.users[self.afzender].send_mail(
+                str(bericht["Subject"]), delen["html"], ontvangers, body_type="HTML", save_to_sent_items=True)
+            for cid, (data, soort, naam) in delen["inline"].items():
+                self._bijlage(message, naam, data, soort, cid)
+            for naam, data, soort in delen["bijlagen"]:
+                self._bijlage(message, naam, data, soort)
+            self.client.execute_query()
+
+        self._stap("send", versturen)
+        log.info("report sent through Graph sendMail as %s (attachments inline)", self.afzender)
+        return Resultaat(self.naam, f"sendMail {self.afzender}")
+
+    def _groot(self, bericht: EmailMessage, delen: dict, ontvangers: list[str]) -> Resultaat:
+        """Draft, attachments (the large one through an upload session), then send the draft."""
+        from office365.outlook.mail.attachments.attachment_item import AttachmentItem
+        from office365.outlook.mail.attachments.type import AttachmentType
+        from office365.outlook.mail.item_body import ItemBody
+
+        gebruiker = self.client.users[self.afzender]
+
+        def concept() -> Any:
+            message = gebruiker.messages.add(str(bericht["Subject"]), ItemBody(delen["html"], "HTML"), ontvangers)
+            self.client.execute_query()
+            return message
+
+        message = self._stap("draft", concept)
+        try:
+            for cid, (data, soort, naam) in delen["inline"].items():
+                def inline(cid=cid, data=data, soort=soort, naam=naam) -> None:
+                    self._bijlage(message, naam, data, soort, cid)
+                    self.client.execute_query()
+                self._stap("inline attachment", inline)
+            for naam, data, soort in delen["bijlagen"]:
+                if len(data) < self.inline_limiet:
+                    def klein(naam=naam, data=data, soort=soort) -> None:
+                        self._bijlage(message, naam, data, soort)
+                        self.client.execute_query()
+                    self._stap("attachment", klein)
+                    continue
+                item = AttachmentItem(attachmentType=AttachmentType.file, name=naam, size=len(data))
+
+                def sessie(item=item) -> str:
+                    resultaat = message.attachments.create_upload_session(item)
+                    self.client.execute_query()
+                    url = getattr(resultaat.value, "uploadUrl", None)
+                    if not url:
+                        raise VerzendFout("Graph createUploadSession returned no uploadUrl",
+                                          "Microsoft Graph gaf geen upload-adres voor de bijlage.")
+                    return url
+
+                self._upload(self._stap("upload session", sessie), data)
+        except RemoteError:
+            self._opruimen(message)
+            raise
+
+        def versturen() -> None:
+            message.send()
+            self.client.execute_query()
+
+        self._stap("send", versturen)
+        log.info("report sent through Graph as %s (attachment through an upload session)", self.afzender)
+        return Resultaat(self.naam, f"draft+send {self.afzender}")
+
+    def _upload(self, upload_url: str, data: bytes) -> None:
+        import requests
+
+        start = 0
+        while start < len(data):
+            stuk = data[start:start + GRAPH_CHUNK]
+            eind = start + len(stuk) - 1
+            headers = {"Content-Range": f"bytes {start}-{eind}/{len(data)}", "Content-Type": "application/octet-stream"}
+
+            def put(stuk: bytes = stuk, headers: dict = headers) -> None:
+                try:
+                    # The uploadUrl carries its own token: no Authorization header, on purpose.
+                    r = self.sessie.put(upload_url, data=stuk, headers=headers, timeout=self.timeout)
+                    r.raise_for_status()
+                except requests.RequestException as exc:
+                    raise _graph_fout("upload chunk", exc) from exc
+
+            self.herhaling.voer_uit(f"Graph upload chunk {start}-{eind}", put)
+            start = eind + 1
+
+    def _opruimen(self, message: Any) -> None:
+        try:
+            self.client.clear()
+            message.delete_object()
+            self.client.execute_query()
+        except Exception as exc:  # best effort: an orphan draft is untidy, not harmful
+            log.warning("could not delete the unsent Graph draft: %s", exc)
+
+    def al_verzonden(self, message_id: str) -> bool | None:
+        return None  # would need Mail.Read on the sender's mailbox; Mail.Send alone cannot tell
