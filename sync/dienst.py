@@ -101,6 +101,9 @@ def schrijf_master_atomisch(overzicht: Overzicht, pad: Path) -> Path | None:
         log.warning("sync.master is not available; no master workbook written")
         return None
     pad.parent.mkdir(parents=True, exist_ok=True)
+    for achtergebleven in pad.parent.glob(f".{pad.stem}.*.tmp.xlsx"):
+        # Left by a run that was killed while writing; the run lock says none is writing now.
+        achtergebleven.unlink(missing_ok=True)
     tijdelijk = pad.with_name(f".{pad.stem}.{os.getpid()}.tmp.xlsx")
     try:
         schrijf_master(overzicht, tijdelijk)
