@@ -174,3 +174,21 @@ def test_unknown_window_is_onbekend_for_a_verkenning_but_an_error_for_a_concrete
     b = valideer(data, _vandaag(), data.nabij_maanden)
     assert b.stoplicht is Stoplicht.ONBEKEND and not b.geldig
     assert [(f.code, f.veld) for f in b.fouten] == [("prognose_ontbreekt", "ibn_prognose")]
+
+
+def test_pmiek_validate_on_the_examples():
+    """The README's main job, as the console command: exit 0, no errors, all five stoplichten."""
+    import json
+    import subprocess
+    import sys
+
+    files = sorted(str(p) for p in EXAMPLES.glob("*.xlsx"))
+    run = subprocess.run(
+        [sys.executable, "-m", "pmiek.cli", "validate", "--json", "--peildatum", _vandaag().isoformat(), *files],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert len(report["files"]) == 11
+    assert not [f for r in report["files"] for f in r["findings"] if f["severity"] == "error"]
+    assert {r["status"] for r in report["files"]} == {s.value for s in Stoplicht}
