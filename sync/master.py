@@ -473,8 +473,8 @@ K_KNELPUNTEN = (
 )
 K_CAP_FASE = (
     (Kolom("Organisatie", 28),)
-    + tuple(Kolom(f, 14, "uren") for f in FASEN)
-    + (Kolom(FASE_ONBEKEND, 14, "uren"), Kolom("Totaal uren per week", 14, "uren"))
+    + tuple(Kolom(f, 16, "uren") for f in FASEN)
+    + (Kolom(FASE_ONBEKEND, 15, "uren"), Kolom("Totaal uren per week", 15, "uren"))
 )
 K_CAP_PROJECT = (
     Kolom("Organisatie", 28), Kolom("Projectnaam", 40, "lang"), Kolom("Type", 12), Kolom("Fase", 16),
