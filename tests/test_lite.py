@@ -225,3 +225,21 @@ def test_injected_workbook_still_a_fiche_and_opens_in_libreoffice(tmp_path, libr
     assert "Fiche" in openpyxl.load_workbook(pad).sheetnames
     uit = libreoffice.convert(pad, "xlsx", tmp_path / "lo")
     assert uit.stat().st_size > 0
+
+
+def test_template_build_carries_the_lite_code(tmp_path):
+    from pmiek.commands.template import build_templates
+
+    for pad in build_templates(tmp_path):
+        assert lite.lees_lite_code(pad) == {"main.py": lite.main_py(), "requirements.txt": lite.requirements_txt()}
+
+
+def test_committed_templates_carry_a_generated_lite_script():
+    # Exact equality with today's code is the job of `python scripts/build_templates.py`; here:
+    # the committed files have the part, generated (not hand-written) and calling addin.validate.
+    for fiche_type in ("concreet", "verkenning"):
+        code = lite.lees_lite_code(ROOT / "workbook_templates" / f"pmiek-fiche-{fiche_type}.xlsx")
+        assert code["requirements.txt"] == lite.requirements_txt()
+        assert code["main.py"].startswith('"""pMIEK fiche-controle voor xlwings Lite.\n\nGEGENEREERD door addin/lite.py')
+        assert "addin.validate(book)" in code["main.py"]
+        compile(code["main.py"], "main.py", "exec")

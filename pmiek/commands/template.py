@@ -25,6 +25,9 @@ def postprocess(path: Path) -> None:
     example injecting the xlwings Lite part, which openpyxl cannot write). Add calls here, so the
     committed templates and `pmiek template` stay the same file.
     """
+    from addin.lite import injecteer  # the xlwings Lite code (main.py, requirements.txt)
+
+    injecteer(path)
 
 
 def build_templates(out_dir: str | Path) -> list[Path]:
