@@ -17,7 +17,7 @@ from pmiek.logsetup import setup_logging
 log = logging.getLogger("pmiek.cli")
 
 #: Command modules under `pmiek.commands`, in the order `pmiek --help` lists them.
-COMMANDS = ["schema", "template", "validate", "sync", "serve", "status", "demo"]
+COMMANDS = ["schema", "template", "validate", "sync", "serve", "status", "demo", "report"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILURE = 0, 1, 2, 3
 

@@ -231,6 +231,9 @@ def start_schema(config: Config, engine):
         # modify_job keeps the stored next run time: a pending catch-up is not lost.
         scheduler.modify_job(JOB_ID, trigger=trigger, args=[str(config.path)])
         log.info("sync job updated", extra={"fields": {"cron": config.sync.cron}})
+    # The quarterly e-mail (issue 5) runs in the same scheduler, added the same way.
+    from sync.kwartaalrapport import registreer
+    registreer(scheduler, config)
     scheduler.resume()
     job = scheduler.get_job(JOB_ID)
     log.info("scheduler running", extra={"fields": {"next_run": job.next_run_time.isoformat() if job.next_run_time else None}})

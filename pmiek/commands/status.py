@@ -35,9 +35,10 @@ def run(args) -> int:
     store = open_store(url)
     try:
         runs = store.runs(args.aantal)
+        rapport = _kwartaalrapporten(store, url)
         if not runs:
             print("Nog geen synchronisaties uitgevoerd.")
-            return 0
+            return 1 if rapport else 0
         print(f"Laatste {len(runs)} synchronisaties (nieuwste eerst):")
         for r in runs:
             print(f"- run {r.id}: {STATUS_NL.get(r.status, r.status)}, {r.aanleiding}, gestart {_tijd(r.start)}, "
@@ -50,6 +51,19 @@ def run(args) -> int:
                 print(f"    {r.melding}")
             if r.master:
                 print(f"    masterwerkboek: {r.master}")
-        return 1 if runs[0].status == "fout" else 0
+        return 1 if runs[0].status == "fout" or rapport else 0
     finally:
         store.close()
+
+
+def _kwartaalrapporten(store, url: str) -> bool:
+    """Print the quarterly report's send records (issue 5); True when one needs attention."""
+    from sync.kwartaalrapport import CONTROLEREN, MISLUKT, Kwartaalrapport
+    rapport = Kwartaalrapport(store.engine, store, Path("unused.lock"))
+    regels = rapport.status_regels()
+    if regels:
+        print("Kwartaaloverzichten (nieuwste eerst):")
+        print("\n".join(regels))
+        print()
+    laatste = {r["kwartaal"]: r["status"] for r in rapport.verzendingen()}
+    return any(s in (MISLUKT, CONTROLEREN) for s in laatste.values())

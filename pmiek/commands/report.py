@@ -1,0 +1,87 @@
+"""`pmiek report`: the quarterly e-mail to the Energy Board, as a preview or sent (once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fiche.errors import InputError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("report", help="kwartaaloverzicht voor de Energy Board: voorbeeld schrijven of verzenden")
+    p.add_argument("--quarter", metavar="KWARTAAL",
+                   help="kwartaal, bijv. 2026Q4 (standaard: het laatst afgesloten kwartaal)")
+    actie = p.add_mutually_exclusive_group(required=True)
+    actie.add_argument("--preview", type=Path, metavar="MAP",
+                       help="schrijf de e-mail (.eml, .html, tijdlijn, masterwerkboek) in MAP; verzendt niets")
+    actie.add_argument("--send", action="store_true", help="verzend via het ingestelde transport (één keer per kwartaal)")
+    actie.add_argument("--mark-sent", action="store_true",
+                       help="bevestig dat een onzekere verzending toch is aangekomen (na handmatige controle)")
+    p.add_argument("--force", action="store_true", help="verzend ook als dit kwartaal al is verzonden")
+    p.add_argument("--config", type=Path, help="configuratiebestand (TOML)")
+    p.add_argument("--store", type=Path, help="databasebestand (SQLite) van de synchronisatie, zonder configuratie")
+    p.add_argument("--outbox", type=Path, metavar="MAP", help="met --store: map waarin --send de e-mail aflevert")
+    p.set_defaults(func=run)
+
+
+def _opzet(args):
+    """(Kwartaalrapport, store, settings, transport factory) from --config or --store/--outbox."""
+    from sync import kwartaalrapport as kr
+    from sync.config import laad_config, sqlite_url
+    from sync.store import open_store
+
+    if args.config is not None:
+        if args.store is not None or args.outbox is not None:
+            raise InputError("--config cannot be combined with --store/--outbox",
+                             "Gebruik óf --config, óf --store (met --outbox), niet beide.")
+        config = laad_config(args.config)
+        inst = kr.instellingen_uit_config(config)
+        rapport, store = kr.voor_config(config)
+        return rapport, store, inst, lambda: kr.maak_transport(inst, config)
+    if args.store is None:
+        raise InputError("need --config or --store", "Geef --config BESTAND, of --store BESTAND (met --outbox MAP).")
+    if not args.store.is_file():
+        raise InputError(f"store {args.store} does not exist", f"De database {args.store} bestaat niet.")
+    if args.send and args.outbox is None:
+        raise InputError("--send with --store needs --outbox",
+                         "Zonder configuratiebestand verzendt --send naar een map: geef --outbox MAP.")
+    inst = kr.RapportInstellingen(
+        ontvangers=["energy-board@localhost"], afzender=kr.STANDAARD_AFZENDER,
+        onderwerp="pMIEK kwartaaloverzicht {kwartaal}", transport="outbox",
+        outbox=(args.outbox or Path("outbox")).resolve(),
+    )
+    store = open_store(sqlite_url(args.store))
+    lock = args.store.resolve().with_name(args.store.name + ".rapport.lock")
+    rapport = kr.Kwartaalrapport(store.engine, store, lock)
+    return rapport, store, inst, lambda: kr.maak_transport(inst)
+
+
+def run(args) -> int:
+    from sync import kwartaalrapport as kr
+
+    if args.force and not args.send:
+        raise InputError("--force only applies to --send", "--force hoort bij --send.")
+    moment = kr.nu()
+    kwartaal = (kr.controleer_kwartaal(args.quarter, kr.lokale_datum(moment)) if args.quarter
+                else kr.te_rapporteren_kwartaal(moment))
+    rapport, store, inst, transport = _opzet(args)
+    try:
+        if args.preview is not None:
+            paden = rapport.preview(kwartaal, args.preview, inst, moment)
+            print(f"Kwartaaloverzicht {kwartaal} geschreven (niet verzonden):")
+            print(f"  e-mail:          {paden['eml']}")
+            print(f"  voorbeeld (web): {paden['html']}")
+            print(f"  masterwerkboek:  {paden['master']}")
+            return 0
+        if args.mark_sent:
+            rij = rapport.markeer_verzonden(kwartaal)
+            print(f"Kwartaaloverzicht {kwartaal} gemarkeerd als verzonden (Message-ID {rij['message_id']}).")
+            return 0
+        rij = rapport.verstuur(kwartaal, inst, transport(), force=args.force, aanleiding="handmatig", moment=moment)
+        print(f"Kwartaaloverzicht {kwartaal} verzonden via {rij['transport']} aan {rij['ontvangers']}.")
+        if rij.get("detail"):
+            print(f"  {rij['detail']}")
+        return 0
+    finally:
+        store.close()
+

@@ -1,0 +1,577 @@
+"""The quarterly report job: a frozen snapshot per quarter and exactly-once sending.
+
+**Frozen snapshot.** The first time a quarter is sent (or previewed after the quarter ended) the
+`Overzicht` at its peildatum is serialised to JSON and stored with the master workbook's bytes
+in `kwartaal_snapshots`. Every later preview or send of that quarter uses the stored snapshot,
+so the Board can be shown the same numbers a year later, whatever changed in the fiches since.
+
+**Exactly once.** A send is a small state machine in `kwartaal_verzendingen`, one row per
+attempt, under a file lock next to the store (one sender per store at a time):
+
+1. In one transaction: the row is written as `verzenden` with the Message-ID the e-mail will
+   carry, *before* anything leaves. A partial unique index allows one `verzenden` row per quarter.
+2. The transport delivers (its own bounded retries cover refusals that leave nothing sent).
+3. The row becomes `verzonden` (or `mislukt`: nothing was sent; or `controleren`: the
+   transport cannot tell whether it was delivered).
+
+A crash between 2 and 3 leaves a `verzenden` row. The next run (a restart, the next schedule,
+`pmiek report --send`) finds it and asks the transport whether that Message-ID went out:
+- the outbox can tell (the `.eml` is written atomically and named after the Message-ID): the
+  row is completed, or the same message is delivered now;
+- SMTP and Graph (with only Mail.Send) cannot: the row becomes `controleren` and nothing is
+  resent automatically. A duplicate mail to the Board is worse than a late one; `pmiek status`
+  shows the quarter, and a person either resends with `--force` or confirms with `--mark-sent`.
+
+So a crash can never cause a second automatic send; the price is a manual check in the rare
+case the process died exactly while the server was taking the message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from filelock import FileLock, Timeout
+from sqlalchemy import (
+    Boolean, Column, Date, Index, Integer, LargeBinary, MetaData, String, Table, Text, insert, select, text, update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from fiche.errors import ConfigError, InputError, PmiekError, RemoteError
+from fiche.stoplicht import Stoplicht
+from sync.mail import bouw_bericht, nieuw_message_id
+from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
+from sync.rapport import bouw_rapport, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
+from sync.store import UtcDateTime, dumps, loads
+from sync.tijdlijn import tijdlijn_png
+from sync.verzenden import (
+    Herhaling, OnzekereVerzending, OutboxTransport, SmtpInstellingen, SmtpTransport, Transport, schrijf_preview,
+)
+
+log = logging.getLogger("pmiek.sync.kwartaalrapport")
+
+TZ = ZoneInfo("Europe/Amsterdam")
+JOB_ID = "pmiek-kwartaalrapport"
+#: First Monday of January, April, July and October, 08:00 local time (after the 07:00 sync).
+STANDAARD_CRON = {"month": "1,4,7,10", "day": "1st mon", "hour": 8, "minute": 0}
+
+VERZENDEN, VERZONDEN, MISLUKT, CONTROLEREN = "verzenden", "verzonden", "mislukt", "controleren"
+STATUS_NL = {
+    VERZENDEN: "wordt verzonden", VERZONDEN: "verzonden", MISLUKT: "mislukt",
+    CONTROLEREN: "onzeker, handmatig controleren",
+}
+
+metadata = MetaData()
+
+snapshots = Table(
+    "kwartaal_snapshots", metadata,
+    Column("kwartaal", String(8), primary_key=True),
+    Column("peildatum", Date, nullable=False),
+    Column("gemaakt", UtcDateTime, nullable=False),
+    Column("overzicht", Text, nullable=False),  # the Overzicht as JSON
+    Column("master", LargeBinary, nullable=False),  # the master workbook of that peildatum
+)
+
+verzendingen = Table(
+    "kwartaal_verzendingen", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kwartaal", String(8), nullable=False, index=True),
+    Column("message_id", String(300), nullable=False),
+    Column("transport", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("aanleiding", String(20), nullable=False),
+    Column("geforceerd", Boolean, nullable=False, default=False),
+    Column("ontvangers", Text, nullable=False),
+    Column("aangemaakt", UtcDateTime, nullable=False),
+    Column("bijgewerkt", UtcDateTime, nullable=False),
+    Column("detail", Text),  # where it went (a file, the server's reply)
+    Column("melding", Text),  # Dutch, for `pmiek status`
+    Column("pid", Integer),
+)
+# One attempt in flight per quarter, enforced by the database itself.
+Index("ux_verzending_in_behandeling", verzendingen.c.kwartaal, unique=True,
+      sqlite_where=text("status = 'verzenden'"), postgresql_where=text("status = 'verzenden'"))
+
+
+def maak_tabellen(engine: Engine) -> None:
+    """Our tables in the store's database (idempotent; they sit beside the store's own)."""
+    metadata.create_all(engine, checkfirst=True)
+
+
+def nu() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# --- settings -------------------------------------------------------------------------------
+
+@dataclass
+class RapportInstellingen:
+    ontvangers: list[str]
+    afzender: str
+    onderwerp: str
+    transport: str  # outbox | smtp | graph
+    outbox: Path
+    cron: str | None = None
+    smtp: SmtpInstellingen | None = None
+    pogingen: int = 4
+    wacht_basis: float = 5.0
+    wacht_max: float = 120.0
+    #: A quarterly run missed while the service was down is still made up this long after.
+    inhaal_dagen: int = 7
+
+    def herhaling(self) -> Herhaling:
+        return Herhaling(pogingen=self.pogingen, basis=self.wacht_basis, maximum=self.wacht_max)
+
+
+STANDAARD_AFZENDER = "pmiek-monitor@localhost"
+EXTRA_SLEUTELS = ("smtp_host", "smtp_port", "smtp_starttls", "smtp_user_env", "smtp_password_env", "smtp_ca_bundle",
+                  "timeout", "retries", "retry_base_seconds", "retry_max_seconds", "catch_up_days")
+
+
+def instellingen_uit_config(config: Any) -> RapportInstellingen:
+    """The [report] section of the service config (its extra keys are this module's)."""
+    rp = config.report
+    extra = dict(rp.extra or {})
+    for k in extra:
+        if k not in EXTRA_SLEUTELS:
+            raise ConfigError(f"report.{k}", "unknown key",
+                              f"onbekende instelling (tikfout?). Bekend: recipients, sender, subject, transport, "
+                              f"outbox, cron, {', '.join(EXTRA_SLEUTELS)}.")
+
+    def getal(k: str, standaard: float, lo: float, hi: float, geheel: bool = False) -> Any:
+        v = extra.get(k, standaard)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi or (geheel and not isinstance(v, int)):
+            raise ConfigError(f"report.{k}", f"must be a number between {lo} and {hi}",
+                              f"moet een {'geheel ' if geheel else ''}getal tussen {lo:g} en {hi:g} zijn.")
+        return v
+
+    basis = config.path.parent if getattr(config, "path", None) else Path.cwd()
+
+    def pad(k: str) -> Path | None:
+        v = extra.get(k)
+        if v in (None, ""):
+            return None
+        if not isinstance(v, str):
+            raise ConfigError(f"report.{k}", "must be text", "moet tekst zijn (een pad).")
+        p = Path(os.path.expanduser(v))
+        return p if p.is_absolute() else basis / p
+
+    smtp = None
+    if rp.transport == "smtp":
+        host = extra.get("smtp_host")
+        if not isinstance(host, str) or not host.strip():
+            raise ConfigError("report.smtp_host", "is required for transport 'smtp'",
+                              "is verplicht als transport 'smtp' is.")
+        starttls = extra.get("smtp_starttls", True)
+        if not isinstance(starttls, bool):
+            raise ConfigError("report.smtp_starttls", "must be true or false", "moet true of false zijn.")
+        smtp = SmtpInstellingen(
+            host=host.strip(), port=int(getal("smtp_port", 587, 1, 65535, geheel=True)), starttls=starttls,
+            user_env=extra.get("smtp_user_env", "PMIEK_SMTP_USER") or None,
+            password_env=extra.get("smtp_password_env", "PMIEK_SMTP_PASSWORD") or None,
+            ca_bundle=pad("smtp_ca_bundle"), timeout=float(getal("timeout", 30, 1, 600)),
+        )
+    if rp.transport != "outbox" and not rp.recipients:
+        raise ConfigError("report.recipients", "is required to send", "is verplicht om te verzenden (lijst met e-mailadressen).")
+    if rp.transport != "outbox" and not rp.sender:
+        raise ConfigError("report.sender", "is required to send", "is verplicht om te verzenden (het afzenderadres).")
+    if rp.transport == "graph" and config.source.type != "sharepoint":
+        raise ConfigError("report.transport", "'graph' uses the app registration of a sharepoint source",
+                          "'graph' gebruikt de app-registratie van de SharePoint-bron ([source] type = \"sharepoint\").")
+    return RapportInstellingen(
+        ontvangers=list(rp.recipients) or ["energy-board@localhost"],
+        afzender=rp.sender or STANDAARD_AFZENDER,
+        onderwerp=rp.subject,
+        transport=rp.transport,
+        outbox=Path(rp.outbox) if rp.outbox else basis / "outbox",
+        cron=rp.cron,
+        smtp=smtp,
+        pogingen=int(getal("retries", 4, 1, 10, geheel=True)),
+        wacht_basis=float(getal("retry_base_seconds", 5, 0, 600)),
+        wacht_max=float(getal("retry_max_seconds", 120, 0, 3600)),
+        inhaal_dagen=int(getal("catch_up_days", 7, 0, 92, geheel=True)),
+    )
+
+
+def maak_transport(inst: RapportInstellingen, config: Any = None) -> Transport:
+    if inst.transport == "outbox":
+        return OutboxTransport(inst.outbox)
+    if inst.transport == "smtp":
+        assert inst.smtp is not None
+        return SmtpTransport(inst.smtp, inst.herhaling())
+    from sync.graph import verbinding_uit_config
+    from sync.verzenden import GraphTransport
+    verbinding = verbinding_uit_config(config.source.sharepoint)
+    return GraphTransport(verbinding.client, inst.afzender, verbinding.session, inst.herhaling(),
+                          timeout=config.source.sharepoint.timeout)
+
+
+# --- snapshot (de)serialisation -------------------------------------------------------------
+
+def _stoplicht(v: Any) -> Stoplicht | None:
+    return None if v is None else Stoplicht(v)
+
+
+def _rijen(rijen: list[dict]) -> list[dict]:
+    uit = []
+    for r in rijen:
+        r = dict(r)
+        if isinstance(r.get("stoplicht"), str) and Stoplicht.van_label(r["stoplicht"]):
+            r["stoplicht"] = Stoplicht.van_label(r["stoplicht"])
+        uit.append(r)
+    return uit
+
+
+def overzicht_naar_json(o: Overzicht) -> str:
+    data = dataclasses.asdict(o)
+    data["historie"] = {k: {q: s.value for q, s in v.items()} for k, v in o.historie.items()}
+    return dumps(data)
+
+
+def overzicht_van_json(tekst: str) -> Overzicht:
+    data = loads(tekst)
+    projecten = []
+    for p in data["projecten"]:
+        p["stoplicht"] = _stoplicht(p["stoplicht"])
+        p["vorig_stoplicht"] = _stoplicht(p.get("vorig_stoplicht"))
+        p["mijlpalen"] = _rijen(p.get("mijlpalen") or [])
+        projecten.append(ProjectStand(**p))
+    return Overzicht(
+        peildatum=data["peildatum"], gegenereerd=data["gegenereerd"], projecten=projecten,
+        datakwaliteit=[DatakwaliteitMelding(**m) for m in data.get("datakwaliteit") or []],
+        historie={k: {q: Stoplicht(s) for q, s in v.items()} for k, v in (data.get("historie") or {}).items()},
+    )
+
+
+def master_bytes(overzicht: Overzicht) -> bytes:
+    try:
+        from sync.master import schrijf_master
+    except ImportError as exc:
+        raise PmiekError("sync.master is not available", "De module voor het masterwerkboek ontbreekt in deze "
+                         "installatie; het kwartaaloverzicht kan niet worden gemaakt.") from exc
+    with tempfile.TemporaryDirectory(prefix="pmiek-rapport-") as tmp:
+        pad = Path(tmp) / "master.xlsx"
+        schrijf_master(overzicht, pad)
+        return pad.read_bytes()
+
+
+# --- the quarter ----------------------------------------------------------------------------
+
+@dataclass
+class Kwartaalstuk:
+    """Everything one quarter's e-mail is made of."""
+
+    kwartaal: str
+    overzicht: Overzicht
+    master: bytes
+    bevroren: bool  # from (or now in) the stored snapshot
+
+
+def peildatum_voor(kwartaal: str, vandaag: dt.date) -> dt.date:
+    """The quarter's last day; today when the quarter is still running."""
+    _, eind = kwartaal_grenzen(kwartaal)
+    return min(eind, vandaag)
+
+
+def lokale_datum(moment: dt.datetime | None = None) -> dt.date:
+    return (moment or nu()).astimezone(TZ).date()
+
+
+def controleer_kwartaal(kwartaal: str, vandaag: dt.date) -> str:
+    try:
+        jaar, q = parse_kwartaal(kwartaal)
+    except ValueError as exc:
+        raise InputError(f"invalid quarter {kwartaal!r}", str(exc)) from None
+    code = f"{jaar}Q{q}"
+    begin, _ = kwartaal_grenzen(code)
+    if begin > vandaag:
+        raise InputError(f"quarter {code} has not started", f"Kwartaal {code} is nog niet begonnen.")
+    return code
+
+
+class Kwartaalrapport:
+    """The quarterly report against one store (engine), with its lock file."""
+
+    def __init__(self, engine: Engine, store: Any, lock_pad: Path) -> None:
+        self.engine = engine
+        self.store = store  # sync.store.Store: `bouw_overzicht` reads fiche versions from it
+        self.lock_pad = lock_pad
+        maak_tabellen(engine)
+
+    # --- snapshot ---
+
+    def snapshot(self, kwartaal: str) -> tuple[str, bytes] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(snapshots.c.overzicht, snapshots.c.master)
+                               .where(snapshots.c.kwartaal == kwartaal)).first()
+        return (row.overzicht, bytes(row.master)) if row else None
+
+    def stuk(self, kwartaal: str, moment: dt.datetime | None = None, bevriezen: bool = False) -> Kwartaalstuk:
+        """The quarter's snapshot: the stored one, else built from the store now (and stored when
+        `bevriezen` or when the quarter is over)."""
+        bewaard = self.snapshot(kwartaal)
+        if bewaard is not None:
+            log.info("using the frozen snapshot", extra={"fields": {"quarter": kwartaal}})
+            return Kwartaalstuk(kwartaal, overzicht_van_json(bewaard[0]), bewaard[1], True)
+        from sync.overzicht_bouw import bouw_overzicht
+        moment = moment or nu()
+        peildatum = peildatum_voor(kwartaal, lokale_datum(moment))
+        overzicht = bouw_overzicht(self.store, peildatum, gegenereerd=moment)
+        master = master_bytes(overzicht)
+        voorbij = peildatum == kwartaal_grenzen(kwartaal)[1] and lokale_datum(moment) > peildatum
+        if bevriezen or voorbij:
+            json_tekst = overzicht_naar_json(overzicht)
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(snapshots).values(kwartaal=kwartaal, peildatum=peildatum, gemaakt=moment,
+                                                          overzicht=json_tekst, master=master))
+                log.info("snapshot frozen", extra={"fields": {"quarter": kwartaal, "peildatum": peildatum.isoformat()}})
+            except IntegrityError:
+                return self.stuk(kwartaal)  # another process froze it first: theirs counts
+            # What is sent is what was stored: read it back through the same path.
+            return Kwartaalstuk(kwartaal, overzicht_van_json(json_tekst), master, True)
+        return Kwartaalstuk(kwartaal, overzicht, master, False)
+
+    # --- building the message ---
+
+    @staticmethod
+    def bericht(stuk: Kwartaalstuk, inst: RapportInstellingen, message_id: str | None = None,
+                datum: dt.datetime | None = None) -> EmailMessage:
+        rapport = bouw_rapport(stuk.overzicht)
+        png = tijdlijn_png(rapport.projecten, rapport.peildatum)
+        return bouw_bericht(rapport, png, stuk.master, afzender=inst.afzender, ontvangers=inst.ontvangers,
+                            onderwerp_template=inst.onderwerp, message_id=message_id, datum=datum)
+
+    def preview(self, kwartaal: str, map_: Path, inst: RapportInstellingen, moment: dt.datetime | None = None) -> dict[str, Path]:
+        """Write the quarter's e-mail (.eml, .html, picture, master) into `map_` without sending."""
+        stuk = self.stuk(kwartaal, moment)
+        bericht = self.bericht(stuk, inst, datum=moment)
+        stam = f"pmiek-kwartaaloverzicht-{kwartaal}"
+        paden = schrijf_preview(bericht, Path(map_), stam)
+        paden["master"] = Path(map_) / f"pMIEK-monitoring-{kwartaal}.xlsx"
+        paden["master"].write_bytes(stuk.master)
+        return paden
+
+    # --- records ---
+
+    def verzendingen(self, kwartaal: str | None = None) -> list[dict]:
+        q = select(verzendingen).order_by(verzendingen.c.id)
+        if kwartaal:
+            q = q.where(verzendingen.c.kwartaal == kwartaal)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def laatste(self, kwartaal: str) -> dict | None:
+        rijen = self.verzendingen(kwartaal)
+        return rijen[-1] if rijen else None
+
+    def _zet(self, rij_id: int, status: str, detail: str | None = None, melding: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(verzendingen).where(verzendingen.c.id == rij_id)
+                         .values(status=status, bijgewerkt=nu(), detail=detail, melding=melding))
+        log.info("report record updated", extra={"fields": {"record": rij_id, "status": status}})
+
+    def _lock(self) -> FileLock:
+        self.lock_pad.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.lock_pad), timeout=60, thread_local=False)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise InputError(f"another process is sending a report ({self.lock_pad})",
+                             "Er wordt al een kwartaaloverzicht verzonden vanaf deze database; probeer het later "
+                             "opnieuw.") from None
+        return lock
+
+    # --- sending ---
+
+    def verstuur(self, kwartaal: str, inst: RapportInstellingen, transport: Transport, *, force: bool = False,
+                 aanleiding: str = "handmatig", moment: dt.datetime | None = None) -> dict:
+        """Send the quarter's e-mail exactly once (see the module docstring); returns the record."""
+        lock = self._lock()
+        try:
+            return self._verstuur(kwartaal, inst, transport, force, aanleiding, moment)
+        finally:
+            lock.release()
+
+    def _verstuur(self, kwartaal: str, inst: RapportInstellingen, transport: Transport, force: bool,
+                  aanleiding: str, moment: dt.datetime | None) -> dict:
+        vorige = self.laatste(kwartaal)
+        hervat: dict | None = None
+        if vorige is not None and vorige["status"] == VERZENDEN:
+            # Only a dead process leaves this row behind: we hold the lock.
+            oordeel = transport.al_verzonden(vorige["message_id"]) if transport.naam == vorige["transport"] else None
+            if oordeel is True:
+                self._zet(vorige["id"], VERZONDEN, detail=(vorige["detail"] or "") + " (na herstart bevestigd)",
+                          melding=None)
+                log.info("interrupted send was delivered; record completed", extra={"fields": {"quarter": kwartaal}})
+                if not force:
+                    return self.laatste(kwartaal)
+            elif oordeel is False:
+                log.warning("interrupted send was not delivered; sending it now", extra={"fields": {"quarter": kwartaal}})
+                hervat = vorige
+            else:
+                melding = (f"Het verzenden van {kwartaal} werd onderbroken (proces gestopt) terwijl het bericht "
+                           f"via {vorige['transport']} werd afgeleverd. Of het is aangekomen is onbekend: controleer "
+                           f"de ontvangst (Message-ID {vorige['message_id']}). Daarna: 'pmiek report --quarter "
+                           f"{kwartaal} --mark-sent' of opnieuw verzenden met '--send --force'.")
+                self._zet(vorige["id"], CONTROLEREN, detail=vorige["detail"], melding=melding)
+                log.error("interrupted send cannot be verified; marked for a manual check",
+                          extra={"fields": {"quarter": kwartaal, "message_id": vorige["message_id"]}})
+                if not force:
+                    raise OnzekereVerzending(f"interrupted send of {kwartaal} needs a manual check", melding)
+            vorige = self.laatste(kwartaal)
+        if hervat is None and vorige is not None and not force:
+            if vorige["status"] == VERZONDEN:
+                raise AlVerzonden(kwartaal, vorige)
+            if vorige["status"] == CONTROLEREN:
+                raise OnzekereVerzending(f"send of {kwartaal} awaits a manual check", vorige["melding"] or "")
+
+        stuk = self.stuk(kwartaal, moment, bevriezen=True)
+        moment = moment or nu()
+        if hervat is not None:
+            rij_id, message_id, datum = hervat["id"], hervat["message_id"], hervat["aangemaakt"]
+        else:
+            message_id, datum = nieuw_message_id(kwartaal, inst.afzender), moment
+            try:
+                with self.engine.begin() as conn:
+                    rij_id = conn.execute(insert(verzendingen).values(
+                        kwartaal=kwartaal, message_id=message_id, transport=transport.naam, status=VERZENDEN,
+                        aanleiding=aanleiding, geforceerd=force, ontvangers=", ".join(inst.ontvangers),
+                        aangemaakt=moment, bijgewerkt=moment, pid=os.getpid(),
+                    )).inserted_primary_key[0]
+            except IntegrityError:
+                raise InputError(f"a send of {kwartaal} is already in progress",
+                                 f"Het kwartaaloverzicht {kwartaal} wordt al verzonden.") from None
+        bericht = self.bericht(stuk, inst, message_id=message_id, datum=datum)
+        log.info("sending quarterly report", extra={"fields": {
+            "quarter": kwartaal, "transport": transport.naam, "message_id": message_id, "record": rij_id}})
+        try:
+            resultaat = transport.verzend(bericht)
+        except OnzekereVerzending as exc:
+            self._zet(rij_id, CONTROLEREN, melding=f"{exc.melding} Controleer de ontvangst (Message-ID {message_id}); "
+                      f"daarna 'pmiek report --quarter {kwartaal} --mark-sent' of '--send --force'.")
+            raise
+        except PmiekError as exc:
+            self._zet(rij_id, MISLUKT, melding=exc.melding)
+            raise
+        except Exception as exc:
+            melding = f"Verzenden mislukte door een onverwachte fout ({type(exc).__name__}); zie het logbestand."
+            self._zet(rij_id, MISLUKT, melding=melding)
+            raise RemoteError(f"send of {kwartaal} failed: {exc!r}", melding) from exc
+        self._zet(rij_id, VERZONDEN, detail=resultaat.detail)
+        return self.laatste(kwartaal)
+
+    def markeer_verzonden(self, kwartaal: str) -> dict:
+        """A person checked that an uncertain send did arrive."""
+        lock = self._lock()
+        try:
+            vorige = self.laatste(kwartaal)
+            if vorige is None or vorige["status"] not in (CONTROLEREN, VERZENDEN, MISLUKT):
+                raise InputError(f"nothing to confirm for {kwartaal}",
+                                 f"Er is voor {kwartaal} geen onzekere verzending om te bevestigen.")
+            self._zet(vorige["id"], VERZONDEN, detail=(vorige["detail"] or "") + " (handmatig bevestigd)")
+            return self.laatste(kwartaal)
+        finally:
+            lock.release()
+
+    def status_regels(self, aantal: int = 4) -> list[str]:
+        """Dutch lines for `pmiek status`: the last quarters' send state."""
+        per_kwartaal: dict[str, dict] = {}
+        for rij in self.verzendingen():
+            per_kwartaal[rij["kwartaal"]] = rij
+        regels = []
+        for kw in sorted(per_kwartaal, reverse=True)[:aantal]:
+            rij = per_kwartaal[kw]
+            tijd = rij["bijgewerkt"].astimezone(TZ).strftime("%d-%m-%Y %H:%M")
+            regels.append(f"- {kw}: {STATUS_NL.get(rij['status'], rij['status'])} via {rij['transport']} ({tijd})"
+                          + (" [opnieuw verzonden met --force]" if rij["geforceerd"] else ""))
+            if rij["status"] in (MISLUKT, CONTROLEREN) and rij["melding"]:
+                regels.append(f"    {rij['melding']}")
+        return regels
+
+
+class AlVerzonden(InputError):
+    def __init__(self, kwartaal: str, rij: dict) -> None:
+        tijd = rij["bijgewerkt"].astimezone(TZ).strftime("%d-%m-%Y %H:%M")
+        super().__init__(f"quarter {kwartaal} was already sent (record {rij['id']})",
+                         f"Het kwartaaloverzicht {kwartaal} is al verzonden op {tijd} via {rij['transport']}. "
+                         "Gebruik --force om het nogmaals te verzenden.")
+        self.rij = rij
+
+
+# --- the schedule ---------------------------------------------------------------------------
+
+def trigger(inst: RapportInstellingen, timezone: str = "Europe/Amsterdam"):
+    from apscheduler.triggers.cron import CronTrigger
+    if inst.cron:
+        return CronTrigger.from_crontab(inst.cron, timezone=timezone)
+    return CronTrigger(**STANDAARD_CRON, timezone=timezone)
+
+
+def te_rapporteren_kwartaal(moment: dt.datetime) -> str:
+    """The quarterly run reports on the quarter that just ended."""
+    dag = lokale_datum(moment)
+    return vorig_kwartaal(f"{dag.year}Q{(dag.month - 1) // 3 + 1}")
+
+
+def voor_config(config: Any) -> tuple[Kwartaalrapport, Any]:
+    from sync.store import open_store
+    store = open_store(config.store_url)
+    lock = config.lock_path.with_name(config.lock_path.name.replace(".lock", ".rapport.lock"))
+    return Kwartaalrapport(store.engine, store, lock), store
+
+
+def geplande_rapportage(config_pad: str) -> None:
+    """The scheduled job (module level, plain argument: APScheduler pickles it): a fresh sync,
+    then the report on the quarter that just ended, exactly once. Never raises into the scheduler."""
+    from sync.config import laad_config
+    from sync.dienst import sync_eenmalig
+    try:
+        config = laad_config(config_pad)
+        inst = instellingen_uit_config(config)
+        try:
+            sync_eenmalig(config, aanleiding="gepland", voortgang=False)
+        except PmiekError as exc:
+            # A failed sync leaves the store as the last good run: report on that, and say so in the log.
+            log.error("sync before the quarterly report failed; reporting on the last good state",
+                      extra={"fields": {"error": str(exc)}})
+        kwartaal = te_rapporteren_kwartaal(nu())
+        rapport, store = voor_config(config)
+        try:
+            rapport.verstuur(kwartaal, inst, maak_transport(inst, config), aanleiding="gepland")
+        finally:
+            store.close()
+        log.info("scheduled quarterly report sent", extra={"fields": {"quarter": kwartaal}})
+    except AlVerzonden as exc:
+        log.info("scheduled quarterly report skipped: already sent", extra={"fields": {"error": str(exc)}})
+    except PmiekError as exc:
+        log.error("scheduled quarterly report failed", extra={"fields": {"error": str(exc)}})
+    except Exception:  # noqa: BLE001 - the service must keep running
+        log.exception("scheduled quarterly report failed unexpectedly")
+
+
+def registreer(scheduler: Any, config: Any) -> None:
+    """Add the quarterly job to the service's (paused) scheduler when absent, the same way as the
+    sync job: an existing job keeps its stored next run, so a run missed while the service was
+    down is made up once at start (within `catch_up_days`)."""
+    inst = instellingen_uit_config(config)
+    trig = trigger(inst, config.sync.timezone)
+    args = [str(config.path)]
+    grace = max(inst.inhaal_dagen, 0) * 86400 or None
+    job = scheduler.get_job(JOB_ID)
+    if job is None:
+        scheduler.add_job(geplande_rapportage, trig, id=JOB_ID, name="pMIEK kwartaaloverzicht", args=args,
+                          misfire_grace_time=grace, coalesce=True, max_instances=1)
+        log.info("quarterly report job added", extra={"fields": {"trigger": str(trig)}})
+    elif str(job.trigger) != str(trig) or list(job.args) != args or job.misfire_grace_time != grace:
+        scheduler.modify_job(JOB_ID, trigger=trig, args=args, misfire_grace_time=grace)
+        log.info("quarterly report job updated", extra={"fields": {"trigger": str(trig)}})
