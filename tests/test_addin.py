@@ -256,8 +256,9 @@ def test_faults_marked_lights_coloured_controle_filled(tmp_path):
 
 
 def test_clean_fiche_empty_controle_no_marks():
-    path = EXAMPLES / "01-deelnet-emmen-noord.xlsx"
-    _, resultaat, actions = run(path)
+    schoon = [p for p in VOORBEELDEN if not valideer(lees_fiche(p), vandaag=PEILDATUM).bevindingen]
+    assert schoon, "at least one example fiche is meant to be without findings"
+    _, resultaat, actions = run(schoon[0])
     assert resultaat.beoordeling.bevindingen == []
     rijen = controle_rijen(actions)
     assert rijen[controle.KOPRIJ - 1] == list(controle.KOPPEN)
@@ -322,3 +323,56 @@ def test_multi_area_addresses_cover_cells_within_excels_limit():
     assert gedekt == set(cellen)
     # Runs are merged: column I's 196 cells are one area, row 5's two cells one area.
     assert "I4:I199" in ",".join(adressen) and "C5:D5" in ",".join(adressen)
+
+
+class _OpnameRange:
+    """Records what xlwings' desktop Range receives (Excel itself is not on Linux)."""
+
+    def __init__(self, sheet, adres):
+        self.sheet, self.adres = sheet, adres
+
+    @property
+    def color(self):
+        raise AssertionError("the add-in never reads colours")
+
+    @color.setter
+    def color(self, waarde):
+        self.sheet.writes.append((self.adres, waarde))
+
+
+class _OpnameSheet:
+    def __init__(self):
+        self.writes = []
+
+    def range(self, adres, *rest):
+        assert not rest and isinstance(adres, str), "desktop writes use one (multi-area) address"
+        return _OpnameRange(self, adres)
+
+
+class _DesktopBook:
+    class app:
+        class engine:
+            type = "excel"
+
+    def __init__(self):
+        self.sheets = {"Fiche": _OpnameSheet(), "Mijlpalen": _OpnameSheet()}
+
+
+def test_desktop_engine_one_multi_area_write_per_colour_per_sheet():
+    plan = kleuren.Kleurplan()
+    for r in range(6, 40):
+        plan.zet("Fiche", r, 2, addin.INVOER_KLEUR)
+    for r in (8, 12, 13):
+        plan.zet("Fiche", r, 2, kleuren.FOUT_KLEUR)
+    plan.zet("Fiche", 4, 2, KLEUREN[Stoplicht.RISICO])
+    for r in range(4, 54):
+        plan.zet("Mijlpalen", r, 9, KLEUREN[list(KLEUREN)[r % 5]])
+    book = _DesktopBook()
+    n = kleuren.schrijf(book, plan)
+    fiche, mijlpalen = book.sheets["Fiche"].writes, book.sheets["Mijlpalen"].writes
+    assert n == len(fiche) + len(mijlpalen)
+    assert sorted(k for _, k in fiche) == sorted(["#" + addin.INVOER_KLEUR, "#" + kleuren.FOUT_KLEUR,
+                                                  "#" + KLEUREN[Stoplicht.RISICO]])
+    assert dict((k, a) for a, k in fiche)["#" + kleuren.FOUT_KLEUR] == "B8,B12:B13"
+    assert len(mijlpalen) == 5 and len({k for _, k in mijlpalen}) == 5
+    assert all(len(a) <= kleuren.MAX_ADRES for a, _ in fiche + mijlpalen)
