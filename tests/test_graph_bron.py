@@ -194,3 +194,16 @@ def test_site_and_folder_lookups_give_clear_config_errors(graph_verbinding, grap
     map_id = graph_stub.item("Fiches").id
     w = SharePointBron(graph_verbinding, drive_id=graph_stub.drive_id, folder=map_id).wijzigingen(None)
     assert len(w.items) == 3
+
+
+def test_throttled_download_is_retried_through_the_library_query(graph_verbinding, graph_stub, caplog):
+    ids = _vul(graph_stub)
+    bron = _bron(graph_verbinding, graph_stub)
+    item = next(i for i in bron.wijzigingen(None).items if i.id == ids["bargermeer.xlsx"])
+    graph_stub.fout_injecteren("GET", r"/items/[^/]+/content$", 503, aantal=2, headers={"Retry-After": "0"})
+    with caplog.at_level(logging.WARNING, logger="pmiek.sync.graph"):
+        assert bron.download(item) == b"inhoud bargermeer.xlsx"
+    retries = [r for r in caplog.records if "retrying" in r.getMessage()]
+    assert [r.fields["attempt"] for r in retries] == [1, 2]
+    assert all(r.fields["what"] == "download bargermeer.xlsx" and r.fields["status"] == 503 for r in retries)
+    assert graph_stub.tel("GET", r"/items/[^/]+/content$") == 3
