@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any, Callable
@@ -50,6 +51,8 @@ GRAPH_SCOPE = ["https://graph.microsoft.com/.default"]
 
 #: The longest `Retry-After` we wait for inside one run; beyond it we give up and the next run retries.
 MAX_WACHT_STANDAARD = 120.0
+
+_URL_QUERY = re.compile(r"(https?://[^\s?]+)\?\S*")
 
 _apps: dict[tuple[str, str, str, str], msal.ConfidentialClientApplication] = {}
 _apps_lock = threading.Lock()
@@ -246,7 +249,9 @@ class GraphVerbinding:
     @staticmethod
     def als_remote(wat: str, exc: Exception, pogingen: int = 1) -> RemoteError:
         status = getattr(getattr(exc, "response", None), "status_code", None)
-        return RemoteError(f"{wat} failed after {pogingen} attempt(s): {status or ''} {type(exc).__name__}: {exc}".replace("  ", " "),
+        # download and upload-session URLs carry pre-authentication in their query: keep it out of logs
+        tekst = _URL_QUERY.sub(r"\1?...", str(exc))
+        return RemoteError(f"{wat} failed after {pogingen} attempt(s): {status or ''} {type(exc).__name__}: {tekst}".replace("  ", " "),
                            "Microsoft 365 (SharePoint) gaf een fout; de volgende run probeert het opnieuw.", status)
 
     def _met_retries(self, wat: str, functie: Callable[[], Any]) -> Any:

@@ -207,3 +207,15 @@ def test_throttled_download_is_retried_through_the_library_query(graph_verbindin
     assert [r.fields["attempt"] for r in retries] == [1, 2]
     assert all(r.fields["what"] == "download bargermeer.xlsx" and r.fields["status"] == 503 for r in retries)
     assert graph_stub.tel("GET", r"/items/[^/]+/content$") == 3
+
+
+def test_failure_messages_keep_pre_authenticated_urls_out(graph_stub):
+    ids = _vul(graph_stub)
+    verbinding = GraphVerbinding(**{**graph_stub.verbinding_kwargs(), "max_retries": 1})
+    bron = _bron(verbinding, graph_stub)
+    item = next(i for i in bron.wijzigingen(None).items if i.id == ids["bargermeer.xlsx"])
+    graph_stub.fout_injecteren("GET", r"^/_download/", 500, aantal=5, body=b"kapot", headers={"Retry-After": "0"})
+    with pytest.raises(RemoteError) as fout:
+        bron.download(item)
+    assert "/_download/" in str(fout.value) and "tempauth" not in str(fout.value)
+    assert graph_stub.tel("GET", r"^/_download/") == 2
