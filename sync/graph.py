@@ -11,7 +11,7 @@ Used by the SharePoint fiche source (`sync.bron_sharepoint`), publishing the mas
   cache serves every later call.
 - The GraphClient's transport is our `requests.Session` (timeouts, CA bundle, and, when
   `graph_url` is not the public endpoint, routing of `https://graph.microsoft.com` to it: a
-  national cloud proxy or the local test stub). `with_rate_limit()` makes every request wait out a
+  relay or the local test stub; the token scope stays Graph's public one). `with_rate_limit()` makes every request wait out a
   `Retry-After` the service sent.
 - Retries: the library's `with_auto_retry()` neither logs nor sleeps for `Retry-After`, and
   requests we send ourselves (delta links, upload chunks) never pass through it. So every call
@@ -140,8 +140,9 @@ class GraphVerbinding:
 
     Plain arguments (the config side builds them): a certificate file (PEM with key and
     certificate, or PFX) with its thumbprint, or the NAME of the environment variable holding a
-    client secret. `authority_host`, `graph_url` and `ca_bundle` are for a national cloud, a
-    TLS-inspecting proxy or the test stub.
+    client secret. `authority_host`, `graph_url` and `ca_bundle` are for a relay or
+    TLS-inspecting proxy with its own CA, or the test stub. `max_retries` bounds the retries of
+    one request; a `Retry-After` above `max_wait` seconds ends the attempt at once.
     """
 
     def __init__(self, tenant_id: str, client_id: str, *, certificate: str | Path | None = None,
