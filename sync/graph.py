@@ -86,6 +86,11 @@ class _TimeoutSession(requests.Session):
 class _LoggedRetry(Retry):
     """urllib3 retry for the token endpoint that says in the log what it is doing."""
 
+    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+        # honour Retry-After, but never sleep longer than one run may wait
+        wacht = super().get_retry_after(response)
+        return None if wacht is None else min(wacht, MAX_WACHT_STANDAARD)
+
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[no-untyped-def]
         nieuw = super().increment(method, url, response, error, _pool, _stacktrace)
         log.warning("token request failed, retrying", extra=_velden(
