@@ -6,8 +6,10 @@ Two layers:
   xlwings add-in (which implements the protocol over a live Excel workbook) share `extraheer`,
   so a fiche means the same in Excel as on the server.
 - `lees_fiche`, the file reader: safe-open checks first (`fiche.veilig`), then python-calamine for
-  the cell values and tables; defined names come from `xl/workbook.xml` through defusedxml because
-  calamine has no API for them. The input is only ever read, never saved.
+  the cell values; defined names and table ranges come from `xl/workbook.xml`, the relationships
+  and `xl/tables/*.xml` (calamine has no API for names, and its table API parses every table's
+  data too). Those parts are parsed only after defusedxml has refused any DTD in the archive.
+  The input is only ever read, never saved.
 """
 
 from __future__ import annotations
@@ -220,12 +222,13 @@ class CalamineBron:
         self._archief = archief
         self._grids: dict[str, list[list[Any]]] = {}
         try:
-            self._wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(archief.inhoud), load_tables=True)
+            self._wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(archief.inhoud))
         except BaseException as exc:  # noqa: BLE001 - calamine's Rust panics are BaseException
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             raise _onleesbaar(naam, exc) from None
         self._namen: dict[str, str] | None = None
+        self._tabellen: dict[str, tuple[str, str]] | None = None
 
     def defined_names(self) -> dict[str, str]:
         if self._namen is None:
@@ -233,18 +236,11 @@ class CalamineBron:
         return dict(self._namen)
 
     def tabellen(self) -> dict[str, tuple[str, str]]:
-        uit: dict[str, tuple[str, str]] = {}
-        try:
-            for tnaam in self._wb.table_names:
-                t = self._wb.get_table_by_name(tnaam)
-                # calamine's start is the first body row (0-based), i.e. the header row 1-based.
-                (r0, c0), (r1, c1) = t.start, t.end
-                uit[tnaam] = (t.sheet, f"{get_column_letter(c0 + 1)}{r0}:{get_column_letter(c1 + 1)}{r1 + 1}")
-        except BaseException as exc:  # noqa: BLE001
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise
-            raise _onleesbaar(self.naam, exc) from None
-        return uit
+        # From the table parts themselves: calamine's table API would also parse every table's
+        # data, which costs more than the rest of the read.
+        if self._tabellen is None:
+            self._tabellen = _tabellen(self._archief.delen, self.naam)
+        return dict(self._tabellen)
 
     def _grid(self, sheet: str) -> list[list[Any]]:
         if sheet not in self._grids:
@@ -279,14 +275,80 @@ def _onleesbaar(naam: str, exc: BaseException) -> FileRefused:
     )
 
 
-def _defined_names(workbook_xml: bytes, naam: str) -> dict[str, str]:
-    """Workbook-scoped defined names; a sheet-scoped one only fills in when no global one exists."""
-    import defusedxml.ElementTree as DET
+_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _xml(data: bytes, naam: str):
+    """Parse a small part of a checked archive.
+
+    `fiche.veilig.controleer_archief` has let defusedxml refuse every DTD in every part, so this
+    XML cannot declare entities; the C parser reads it several times faster than defusedxml's
+    pure-Python one.
+    """
+    import xml.etree.ElementTree as ET
 
     try:
-        root = DET.fromstring(workbook_xml, forbid_dtd=True)
-    except Exception as exc:  # noqa: BLE001 - defusedxml errors and ParseError alike
+        return ET.fromstring(data)
+    except Exception as exc:  # noqa: BLE001 - ParseError and anything odd alike
         raise _onleesbaar(naam, exc) from None
+
+
+def _pad(map_: str, target: str) -> str:
+    """A relationship target resolved against the folder of the part that holds it."""
+    if target.startswith("/"):
+        delen = target.lstrip("/").split("/")
+    else:
+        delen = (map_.split("/") if map_ else []) + target.split("/")
+    uit: list[str] = []
+    for deel in delen:
+        if deel == "..":
+            if uit:
+                uit.pop()
+        elif deel and deel != ".":
+            uit.append(deel)
+    return "/".join(uit)
+
+
+def _relaties(delen: dict[str, bytes], deel: str, naam: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type, resolved part path) of one part."""
+    map_, _, bestand = deel.rpartition("/")
+    rels = delen.get(f"{map_}/_rels/{bestand}.rels" if map_ else f"_rels/{bestand}.rels")
+    if rels is None:
+        return {}
+    return {r.get("Id"): (r.get("Type", ""), _pad(map_, r.get("Target", "")))
+            for r in _xml(rels, naam).iter(f"{_REL_NS}Relationship")}
+
+
+def blad_delen(delen: dict[str, bytes], naam: str = "werkboek") -> dict[str, str]:
+    """Sheet name -> zip part of its worksheet XML."""
+    wb = _xml(delen.get("xl/workbook.xml", b""), naam)
+    rels = _relaties(delen, "xl/workbook.xml", naam)
+    uit = {}
+    for s in wb.iter(f"{_MAIN_NS}sheet"):
+        rel = rels.get(s.get(_R_ID))
+        if rel and s.get("name"):
+            uit[s.get("name")] = rel[1]
+    return uit
+
+
+def _tabellen(delen: dict[str, bytes], naam: str) -> dict[str, tuple[str, str]]:
+    """Excel table name -> (sheet, ref) from xl/tables/*.xml and the sheets' relationships."""
+    uit: dict[str, tuple[str, str]] = {}
+    for sheet, deel in blad_delen(delen, naam).items():
+        for type_, doel in _relaties(delen, deel, naam).values():
+            if not type_.endswith("/table") or doel not in delen:
+                continue
+            t = _xml(delen[doel], naam)
+            tnaam = t.get("displayName") or t.get("name")
+            if tnaam and t.get("ref"):
+                uit[tnaam] = (sheet, t.get("ref"))
+    return uit
+
+
+def _defined_names(workbook_xml: bytes, naam: str) -> dict[str, str]:
+    """Workbook-scoped defined names; a sheet-scoped one only fills in when no global one exists."""
+    root = _xml(workbook_xml, naam)
     globaal: dict[str, str] = {}
     lokaal: dict[str, str] = {}
     for el in root.iter(f"{_MAIN_NS}definedName"):

@@ -3,9 +3,12 @@
 A fiche arrives from people's laptops, Teams and mail. Before python-calamine (or anything else)
 parses it, this module decides whether the bytes are an ordinary xlsx at all: not empty, not a
 legacy .xls or a password-encrypted workbook (both OLE2 compound files), a zip that is complete,
-within caps on member count, total uncompressed size and compression ratio (checked on the real
-decompressed bytes, not only on the sizes the archive claims), and with no DTD in any XML part
-(an entity bomb is refused by defusedxml before anything expands it).
+within caps on member count, total uncompressed size and compression ratio, and with no DTD in
+any XML part (an entity bomb is refused by defusedxml before anything expands it). Members are
+never inflated past the size the archive declares for them, so a member that lies about its size
+is caught too, unless the archive is so small that even deflate's worst case stays under the cap
+(then nothing in it can inflate dangerously, and only the XML prologs and the parts the reader
+parses itself are inflated here).
 
 Every refusal is a `fiche.errors.FileRefused` with a reason code (see `WEIGERCODES`) and a Dutch
 message for the person who sent the file.
@@ -15,7 +18,9 @@ from __future__ import annotations
 
 import io
 import logging
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from fiche.errors import FileRefused, PmiekError
@@ -38,9 +43,6 @@ MAX_RATIO_TOTAAL = 200
 MAX_RATIO_LID = 1000
 #: A member is only judged on its own ratio above this size (tiny members compress oddly).
 RATIO_DREMPEL = 1024 * 1024
-_BLOK = 256 * 1024
-#: Only the prolog of an XML part can hold a DTD; scanning this much of each part finds it.
-_PROLOOG = 64 * 1024
 
 @dataclass(frozen=True)
 class Limieten:
@@ -127,20 +129,38 @@ def _ole2_is_versleuteld(inhoud: bytes) -> bool:
         return "EncryptionInfo".encode("utf-16-le") in inhoud or "EncryptedPackage".encode("utf-16-le") in inhoud
 
 
-def _controleer_xml(naam_lid: str, kop: bytes, bestand: str) -> None:
-    """Let defusedxml judge any XML part whose prolog carries a DTD: it refuses DTDs and entities.
+class _WortelGevonden(Exception):
+    """The root element started: the prolog, where a DTD would have to be, is over."""
 
-    Only the head of the part is fed (a DTD must come before the root element) and the parser is
-    never closed, so a head cut off mid-element is not mistaken for malformed XML.
+
+def _stop(*_args) -> None:
+    raise _WortelGevonden
+
+
+_STUK = 16 * 1024
+
+
+def _controleer_xml(naam_lid: str, data: bytes, bestand: str, volledig: bool = True) -> bool:
+    """defusedxml parses the part's prolog, the only place a DTD can be, and refuses any DTD.
+
+    Parsing stops at the root element, so the cost is a few hundred bytes per part whatever its
+    size; expat reads the encoding declaration and byte-order mark, so a UTF-16 part or a DTD
+    hidden behind a long comment is found too. Once every part has passed, no XML in the archive
+    can declare an entity, and any XML parser may read it.
+
+    `data` may be only the head of the part (`volledig` False): then False means "the prolog goes
+    on past the head; check the whole part".
     """
-    if b"<!DOCTYPE" not in kop and b"<!ENTITY" not in kop:
-        return
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import DefusedXMLParser
 
     parser = DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    parser.parser.StartElementHandler = _stop
     try:
-        parser.feed(kop)
+        for i in range(0, len(data), _STUK):
+            parser.feed(data[i:i + _STUK])
+    except _WortelGevonden:
+        return True
     except DefusedXmlException as exc:
         raise _weiger(
             "xml_bom", bestand, f"{naam_lid}: {type(exc).__name__} ({exc})",
@@ -152,10 +172,68 @@ def _controleer_xml(naam_lid: str, kop: bytes, bestand: str) -> None:
             "beschadigd", bestand, f"{naam_lid}: malformed XML ({exc})",
             "Het bestand is beschadigd (ongeldige XML). Sla de fiche opnieuw op vanuit Excel.",
         ) from None
+    if not volledig:
+        return False
+    raise _weiger(
+        "beschadigd", bestand, f"{naam_lid}: XML part without a root element",
+        "Het bestand is beschadigd (ongeldige XML). Sla de fiche opnieuw op vanuit Excel.",
+    )
 
 
-#: Parts the reader parses itself, kept after unpacking so they are not inflated twice.
-_BEWAAR = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml")
+def _bewaren(naam: str) -> bool:
+    """Parts the reader parses itself (names, relationships, tables), kept so they are inflated once."""
+    return naam == "xl/workbook.xml" or naam.endswith(".rels") or naam.startswith("xl/tables/")
+
+
+class _Gelogen(Exception):
+    """A member inflates to more than the size the archive declares for it."""
+
+
+_LOKALE_KOP = struct.Struct("<4s22xHH")
+#: Deflate cannot expand data more than about 1032 times (RFC 1951: 258 bytes per 2-bit code).
+DEFLATE_MAX_RATIO = 1040
+#: How much of an XML part is inflated to find its prolog (a DTD can only be there).
+_KOP = 16 * 1024
+
+
+def _hoogstens(info: zipfile.ZipInfo) -> int:
+    """The most a member can inflate to, whatever size it declares."""
+    return info.compress_size * (DEFLATE_MAX_RATIO if info.compress_type == zipfile.ZIP_DEFLATED else 1)
+
+
+def _pak_uit(inhoud: bytes, info: zipfile.ZipInfo, kop: int | None = None) -> bytes:
+    """One member's bytes, never inflating more than its declared size (plus one byte to notice a lie);
+    with `kop`, only its first `kop` bytes.
+
+    Deflate runs in C straight on the archive bytes, before the spreadsheet engine reads anything.
+    """
+    if info.flag_bits & 0x1:
+        raise ValueError("encrypted zip member")
+    sig, n_naam, n_extra = _LOKALE_KOP.unpack_from(inhoud, info.header_offset)
+    if sig != ZIP_MAGIC:
+        raise ValueError("bad local file header")
+    begin = info.header_offset + _LOKALE_KOP.size + n_naam + n_extra
+    ruw = inhoud[begin:begin + info.compress_size]
+    if len(ruw) != info.compress_size:
+        raise ValueError("member data cut off")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ValueError(f"compression method {info.compress_type} (Excel writes only deflate)")
+    if kop is not None:
+        if info.compress_type == zipfile.ZIP_STORED:
+            return ruw[:kop]
+        return zlib.decompressobj(-15).decompress(ruw, kop)
+    if info.compress_type == zipfile.ZIP_STORED:
+        data = ruw
+    else:
+        d = zlib.decompressobj(-15)
+        data = d.decompress(ruw, info.file_size + 1)
+        if len(data) > info.file_size:
+            raise _Gelogen(info.filename)
+        if not d.eof:
+            raise ValueError("deflate stream incomplete")
+    if len(data) != info.file_size:
+        raise ValueError(f"inflated {len(data)} bytes, declared {info.file_size}")
+    return data
 
 
 def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STANDAARD_LIMIETEN) -> GecontroleerdArchief:
@@ -213,52 +291,54 @@ def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STAND
         delen: dict[str, bytes] = {}
         totaal = 0
         gepakt = 0
+        # When even the worst case (every member inflating as far as deflate can) stays under the
+        # cap, nothing can inflate dangerously and parts we do not parse ourselves need not be
+        # inflated here (the engine inflates them once). Otherwise every member is inflated,
+        # bounded by its declared size, so a member lying about its size is caught.
+        snel = sum(_hoogstens(i) for i in leden) <= L.max_uitgepakt
         for info in leden:
             if info.is_dir():
                 continue
-            lid_totaal = 0
-            kop = b""
-            bewaar = info.filename in _BEWAAR
-            stukken: list[bytes] = []
-            try:
-                # zipfile stops at the declared size and checks the CRC, so a member that lies
-                # about its size ends here as BadZipFile instead of inflating without bound.
-                with zf.open(info) as f:
-                    while blok := f.read(_BLOK):
-                        lid_totaal += len(blok)
-                        totaal += len(blok)
-                        if totaal > L.max_uitgepakt:
-                            raise _weiger(
-                                "zip_bom", naam, f"uncompressed size passed {L.max_uitgepakt} at {info.filename}",
-                                "Het bestand wordt uitgepakt verdacht groot en wordt om veiligheidsredenen "
-                                "niet gelezen.",
-                            )
-                        if len(kop) < _PROLOOG:
-                            kop += blok[: _PROLOOG - len(kop)]
-                        if bewaar:
-                            stukken.append(blok)
-            except FileRefused:
-                raise
-            except Exception as exc:  # noqa: BLE001
-                # BadZipFile (CRC or size), zlib.error (damaged deflate data), RuntimeError (an
-                # encrypted member), NotImplementedError (unknown compression): all a corrupt file.
-                raise _weiger(
-                    "beschadigd", naam, f"member {info.filename}: {type(exc).__name__}: {exc}",
-                    "Het bestand is onvolledig of beschadigd (afgebroken opslag of download). "
-                    "Sla de fiche opnieuw op en lever haar opnieuw aan.",
-                ) from None
+            is_xml = info.filename.endswith((".xml", ".rels", ".vml"))
+            heel = not snel or _bewaren(info.filename)
+            if not heel and not is_xml:
+                grootte = info.file_size
+            else:
+                try:
+                    data = _pak_uit(inhoud, info, None if heel else _KOP)
+                    if is_xml and not _controleer_xml(info.filename, data, naam, volledig=heel):
+                        data = _pak_uit(inhoud, info)  # a prolog longer than the head: check it all
+                        heel = True
+                        _controleer_xml(info.filename, data, naam)
+                except FileRefused:
+                    raise
+                except _Gelogen:
+                    raise _weiger(
+                        "zip_bom", naam,
+                        f"member {info.filename} inflates beyond its declared {info.file_size} bytes",
+                        "Een onderdeel van het bestand is groter dan het archief opgeeft (mogelijk een "
+                        "'zip-bom'); het bestand wordt om veiligheidsredenen niet gelezen.",
+                    ) from None
+                except Exception as exc:  # noqa: BLE001
+                    # zlib.error (damaged deflate data), a bad local header, an encrypted member or
+                    # an unknown compression method: all a corrupt file for us.
+                    raise _weiger(
+                        "beschadigd", naam, f"member {info.filename}: {type(exc).__name__}: {exc}",
+                        "Het bestand is onvolledig of beschadigd (afgebroken opslag of download). "
+                        "Sla de fiche opnieuw op en lever haar opnieuw aan.",
+                    ) from None
+                grootte = len(data) if heel else info.file_size
+            totaal += grootte
             gepakt += info.compress_size
-            if lid_totaal > L.ratio_drempel and lid_totaal > L.max_ratio_lid * max(info.compress_size, 1):
+            if grootte > L.ratio_drempel and grootte > L.max_ratio_lid * max(info.compress_size, 1):
                 raise _weiger(
                     "zip_bom", naam,
-                    f"member {info.filename} ratio {lid_totaal / max(info.compress_size, 1):.0f} > {L.max_ratio_lid}",
+                    f"member {info.filename} ratio {grootte / max(info.compress_size, 1):.0f} > {L.max_ratio_lid}",
                     "Het bestand bevat een verdacht sterk ingepakt onderdeel (mogelijk een 'zip-bom') en "
                     "wordt om veiligheidsredenen niet gelezen.",
                 )
-            if info.filename.endswith((".xml", ".rels", ".vml")):
-                _controleer_xml(info.filename, kop, naam)
-            if bewaar:
-                delen[info.filename] = b"".join(stukken)
+            if _bewaren(info.filename):
+                delen[info.filename] = data
         if totaal > L.ratio_drempel and totaal > L.max_ratio_totaal * max(gepakt, 1):
             raise _weiger(
                 "zip_bom", naam, f"archive ratio {totaal / max(gepakt, 1):.0f} > {L.max_ratio_totaal}",

@@ -269,12 +269,32 @@ def _liegende_grootte(pad: Path, lid: str, grootte: int) -> bytes:
     return bytes(inhoud)
 
 
-def test_member_lying_about_its_size_is_refused_before_the_engine(fiche, tmp_path):
+def test_member_lying_about_its_size_in_a_large_archive(fiche, tmp_path):
+    # Beyond the size where deflate's worst case could pass the cap, every member is inflated up to
+    # one byte past its declared size, and the lie is seen without inflating the rest.
     bom = herpak(fiche, tmp_path / "bom.xlsx", extra=[("xl/media/nul.bin", bytes(8 * 1024 * 1024))])
-    # zipfile inflates no more than the declared 100 bytes, then the CRC no longer matches.
-    exc = weigering(_liegende_grootte(bom, "xl/media/nul.bin", 100))
-    assert exc.reason == "beschadigd"
+    leugen = _liegende_grootte(bom, "xl/media/nul.bin", 100)
+    klein = Limieten(max_uitgepakt=20 * 1024 * 1024)
+    assert len(leugen) * 1040 > klein.max_uitgepakt
+    exc = weigering(leugen, limieten=klein)
+    assert exc.reason == "zip_bom"
     assert "nul.bin" in str(exc)
+
+
+def test_sheet_lying_about_its_size_in_a_small_archive(fiche, tmp_path):
+    # A small archive cannot inflate past the cap whatever it claims; a sheet that inflates past
+    # its declared size is then stopped by the engine itself, which keeps to the declared size.
+    with zipfile.ZipFile(fiche) as zf:
+        echt = zf.read("xl/worksheets/sheet2.xml")
+    groter = echt.replace(b"<sheetData>", b"<sheetData>" + b" " * 5_000_000, 1)
+    bom = herpak(fiche, tmp_path / "bom.xlsx", vervang={"xl/worksheets/sheet2.xml": groter})
+    leugen = _liegende_grootte(bom, "xl/worksheets/sheet2.xml", len(echt))
+    assert len(leugen) * 1040 < Limieten().max_uitgepakt
+    exc = weigering(leugen)
+    assert exc.reason == "onleesbaar"
+    assert "larger than its declared" in str(exc)
+    # With a cap below deflate's worst case the same file is refused before the engine.
+    assert weigering(leugen, limieten=Limieten(max_uitgepakt=len(leugen) * 500)).reason == "zip_bom"
 
 
 BILLION_LAUGHS = (
@@ -301,6 +321,26 @@ def test_entity_bomb_in_a_sheet(fiche, tmp_path):
         sheet = zf.read("xl/worksheets/sheet2.xml")
     body = sheet.split(b"?>", 1)[1] if sheet.startswith(b"<?xml") else sheet
     pad = herpak(fiche, tmp_path / "bom.xlsx", vervang={"xl/worksheets/sheet2.xml": BILLION_LAUGHS + body})
+    assert weigering(pad).reason == "xml_bom"
+
+
+def test_dtd_behind_a_long_comment_is_still_found(fiche, tmp_path):
+    with zipfile.ZipFile(fiche) as zf:
+        wbxml = zf.read("xl/workbook.xml")
+    body = wbxml.split(b"?>", 1)[1] if wbxml.startswith(b"<?xml") else wbxml
+    bom = (b'<?xml version="1.0"?>\n<!--' + b"x" * 300_000 + b"-->\n" + BILLION_LAUGHS.split(b"?>", 1)[1]
+           + body.replace(b"<bookViews>", b"<bookViews>&lol9;", 1))
+    pad = herpak(fiche, tmp_path / "bom.xlsx", vervang={"xl/workbook.xml": bom})
+    assert weigering(pad).reason == "xml_bom"
+
+
+def test_dtd_in_a_utf16_part_is_found(fiche, tmp_path):
+    with zipfile.ZipFile(fiche) as zf:
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    body = rels.split(b"?>", 1)[1] if rels.startswith(b"<?xml") else rels
+    tekst = ('<?xml version="1.0" encoding="UTF-16"?>\n' + BILLION_LAUGHS.split(b"?>", 1)[1].decode()
+             + body.decode())
+    pad = herpak(fiche, tmp_path / "bom.xlsx", vervang={"xl/_rels/workbook.xml.rels": tekst.encode("utf-16")})
     assert weigering(pad).reason == "xml_bom"
 
 

@@ -364,3 +364,29 @@ def test_validator_is_pure_and_repeatable(tmp_path):
     assert valideer(data, vandaag=VANDAAG).bevindingen == eerst.bevindingen
     # A month later the same peildatum is no longer in the future.
     assert "peildatum_toekomst" not in codes(valideer(data, vandaag=dt.date(2027, 1, 1)))
+
+
+@pytest.mark.parametrize("adres", [
+    "anna.devries@drenthe.nl", "b.jansen+pmiek@enexis.nl", "o'brien@tennet.eu", "x@sub.domein.gasunie.nl",
+    "anna@@drenthe", "anna(at)drenthe.nl", ".anna@drenthe.nl", "anna..b@drenthe.nl", "anna@drenthe",
+    "anna@-drenthe.nl", "anna@drenthe.test", "anna@localhost", "anna@drenthe.123", "anna@drënthe.nl",
+    "\"anna b\"@drenthe.nl", "a" * 65 + "@drenthe.nl", "anna@" + "d" * 64 + ".nl", "",
+])
+def test_email_check_agrees_with_email_validator(adres):
+    from email_validator import EmailNotValidError, validate_email
+
+    from fiche.validatie import _email_fout
+
+    try:
+        validate_email(adres, check_deliverability=False)
+        geldig = True
+    except EmailNotValidError:
+        geldig = False
+    assert (_email_fout(adres) is None) == geldig
+
+
+def test_orange_project_without_knelpunt_is_a_warning(tmp_path):
+    b = beoordeel(_c(tmp_path / "f.xlsx", {"ibn_prognose": dt.date(2032, 6, 1)}))
+    assert b.stoplicht is Stoplicht.RISICO
+    (x,) = met_code(b, "knelpunt_ontbreekt")
+    assert x.ernst == "warning" and "Risico op vertraging" in x.melding
