@@ -287,6 +287,18 @@ class SmtpTransport:
 
 # --- Microsoft Graph -------------------------------------------------------------------------
 
+def _nooit_verbonden(exc: Exception) -> bool:
+    """True when the request cannot have reached the server (DNS, refused, connect timeout)."""
+    import requests
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reden = exc.args[0] if exc.args else None
+    reden = getattr(reden, "reason", reden)  # MaxRetryError wraps the cause
+    return isinstance(reden, (NewConnectionError, ConnectTimeoutError, ConnectionRefusedError))
+
+
 def _graph_fout(wat: str, exc: Exception) -> RemoteError:
     """Sorts a Graph client error; `wat` is 'send' for the step that delivers."""
     import requests
@@ -309,8 +321,7 @@ def _graph_fout(wat: str, exc: Exception) -> RemoteError:
         return VerzendFout(f"Graph {wat} refused: {status} {exc}",
                            f"Microsoft Graph weigerde het bericht ({status}).", status=status)
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
-        verbonden = not isinstance(exc, (requests.ConnectTimeout,)) and "refused" not in str(exc).lower()
-        if wat == "send" and verbonden:
+        if wat == "send" and not _nooit_verbonden(exc):
             return OnzekereVerzending(f"Graph {wat}: connection lost after the request was sent: {exc}",
                                       "De verbinding met Microsoft Graph viel weg tijdens het verzenden; of "
                                       "het bericht is verzonden is onbekend.")
@@ -338,23 +349,30 @@ class GraphTransport:
         self.inline_limiet = inline_limiet
 
     def _stap(self, wat: str, actie: Callable[[], T]) -> T:
-        """One Graph step with retries; every attempt starts from an empty query queue, since a
-        failed query would otherwise be replayed by the next `execute_query`."""
+        """One Graph step with retries. Each attempt queues its queries afresh: the client pops a
+        query before running it, so a failed one is not replayed. (`client.clear()` would also drop
+        the configured transport: routing, CA and timeout.)"""
         def poging() -> T:
-            self.client.clear()
             try:
                 return actie()
             except Exception as exc:
                 raise _graph_fout(wat, exc) from exc
         return self.herhaling.voer_uit(f"Graph {wat}", poging)
 
-    @staticmethod
-    def _bijlage(message: Any, naam: str, data: bytes, soort: str, cid: str | None = None) -> None:
-        message.add_file_attachment(naam, data, soort)
+    def _bijlage(self, message: Any, naam: str, data: bytes, soort: str, cid: str | None = None) -> None:
+        """Queue one file attachment: inside a new message's request, or (for an existing draft)
+        as its own POST. Built here rather than by `add_file_attachment` so an inline picture can
+        carry isInline and contentId, which that helper does not set."""
+        from office365.runtime.queries.create_entity import CreateEntityQuery
+
+        attachment = message.attachments.create_file(naam, data, soort)
         if cid:
-            attachment = list(message.attachments)[-1]
             attachment.set_property("isInline", True)
             attachment.set_property("contentId", cid)
+        if message.id is None:
+            message.attachments.add_child(attachment)
+        else:
+            self.client.add_query(CreateEntityQuery(message.attachments, attachment, attachment))
 
     def verzend(self, bericht: EmailMessage) -> Resultaat:
         delen = onderdelen(bericht)
@@ -451,7 +469,6 @@ class GraphTransport:
 
     def _opruimen(self, message: Any) -> None:
         try:
-            self.client.clear()
             message.delete_object()
             self.client.execute_query()
         except Exception as exc:  # best effort: an orphan draft is untidy, not harmful
