@@ -47,6 +47,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from fiche.errors import ConfigError, InputError, PmiekError, RemoteError
+from fiche.datums import kwartaal as kwartaal_code
 from fiche.stoplicht import Stoplicht
 from sync.mail import bouw_bericht, nieuw_message_id
 from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
@@ -506,6 +507,19 @@ class AlVerzonden(InputError):
                          f"Het kwartaaloverzicht {kwartaal} is al verzonden op {tijd} via {rij['transport']}. "
                          "Gebruik --force om het nogmaals te verzenden.")
         self.rij = rij
+
+
+def demo_rapport(config: Any, moment: dt.datetime | None = None) -> dict[str, Path]:
+    """`pmiek demo`: the running quarter's e-mail written into the outbox as a preview (no send
+    record and no frozen snapshot: the demo's fiches may still be edited and synced)."""
+    inst = instellingen_uit_config(config)
+    moment = moment or nu()
+    kwartaal = kwartaal_code(lokale_datum(moment))
+    rapport, store = voor_config(config)
+    try:
+        return rapport.preview(kwartaal, inst.outbox, inst, moment)
+    finally:
+        store.close()
 
 
 # --- the schedule ---------------------------------------------------------------------------

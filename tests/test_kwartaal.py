@@ -423,3 +423,17 @@ def test_service_down_at_the_time_sends_once_on_restart(tmp_path):
             store.close()
     assert len(records(pad)) == 1
     assert len(list((tmp_path / "outbox").glob("2026Q4-*.eml"))) == 1
+
+
+def test_demo_writes_the_quarterly_email_into_its_outbox(tmp_path):
+    r = pmiek("demo", "--dir", str(tmp_path / "demo"))
+    assert r.returncode == 0, r.stderr
+    assert "kwartaaloverzicht:" in r.stdout
+    (eml,) = (tmp_path / "demo" / "outbox").glob("pmiek-kwartaaloverzicht-*.eml")
+    import email as email_mod
+    from email.policy import default as default_policy
+    msg = email_mod.message_from_bytes(eml.read_bytes(), policy=default_policy)
+    assert [p.get_content_type() for p in msg.walk()][:3] == ["multipart/mixed", "multipart/alternative", "text/plain"]
+    html_tekst = eml.with_suffix(".html").read_text(encoding="utf-8")
+    assert f'src="{eml.with_suffix(".png").name}"' in html_tekst and "Aftakking waterstofbackbone Emmen" in html_tekst
+    assert records(tmp_path / "demo" / "pmiek.toml") == []  # a preview: the real send stays possible

@@ -47,6 +47,8 @@ def run(args) -> int:
     print(f"  database:            {config.store_path}")
     print(f"  masterwerkboek:      {r.master or 'niet gemaakt'}")
     print(f"  configuratie:        {config_pad}")
+    from sync.kwartaalrapport import demo_rapport  # issue 5: the quarterly e-mail, into the outbox
+    print(f"  kwartaaloverzicht:   {demo_rapport(config)['html']}  (e-mail als .eml ernaast)")
     print("Probeer daarna:")
     print(f"  pmiek status --config {config_pad}")
     print(f"  pmiek sync --config {config_pad}   (na het wijzigen van een fiche)")
