@@ -1,0 +1,86 @@
+"""`pmiek sync`, `pmiek status` and `pmiek demo` as a user runs them (real processes, real files)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+VOORBEELDEN = sorted((ROOT / "workbook_templates" / "examples").glob("*.xlsx"))
+
+
+def pmiek(*args: str, cwd: Path = ROOT, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "pmiek.cli", *args], capture_output=True, text=True,
+                          timeout=300, cwd=cwd, env=env)
+
+
+def test_sync_without_config_then_status(tmp_path) -> None:
+    fiches = tmp_path / "fiches"
+    fiches.mkdir()
+    for pad in VOORBEELDEN[:4]:
+        shutil.copyfile(pad, fiches / pad.name)
+    (fiches / "kapot.xlsx").write_bytes(b"geen werkmap")
+    store, master = tmp_path / "s.sqlite", tmp_path / "uit" / "master.xlsx"
+
+    r = pmiek("sync", "--source", str(fiches), "--store", str(store), "--master", str(master))
+    assert r.returncode == 0, r.stderr
+    assert "5 fiches in de bron, 5 gelezen, 4 geaccepteerd, 1 afgekeurd" in r.stdout
+    assert f"Masterwerkboek: {master}" in r.stdout and master.is_file()
+    assert "Traceback" not in r.stderr
+    # The master lists the four projects and the unreadable file under Datakwaliteit.
+    wb = load_workbook(master, read_only=True)
+    teksten = {str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c}
+    assert "kapot.xlsx" in teksten
+    wb.close()
+
+    r2 = pmiek("sync", "--source", str(fiches), "--store", str(store), "--master", str(master))
+    assert "5 fiches in de bron, 0 gelezen, 0 geaccepteerd, 0 afgekeurd, 5 ongewijzigd" in r2.stdout
+
+    s = pmiek("status", "--store", str(store))
+    assert s.returncode == 0
+    assert "run 2: geslaagd" in s.stdout and "run 1: geslaagd" in s.stdout
+    assert "5 in bron, 5 opgehaald, 5 gelezen, 4 geaccepteerd, 1 afgekeurd" in s.stdout
+
+
+def test_sync_arguments_are_checked(tmp_path) -> None:
+    r = pmiek("sync", "--source", str(tmp_path))
+    assert r.returncode == 2 and "--source MAP --store BESTAND --master BESTAND" in r.stderr
+    r = pmiek("sync", "--source", str(tmp_path / "nee"), "--store", str(tmp_path / "s.sqlite"),
+              "--master", str(tmp_path / "m.xlsx"))
+    assert r.returncode == 2 and "bestaat niet" in r.stderr and "Traceback" not in r.stderr
+    r = pmiek("status", "--store", str(tmp_path / "nee.sqlite"))
+    assert r.returncode == 2 and "bestaat niet" in r.stderr
+
+
+def test_structured_log_lines_when_not_a_terminal(tmp_path) -> None:
+    fiches = tmp_path / "fiches"
+    fiches.mkdir()
+    shutil.copyfile(VOORBEELDEN[0], fiches / "a.xlsx")
+    r = pmiek("sync", "--source", str(fiches), "--store", str(tmp_path / "s.sqlite"), "--master",
+              str(tmp_path / "m.xlsx"), env_extra={"PMIEK_LOG_LEVEL": "INFO"})
+    assert r.returncode == 0
+    assert "msg=\"fiche version stored\"" in r.stderr and "item='a.xlsx'" in r.stderr and "status='geaccepteerd'" in r.stderr
+    assert "msg=\"sync finished\"" in r.stderr and "gelezen=1" in r.stderr
+    assert "\r" not in r.stderr  # no progress bar in a pipe
+
+
+def test_demo_in_a_fresh_folder(tmp_path) -> None:
+    doel = tmp_path / "demo"
+    r = pmiek("demo", "--dir", str(doel))
+    assert r.returncode == 0, r.stderr
+    assert f"Demo klaar in {doel}" in r.stdout
+    assert f"{len(VOORBEELDEN)} fiches in de bron" in r.stdout
+    assert sorted(p.name for p in (doel / "fiches").iterdir()) == [p.name for p in VOORBEELDEN]
+    assert (doel / "master" / "pMIEK-monitoring.xlsx").is_file() and (doel / "pmiek.sqlite").is_file()
+    # The config it wrote works for the next steps it prints.
+    s = pmiek("status", "--config", str(doel / "pmiek.toml"))
+    assert s.returncode == 0 and "run 1: geslaagd, demo" in s.stdout
+    # Not into a folder that holds something.
+    r2 = pmiek("demo", "--dir", str(doel))
+    assert r2.returncode == 2 and "is niet leeg" in r2.stderr
