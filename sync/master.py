@@ -376,16 +376,29 @@ def _mijlpaal_stoplicht(p: ProjectStand, m: dict[str, Any]) -> Stoplicht:
 
 
 def _als_datum(value: Any) -> dt.date | None:
+    """A table cell's date: a date, or the ISO text a JSON round trip through the store leaves."""
     if isinstance(value, dt.datetime):
         return value.date()
-    return value if isinstance(value, dt.date) else None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip()).date()
+        except ValueError:
+            return None
+    return None
 
 
 def uren_per_week(lid: dict[str, Any]) -> float:
     """A team member's hours per week: as filled in, else the norm of the role (3 or 2)."""
     for key in ("uren", "uren_per_week"):
         value = lid.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        if isinstance(value, str):
+            try:
+                value = float(value.strip().replace(",", "."))
+            except ValueError:
+                continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1000:
             return float(value)
     rol = (lid.get("rol") or "").strip().capitalize()
     return UREN_NORM.get(rol, UREN_NORM["Deelnemer"])

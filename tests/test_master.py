@@ -514,3 +514,23 @@ def test_two_projects_with_one_name_link_to_their_own_rows():
     targets = [ws.cell(r, 1).hyperlink.location for r in range(KOPRIJ + 1, ws.max_row + 1)
                if ws.cell(r, 1).value == twin.projectnaam]
     assert len(targets) == 4 and len(set(targets)) == 2
+
+
+def test_table_values_after_a_json_round_trip_are_understood():
+    """The store keeps table rows as JSON: dates come back as ISO text, hours maybe as text."""
+    from sync.master import uren_per_week
+
+    o = sample_overzicht()
+    noord = o.projecten[0]
+    for m in noord.mijlpalen:
+        for k in ("gepland", "prognose", "gereed"):
+            if m[k] is not None:
+                m[k] = m[k].isoformat()
+    ws = bouw_master(o)["Mijlpalen"]
+    header = [c.value for c in ws[KOPRIJ]]
+    rows = [dict(zip(header, (c.value for c in r))) for r in ws.iter_rows(min_row=KOPRIJ + 1)]
+    ingebruikname = next(r for r in rows if r["Projectnaam"] == noord.projectnaam and r["Mijlpaal"] == "Ingebruikname")
+    assert ingebruikname["Vertraging (dagen)"] == 911 and ingebruikname["Gepland"].year == 2031
+    assert uren_per_week({"rol": "Deelnemer", "uren": "4,5"}) == 4.5
+    assert uren_per_week({"rol": "Voorzitter", "uren": "veel"}) == 3.0
+    assert uren_per_week({"rol": "deelnemer", "uren_per_week": None}) == 2.0
