@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import shutil
 import signal
 import threading
 from dataclasses import dataclass, field
@@ -92,33 +91,15 @@ def maak_bron(config: Config) -> tuple[FicheBron, str]:
     return bron_sharepoint.bron_uit_config(config.source.sharepoint), "sharepoint"
 
 
-def schrijf_master_atomisch(overzicht: Overzicht, pad: Path) -> Path | None:
-    """Write the master next to its final place and move it there in one step: a reader never
-    sees half a workbook, and a crash leaves the previous master intact."""
-    try:
-        from sync.master import schrijf_master
-    except ImportError:
-        log.warning("sync.master is not available; no master workbook written")
-        return None
-    pad.parent.mkdir(parents=True, exist_ok=True)
-    for achtergebleven in pad.parent.glob(f".{pad.stem}.*.tmp.xlsx"):
-        # Left by a run that was killed while writing; the run lock says none is writing now.
-        achtergebleven.unlink(missing_ok=True)
-    tijdelijk = pad.with_name(f".{pad.stem}.{os.getpid()}.tmp.xlsx")
-    try:
-        schrijf_master(overzicht, tijdelijk)
-        os.replace(tijdelijk, pad)
-    except PermissionError:
-        # On Windows an open workbook cannot be replaced; keep the new copy beside it.
-        bewaard = pad.with_name(f"{pad.stem} (nieuw){pad.suffix}")
-        os.replace(tijdelijk, bewaard)
-        raise PmiekError(f"master {pad} is locked (open in Excel?); new copy at {bewaard}",
-                         f"Het masterwerkboek {pad} is geopend en kon niet worden vervangen; de nieuwe versie "
-                         f"staat in {bewaard}. De volgende run probeert het opnieuw.") from None
-    finally:
-        if tijdelijk.exists():
-            tijdelijk.unlink()
-    return pad
+def schrijf_master_atomisch(overzicht: Overzicht, pad: Path) -> Path:
+    """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
+    removing temp files a killed run may have left beside it."""
+    from sync.master import schrijf_master
+    if pad.parent.is_dir():
+        # The run lock guarantees no other writer is busy, so any temp file here is stale.
+        for achtergebleven in pad.parent.glob(f".{pad.stem}.*.tmp"):
+            achtergebleven.unlink(missing_ok=True)
+    return schrijf_master(overzicht, pad)
 
 
 def publiceer(config: Config, master: Path) -> str | None:
@@ -126,14 +107,10 @@ def publiceer(config: Config, master: Path) -> str | None:
     doel = config.master.publish
     if doel == "none":
         return None
+    from sync import publiceren
     if doel == "folder":
-        bestemming = config.master.publish_folder / master.name
-        bestemming.parent.mkdir(parents=True, exist_ok=True)
-        tijdelijk = bestemming.with_name(f".{bestemming.stem}.{os.getpid()}.tmp.xlsx")
-        shutil.copyfile(master, tijdelijk)
-        os.replace(tijdelijk, bestemming)
-        return None
-    from sync import publiceren  # SharePoint upload (the Graph client lives there)
+        # A failed copy (file open on a share) is a note for the run; the next run tries again.
+        return publiceren.MapPublicatie(config.master.publish_folder).publiceer(master).melding
     return publiceren.publiceer_sharepoint(config, master)
 
 
@@ -152,11 +129,7 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang)
         overzicht = bouw_overzicht(store, vandaag)
         master = schrijf_master_atomisch(overzicht, config.master.path)
-        melding = None
-        if master is not None:
-            melding = publiceer(config, master)
-        else:
-            melding = "Het masterwerkboek is niet gemaakt: de module sync.master ontbreekt in deze installatie."
+        melding = publiceer(config, master)
         store.eindig_run(run_id, "ok", intake.tellingen.as_dict(), intake.fouten,
                          master=str(master) if master else None, melding=melding)
         log.info("sync finished", extra={"fields": {"run": run_id, **intake.tellingen.as_dict(),

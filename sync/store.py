@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from sqlalchemy import (
-    Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, create_engine, event, select,
+    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, event, select,
     text,
 )
 from sqlalchemy.engine import Engine

@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 import time_machine
 
 from sync.config import laad_config
@@ -223,7 +222,7 @@ def test_sigkill_mid_sync_then_a_clean_run_loses_nothing(tmp_path) -> None:
     assert len(na) == totaal and len({row[1] for row in na}) == totaal  # every file once
     assert [row[1] for row in runs(tmp_path)] == ["afgebroken", "ok"]
     assert (tmp_path / "master" / "master.xlsx").is_file()
-    assert not list((tmp_path / "master").glob(".*.tmp.xlsx"))
+    assert not list((tmp_path / "master").glob(".*.tmp"))
 
     status = subprocess.run([sys.executable, "-m", "pmiek.cli", "status", "--config", str(config)],
                             capture_output=True, text=True, timeout=120, cwd=ROOT)

@@ -84,3 +84,17 @@ def test_demo_in_a_fresh_folder(tmp_path) -> None:
     # Not into a folder that holds something.
     r2 = pmiek("demo", "--dir", str(doel))
     assert r2.returncode == 2 and "is niet leeg" in r2.stderr
+
+
+def test_master_published_to_a_folder(tmp_path) -> None:
+    fiches = tmp_path / "fiches"
+    fiches.mkdir()
+    shutil.copyfile(VOORBEELDEN[0], fiches / "a.xlsx")
+    config = tmp_path / "pmiek.toml"
+    config.write_text('[source]\npath = "fiches"\n[master]\npath = "lokaal/master.xlsx"\npublish = "folder"\n'
+                      'publish_folder = "share/monitoring"\n', encoding="utf-8")
+    r = pmiek("sync", "--config", str(config))
+    assert r.returncode == 0, r.stderr
+    gedeeld = tmp_path / "share" / "monitoring" / "master.xlsx"
+    assert gedeeld.read_bytes() == (tmp_path / "lokaal" / "master.xlsx").read_bytes()
+    assert f"Master gepubliceerd in {gedeeld}" in r.stdout

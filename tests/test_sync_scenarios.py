@@ -21,10 +21,9 @@ from typing import Any, Protocol
 import pytest
 import time_machine
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from fiche.stoplicht import Stoplicht
-from fiche.template import write_fiche
 from sync.config import Config, config_voor_map
 from sync.dienst import SyncResultaat, sync_eenmalig
 from sync.overzicht_bouw import bouw_overzicht
@@ -43,7 +42,7 @@ def _voorbeelden() -> list[dict[str, Any]]:
         return tomllib.load(fh)["fiche"]
 
 
-def fiche_bytes(nr: int = 0, tmp: Path | None = None, **velden: Any) -> bytes:
+def fiche_bytes(nr: int = 0, **velden: Any) -> bytes:
     """Example fiche `nr` (0-based, concrete projects first), with some fields overridden
     (None removes a field)."""
     return _fiche_bytes(nr, tuple(sorted(velden.items(), key=lambda kv: kv[0])))
