@@ -14,6 +14,7 @@ Two layers:
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
@@ -52,6 +53,7 @@ class WerkboekBron(Protocol):
         """Cell values of `ref` on `sheet`, row by row; empty cells are None (or "")."""
 
 
+@functools.lru_cache(maxsize=256)
 def sheet_ref(sheet: str) -> str:
     """A sheet name as Excel writes it in a reference: quoted when it needs to be."""
     if _KALE_NAAM.match(sheet):
@@ -109,26 +111,10 @@ def extraheer(bron: WerkboekBron, naam: str | None = None) -> FicheData:
     # Defined names are case-insensitive in Excel.
     op_naam = {n.lower(): v for n, v in eigen.items()}
 
-    def plek(defined: str) -> tuple[str, str] | None:
-        verwijzing = op_naam.get(defined.lower())
-        if verwijzing is None:
-            return None
-        gesplitst = splits_verwijzing(verwijzing)
-        if gesplitst is None or ":" in gesplitst[1]:
-            log.info("file=%r name=%s has no single-cell reference: %r", naam, defined, verwijzing)
-            return None
-        return gesplitst
+    gelezen = _lees_namen(bron, op_naam, naam)
 
     def lees(defined: str) -> tuple[Any, str | None]:
-        p = plek(defined)
-        if p is None:
-            return None, None
-        try:
-            rijen = bron.waarden(*p)
-        except KeyError:  # the name points at a sheet that no longer exists
-            return None, None
-        waarde = rijen[0][0] if rijen and rijen[0] else None
-        return _schoon(waarde), celadres(*p)
+        return gelezen.get(defined.lower(), (None, None))
 
     type_waarde, _ = lees(S.NAAM_FICHE_TYPE)
     fiche_type = _label(type_waarde) or None
@@ -183,6 +169,39 @@ def extraheer(bron: WerkboekBron, naam: str | None = None) -> FicheData:
     )
 
 
+#: Above this many cells, the named cells of a sheet are read one by one instead of as one block.
+_MAX_BLOK = 5000
+
+
+def _lees_namen(bron: WerkboekBron, op_naam: dict[str, str], naam: str) -> dict[str, tuple[Any, str]]:
+    """Value and address of every single-cell name, with one read per sheet (one round trip per
+    sheet matters in Excel: the add-in's WerkboekBron talks to a live workbook)."""
+    per_blad: dict[str, list[tuple[str, int, int]]] = {}
+    for defined, verwijzing in op_naam.items():
+        gesplitst = splits_verwijzing(verwijzing)
+        if gesplitst is None or ":" in gesplitst[1]:
+            log.info("file=%r name=%s has no single-cell reference: %r", naam, defined, verwijzing)
+            continue
+        sheet, cel = gesplitst
+        kolom, rij, _, _ = range_boundaries(f"{cel}:{cel}")
+        per_blad.setdefault(sheet, []).append((defined, rij, kolom))
+    uit: dict[str, tuple[Any, str]] = {}
+    for sheet, cellen in per_blad.items():
+        r0, r1 = min(c[1] for c in cellen), max(c[1] for c in cellen)
+        k0, k1 = min(c[2] for c in cellen), max(c[2] for c in cellen)
+        try:
+            if (r1 - r0 + 1) * (k1 - k0 + 1) <= _MAX_BLOK:
+                blok = bron.waarden(sheet, f"{get_column_letter(k0)}{r0}:{get_column_letter(k1)}{r1}")
+                waarde = lambda r, k: blok[r - r0][k - k0] if r - r0 < len(blok) and k - k0 < len(blok[r - r0]) else None  # noqa: E731
+            else:
+                waarde = lambda r, k: (bron.waarden(sheet, f"{get_column_letter(k)}{r}") or [[None]])[0][0]  # noqa: E731
+            for defined, r, k in cellen:
+                uit[defined] = (_schoon(waarde(r, k)), celadres(sheet, f"{get_column_letter(k)}{r}"))
+        except KeyError:  # the names point at a sheet that no longer exists
+            log.info("file=%r sheet %r of defined names not found", naam, sheet)
+    return uit
+
+
 def _lees_tabel(bron: WerkboekBron, table: S.Table, sheet: str, ref: str) -> list[TabelRij] | None:
     try:
         min_col, min_row, max_col, max_row = range_boundaries(ref)
@@ -229,17 +248,23 @@ class CalamineBron:
             raise _onleesbaar(naam, exc) from None
         self._namen: dict[str, str] | None = None
         self._tabellen: dict[str, tuple[str, str]] | None = None
+        self._wb_xml = None
 
     def defined_names(self) -> dict[str, str]:
         if self._namen is None:
-            self._namen = _defined_names(self._archief.delen.get("xl/workbook.xml", b""), self.naam)
+            self._namen = _defined_names(self._workbook_xml(), self.naam)
         return dict(self._namen)
+
+    def _workbook_xml(self):
+        if self._wb_xml is None:
+            self._wb_xml = _xml(self._archief.delen.get("xl/workbook.xml", b""), self.naam)
+        return self._wb_xml
 
     def tabellen(self) -> dict[str, tuple[str, str]]:
         # From the table parts themselves: calamine's table API would also parse every table's
         # data, which costs more than the rest of the read.
         if self._tabellen is None:
-            self._tabellen = _tabellen(self._archief.delen, self.naam)
+            self._tabellen = _tabellen(self._archief.delen, self.naam, self._workbook_xml())
         return dict(self._tabellen)
 
     def _grid(self, sheet: str) -> list[list[Any]]:
@@ -320,9 +345,10 @@ def _relaties(delen: dict[str, bytes], deel: str, naam: str) -> dict[str, tuple[
             for r in _xml(rels, naam).iter(f"{_REL_NS}Relationship")}
 
 
-def blad_delen(delen: dict[str, bytes], naam: str = "werkboek") -> dict[str, str]:
-    """Sheet name -> zip part of its worksheet XML."""
-    wb = _xml(delen.get("xl/workbook.xml", b""), naam)
+def blad_delen(delen: dict[str, bytes], naam: str = "werkboek", wb=None) -> dict[str, str]:
+    """Sheet name -> zip part of its worksheet XML (`wb`: workbook.xml already parsed)."""
+    if wb is None:
+        wb = _xml(delen.get("xl/workbook.xml", b""), naam)
     rels = _relaties(delen, "xl/workbook.xml", naam)
     uit = {}
     for s in wb.iter(f"{_MAIN_NS}sheet"):
@@ -332,10 +358,10 @@ def blad_delen(delen: dict[str, bytes], naam: str = "werkboek") -> dict[str, str
     return uit
 
 
-def _tabellen(delen: dict[str, bytes], naam: str) -> dict[str, tuple[str, str]]:
+def _tabellen(delen: dict[str, bytes], naam: str, wb=None) -> dict[str, tuple[str, str]]:
     """Excel table name -> (sheet, ref) from xl/tables/*.xml and the sheets' relationships."""
     uit: dict[str, tuple[str, str]] = {}
-    for sheet, deel in blad_delen(delen, naam).items():
+    for sheet, deel in blad_delen(delen, naam, wb).items():
         for type_, doel in _relaties(delen, deel, naam).values():
             if not type_.endswith("/table") or doel not in delen:
                 continue
@@ -346,9 +372,8 @@ def _tabellen(delen: dict[str, bytes], naam: str) -> dict[str, tuple[str, str]]:
     return uit
 
 
-def _defined_names(workbook_xml: bytes, naam: str) -> dict[str, str]:
+def _defined_names(root, naam: str) -> dict[str, str]:
     """Workbook-scoped defined names; a sheet-scoped one only fills in when no global one exists."""
-    root = _xml(workbook_xml, naam)
     globaal: dict[str, str] = {}
     lokaal: dict[str, str] = {}
     for el in root.iter(f"{_MAIN_NS}definedName"):
