@@ -91,6 +91,13 @@ def maak_bron(config: Config) -> tuple[FicheBron, str]:
     return bron_sharepoint.bron_uit_config(config.source.sharepoint), "sharepoint"
 
 
+def bron_omschrijving(config: Config) -> str:
+    if config.source.type == "folder":
+        return f"folder {config.source.folder.path}"
+    sp = config.source.sharepoint
+    return f"sharepoint {sp.site or sp.drive_id} folder {sp.folder}"
+
+
 def schrijf_master_atomisch(overzicht: Overzicht, pad: Path) -> Path:
     """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
     removing temp files a killed run may have left beside it."""
@@ -123,8 +130,10 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
     vandaag = peildatum or dt.datetime.now(TZ).date()
     run_id = None
     try:
+        # The run is recorded first, so a source that cannot even be set up (no certificate,
+        # token refused) shows in `pmiek status` as a failed run.
+        run_id = store.start_run(bron_omschrijving(config), aanleiding, os.getpid())
         bron, soort = maak_bron(config)
-        run_id = store.start_run(bron.beschrijving(), aanleiding, os.getpid())
         log.info("sync started", extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
         intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang)
         overzicht = bouw_overzicht(store, vandaag)

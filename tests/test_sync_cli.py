@@ -54,6 +54,9 @@ def test_sync_arguments_are_checked(tmp_path) -> None:
     r = pmiek("sync", "--source", str(tmp_path / "nee"), "--store", str(tmp_path / "s.sqlite"),
               "--master", str(tmp_path / "m.xlsx"))
     assert r.returncode == 2 and "bestaat niet" in r.stderr and "Traceback" not in r.stderr
+    s = pmiek("status", "--store", str(tmp_path / "s.sqlite"))
+    assert s.returncode == 1  # the last run failed: usable as a health check
+    assert "run 1: mislukt" in s.stdout and "De fichemap" in s.stdout and "bestaat niet" in s.stdout
     r = pmiek("status", "--store", str(tmp_path / "nee.sqlite"))
     assert r.returncode == 2 and "bestaat niet" in r.stderr
 
