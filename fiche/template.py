@@ -553,6 +553,8 @@ def _build_table_sheet(wb: Workbook, table: S.Table, rows: list[Mapping[str, Any
         data = rows[i] if i < len(rows) else {}
         for j, col in enumerate(table.columns, start=1):
             cell = ws.cell(row=r, column=j)
+            # Table styles are not rendered everywhere (LibreOffice, some print paths): a light grid.
+            cell.border = RAND
             if col.type == "derived":
                 continue
             _write_value(cell, data.get(col.key), col.type)
@@ -563,12 +565,14 @@ def _build_table_sheet(wb: Workbook, table: S.Table, rows: list[Mapping[str, Any
         if table.key == "mijlpalen":
             # Hidden helper cells right of the table: each typed date as parse_datum reads it.
             c, h = col_letter, {}
-            for i, key in enumerate(("gepland", "prognose", "gereed")):
-                h[key] = "$" + _hulpcellen(ws, f"${c[key]}{r}", r, len(table.columns) + 2 + i * len(DATUM_HULPCELLEN),
+            for k, key in enumerate(("gepland", "prognose", "gereed")):
+                h[key] = "$" + _hulpcellen(ws, f"${c[key]}{r}", r, len(table.columns) + 2 + k * len(DATUM_HULPCELLEN),
                                            table.column(key).bound)
-            ws[f"{c['stoplicht']}{r}"] = excel_mijlpaal_stoplicht(
-                h["gepland"], h["prognose"], h["gereed"], lo, hi, S.NAAM_NABIJ_MAANDEN,
-            )
+            licht = excel_mijlpaal_stoplicht(h["gepland"], h["prognose"], h["gereed"], lo, hi, S.NAAM_NABIJ_MAANDEN)
+            # An empty row is no milestone (the reader skips it too): no light rather than a wall of Onbekend.
+            laatste_invoer = max(j for j, col in enumerate(table.columns, start=1) if col.type != "derived")
+            invoer = f"$A{r}:${get_column_letter(laatste_invoer)}{r}"
+            ws[f"{c['stoplicht']}{r}"] = f'=IF(COUNTA({invoer})=0,"",{licht[1:]})'
     last_col = get_column_letter(len(table.columns))
     xl_table = XlTable(displayName=table.name, ref=f"A{header}:{last_col}{last}")
     xl_table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
