@@ -252,7 +252,8 @@ class OverzichtBouwer:
                     f"Alleen '{vs[0].naam}' (het laatst gewijzigd) telt mee.",
                     project=vs[0].projectnaam, sinds=v.gewijzigd, bron_id=v.item_id, link=v.link))
         for p in projecten:
-            if p.fiche_peildatum is None or p.fiche_peildatum < kw_begin:
+            # A realised project has nothing left to report on.
+            if p.stoplicht is not Stoplicht.GEREALISEERD and (p.fiche_peildatum is None or p.fiche_peildatum < kw_begin):
                 meldingen.append(DatakwaliteitMelding(
                     "verouderd", p.bron_naam,
                     f"Fiche niet bijgewerkt dit kwartaal (peildatum {_datum_nl(p.fiche_peildatum)}).",

@@ -52,6 +52,10 @@ def fiche_bytes(nr: int = 0, **velden: Any) -> bytes:
 def _fiche_bytes(nr: int, velden: tuple) -> bytes:
     entry = deepcopy(_voorbeelden()[nr])
     for k, v in velden:
+        if k == "zonder_voorzitter":  # not a field: every team member a deelnemer
+            for lid in entry.get("tabellen", {}).get("projectteam", []):
+                lid["rol"] = "Deelnemer"
+            continue
         if v is None:
             entry["velden"].pop(k, None)
         else:
@@ -270,6 +274,18 @@ def scenario_verouderd_en_voorzitter(o: Omgeving) -> None:
     r = sync(o)
     assert [m.bron_naam for m in meldingen(r, "verouderd")] == ["oud.xlsx"]
     assert "1-8-2026" in meldingen(r, "verouderd")[0].melding
+    assert not meldingen(r, "geen_voorzitter")
+    o.zet("vers.xlsx", fiche_bytes(2, zonder_voorzitter=True), t(2026, 11, 2))
+    r = sync(o)
+    # The validator refuses a team without a voorzitter: the entry names it, the valid version stays.
+    [m] = meldingen(r, "ongeldig")
+    assert m.bron_naam == "vers.xlsx" and m.project == projectnaam(2) and "geen voorzitter" in m.melding
+    assert [p.projectteam[0]["rol"] for p in r.overzicht.projecten if p.bron_naam == "vers.xlsx"] == ["Voorzitter"]
+    # A realised project (example 5: Gerealiseerd) is not chased for an update.
+    o.zet("klaar.xlsx", fiche_bytes(4, peildatum=dt.date(2026, 8, 1)), t(2026, 11, 1))
+    r = sync(o)
+    assert [m.bron_naam for m in meldingen(r, "verouderd")] == ["oud.xlsx"]
+    assert any(p.stoplicht is Stoplicht.GEREALISEERD for p in r.overzicht.projecten)
 
 
 SCENARIOS = [
