@@ -228,7 +228,10 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
     stop = stop or threading.Event()
     vorige = {}
     if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        # SIGBREAK: what Windows service wrappers send (Ctrl+Break) besides Ctrl+C.
+        for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGBREAK", None)):
+            if sig is None:
+                continue
             vorige[sig] = signal.signal(sig, lambda *_: stop.set())
     store = None
     scheduler = None

@@ -228,3 +228,18 @@ def test_sigkill_mid_sync_then_a_clean_run_loses_nothing(tmp_path) -> None:
                             capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert status.returncode == 0
     assert "run 1: afgebroken" in status.stdout and "run 2: geslaagd" in status.stdout
+
+
+def test_ctrl_c_stops_the_service_cleanly(tmp_path) -> None:
+    config = maak_omgeving(tmp_path)
+    dienst = _pmiek("serve", "--config", str(config))
+    try:
+        assert "pMIEK-dienst gestart" in dienst.stdout.readline()
+        dienst.send_signal(signal.SIGINT)  # what a Windows service wrapper sends as Ctrl+C
+        uit, err = dienst.communicate(timeout=60)
+    finally:
+        if dienst.poll() is None:
+            dienst.kill()
+            dienst.wait()
+    assert dienst.returncode == 0 and "pMIEK-dienst gestopt" in uit
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
