@@ -192,3 +192,16 @@ def test_pmiek_validate_on_the_examples():
     assert len(report["files"]) == 11
     assert not [f for r in report["files"] for f in r["findings"] if f["severity"] == "error"]
     assert {r["status"] for r in report["files"]} == {s.value for s in Stoplicht}
+
+
+def test_benchmark_runs_on_an_example():
+    """bench/bench_validate.py (the README's speed figures) still runs; its timings are not checked here."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_validate.py"), "--n", "3"],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert "project stoplicht: Risico op vertraging" in run.stdout
+    for label in ("pmiek lees_fiche + valideer", "openpyxl.load_workbook (baseline)", "python-calamine alone"):
+        assert re.search(rf"^{re.escape(label)}.*\d+\.\d+x\s+\d+\.\d+$", run.stdout, re.M), (label, run.stdout)
