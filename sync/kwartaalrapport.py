@@ -1,9 +1,10 @@
 """The quarterly report job: a frozen snapshot per quarter and exactly-once sending.
 
-**Frozen snapshot.** The first time a quarter is sent (or previewed after the quarter ended) the
-`Overzicht` at its peildatum is serialised to JSON and stored with the master workbook's bytes
-in `kwartaal_snapshots`. Every later preview or send of that quarter uses the stored snapshot,
-so the Board can be shown the same numbers a year later, whatever changed in the fiches since.
+**Frozen snapshot.** The first time a quarter is sent, the `Overzicht` at its peildatum is
+serialised to JSON and stored with the master workbook's bytes in `kwartaal_snapshots`. Every
+later preview or send of that quarter uses the stored snapshot, so the Board can be shown the
+same numbers a year later, whatever changed in the fiches since. A preview alone freezes
+nothing: the scheduled send must see the fresh sync it runs first.
 
 **Exactly once.** A send is a small state machine in `kwartaal_verzendingen`, one row per
 attempt, under a file lock next to the store (one sender per store at a time):
@@ -318,7 +319,7 @@ class Kwartaalrapport:
 
     def stuk(self, kwartaal: str, moment: dt.datetime | None = None, bevriezen: bool = False) -> Kwartaalstuk:
         """The quarter's snapshot: the stored one, else built from the store now (and stored when
-        `bevriezen` or when the quarter is over)."""
+        `bevriezen`, i.e. for a send)."""
         bewaard = self.snapshot(kwartaal)
         if bewaard is not None:
             log.info("using the frozen snapshot", extra={"fields": {"quarter": kwartaal}})
@@ -328,8 +329,7 @@ class Kwartaalrapport:
         peildatum = peildatum_voor(kwartaal, lokale_datum(moment))
         overzicht = bouw_overzicht(self.store, peildatum, gegenereerd=moment)
         master = master_bytes(overzicht)
-        voorbij = peildatum == kwartaal_grenzen(kwartaal)[1] and lokale_datum(moment) > peildatum
-        if bevriezen or voorbij:
+        if bevriezen:
             json_tekst = overzicht_naar_json(overzicht)
             try:
                 with self.engine.begin() as conn:

@@ -131,8 +131,11 @@ def test_frozen_snapshot_reproduces_the_quarter(tmp_path):
     with time_machine.travel(dt.datetime(2027, 1, 4, 8, 0, tzinfo=TZ), tick=False):
         rapport, store = kr.voor_config(config)
         try:
+            rapport.preview("2026Q4", tmp_path / "p0", inst)
+            assert rapport.snapshot("2026Q4") is None  # a preview freezes nothing
+            rapport.verstuur("2026Q4", inst, kr.maak_transport(inst))
+            assert rapport.snapshot("2026Q4") is not None  # the send froze it
             eerste = rapport.preview("2026Q4", tmp_path / "p1", inst)
-            assert rapport.snapshot("2026Q4") is not None  # the quarter is over: frozen on first use
             stuk = rapport.stuk("2026Q4")
             assert stuk.bevroren and stuk.overzicht.peildatum == dt.date(2026, 12, 31)
         finally:
