@@ -182,6 +182,9 @@ def instellingen_uit_config(config: Any) -> RapportInstellingen:
             password_env=extra.get("smtp_password_env", "PMIEK_SMTP_PASSWORD") or None,
             ca_bundle=pad("smtp_ca_bundle"), timeout=float(getal("timeout", 30, 1, 600)),
         )
+    _controleer_adressen("report.recipients", rp.recipients)
+    if rp.sender:
+        _controleer_adressen("report.sender", [rp.sender])
     if rp.transport != "outbox" and not rp.recipients:
         raise ConfigError("report.recipients", "is required to send", "is verplicht om te verzenden (lijst met e-mailadressen).")
     if rp.transport != "outbox" and not rp.sender:
@@ -202,6 +205,17 @@ def instellingen_uit_config(config: Any) -> RapportInstellingen:
         wacht_max=float(getal("retry_max_seconds", 120, 0, 3600)),
         inhaal_dagen=int(getal("catch_up_days", 7, 0, 92, geheel=True)),
     )
+
+
+def _controleer_adressen(sleutel: str, adressen: list[str]) -> None:
+    """Plain addresses only: a display name or a line break has no business in a header."""
+    from email_validator import EmailNotValidError, validate_email
+    for adres in adressen:
+        try:
+            validate_email(adres, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ConfigError(sleutel, f"{adres!r} is not a valid e-mail address ({exc})",
+                              f"'{adres}' is geen geldig e-mailadres.") from None
 
 
 def maak_transport(inst: RapportInstellingen, config: Any = None) -> Transport:

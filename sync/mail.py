@@ -371,6 +371,8 @@ def bouw_bericht(
     msg["Message-ID"] = message_id or nieuw_message_id(rapport.kwartaal, afzender)
     msg["X-Pmiek-Kwartaal"] = rapport.kwartaal
     msg["Content-Language"] = "nl"
+    # RFC 3834: no out-of-office replies back to the service's mailbox.
+    msg["Auto-Submitted"] = "auto-generated"
 
     cid = make_msgid(idstring=f"tijdlijn-{rapport.kwartaal}", domain="pmiek.local")  # "<...>"
     msg.set_content(tekst_versie(rapport), subtype="plain", charset="utf-8")

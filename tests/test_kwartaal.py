@@ -361,6 +361,16 @@ def test_schedule_is_configurable_and_validated(tmp_path):
     with pytest.raises(ConfigError) as e:
         kr.instellingen_uit_config(laad_config(maak_config(tmp_path / "d", extra="smtp_hots = 1\n")))
     assert e.value.key == "report.smtp_hots"
+    pad = maak_config(tmp_path / "e")
+    pad.write_text(pad.read_text().replace('"wip@drenthe.nl"', '"wip@drenthe.nl\\nBcc: x@evil.example"'))
+    with pytest.raises(ConfigError) as e:
+        kr.instellingen_uit_config(laad_config(pad))
+    assert e.value.key == "report.recipients" and "geen geldig e-mailadres" in e.value.melding
+    pad = maak_config(tmp_path / "f", "smtp", smtp_port=25, ca=tmp_path / "ca.pem")
+    pad.write_text("\n".join(r for r in pad.read_text().splitlines() if not r.startswith("smtp_host")))
+    with pytest.raises(ConfigError) as e:
+        kr.instellingen_uit_config(laad_config(pad))
+    assert e.value.key == "report.smtp_host"
 
 
 def _wacht(voorwaarde, seconden: float = 60) -> None:

@@ -66,7 +66,7 @@ def test_mime_structure(bericht_en_master):
     assert msg["Subject"] == "pMIEK Q3 2026 (peildatum 30 september 2026)"
     assert msg["From"] == AFZENDER and msg["To"] == ", ".join(ONTVANGERS)
     assert msg["Message-ID"] == "<test-2026Q3@drenthe.nl>"
-    assert msg["X-Pmiek-Kwartaal"] == "2026Q3"
+    assert msg["X-Pmiek-Kwartaal"] == "2026Q3" and msg["Auto-Submitted"] == "auto-generated"
     assert email.utils.parsedate_to_datetime(msg["Date"]) == dt.datetime(2026, 10, 5, 8, 0, tzinfo=dt.timezone.utc)
 
 
