@@ -376,3 +376,11 @@ def test_desktop_engine_one_multi_area_write_per_colour_per_sheet():
     assert dict((k, a) for a, k in fiche)["#" + kleuren.FOUT_KLEUR] == "B8,B12:B13"
     assert len(mijlpalen) == 5 and len({k for _, k in mijlpalen}) == 5
     assert all(len(a) <= kleuren.MAX_ADRES for a, _ in fiche + mijlpalen)
+
+
+def test_addin_never_touches_book_fullname():
+    import ast as _ast
+
+    for pad in (ROOT / "addin").glob("*.py"):
+        for node in _ast.walk(_ast.parse(pad.read_text(encoding="utf-8"))):
+            assert not (isinstance(node, _ast.Attribute) and node.attr == "fullname"), f"{pad.name} uses .fullname"
