@@ -198,6 +198,11 @@ def test_cli_with_store_and_outbox_and_no_config(tmp_path):
     assert r.returncode == 2 and "al verzonden" in r.stderr and "Traceback" not in r.stderr
     r = pmiek("report", "--quarter", "2026Q4", "--send", "--store", str(store))
     assert r.returncode == 2 and "--outbox" in r.stderr
+    # Without --quarter: the last completed quarter (the machine's clock is in Q4 2026 or later).
+    r = pmiek("report", "--preview", str(tmp_path / "vorig"), "--store", str(store))
+    assert r.returncode == 0, r.stderr
+    verwacht = kr.te_rapporteren_kwartaal(kr.nu())
+    assert (tmp_path / "vorig" / f"pmiek-kwartaaloverzicht-{verwacht}.eml").is_file()
 
 
 def test_bad_quarter_and_missing_store_are_clear_dutch_errors(tmp_path):
@@ -235,6 +240,7 @@ def test_once_per_quarter_across_restart_and_force(smtp_omgeving):
 
     r = pmiek("status", "--config", str(pad))
     assert "Kwartaaloverzichten" in r.stdout and "2026Q4: verzonden via smtp" in r.stdout
+    assert r.returncode == 0
 
 
 def test_crash_after_the_server_accepted_does_not_send_twice(smtp_omgeving):
@@ -260,6 +266,7 @@ def test_crash_after_the_server_accepted_does_not_send_twice(smtp_omgeving):
     r = pmiek("report", "--quarter", "2026Q4", "--send", "--config", str(pad))
     assert r.returncode == 3 and len(server.berichten) == 1
     status = pmiek("status", "--config", str(pad))
+    assert status.returncode == 1  # needs attention
     assert "2026Q4: onzeker, handmatig controleren" in status.stdout
     assert rij["message_id"] in status.stdout
 
