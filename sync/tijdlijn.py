@@ -40,6 +40,13 @@ def _kort(naam: str) -> str:
 
 def tijdlijn_png(projecten: list[ProjectStand], peildatum: dt.date) -> bytes:
     """PNG bytes of the timeline; projects without any date are listed without a bar."""
+    # Project names are fiche text: "$...$" must stay text, not become mathtext (which can fail
+    # to parse and would take the whole report down).
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        return _teken(projecten, peildatum)
+
+
+def _teken(projecten: list[ProjectStand], peildatum: dt.date) -> bytes:
     rijen = list(projecten)
     hoogte_in = max(1.8, 0.8 + 0.26 * len(rijen))
     fig = Figure(figsize=(BREEDTE_IN, hoogte_in), dpi=DPI)

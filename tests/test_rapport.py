@@ -162,3 +162,12 @@ def test_timeline_of_an_empty_portfolio():
 def test_summary_function_without_changes():
     from sync.rapport import Wijzigingen
     assert samenvatting(Wijzigingen(), 0).startswith("Geen wijzigingen")
+
+
+def test_timeline_keeps_fiche_text_as_text():
+    o = sample_overzicht()
+    # Mathtext markup that matplotlib could not even parse, and markup-looking text.
+    o.projecten[0].projectnaam = r"Kosten $\frac{a}$ en $x^{b$"
+    o.projecten[1].projectnaam = "<script>alert(1)</script>"
+    png = tijdlijn_png(o.projecten, o.peildatum)
+    assert Image.open(io.BytesIO(png)).width == 1280
