@@ -103,10 +103,15 @@ def _hex(kleur: Kleur) -> str | None:
 
 
 def is_remote(book) -> bool:
+    """False only for desktop Excel (COM/AppleScript), the one engine with multi-area ranges.
+
+    xlwings Lite, xlwings Server and the tests all address ranges by index (Office.js), whatever
+    the engine calls itself; an engine that cannot tell gets that path too, which works anywhere.
+    """
     try:
-        return book.app.engine.type == "remote"
-    except Exception:  # an engine that cannot tell is treated as desktop
-        return False
+        return book.app.engine.type != "desktop"
+    except Exception:
+        return True
 
 
 def schrijf(book, plan: Kleurplan) -> int:

@@ -352,7 +352,7 @@ class _OpnameSheet:
 class _DesktopBook:
     class app:
         class engine:
-            type = "excel"
+            name, type = "excel", "desktop"  # what xlwings' Windows and macOS engines report
 
     def __init__(self):
         self.sheets = {"Fiche": _OpnameSheet(), "Mijlpalen": _OpnameSheet()}
