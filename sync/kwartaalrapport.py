@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from fiche.errors import ConfigError, InputError, PmiekError, RemoteError
+from fiche.errors import ConfigError, InputError, PmiekError
 from fiche.datums import kwartaal as kwartaal_code
 from fiche.stoplicht import Stoplicht
 from sync.mail import bouw_bericht, nieuw_message_id
@@ -455,7 +455,10 @@ class Kwartaalrapport:
         if hervat is not None:
             rij_id, message_id, datum = hervat["id"], hervat["message_id"], hervat["aangemaakt"]
         else:
-            message_id, datum = nieuw_message_id(kwartaal, inst.afzender), moment
+            rij_id, message_id, datum = None, nieuw_message_id(kwartaal, inst.afzender), moment
+        # Built before the record is written: a failure here leaves no "verzenden" row behind.
+        bericht = self.bericht(stuk, inst, message_id=message_id, datum=datum)
+        if rij_id is None:
             try:
                 with self.engine.begin() as conn:
                     rij_id = conn.execute(insert(verzendingen).values(
@@ -466,22 +469,26 @@ class Kwartaalrapport:
             except IntegrityError:
                 raise InputError(f"a send of {kwartaal} is already in progress",
                                  f"Het kwartaaloverzicht {kwartaal} wordt al verzonden.") from None
-        bericht = self.bericht(stuk, inst, message_id=message_id, datum=datum)
         log.info("sending quarterly report", extra={"fields": {
             "quarter": kwartaal, "transport": transport.naam, "message_id": message_id, "record": rij_id}})
+        controle = (f"Controleer de ontvangst (Message-ID {message_id}); daarna 'pmiek report --quarter {kwartaal} "
+                    f"--mark-sent' of '--send --force'.")
         try:
             resultaat = transport.verzend(bericht)
         except OnzekereVerzending as exc:
-            self._zet(rij_id, CONTROLEREN, melding=f"{exc.melding} Controleer de ontvangst (Message-ID {message_id}); "
-                      f"daarna 'pmiek report --quarter {kwartaal} --mark-sent' of '--send --force'.")
+            self._zet(rij_id, CONTROLEREN, melding=f"{exc.melding} {controle}")
             raise
         except PmiekError as exc:
+            # Transient after the bounded retries, or final: either way nothing was delivered.
             self._zet(rij_id, MISLUKT, melding=exc.melding)
             raise
         except Exception as exc:
-            melding = f"Verzenden mislukte door een onverwachte fout ({type(exc).__name__}); zie het logbestand."
-            self._zet(rij_id, MISLUKT, melding=melding)
-            raise RemoteError(f"send of {kwartaal} failed: {exc!r}", melding) from exc
+            # A failure we did not foresee tells nothing about delivery: treat it as uncertain.
+            log.exception("unexpected failure while sending", extra={"fields": {"quarter": kwartaal}})
+            melding = (f"Verzenden liep vast op een onverwachte fout ({type(exc).__name__}); of het bericht is "
+                       f"aangekomen is onbekend. {controle}")
+            self._zet(rij_id, CONTROLEREN, melding=melding)
+            raise OnzekereVerzending(f"send of {kwartaal} failed unexpectedly: {exc!r}", melding) from exc
         self._zet(rij_id, VERZONDEN, detail=resultaat.detail)
         return self.laatste(kwartaal)
 
