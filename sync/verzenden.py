@@ -374,6 +374,16 @@ class GraphTransport:
         else:
             self.client.add_query(CreateEntityQuery(message.attachments, attachment, attachment))
 
+    @staticmethod
+    def _kopregels(message: Any, bericht: EmailMessage) -> list[dict[str, str]]:
+        """Graph assigns its own Message-ID; our record's id travels as a custom x- header (the
+        only kind Graph lets a sender set), so a person checking the Board's inbox can find it."""
+        regels = [{"name": "X-Pmiek-Message-Id", "value": str(bericht["Message-ID"])},
+                  {"name": "X-Pmiek-Kwartaal", "value": str(bericht.get("X-Pmiek-Kwartaal", ""))}]
+        if message is not None:
+            message.set_property("internetMessageHeaders", regels)
+        return regels
+
     def verzend(self, bericht: EmailMessage) -> Resultaat:
         delen = onderdelen(bericht)
         ontvangers = [a for _, a in getaddresses([str(v) for v in bericht.get_all("To", [])])]
@@ -386,6 +396,7 @@ class GraphTransport:
         def versturen() -> None:
             message = self.client.users[self.afzender].send_mail(
                 str(bericht["Subject"]), delen["html"], ontvangers, body_type="HTML", save_to_sent_items=True)
+            self._kopregels(message, bericht)
             for cid, (data, soort, naam) in delen["inline"].items():
                 self._bijlage(message, naam, data, soort, cid)
             for naam, data, soort in delen["bijlagen"]:
@@ -405,7 +416,8 @@ class GraphTransport:
         gebruiker = self.client.users[self.afzender]
 
         def concept() -> Any:
-            message = gebruiker.messages.add(str(bericht["Subject"]), ItemBody(delen["html"], "HTML"), ontvangers)
+            message = gebruiker.messages.add(str(bericht["Subject"]), ItemBody(delen["html"], "HTML"), ontvangers,
+                                             internetMessageHeaders=self._kopregels(None, bericht))
             self.client.execute_query()
             return message
 

@@ -167,6 +167,7 @@ def test_small_report_goes_through_sendmail_with_inline_picture(graph_stub, grap
     assert m["subject"] == "pMIEK kwartaaloverzicht Q3 2026"
     assert [x["emailAddress"]["address"] for x in m["toRecipients"]] == ["energy-board@drenthe.nl", "wip@drenthe.nl"]
     assert m["body"]["contentType"].lower() == "html"
+    assert {"name": "X-Pmiek-Message-Id", "value": klein_bericht["Message-ID"]} in m["internetMessageHeaders"]
     png, xlsx = m["attachments"]
     # The picture is an inline attachment whose contentId the HTML references.
     assert png["isInline"] and png["bytes"][:4] == b"\x89PNG" and f'cid:{png["contentId"]}' in m["body"]["content"]
@@ -185,6 +186,7 @@ def test_large_attachment_goes_through_an_upload_session(graph_stub, graph_verbi
     transport(graph_verbinding).verzend(groot)
     (m,) = postvak.verzonden
     assert m["wijze"] == "concept+send" and postvak.concepten == {}
+    assert {"name": "X-Pmiek-Message-Id", "value": groot["Message-ID"]} in m["internetMessageHeaders"]
     namen = [a["name"] for a in m["attachments"]]
     assert namen == ["tijdlijn-2026Q3.png", "pMIEK-monitoring-2026Q3.xlsx"]
     png, xlsx = m["attachments"]
