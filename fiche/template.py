@@ -422,6 +422,7 @@ def _build_fiche_sheet(wb: Workbook, ws, schema: S.FicheSchema, velden: Mapping[
     for ref in ("C3", "C4"):
         ws[ref].font = HELP_FONT
         ws[ref].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[3].height = 15 * _lines(ws["C3"].value, HELP_WIDTH)
     ws.column_dimensions["A"].width = LABEL_WIDTH
     ws.column_dimensions["B"].width = INPUT_WIDTH
     ws.column_dimensions["C"].width = HELP_WIDTH
@@ -438,7 +439,7 @@ def _build_fiche_sheet(wb: Workbook, ws, schema: S.FicheSchema, velden: Mapping[
     ws["B4"] = excel_project_stoplicht(reken[prog], reken[lo], reken[hi], reken[real], S.NAAM_NABIJ_MAANDEN)
     ws["B4"].font = Font(bold=True, size=12)
     ws["B4"].border = RAND
-    ws.row_dimensions[4].height = 22
+    ws.row_dimensions[4].height = max(22, 15 * _lines(ws["C4"].value, HELP_WIDTH))
     _add_name(wb, S.NAAM_STOPLICHT, FICHE_SHEET, "B4")
     _stoplicht_rules(ws, "B4", "$B$4")
 
@@ -479,12 +480,12 @@ def _field_row(wb: Workbook, ws, row: int, f: S.Field, value: Any, lists: dict[t
 
 
 def _energiecluster_row(wb: Workbook, ws, row: int) -> int:
-    ws.cell(row=row, column=1, value="Energiecluster (afgeleid)")
+    ws.cell(row=row, column=1, value="Energiecluster (afgeleid)").alignment = Alignment(vertical="top")
     cell = ws.cell(row=row, column=2)
     cell.value = f'=IFERROR(VLOOKUP({S.CONCREET.field("gemeente").name},lijst_energieclusters,2,FALSE),"")'
     cell.fill = AFGELEID_FILL
     cell.border = RAND
-    cell.alignment = Alignment(horizontal="left")
+    cell.alignment = Alignment(horizontal="left", vertical="top")
     clusters = "; ".join(
         f"{letter}: " + ", ".join(g for g, c in S.ENERGIECLUSTERS.items() if c == letter)
         for letter in sorted(set(S.ENERGIECLUSTERS.values())))
@@ -515,7 +516,8 @@ def _legend(ws, row: int, woord: str) -> int:
         cell.fill = PatternFill("solid", start_color=light.kleur, end_color=light.kleur)
         cell.font = Font(bold=True, color=TEKSTKLEUREN[light])
         cell.border = RAND
-        ws.cell(row=row, column=2, value=text).alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = Alignment(vertical="center")
+        ws.cell(row=row, column=2, value=text).alignment = Alignment(wrap_text=True, vertical="center")
         ws.row_dimensions[row].height = 15 * _lines(text, INPUT_WIDTH)
         row += 1
     ws.cell(row=row, column=2, value=(
