@@ -101,10 +101,15 @@ def schrijf(book, beoordeling, vandaag: dt.date) -> int:
     if bestaand is None:
         sheet = book.sheets.add(CONTROLE_SHEET, after=book.sheets[len(namen) - 1])
         acties += 1
+        # Layout once, when the sheet is made: later runs only replace the contents.
         for i, breedte in enumerate(KOLOMBREEDTES):
             col = chr(ord("A") + i)
             sheet.range(f"{col}1").column_width = breedte
             acties += 1
+        sheet.range("A1").font.size = 14
+        sheet.range("A1").font.bold = True
+        sheet.range((KOPRIJ, 1), (KOPRIJ, len(KOPPEN))).font.bold = True
+        acties += 3
     else:
         sheet = book.sheets[bestaand]
         # Clear only what the previous run may have written; keeps column widths.

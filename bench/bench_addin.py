@@ -2,7 +2,8 @@
 
 Builds one fiche with 50 milestones (a mix of every stoplicht, some with faults, plus a few
 faulty fields), turns it into the payload the xlwings Office.js client sends, and in one run
-times, side by side (median of --rounds runs each, fresh `xw.Book(json=...)` every time):
+times, side by side (median of --rounds runs each, taking turns within every round, fresh
+`xw.Book(json=...)` every time):
 
 - `addin.validate(book)` through the real xlwings remote engine (what xlwings Lite runs):
   read through `XlwingsBron`, validate, build Controle, colour;
@@ -85,13 +86,18 @@ def fiche_met_mijlpalen(pad: Path, n: int) -> Path:
     return write_fiche(pad, "concreet", velden, tabellen)
 
 
-def mediaan(functie, rondes: int) -> float:
-    tijden = []
-    for _ in range(rondes):
-        t = time.perf_counter()
-        functie()
-        tijden.append(time.perf_counter() - t)
-    return statistics.median(tijden)
+def medianen(functies: dict, rondes: int) -> dict[str, float]:
+    """Median time per function; the functions take turns within every round, so load from
+    other processes on the machine hits all of them alike."""
+    tijden: dict[str, list[float]] = {naam: [] for naam in functies}
+    for ronde in range(rondes):
+        namen = list(functies)
+        namen = namen[ronde % len(namen):] + namen[:ronde % len(namen)]
+        for naam in namen:
+            t = time.perf_counter()
+            functies[naam]()
+            tijden[naam].append(time.perf_counter() - t)
+    return {naam: statistics.median(ts) for naam, ts in tijden.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,10 +122,9 @@ def main(argv: list[str] | None = None) -> int:
             return xw.Book(json=json.loads(payload))
 
         addin_run(), core_run()  # warm-up (imports, caches)
-        t_addin = mediaan(addin_run, args.rounds)
-        t_core = mediaan(core_run, args.rounds)
-        t_book = mediaan(payload_only, args.rounds)
-        t_file = mediaan(lambda: valideer(lees_fiche(pad), VANDAAG), args.rounds)
+        t = medianen({"addin": addin_run, "core": core_run, "book": payload_only,
+                      "file": lambda: valideer(lees_fiche(pad), VANDAAG)}, args.rounds)
+        t_addin, t_core, t_book, t_file = t["addin"], t["core"], t["book"], t["file"]
 
         book, resultaat = addin_run()
         acties = book.json()["actions"]

@@ -23,7 +23,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 import openpyxl  # noqa: E402
 import pytest  # noqa: E402
 import xlwings as xw  # noqa: E402
-from openpyxl.styles import PatternFill  # noqa: E402
+from openpyxl.styles import Font, PatternFill  # noqa: E402
 
 import addin
 from addin import controle, kleuren
@@ -81,6 +81,14 @@ def apply_actions(path: Path, actions: list[dict], out: Path) -> Path:
         elif func == "setColumnWidth":
             ws = wb.worksheets[a["sheet_position"]]
             ws.column_dimensions[openpyxl.utils.get_column_letter(a["start_column"] + 1)].width = a["args"][0]
+        elif func == "setFontProperty":
+            eigenschap, waarde = a["args"]
+            assert eigenschap in ("bold", "size"), eigenschap
+            for _, _, c in cells(a):
+                f = c.font
+                c.font = Font(name=f.name, color=f.color, italic=f.italic,
+                              size=waarde if eigenschap == "size" else f.size,
+                              bold=waarde if eigenschap == "bold" else f.bold)
         elif func == "sheetClearContents":
             for row in wb.worksheets[a["sheet_position"]].iter_rows():
                 for c in row:
