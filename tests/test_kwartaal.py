@@ -198,6 +198,9 @@ def test_cli_with_store_and_outbox_and_no_config(tmp_path):
     assert r.returncode == 2 and "al verzonden" in r.stderr and "Traceback" not in r.stderr
     r = pmiek("report", "--quarter", "2026Q4", "--send", "--store", str(store))
     assert r.returncode == 2 and "--outbox" in r.stderr
+    (tmp_path / "bestand").write_text("geen map")
+    r = pmiek("report", "--quarter", "2026Q4", "--preview", str(tmp_path / "bestand"), "--store", str(store))
+    assert r.returncode == 2 and "niet beschrijfbaar" in r.stderr and "Traceback" not in r.stderr
     # Without --quarter: the last completed quarter (the machine's clock is in Q4 2026 or later).
     r = pmiek("report", "--preview", str(tmp_path / "vorig"), "--store", str(store))
     assert r.returncode == 0, r.stderr

@@ -67,7 +67,11 @@ def run(args) -> int:
     rapport, store, inst, transport = _opzet(args)
     try:
         if args.preview is not None:
-            paden = rapport.preview(kwartaal, args.preview, inst, moment)
+            try:
+                paden = rapport.preview(kwartaal, args.preview, inst, moment)
+            except OSError as exc:
+                raise InputError(f"cannot write preview to {args.preview}: {exc}",
+                                 f"De map {args.preview} is niet beschrijfbaar: {exc.strerror or exc}.") from None
             print(f"Kwartaaloverzicht {kwartaal} geschreven (niet verzonden):")
             print(f"  e-mail:          {paden['eml']}")
             print(f"  voorbeeld (web): {paden['html']}")
