@@ -81,12 +81,11 @@ def kleurplan(book, bron: XlwingsBron, data, beoordeling) -> kleuren.Kleurplan:
             continue
         sheet, ref = body
         r1, c1, r2, c2 = bereik_coords(ref)
-        for j, kolom in enumerate(tabel.columns):
-            if c1 + j > c2:
-                break
-            # Derived cells (the stoplicht) of rows with a milestone are coloured below.
-            for r in range(r1, r2 + 1):
-                plan.zet(sheet, r, c1 + j, TABEL_KLEUR)
+        # The whole body, whatever columns a user moved or added; the stoplicht cells of rows
+        # with a milestone get their colour below.
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                plan.zet(sheet, r, c, TABEL_KLEUR)
     # 2. Marks: warnings first so an error on the same cell wins.
     for ernst, kleur in (("warning", kleuren.WAARSCHUWING_KLEUR), ("error", kleuren.FOUT_KLEUR)):
         for b in beoordeling.bevindingen:
