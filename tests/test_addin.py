@@ -392,3 +392,27 @@ def test_addin_never_touches_book_fullname():
     for pad in (ROOT / "addin").glob("*.py"):
         for node in _ast.walk(_ast.parse(pad.read_text(encoding="utf-8"))):
             assert not (isinstance(node, _ast.Attribute) and node.attr == "fullname"), f"{pad.name} uses .fullname"
+
+
+def test_fixing_a_fault_removes_its_mark_and_its_controle_row(tmp_path):
+    bron = foute_fiche(tmp_path)
+    _, eerste, acties1 = run(bron, dt.date(2026, 11, 28))
+    na1 = apply_actions(bron, acties1, tmp_path / "na1.xlsx")
+    # The user corrects the gemeente in the marked workbook.
+    wb = openpyxl.load_workbook(na1)
+    sheet, ref = wb.defined_names["pmiek_gemeente"].attr_text.split("!")
+    cel = wb[sheet.strip("'")][ref.replace("$", "")]
+    assert cel.fill.fgColor.rgb.endswith(kleuren.FOUT_KLEUR)
+    cel.value = "Emmen"
+    wb.save(tmp_path / "hersteld.xlsx")
+    _, tweede, acties2 = run(tmp_path / "hersteld.xlsx", dt.date(2026, 11, 28))
+    na2 = apply_actions(tmp_path / "hersteld.xlsx", acties2, tmp_path / "na2.xlsx")
+
+    assert len(tweede.beoordeling.bevindingen) == len(eerste.beoordeling.bevindingen) - 1
+    wb2 = openpyxl.load_workbook(na2)
+    assert wb2[sheet.strip("'")][ref.replace("$", "")].fill.fgColor.rgb.endswith(addin.INVOER_KLEUR)
+    controle_ws = wb2["Controle"]
+    teksten = [c.value for row in controle_ws.iter_rows() for c in row if c.value is not None]
+    assert not [t for t in teksten if isinstance(t, str) and "Atlantis" in t]
+    laatste_rij = max(c.row for row in controle_ws.iter_rows() for c in row if c.value is not None)
+    assert laatste_rij == controle.KOPRIJ + len(tweede.beoordeling.bevindingen)
