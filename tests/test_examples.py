@@ -205,3 +205,14 @@ def test_benchmark_runs_on_an_example():
     assert "project stoplicht: Risico op vertraging" in run.stdout
     for label in ("pmiek lees_fiche + valideer", "openpyxl.load_workbook (baseline)", "python-calamine alone"):
         assert re.search(rf"^{re.escape(label)}.*\d+\.\d+x\s+\d+\.\d+$", run.stdout, re.M), (label, run.stdout)
+
+
+def test_examples_stay_valid_when_read_later(beoordelingen):
+    """The demo runs on the real clock too: years later the fiches gather warnings (stale peildatum,
+    prognoses passed) but no errors, and their project lights do not change."""
+    import datetime as dt
+
+    for name, (data, op_peildatum) in beoordelingen.items():
+        later = valideer(data, dt.date(2031, 1, 1), data.nabij_maanden)
+        assert later.geldig, (name, [(f.code, f.melding) for f in later.fouten])
+        assert later.stoplicht is op_peildatum.stoplicht, name
