@@ -234,6 +234,17 @@ def test_colour_to_a_file_with_several_inputs_is_a_usage_error(capsys, goed, fou
     assert code == 2 and "map" in err
 
 
+def test_unwritable_colour_target_is_a_dutch_error_not_a_traceback(capsys, goed, fout, tmp_path):
+    blokkade = tmp_path / "bestand.txt"
+    blokkade.write_text("geen map")
+    code, out, err = run(capsys, str(goed), "--colour", str(blokkade / "kopie.xlsx"), *PEIL)
+    assert code == 2
+    assert "kan niet worden geschreven" in err and "Traceback" not in err
+    assert "Stoplicht: Op planning" in out  # the report itself is still there
+    code, _, err = run(capsys, str(goed), str(fout), "--colour", str(blokkade / "map"), *PEIL)
+    assert code == 2 and err.count("kan niet worden geschreven") == 2
+
+
 @pytest.mark.libreoffice
 def test_coloured_copy_opens_in_libreoffice(capsys, fout, tmp_path, libreoffice):
     doel = tmp_path / "gekleurd.xlsx"

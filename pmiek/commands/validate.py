@@ -2,7 +2,7 @@
 writing a coloured copy of each fiche.
 
 Exit codes: 0 no file has errors (warnings allowed), 1 some file has errors, 2 a file could not be
-read or the command line is wrong.
+read, a coloured copy could not be written, or the command line is wrong.
 
 The coloured copy is the user's own file with only fills added: every part of the xlsx is copied
 byte for byte except the style sheet and the sheets that get a coloured cell, which are edited
@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import re
+import sys
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -95,10 +96,9 @@ def _doelen(files: list[str], out: str) -> dict[str, Path]:
 def run(args) -> int:
     vandaag = _vandaag(args.peildatum)
     doelen = _doelen(args.files, args.colour) if args.colour else {}
-    if args.colour and (len(args.files) > 1 or Path(args.colour).is_dir()):
-        Path(args.colour).mkdir(parents=True, exist_ok=True)
     resultaten = []
     in_orde = met_fouten = onleesbaar = 0
+    niet_geschreven = 0
     for pad in args.files:
         try:
             data = lees_fiche(pad)
@@ -127,16 +127,23 @@ def run(args) -> int:
         if not args.json:
             print(tekst_rapport(pad, b))
         if pad in doelen:
-            schrijf_gekleurde_kopie(Path(pad), data, b, doelen[pad])
-            if not args.json:
-                print(f"  Gekleurde kopie: {doelen[pad]}")
+            try:
+                schrijf_gekleurde_kopie(Path(pad), data, b, doelen[pad])
+            except OSError as exc:
+                niet_geschreven += 1
+                log.error("colour copy not written file=%r target=%r: %s", pad, str(doelen[pad]), exc)
+                print(f"Fout: de gekleurde kopie {doelen[pad]} kan niet worden geschreven "
+                      f"({exc.strerror or exc}).", file=sys.stderr)
+            else:
+                if not args.json:
+                    print(f"  Gekleurde kopie: {doelen[pad]}")
         if not args.json:
             print()
     if args.json:
         print(json.dumps({"files": resultaten}, ensure_ascii=False, indent=2))
     elif len(args.files) > 1:
         print(tekst_samenvatting(in_orde, met_fouten, onleesbaar))
-    if onleesbaar:
+    if onleesbaar or niet_geschreven:
         return EXIT_ONLEESBAAR
     return EXIT_FOUTEN if met_fouten else EXIT_OK
 
