@@ -50,7 +50,8 @@ class WerkboekBron(Protocol):
         """Excel tables: table name -> (sheet name, range including the header row, e.g. "A3:I23")."""
 
     def waarden(self, sheet: str, ref: str) -> list[list[Any]]:
-        """Cell values of `ref` on `sheet`, row by row; empty cells are None (or "")."""
+        """Cell values of `ref` on `sheet`, row by row; empty cells are None (or ""). Trailing
+        empty rows and columns beyond the sheet's used range may be left out."""
 
 
 @functools.lru_cache(maxsize=256)
@@ -284,6 +285,11 @@ class CalamineBron:
     def waarden(self, sheet: str, ref: str) -> list[list[Any]]:
         min_col, min_row, max_col, max_row = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
         grid = self._grid(sheet)
+        # Clamped to the used range: a table or name reaching to row 1048576 must not make a
+        # million empty rows (the cells out there are empty anyway).
+        breedte = max((len(r) for r in grid), default=0)
+        max_row = min(max_row, max(len(grid), min_row))
+        max_col = min(max_col, max(breedte, min_col))
         uit = []
         for r in range(min_row - 1, max_row):
             rij = grid[r] if r < len(grid) else []

@@ -120,6 +120,26 @@ def test_columns_are_found_by_header_not_position(tmp_path):
 S_TABLE_HEADER = 3
 
 
+def test_table_reaching_the_last_row_reads_only_what_is_there(fiche, tmp_path):
+    with zipfile.ZipFile(fiche) as zf:
+        tabel = zf.read("xl/tables/table3.xml")
+    assert b'displayName="tbl_projectteam"' in tabel
+    import re as _re
+
+    ref = _re.search(rb'ref="([A-Z]+\d+):([A-Z]+)\d+"', tabel)
+    groot = tabel.replace(ref.group(0), b'ref="' + ref.group(1) + b":" + ref.group(2) + b'1048576"', 1)
+    pad = herpak(fiche, tmp_path / "lang.xlsx", vervang={"xl/tables/table3.xml": groot})
+    data = lees_fiche(pad)
+    assert [r.waarden["naam"] for r in data.tabellen["projectteam"]] == ["Anna de Vries", "Bert Jansen"]
+    from fiche.reader import CalamineBron
+    from fiche.veilig import controleer_archief
+
+    bron = CalamineBron(controleer_archief(pad.read_bytes()))
+    blok = bron.waarden("Projectteam", "A3:XFD1048576")
+    assert 3 <= len(blok) < 100 and max(len(r) for r in blok) < 100
+    assert blok[1][0] == "Anna de Vries"
+
+
 def test_bytes_input_and_name(fiche):
     data = lees_fiche(fiche.read_bytes(), naam="upload.xlsx")
     assert data.bron == "upload.xlsx"
