@@ -193,7 +193,7 @@ _LOKALE_KOP = struct.Struct("<4s22xHH")
 #: Deflate cannot expand data more than about 1032 times (RFC 1951: 258 bytes per 2-bit code).
 DEFLATE_MAX_RATIO = 1040
 #: How much of an XML part is inflated to find its prolog (a DTD can only be there).
-_KOP = 16 * 1024
+_KOP = 2 * 1024
 
 
 def _hoogstens(info: zipfile.ZipInfo) -> int:
