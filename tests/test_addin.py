@@ -416,3 +416,14 @@ def test_fixing_a_fault_removes_its_mark_and_its_controle_row(tmp_path):
     assert not [t for t in teksten if isinstance(t, str) and "Atlantis" in t]
     laatste_rij = max(c.row for row in controle_ws.iter_rows() for c in row if c.value is not None)
     assert laatste_rij == controle.KOPRIJ + len(tweede.beoordeling.bevindingen)
+
+
+@pytest.mark.parametrize("fiche_type", S.FICHE_TYPES)
+def test_templates_let_the_add_in_format_cells_on_protected_sheets(fiche_type):
+    # Excel refuses fill changes on a protected sheet unless "format cells" is allowed
+    # (False in OOXML means allowed); the add-in colours locked stoplicht cells.
+    wb = openpyxl.load_workbook(ROOT / "workbook_templates" / f"pmiek-fiche-{fiche_type}.xlsx")
+    beschermd = [ws for ws in wb.worksheets if ws.protection.sheet]
+    assert beschermd
+    for ws in beschermd:
+        assert ws.protection.formatCells is False, ws.title
