@@ -21,7 +21,9 @@ import logging
 import os
 import tempfile
 import textwrap
+import weakref
 from collections import defaultdict
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -92,6 +94,9 @@ LINK_FONT = Font(color="0563C1", underline="single")
 KOP_ALIGN = Alignment(wrap_text=True, vertical="center")
 LANG_ALIGN = Alignment(wrap_text=True, vertical="top")
 BOVEN_ALIGN = Alignment(vertical="top")
+MIDDEN_ALIGN = Alignment(horizontal="center", vertical="top")
+STOPLICHT_VUL = {light: PatternFill("solid", start_color=light.kleur, end_color=light.kleur) for light in Stoplicht}
+STOPLICHT_FONT = {(light, vet): Font(color=TEKSTKLEUREN[light], bold=vet) for light in Stoplicht for vet in (False, True)}
 
 
 class MasterWriteError(PmiekError):
@@ -173,13 +178,41 @@ def _schrijf_tekst(cell, value: Any) -> None:
     cell.data_type = "s"
 
 
+#: Per workbook: the cell style (openpyxl's StyleArray of ids) each combination of style
+#: constants gave when it was first set.
+_STIJLEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _stijl(cell, font: Font | None = None, fill: PatternFill | None = None, alignment: Alignment | None = None,
+           number_format: str | None = None) -> None:
+    """Styles a freshly written cell. openpyxl hashes every style object on every assignment,
+    which dominated writing a master with a thousand projects; a combination is therefore set
+    once per workbook and its style ids copied after. Only module-level constants are passed, so
+    their ids are stable keys; the result is the same as setting each attribute on every cell."""
+    per_werkboek = _STIJLEN.setdefault(cell.parent.parent, {})
+    sleutel = (id(font), id(fill), id(alignment), number_format)
+    stijl = per_werkboek.get(sleutel)
+    if stijl is not None:
+        cell._style = copy(stijl)
+        return
+    if number_format is not None:
+        cell.number_format = number_format
+    if fill is not None:
+        cell.fill = fill
+    if font is not None:
+        cell.font = font
+    if alignment is not None:
+        cell.alignment = alignment
+    per_werkboek[sleutel] = copy(cell._style)
+
+
 def _schrijf_cel(cell, value: Any, kolom: Kolom) -> None:
     if kolom.soort == "score":
         light = _als_stoplicht(value)
         score = SCORE.get(light) if light is not None else (value if isinstance(value, int) else None)
         if score is not None:
             cell.value = score
-            cell.alignment = Alignment(horizontal="center", vertical="top")
+            _stijl(cell, alignment=MIDDEN_ALIGN)
         return
     if value is None or value == "":
         return
@@ -187,19 +220,19 @@ def _schrijf_cel(cell, value: Any, kolom: Kolom) -> None:
         if value.tekst is None:
             return
         _schrijf_tekst(cell, value.tekst)
+        font = None
         if value.locatie:
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=value.locatie)
-            cell.font = LINK_FONT
+            font = LINK_FONT
         elif (url := veilige_url(value.url)) is not None:
             cell.hyperlink = Hyperlink(ref=cell.coordinate, target=url)
-            cell.font = LINK_FONT
-        cell.alignment = LANG_ALIGN if kolom.soort == "lang" else BOVEN_ALIGN
+            font = LINK_FONT
+        _stijl(cell, font=font, alignment=LANG_ALIGN if kolom.soort == "lang" else BOVEN_ALIGN)
         return
     if isinstance(value, Markering):
         _schrijf_tekst(cell, value.tekst)
-        cell.fill = PatternFill("solid", start_color=value.kleur.kleur, end_color=value.kleur.kleur)
-        cell.font = Font(color=TEKSTKLEUREN[value.kleur], bold=kolom.soort == "stoplicht")
-        cell.alignment = LANG_ALIGN
+        _stijl(cell, font=STOPLICHT_FONT[value.kleur, kolom.soort == "stoplicht"], fill=STOPLICHT_VUL[value.kleur],
+               alignment=LANG_ALIGN)
         return
     if kolom.soort == "stoplicht":
         light = _als_stoplicht(value)
@@ -208,27 +241,26 @@ def _schrijf_cel(cell, value: Any, kolom: Kolom) -> None:
             return
         cell.value = light.label
         cell.data_type = "s"
-        cell.fill = PatternFill("solid", start_color=light.kleur, end_color=light.kleur)
-        cell.font = Font(color=TEKSTKLEUREN[light], bold=True)
-        cell.alignment = BOVEN_ALIGN
+        _stijl(cell, font=STOPLICHT_FONT[light, True], fill=STOPLICHT_VUL[light], alignment=BOVEN_ALIGN)
         return
+    formaat = None
     if isinstance(value, dt.datetime):
         cell.value = lokale_tijd(value)
-        cell.number_format = DATUMTIJD if kolom.soort == "tijd" else DATUM
+        formaat = DATUMTIJD if kolom.soort == "tijd" else DATUM
     elif isinstance(value, dt.date):
         cell.value = value
-        cell.number_format = DATUM
+        formaat = DATUM
     elif isinstance(value, bool):
         _schrijf_tekst(cell, "Ja" if value else "Nee")
     elif isinstance(value, (int, float)):
         cell.value = value
         if kolom.soort == "uren":
-            cell.number_format = UREN
+            formaat = UREN
     elif isinstance(value, Stoplicht):
         _schrijf_tekst(cell, value.label)
     else:
         _schrijf_tekst(cell, value)
-    cell.alignment = LANG_ALIGN if kolom.soort == "lang" else BOVEN_ALIGN
+    _stijl(cell, number_format=formaat, alignment=LANG_ALIGN if kolom.soort == "lang" else BOVEN_ALIGN)
 
 
 # --- Sheets and tables ------------------------------------------------------------------------
@@ -323,7 +355,9 @@ def _rijhoogte(ws, rij: int, teksten: Sequence[tuple[str, float]]) -> None:
     regels = 1
     for tekst, breedte in teksten:
         per_regel = max(1, int(breedte * 1.05) - 1)
-        n = sum(max(1, len(textwrap.wrap(deel, per_regel))) for deel in tekst.split("\n"))
+        # A line no longer than the width (and without tabs, which textwrap expands) is one line.
+        n = sum(1 if len(deel) <= per_regel and "\t" not in deel else max(1, len(textwrap.wrap(deel, per_regel)))
+                for deel in tekst.split("\n"))
         regels = max(regels, n)
     regels = min(regels, MAX_REGELS)
     if regels > 1:
