@@ -1,0 +1,307 @@
+"""Benchmark: the sync service on a folder of N distinct fiches against a naive openpyxl + pandas script.
+
+Generates N (default 1,000) distinct fiches in a temporary folder (the eleven example projects in
+turn, each copy with its own projectnaam, so they are N projects and no duplicates; generation is
+not timed), then measures in one run, each scenario in a fresh worker process:
+
+- full:      `pmiek sync` (`sync.dienst.sync_eenmalig`) into an empty SQLite store: list, read,
+             validate and store every fiche, build the overview, write the master workbook;
+- unchanged: the same sync again with nothing changed (every file skipped by its eTag);
+- changed:   the same sync after 10 fiches were rewritten with new content;
+- baseline:  the naive script: `openpyxl.load_workbook` per file, the named cells into a dict and
+             the tables into DataFrames, `pandas.concat`, `to_excel` (no validation, no store, so
+             nothing to skip on a second run: every run costs the same).
+
+Time is the wall time of the work inside the worker (Python start-up and imports excluded for
+every scenario alike). Peak memory is the worker's peak RSS (VmHWM: calamine and SQLite allocate
+outside Python's allocator, so tracemalloc would miss them), absolute and as growth over the RSS
+after the imports. Ratios are against the baseline (higher is better).
+
+    .venv/bin/python bench/bench_sync.py [--n 1000] [--changed 10] [--rounds 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SCENARIOS = {
+    "full": "pmiek sync, full (empty store)",
+    "unchanged": "pmiek sync, incremental, nothing changed",
+    "changed": "pmiek sync, incremental, {k} changed",
+    "baseline": "naive openpyxl + pandas (baseline)",
+}
+BASELINE = "baseline"
+#: Modules a worker imports before its memory baseline, so the figures are about the work.
+IMPORTS = {
+    "sync": ("sync.dienst", "sync.intake", "sync.master", "sync.overzicht_bouw", "sync.bron_map", "sync.config",
+             "fiche.reader", "fiche.validatie", "email_validator", "tqdm"),
+    "baseline": ("openpyxl", "pandas"),
+}
+
+
+# --- Generating the fiches (not timed) ---------------------------------------------------------
+
+def _voorbeelden() -> list[dict]:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_examples  # the example data, checked against the schema
+
+    return build_examples.load()["fiche"]
+
+
+def _schrijf(taak: tuple[str, str, dict, dict]) -> str:
+    from fiche.template import write_fiche
+
+    pad, fiche_type, velden, tabellen = taak
+    write_fiche(pad, fiche_type, velden, tabellen)
+    return pad
+
+
+def fiche_taak(voorbeelden: list[dict], folder: Path, i: int, versie: int = 0) -> tuple[str, str, dict, dict]:
+    """Fiche number `i`: example i mod 11 under a name of its own (version > 0: changed content)."""
+    entry = voorbeelden[i % len(voorbeelden)]
+    velden = dict(entry.get("velden", {}))
+    velden["projectnaam"] = f"{velden['projectnaam']} [bench {i:05d}]"
+    if versie:
+        velden["toelichting"] = f"{velden.get('toelichting', '')} Bijgewerkt (versie {versie})."
+    return (str(folder / f"{i:05d}-{entry['bestand']}.xlsx"), entry["fiche_type"], velden, entry.get("tabellen", {}))
+
+
+def genereer(taken: list[tuple[str, str, dict, dict]]) -> None:
+    if len(taken) < 8:
+        for taak in taken:
+            _schrijf(taak)
+        return
+    with Pool(os.cpu_count() or 1) as pool:
+        pool.map(_schrijf, taken, chunksize=8)
+
+
+# --- Workers ------------------------------------------------------------------------------------
+
+def _peak_rss_bytes() -> int:
+    """The process's own peak resident memory (VmHWM; ru_maxrss carries the parent's over fork)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return _peak_rss_bytes()
+
+
+def _gemeten(module, naam: str, fasen: dict[str, float]) -> None:
+    """Wrap `module.naam` so its wall time adds up in `fasen[naam]` (instrumentation only)."""
+    origineel = getattr(module, naam)
+
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return origineel(*args, **kwargs)
+        finally:
+            fasen[naam] = fasen.get(naam, 0.0) + time.perf_counter() - start
+
+    setattr(module, naam, wrapper)
+
+
+def sync_worker(folder: Path, store: Path, master: Path) -> dict:
+    """One `pmiek sync` run, as the CLI runs it (under the run lock), with its phases timed."""
+    from sync import dienst
+    from sync.config import config_voor_map
+
+    fasen: dict[str, float] = {}
+    for naam in ("verwerk", "bouw_overzicht", "schrijf_master_atomisch"):
+        _gemeten(dienst, naam, fasen)
+    config = config_voor_map(folder, store, master)
+    start = time.perf_counter()
+    r = dienst.sync_eenmalig(config, voortgang=False)
+    seconden = time.perf_counter() - start
+    return {"seconds": seconden, "phases": fasen, "counts": r.tellingen.as_dict(), "status": r.status,
+            "projects": len(r.overzicht.projecten) if r.overzicht else 0,
+            "datakwaliteit": len(r.overzicht.datakwaliteit) if r.overzicht else 0}
+
+
+def baseline_worker(folder: Path, master: Path) -> dict:
+    """The naive script a spreadsheet user would write: no checks, no validation, no store."""
+    import openpyxl
+    import pandas as pd
+
+    start = time.perf_counter()
+    rijen: list[pd.DataFrame] = []
+    tabellen: dict[str, list[pd.DataFrame]] = {}
+    bestanden = sorted(folder.rglob("*.xlsx"))
+    for pad in bestanden:
+        wb = openpyxl.load_workbook(pad)
+        record = {"bestand": pad.name}
+        for naam, dn in wb.defined_names.items():
+            for blad, cel in dn.destinations:
+                if ":" not in cel:  # the named single cells: the fiche's fields
+                    record[naam] = wb[blad][cel.replace("$", "")].value
+        rijen.append(pd.DataFrame([record]))
+        for ws in wb.worksheets:
+            for naam, ref in ws.tables.items():
+                cellen = ws[ref]
+                kop = [c.value for c in cellen[0]]
+                df = pd.DataFrame([[c.value for c in rij] for rij in cellen[1:]], columns=kop).dropna(how="all")
+                df.insert(0, "bestand", pad.name)
+                tabellen.setdefault(naam, []).append(df)
+        wb.close()
+    overzicht = pd.concat(rijen, ignore_index=True)
+    with pd.ExcelWriter(master, engine="openpyxl") as xw:
+        overzicht.to_excel(xw, sheet_name="Overzicht", index=False)
+        for naam, delen in tabellen.items():
+            pd.concat(delen, ignore_index=True).to_excel(xw, sheet_name=naam[:31], index=False)
+    seconden = time.perf_counter() - start
+    return {"seconds": seconden, "phases": {}, "counts": {"gezien": len(bestanden), "gelezen": len(bestanden)},
+            "projects": len(overzicht), "status": "ok"}
+
+
+def worker(soort: str, folder: Path, store: Path | None, master: Path) -> None:
+    import importlib
+
+    for module in IMPORTS["baseline" if soort == "baseline" else "sync"]:
+        importlib.import_module(module)
+    voor = _rss_bytes()
+    uit = baseline_worker(folder, master) if soort == "baseline" else sync_worker(folder, store, master)
+    piek = _peak_rss_bytes()
+    uit.update({"peak": piek, "growth": max(0, piek - voor)})
+    print(json.dumps(uit))
+
+
+def meet(soort: str, folder: Path, store: Path | None, master: Path) -> dict:
+    cmd = [sys.executable, __file__, "--worker", soort, "--folder", str(folder), "--master", str(master)]
+    if store is not None:
+        cmd += ["--store", str(store)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    if out.returncode != 0:
+        raise RuntimeError(f"worker {soort} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --- The run -----------------------------------------------------------------------------------
+
+def ronde(folder: Path, werk: Path, voorbeelden: list[dict], n: int, k: int, r: int) -> dict[str, dict]:
+    """One round: the baseline, then full, unchanged and changed on a fresh store."""
+    store, master = werk / f"store-{r}.sqlite", werk / f"master-{r}.xlsx"
+    uit = {"baseline": meet("baseline", folder, None, werk / f"baseline-{r}.xlsx")}
+    uit["full"] = meet("full", folder, store, master)
+    uit["unchanged"] = meet("unchanged", folder, store, master)
+    stap = max(1, n // k) if k else 1
+    genereer([fiche_taak(voorbeelden, folder, i, versie=r + 1) for i in range(0, n, stap)[:k]])
+    uit["changed"] = meet("changed", folder, store, master)
+    return uit
+
+
+def controleer(uit: dict[str, dict], n: int, k: int) -> list[str]:
+    """The scenarios must have done what they claim, or the comparison means nothing."""
+    fout = []
+    full, zelfde, anders = uit["full"]["counts"], uit["unchanged"]["counts"], uit["changed"]["counts"]
+    if full["gelezen"] != n or full["geaccepteerd"] != n:
+        fout.append(f"full sync read {full['gelezen']} and accepted {full['geaccepteerd']} of {n}")
+    if zelfde["gedownload"] or zelfde["gelezen"] or zelfde["ongewijzigd"] != n:
+        fout.append(f"unchanged sync downloaded {zelfde['gedownload']} and read {zelfde['gelezen']}")
+    if anders["gelezen"] != k or anders["geaccepteerd"] != k:
+        fout.append(f"changed sync read {anders['gelezen']} and accepted {anders['geaccepteerd']}, expected {k}")
+    for key in ("full", "unchanged", "changed"):
+        if uit[key]["projects"] != n:
+            fout.append(f"{key}: the overview has {uit[key]['projects']} projects, expected {n}")
+    if uit["baseline"]["projects"] != n:
+        fout.append(f"baseline collected {uit['baseline']['projects']} rows, expected {n}")
+    return fout
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000, help="number of distinct fiches (default 1000)")
+    parser.add_argument("--changed", type=int, default=10, help="fiches changed before the incremental run (default 10)")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of all scenarios; the best round per scenario counts")
+    parser.add_argument("--worker", choices=sorted(SCENARIOS), help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--master", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        worker(args.worker, args.folder, args.store, args.master)
+        return 0
+    if args.n < 1:
+        parser.error("--n must be at least 1")
+    k = min(args.changed, args.n)
+    voorbeelden = _voorbeelden()
+
+    with tempfile.TemporaryDirectory(prefix="pmiek-bench-sync-") as tmp:
+        folder, werk = Path(tmp) / "fiches", Path(tmp) / "werk"
+        folder.mkdir()
+        werk.mkdir()
+        start = time.perf_counter()
+        genereer([fiche_taak(voorbeelden, folder, i) for i in range(args.n)])
+        generatie = time.perf_counter() - start
+        grootte = sum(p.stat().st_size for p in folder.glob("*.xlsx"))
+
+        beste: dict[str, dict] = {}
+        for r in range(args.rounds):
+            uit = ronde(folder, werk, voorbeelden, args.n, k, r)
+            fouten = controleer(uit, args.n, k)
+            if fouten:
+                print("benchmark invalid: " + "; ".join(fouten), file=sys.stderr)
+                return 2
+            for key, m in uit.items():
+                if key not in beste or m["seconds"] < beste[key]["seconds"]:
+                    beste[key] = m
+
+    load = ", load average %.1f at the end" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""
+    print(f"Sync {args.n} distinct fiches from a folder ({grootte / args.n / 1000:.1f} kB each on average; "
+          f"generated in {generatie:.0f} s, not timed)")
+    print(f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
+          f"{os.cpu_count()} CPUs{load}; best of {args.rounds} round(s); every scenario in a fresh process")
+    print()
+    header = (f"{'scenario':<42} {'files read':>10} {'seconds':>8} {'ms/file':>8} {'speed-up':>9} "
+              f"{'peak RSS MiB':>13} {'growth MiB':>11}")
+    print(header)
+    print("-" * len(header))
+    base = beste[BASELINE]
+    for key, label in SCENARIOS.items():
+        m = beste[key]
+        print(f"{label.format(k=k):<42} {m['counts']['gelezen']:>10} {m['seconds']:>8.2f} "
+              f"{m['seconds'] * 1000 / args.n:>8.2f} {base['seconds'] / m['seconds']:>8.1f}x "
+              f"{m['peak'] / 2**20:>13.1f} {m['growth'] / 2**20:>11.1f}")
+    print()
+    print("Where the sync time goes (seconds: intake = list, read, validate, store; overview; master workbook):")
+    for key in ("full", "unchanged", "changed"):
+        f = beste[key]["phases"]
+        print(f"  {key:<10} intake {f.get('verwerk', 0):7.2f}   overview {f.get('bouw_overzicht', 0):6.2f}   "
+              f"master {f.get('schrijf_master_atomisch', 0):6.2f}")
+    print()
+    print(f"Full sync {base['seconds'] / beste['full']['seconds']:.1f}x, unchanged re-run "
+          f"{base['seconds'] / beste['unchanged']['seconds']:.1f}x, {k} changed "
+          f"{base['seconds'] / beste['changed']['seconds']:.1f}x faster than the naive baseline; "
+          f"peak RSS {beste['full']['peak'] / base['peak']:.2f}x the baseline's in the full sync.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
