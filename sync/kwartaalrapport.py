@@ -601,7 +601,8 @@ def registreer(scheduler: Any, config: Any) -> None:
     inst = instellingen_uit_config(config)
     trig = trigger(inst, config.sync.timezone)
     args = [str(config.path)]
-    grace = max(inst.inhaal_dagen, 0) * 86400 or None
+    # 0 days means no catch-up; APScheduler reads None as "no limit", so use its smallest grace.
+    grace = inst.inhaal_dagen * 86400 if inst.inhaal_dagen > 0 else 1
     job = scheduler.get_job(JOB_ID)
     if job is None:
         scheduler.add_job(geplande_rapportage, trig, id=JOB_ID, name="pMIEK kwartaaloverzicht", args=args,

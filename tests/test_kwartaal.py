@@ -460,3 +460,29 @@ def test_demo_writes_the_quarterly_email_into_its_outbox(tmp_path):
     html_tekst = eml.with_suffix(".html").read_text(encoding="utf-8")
     assert f'src="{eml.with_suffix(".png").name}"' in html_tekst and "Aftakking waterstofbackbone Emmen" in html_tekst
     assert records(tmp_path / "demo" / "pmiek.toml") == []  # a preview: the real send stays possible
+
+
+def test_no_catch_up_when_configured_off(tmp_path):
+    """catch_up_days = 0: a quarterly run missed while the service was down is skipped, not
+    sent late (APScheduler would read a grace of None as 'no limit')."""
+    from sync.dienst import start_schema
+    from sync.store import open_store
+
+    pad = maak_config(tmp_path, extra="catch_up_days = 0\n")
+    config = laad_config(pad)
+    with time_machine.travel(dt.datetime(2026, 12, 20, 9, 0, tzinfo=TZ), tick=False):
+        store = open_store(config.store_url)
+        scheduler = start_schema(config, store.engine)
+        assert scheduler.get_job(kr.JOB_ID).misfire_grace_time == 1
+        scheduler.shutdown()
+        store.close()
+    with time_machine.travel(dt.datetime(2027, 1, 6, 10, 0, tzinfo=TZ), tick=True):
+        store = open_store(config.store_url)
+        scheduler = start_schema(config, store.engine)
+        try:
+            _wacht(lambda: scheduler.get_job(kr.JOB_ID).next_run_time.month == 4)
+        finally:
+            scheduler.shutdown(wait=True)
+            store.close()
+    assert records(pad) == []
+    assert not (tmp_path / "outbox").exists()
