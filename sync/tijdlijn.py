@@ -35,7 +35,17 @@ def _hex(kleur: str) -> str:
 
 
 def _kort(naam: str) -> str:
-    return naam if len(naam) <= MAX_NAAM else naam[: MAX_NAAM - 1] + "…"
+    """Shortens a long name in the middle: names of one programme often share their start
+    ("Deelnet Emmen (...) Emmen Noord" / "... Emmen Bargermeer"), so the end must stay visible."""
+    if len(naam) <= MAX_NAAM:
+        return naam
+    # Whole words from the end, up to two thirds of the room; the start fills the rest.
+    woorden = naam.split()
+    staart = ""
+    while woorden and len(woorden[-1]) + len(staart) + 1 <= (MAX_NAAM - 1) * 2 // 3:
+        staart = (woorden.pop() + " " + staart).strip()
+    kop = naam[: MAX_NAAM - 1 - len(staart)].rstrip()
+    return f"{kop}…{staart}" if staart else naam[: MAX_NAAM - 1] + "…"
 
 
 def tijdlijn_png(projecten: list[ProjectStand], peildatum: dt.date) -> bytes:

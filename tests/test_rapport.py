@@ -171,3 +171,14 @@ def test_timeline_keeps_fiche_text_as_text():
     o.projecten[1].projectnaam = "<script>alert(1)</script>"
     png = tijdlijn_png(o.projecten, o.peildatum)
     assert Image.open(io.BytesIO(png)).width == 1280
+
+
+def test_timeline_labels_keep_the_distinguishing_end_of_long_names():
+    from sync.tijdlijn import MAX_NAAM, _kort
+
+    noord = _kort("Deelnet Emmen (verkenning nieuwbouw station Emmen Noord 110/20 kV)")
+    barger = _kort("Deelnet Emmen (verkenning nieuwbouw station omgeving Emmen Bargermeer 110/20 kV)")
+    assert noord != barger
+    assert len(noord) <= MAX_NAAM and len(barger) <= MAX_NAAM
+    assert "Noord" in noord and "Bargermeer" in barger
+    assert _kort("Waterstof in Meppel") == "Waterstof in Meppel"
