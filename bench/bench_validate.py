@@ -4,13 +4,13 @@ Copies one fiche N times (default 1,000) into a temporary folder, then in one ru
 - pMIEK's path: `fiche.reader.lees_fiche` (safe-open checks + python-calamine) followed by
   `fiche.validatie.valideer` (every rule and the stoplicht), and
 - the baseline: `openpyxl.load_workbook(path)` alone, which does not even validate,
-plus, for reference, `openpyxl.load_workbook(path, read_only=True)` and python-calamine alone
+plus, for reference, `openpyxl.load_workbook(path, read_only=True)`, python-calamine alone
 (every sheet and table, no safety checks, no validation: the ceiling for a calamine-based
 reader) and pMIEK's safe-open checks alone (`fiche.veilig.controleer_archief`: zip-bomb caps,
-inflating every member once, XML heads through defusedxml), the part of pMIEK's time that a bare
-calamine read does not spend. It prints the time per file and the ratio against the baseline (higher is better). Peak memory is the growth of the
-peak RSS of a fresh worker process that handles a sample of the files with one method (RSS,
-not tracemalloc, because calamine allocates outside Python's allocator).
+XML prologs through defusedxml), the part of pMIEK's time a bare calamine read does not spend.
+It prints the time per file and the ratio against the baseline (higher is better). Peak memory
+is the growth of the peak RSS of a fresh worker process that handles a sample of the files with
+one method (RSS, not tracemalloc, because calamine allocates outside Python's allocator).
 
     .venv/bin/python bench/bench_validate.py [--n 1000] [--fiche FILE] [--rounds 1]
 """
