@@ -209,18 +209,20 @@ def _common_head(project_help: str) -> list[Field]:
 
 
 def _monitoring(prefix: str, woord: str, required_window: bool) -> list[Field]:
+    # Mid-sentence the word loses its capital but an abbreviation keeps its own: "inbedrijfname (IBN)".
+    klein = woord[0].lower() + woord[1:]
     return [
         Field(f"{prefix}_ondergrens", f"{woord} ondergrens", "date",
-              f"Vroegst haalbare datum van {woord.lower()} volgens de afgesproken planning." + H_DATUM,
+              f"Vroegst haalbare datum van {klein} volgens de afgesproken planning." + H_DATUM,
               required=required_window, bound="begin"),
         Field(f"{prefix}_bovengrens", f"{woord} bovengrens", "date",
-              f"Uiterste datum van {woord.lower()}; later is vertraagd." + H_DATUM,
+              f"Uiterste datum van {klein}; later is vertraagd." + H_DATUM,
               required=required_window, bound="eind"),
-        Field(f"{prefix}_prognose", f"Prognose {woord.lower()}", "date",
-              f"Verwachte datum van {woord.lower()} op basis van de huidige voortgang." + H_DATUM,
+        Field(f"{prefix}_prognose", f"Prognose {klein}", "date",
+              f"Verwachte datum van {klein} op basis van de huidige voortgang." + H_DATUM,
               required=required_window, bound="eind"),
         Field(f"{prefix}_gerealiseerd", f"{woord} gerealiseerd", "date",
-              f"Alleen invullen als de {woord.lower()} heeft plaatsgevonden: de werkelijke datum.", bound="begin"),
+              f"Alleen invullen als de {klein} heeft plaatsgevonden: de werkelijke datum.", bound="begin"),
     ]
 
 
