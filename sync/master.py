@@ -18,8 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import os
-import tempfile
 import textwrap
 import weakref
 from collections import defaultdict
@@ -43,6 +41,7 @@ from fiche.datums import kwartaal_label
 from fiche.errors import PmiekError
 from fiche.schema import FASEN, UREN_NORM
 from fiche.stoplicht import TEKSTKLEUREN, Stoplicht, mijlpaal_stoplicht, mijlpaal_vertraging
+from sync.bestanden import atomisch_schrijven
 from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
 
 log = logging.getLogger(__name__)
@@ -794,22 +793,11 @@ def schrijf_master(overzicht: Overzicht, pad: Path) -> Path:
     """
     pad = Path(pad)
     wb = bouw_master(overzicht)
-    tmp_naam: str | None = None
+    # Serialised in memory first (a master is small): a failing disk then fails one plain write.
+    buffer = io.BytesIO()
+    wb.save(buffer)
     try:
-        pad.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_naam = tempfile.mkstemp(prefix=f".{pad.stem}.", suffix=".tmp", dir=pad.parent)
-        # mkstemp creates the file private (0600); the master gets the mode a normal save would give.
-        os.chmod(tmp_naam, _bestandsmodus(pad))
-        # Serialised in memory first (a master is small): a failing disk then fails one plain write.
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buffer.getbuffer())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_naam, pad)
-        tmp_naam = None
-        _fsync_map(pad.parent)
+        atomisch_schrijven(pad, buffer.getbuffer())
     except PermissionError as exc:
         log.error("master write refused path=%s error=%s", pad, exc)
         raise MasterWriteError(
@@ -825,39 +813,8 @@ def schrijf_master(overzicht: Overzicht, pad: Path) -> Path:
             f"De masterwerkmap '{pad}' kon niet worden geschreven ({exc.strerror or exc}). "
             "De vorige versie is ongewijzigd.",
         ) from exc
-    finally:
-        if tmp_naam is not None:
-            try:
-                os.unlink(tmp_naam)
-            except OSError:
-                pass
     log.info("master written path=%s projects=%d peildatum=%s", pad, len(overzicht.projecten),
              overzicht.peildatum.isoformat())
     return pad
 
 
-def _bestandsmodus(pad: Path) -> int:
-    """The mode of the master being replaced, else what the umask gives a new file."""
-    try:
-        return pad.stat().st_mode & 0o777
-    except OSError:
-        pass
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _fsync_map(map_: Path) -> None:
-    """Makes the rename durable on POSIX; Windows cannot open a directory and needs no such step."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(map_, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

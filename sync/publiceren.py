@@ -19,8 +19,6 @@ result says to try again on the next run. SharePoint specifics (PITFALLS):
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,6 +27,7 @@ from urllib.parse import quote
 from office365.runtime.client_request_exception import ClientRequestException
 
 from fiche.errors import RemoteError
+from sync.bestanden import atomisch_schrijven
 from sync.bron_sharepoint import zoek_drive, zoek_map
 from sync.graph import GraphVerbinding
 
@@ -59,21 +58,6 @@ class Publicatie(Protocol):
 
     def publiceer(self, bestand: Path, vorige_etag: str | None = None) -> PublicatieResultaat:
         """Publish the local master `bestand`; never alters or removes it."""
-
-
-def atomisch_schrijven(doel: Path, data: bytes) -> None:
-    """Write `data` to `doel` so readers see the old file or the new one, never a half-written one."""
-    doel.parent.mkdir(parents=True, exist_ok=True)
-    fd, tijdelijk = tempfile.mkstemp(prefix=f".{doel.name}.", suffix=".tmp", dir=doel.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tijdelijk, doel)
-    except BaseException:
-        Path(tijdelijk).unlink(missing_ok=True)
-        raise
 
 
 class MapPublicatie:

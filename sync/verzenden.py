@@ -24,7 +24,6 @@ import os
 import random
 import smtplib
 import ssl
-import tempfile
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol, TypeVar
 
 from fiche.errors import ConfigError, RemoteError
+from sync.bestanden import atomisch_schrijven
 from sync.mail import onderdelen
 
 log = logging.getLogger("pmiek.verzenden")
@@ -117,17 +117,8 @@ def _sleutel(message_id: str) -> str:
 
 
 def _atomisch(pad: Path, data: bytes) -> None:
-    """Write-then-rename, so a crash leaves either the old state or the whole file."""
-    fd, tmp = tempfile.mkstemp(dir=pad.parent, prefix="." + pad.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, pad)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # Outbox mail names real people and addresses: private to the service account.
+    atomisch_schrijven(pad, data, modus=0o600)
 
 
 def schrijf_preview(bericht: EmailMessage, map_: Path, stam: str) -> dict[str, Path]:

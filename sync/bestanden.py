@@ -1,0 +1,60 @@
+"""Writing files so that a reader, or a crash, sees either the old file or the whole new one.
+
+The master workbook, its published copy, the outbox e-mails and the small state files beside
+them all go through `atomisch_schrijven`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomisch_schrijven(doel: Path, data: bytes | memoryview, modus: int | None = None) -> None:
+    """Write `data` to `doel` through a temp file in the same folder and `os.replace`.
+
+    `modus` is the file mode; None keeps the mode of the file being replaced, or gives a new file
+    what the umask gives (mkstemp alone would make every file private).
+    """
+    doel = Path(doel)
+    doel.parent.mkdir(parents=True, exist_ok=True)
+    fd, tijdelijk = tempfile.mkstemp(prefix=f".{doel.name}.", suffix=".tmp", dir=doel.parent)
+    try:
+        os.chmod(tijdelijk, _bestandsmodus(doel) if modus is None else modus)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tijdelijk, doel)
+    except BaseException:
+        Path(tijdelijk).unlink(missing_ok=True)
+        raise
+    _fsync_map(doel.parent)
+
+
+def _bestandsmodus(pad: Path) -> int:
+    """The mode of the file being replaced, else what the umask gives a new file."""
+    try:
+        return pad.stat().st_mode & 0o777
+    except OSError:
+        pass
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _fsync_map(map_: Path) -> None:
+    """Makes the rename durable on POSIX; Windows cannot open a directory and needs no such step."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(map_, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
