@@ -43,8 +43,8 @@ def _tijd(waarde: str | None) -> dt.datetime:
     return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
 
 
-class SharePointBron:
-    """`FicheBron` over one folder of a SharePoint document library.
+class SharePointLocatie:
+    """One folder of a SharePoint document library, its ids looked up once, on first use.
 
     `site` is "host:/sites/name" or a Graph site id (its default library, or the one named
     `bibliotheek`); `drive_id` names the library directly. `folder` is a path below the library
@@ -66,8 +66,6 @@ class SharePointBron:
     def beschrijving(self) -> str:
         return f"sharepoint {self.site or self._drive_id} folder {self.folder}"
 
-    # --- where -----------------------------------------------------------------------------------
-
     @property
     def drive_id(self) -> str:
         if self._drive_id is None:
@@ -79,6 +77,11 @@ class SharePointBron:
         if self._map_id is None:
             self._map_id = zoek_map(self.verbinding, self.drive_id, self.folder)
         return self._map_id
+
+
+
+class SharePointBron(SharePointLocatie):
+    """`FicheBron` over one folder of a SharePoint document library."""
 
     # --- FicheBron -------------------------------------------------------------------------------
 

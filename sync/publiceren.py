@@ -28,7 +28,7 @@ from office365.runtime.client_request_exception import ClientRequestException
 
 from fiche.errors import RemoteError
 from sync.bestanden import atomisch_schrijven
-from sync.bron_sharepoint import zoek_drive, zoek_map
+from sync.bron_sharepoint import SharePointLocatie
 from sync.graph import GraphVerbinding
 
 log = logging.getLogger("pmiek.sync.publiceren")
@@ -88,7 +88,7 @@ class MapPublicatie:
         return PublicatieResultaat(True, str(doel), melding=f"Master gepubliceerd in {doel}.")
 
 
-class SharePointPublicatie:
+class SharePointPublicatie(SharePointLocatie):
     """Uploads the master into a folder of a SharePoint document library."""
 
     def __init__(self, verbinding: GraphVerbinding, *, folder: str, site: str | None = None,
@@ -96,29 +96,9 @@ class SharePointPublicatie:
                  chunk_grootte: int = CHUNK_STANDAARD) -> None:
         if chunk_grootte <= 0 or chunk_grootte % CHUNK_EENHEID:
             raise ValueError(f"chunk_grootte must be a positive multiple of {CHUNK_EENHEID}")
-        self.verbinding = verbinding
-        self.folder = folder
-        self.site = site
-        self._drive_id = drive_id
-        self.bibliotheek = bibliotheek
+        super().__init__(verbinding, folder=folder, site=site, drive_id=drive_id, bibliotheek=bibliotheek)
         self.bestandsnaam = bestandsnaam
         self.chunk_grootte = chunk_grootte
-        self._map_id: str | None = None
-
-    def beschrijving(self) -> str:
-        return f"sharepoint {self.site or self._drive_id} folder {self.folder}"
-
-    @property
-    def drive_id(self) -> str:
-        if self._drive_id is None:
-            self._drive_id = zoek_drive(self.verbinding, self.site or "", self.bibliotheek)
-        return self._drive_id
-
-    @property
-    def map_id(self) -> str:
-        if self._map_id is None:
-            self._map_id = zoek_map(self.verbinding, self.drive_id, self.folder)
-        return self._map_id
 
     def publiceer(self, bestand: Path, vorige_etag: str | None = None) -> PublicatieResultaat:
         naam = self.bestandsnaam or bestand.name
