@@ -3,13 +3,16 @@
 Layout: sheet `Fiche` holds one labelled input cell per schema field (label in A, input in B,
 the seed's help text visible in C), the project stoplicht, a colour legend and the template
 stamp; each schema table is a real Excel table on a sheet of its own; the hidden sheet `Lijsten`
-holds the choice lists the dropdowns point at. Every input cell is a workbook-scoped defined name
-from the schema; the reader only ever relies on those names and the table names, never on
-positions.
+holds the choice lists the dropdowns point at, the hidden sheet `Rekenhulp` the date helper
+cells. Every input cell is a workbook-scoped defined name from the schema; the reader only ever
+relies on those names and the table names, never on positions.
 
 The traffic lights colour in plain Excel (no add-in): the stoplicht cells hold the formulas of
-`fiche.stoplicht`, fed by hidden helper cells that turn what a user typed (a real date, a bare
-year, "Q3 2031", "1 maart 2031", ...) into a date the same way `fiche.datums.parse_datum` does.
+`fiche.stoplicht`, fed by helper cells that turn what a user typed (a real date, a bare year,
+"Q3 2031", "1 maart 2031", ...) into a date the same way `fiche.datums.parse_datum` does. Those
+helper formulas are long (hundreds of kB for a milestone table), so they live on the hidden sheet
+`Rekenhulp`, which holds no defined name of the fiche and no table: the reader
+(`fiche.reader`) only parses the sheets its names and tables point at, and never this one.
 
 A filled fiche gets exactly the same protection, validation and layout as the empty template,
 so test fiches and demo fiches behave like a team's real file.
@@ -41,14 +44,21 @@ from fiche.stoplicht import (
 
 FICHE_SHEET = "Fiche"
 LIJSTEN_SHEET = "Lijsten"
+#: Hidden sheet with the helper cells that parse typed dates for the stoplicht formulas.
+REKENHULP_SHEET = "Rekenhulp"
 DATE_FORMAT = "d-m-yyyy"
 #: Date input cells: a bare year (typed 2031, stored as the number 2031) shows as the year,
 #: not as a day in 1905; anything larger is a date.
 INVOER_DATUM_FORMAT = "[<=2100]0;d-m-yyyy"
 FIELD_FIRST_ROW = 6
 TABLE_HEADER_ROW = 3
-#: First hidden helper column on the Fiche sheet (the parsed window dates; see `_hulpcellen`).
-FICHE_HELPER_COL = 4
+#: On `Rekenhulp`: the window dates of the Fiche sheet, one row each from REKENHULP_FICHE_ROW,
+#: their label in column A and their helper cells from column REKENHULP_FICHE_COL on.
+REKENHULP_FICHE_ROW = TABLE_HEADER_ROW + 1
+REKENHULP_FICHE_COL = 2
+#: On `Rekenhulp`: the milestone helper cells (gepland, prognose, gereed, in that order) from this
+#: column on, on the same row number as their milestone on the Mijlpalen sheet.
+REKENHULP_MIJLPAAL_COL = 11
 #: Defined name of the derived energiecluster cell (not an input: a lookup on the gemeente).
 NAAM_ENERGIECLUSTER = "pmiek_energiecluster"
 #: Fixed package properties: regenerating a template must give identical parts.
@@ -255,15 +265,36 @@ def excel_datum_cellen(x: str, refs: Sequence[str], grens: str = "begin") -> lis
     return [tekst, streep, kort, dmj, d_maand_j, overig, datum]
 
 
-def _hulpcellen(ws, x: str, row: int, first_col: int, grens: str) -> str:
-    """Write the helper cells of one date input from column `first_col` on; returns the result cell."""
+def _hulpcellen(hulp, x: str, row: int, first_col: int, grens: str) -> str:
+    """Write the helper cells of one date input (`x`, a reference with its sheet) on the Rekenhulp
+    sheet `hulp`, from column `first_col` on; returns the result cell as an absolute reference
+    with the sheet name, for formulas on other sheets."""
     letters = [get_column_letter(first_col + i) for i in range(len(DATUM_HULPCELLEN))]
     refs = [f"${letter}{row}" for letter in letters]
     for letter, formula in zip(letters, excel_datum_cellen(x, refs, grens)):
-        ws[f"{letter}{row}"] = "=" + formula
-        ws.column_dimensions[letter].hidden = True
-    ws[f"{letters[-1]}{row}"].number_format = DATE_FORMAT
-    return f"{letters[-1]}{row}"
+        hulp[f"{letter}{row}"] = "=" + formula
+    hulp[f"{letters[-1]}{row}"].number_format = DATE_FORMAT
+    return _absolute(REKENHULP_SHEET, f"{letters[-1]}{row}")
+
+
+def _start_rekenhulp(wb: Workbook):
+    """The hidden Rekenhulp sheet with its headings (its cells are filled by `_hulpcellen`)."""
+    hulp = wb.create_sheet(REKENHULP_SHEET)
+    hulp.sheet_state = "hidden"
+    hulp["A1"] = ("Rekenhulp voor de stoplichten: elke datum zoals hij is getypt, omgerekend naar een datum. "
+                  "Niet wijzigen; de cellen worden berekend.")
+    hulp["A1"].font = HELP_FONT
+    hulp.cell(row=TABLE_HEADER_ROW, column=1, value="Veld op het blad Fiche").font = Font(bold=True)
+    hulp.cell(row=TABLE_HEADER_ROW, column=REKENHULP_MIJLPAAL_COL - 1,
+              value="Rij op het blad Mijlpalen").font = Font(bold=True)
+    for blok, first in ((("",), REKENHULP_FICHE_COL),
+                        (("gepland ", "prognose ", "gereed "), REKENHULP_MIJLPAAL_COL)):
+        for k, voor in enumerate(blok):
+            for i, naam in enumerate(DATUM_HULPCELLEN):
+                hulp.cell(row=TABLE_HEADER_ROW, column=first + k * len(DATUM_HULPCELLEN) + i,
+                          value=voor + naam).font = Font(bold=True)
+    hulp.column_dimensions["A"].width = LABEL_WIDTH
+    return hulp
 
 
 # --- The workbook ----------------------------------------------------------------------------
@@ -381,18 +412,22 @@ def build_fiche_workbook(
 
     ws = wb.active
     ws.title = FICHE_SHEET
+    hulp = _start_rekenhulp(wb)
     projectnaam = velden.get("projectnaam")
-    _build_fiche_sheet(wb, ws, schema, velden, lists, nabij_maanden, template_versie)
+    _build_fiche_sheet(wb, ws, hulp, schema, velden, lists, nabij_maanden, template_versie)
     lo, hi = (f"reken_{schema.window_keys[0]}", f"reken_{schema.window_keys[1]}")
     for table in schema.tables:
-        _build_table_sheet(wb, table, list(tabellen.get(table.key, [])), lo, hi, lists, template_versie,
+        _build_table_sheet(wb, hulp, table, list(tabellen.get(table.key, [])), lo, hi, lists, template_versie,
                            projectnaam)
     _build_lijsten(wb, lists)
+    # Rekenhulp goes last: the visible sheets and Lijsten keep their places.
+    wb.move_sheet(hulp, offset=len(wb.sheetnames) - 1 - wb.index(hulp))
+    _protect(hulp)
     wb.active = 0
     return wb
 
 
-def _build_fiche_sheet(wb: Workbook, ws, schema: S.FicheSchema, velden: Mapping[str, Any],
+def _build_fiche_sheet(wb: Workbook, ws, hulp, schema: S.FicheSchema, velden: Mapping[str, Any],
                        lists: dict[tuple[str, ...], str], nabij_maanden: int, template_versie: str) -> None:
     woord = "inbedrijfname" if schema.fiche_type == "concreet" else "oplevering"
     ws["A1"] = f"pMIEK {schema.title}"
@@ -429,8 +464,14 @@ def _build_fiche_sheet(wb: Workbook, ws, schema: S.FicheSchema, velden: Mapping[
     ws.row_dimensions[1].height = 30
 
     row = FIELD_FIRST_ROW
+    hulp_row = REKENHULP_FICHE_ROW
     for f in schema.fields:
-        row = _field_row(wb, ws, row, f, velden.get(f.key), lists, f.key in schema.window_keys)
+        if f.key in schema.window_keys:
+            hulp.cell(row=hulp_row, column=1, value=f.label)
+            result = _hulpcellen(hulp, _absolute(FICHE_SHEET, f"B{row}"), hulp_row, REKENHULP_FICHE_COL, f.bound)
+            wb.defined_names[f"reken_{f.key}"] = DefinedName(f"reken_{f.key}", attr_text=result)
+            hulp_row += 1
+        row = _field_row(wb, ws, row, f, velden.get(f.key), lists)
         if f.key == "gemeente":
             row = _energiecluster_row(wb, ws, row)
 
@@ -450,8 +491,7 @@ def _build_fiche_sheet(wb: Workbook, ws, schema: S.FicheSchema, velden: Mapping[
     _protect(ws)
 
 
-def _field_row(wb: Workbook, ws, row: int, f: S.Field, value: Any, lists: dict[tuple[str, ...], str],
-               stoplicht_datum: bool) -> int:
+def _field_row(wb: Workbook, ws, row: int, f: S.Field, value: Any, lists: dict[tuple[str, ...], str]) -> int:
     label = ws.cell(row=row, column=1, value=f.label + (" *" if f.required else ""))
     label.font = Font(bold=f.required)
     label.alignment = Alignment(wrap_text=True, vertical="top")
@@ -470,9 +510,6 @@ def _field_row(wb: Workbook, ws, row: int, f: S.Field, value: Any, lists: dict[t
     dv = _validation(f.type, f.label, f.help, lists.get(f.choices), f.open_choice, cell.coordinate)
     dv.add(cell.coordinate)
     ws.add_data_validation(dv)
-    if stoplicht_datum:
-        result = _hulpcellen(ws, f"$B${row}", row, FICHE_HELPER_COL, f.bound)
-        _add_name(wb, f"reken_{f.key}", FICHE_SHEET, result)
     lines = max(_lines(f.help, HELP_WIDTH), _lines(value, INPUT_WIDTH) if f.type == "longtext" and value else 1,
                 3 if f.type == "longtext" else 1, _lines(f.label, LABEL_WIDTH))
     ws.row_dimensions[row].height = 15 * lines
@@ -528,7 +565,7 @@ def _legend(ws, row: int, woord: str) -> int:
     return row + 1
 
 
-def _build_table_sheet(wb: Workbook, table: S.Table, rows: list[Mapping[str, Any]], lo: str, hi: str,
+def _build_table_sheet(wb: Workbook, hulp, table: S.Table, rows: list[Mapping[str, Any]], lo: str, hi: str,
                        lists: dict[tuple[str, ...], str], template_versie: str, projectnaam: Any) -> None:
     ws = wb.create_sheet(table.label[:31])
     ws["A1"] = table.label
@@ -565,11 +602,12 @@ def _build_table_sheet(wb: Workbook, table: S.Table, rows: list[Mapping[str, Any
             if col.type == "date":
                 cell.number_format = INVOER_DATUM_FORMAT
         if table.key == "mijlpalen":
-            # Hidden helper cells right of the table: each typed date as parse_datum reads it.
+            # Helper cells on Rekenhulp, same row number: each typed date as parse_datum reads it.
             c, h = col_letter, {}
+            hulp.cell(row=r, column=REKENHULP_MIJLPAAL_COL - 1, value=r)
             for k, key in enumerate(("gepland", "prognose", "gereed")):
-                h[key] = "$" + _hulpcellen(ws, f"${c[key]}{r}", r, len(table.columns) + 2 + k * len(DATUM_HULPCELLEN),
-                                           table.column(key).bound)
+                h[key] = _hulpcellen(hulp, _absolute(ws.title, f"{c[key]}{r}"), r,
+                                     REKENHULP_MIJLPAAL_COL + k * len(DATUM_HULPCELLEN), table.column(key).bound)
             licht = excel_mijlpaal_stoplicht(h["gepland"], h["prognose"], h["gereed"], lo, hi, S.NAAM_NABIJ_MAANDEN)
             # An empty row is no milestone (the reader skips it too): no light rather than a wall of Onbekend.
             laatste_invoer = max(j for j, col in enumerate(table.columns, start=1) if col.type != "derived")

@@ -21,7 +21,7 @@ import pytest
 from fiche import schema as S
 from fiche.datums import DatumFout, add_months, parse_datum
 from fiche.stoplicht import mijlpaal_stoplicht, project_stoplicht
-from fiche.template import DATUM_HULPCELLEN, write_fiche
+from fiche.template import DATUM_HULPCELLEN, REKENHULP_FICHE_COL, REKENHULP_MIJLPAAL_COL, REKENHULP_SHEET, write_fiche
 
 pytestmark = pytest.mark.libreoffice
 
@@ -29,8 +29,12 @@ D = dt.date
 DAG = dt.timedelta(days=1)
 MIJLPALEN = S.MIJLPALEN
 COL = {c.key: i for i, c in enumerate(MIJLPALEN.columns)}
-SHEETS = {1: "Fiche", 2: MIJLPALEN.label}
-CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{sheet}"
+#: Sheet -1 exports every sheet, each to "<stem>-<sheet name>.csv" (the helper cells live on the
+#: hidden sheet Rekenhulp, the lights on Fiche and Mijlpalen: one recalculation serves all three).
+CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+#: 0-based CSV columns of the parsed date (the last helper cell) on Rekenhulp.
+FICHE_HULP = REKENHULP_FICHE_COL - 1 + len(DATUM_HULPCELLEN) - 1
+MIJLPAAL_HULP = REKENHULP_MIJLPAAL_COL - 1  # first helper cell of a milestone row
 
 #: (ondergrens, bovengrens) as typed: real dates, text periods, a narrow leap-day window.
 VENSTERS = {
@@ -63,9 +67,9 @@ def randdatums(lo: dt.date, hi: dt.date, nabij: int) -> list[dt.date]:
     return sorted(punten)
 
 
-def convert_all(libreoffice, sources: list[Path], sheet: int, outdir: Path, parallel: int = 2) -> None:
-    """Recalculate and export one sheet of many workbooks: a few LibreOffice runs side by side,
-    each with its own profile and a share of the files."""
+def convert_all(libreoffice, sources: list[Path], sheets: tuple[str, ...], outdir: Path, parallel: int = 2) -> None:
+    """Recalculate many workbooks and export their sheets (`sheets` must be among them): a few
+    LibreOffice runs side by side, each with its own profile and a share of the files."""
     outdir.mkdir(parents=True, exist_ok=True)
     procs = []
     for part in range(parallel):
@@ -74,12 +78,12 @@ def convert_all(libreoffice, sources: list[Path], sheet: int, outdir: Path, para
             continue
         profile = libreoffice.profiles / uuid.uuid4().hex
         cmd = [libreoffice.binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-               "--convert-to", CSV_FILTER.format(sheet=sheet), "--outdir", str(outdir), *map(str, batch)]
+               "--convert-to", CSV_FILTER, "--outdir", str(outdir), *map(str, batch)]
         procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     for proc in procs:
         _, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err
-    missing = [s for s in sources if not (outdir / f"{s.stem}-{SHEETS[sheet]}.csv").exists()]
+    missing = [(s, sheet) for s in sources for sheet in sheets if not (outdir / f"{s.stem}-{sheet}.csv").exists()]
     assert not missing, f"LibreOffice exported nothing for {missing}"
 
 
@@ -146,11 +150,12 @@ def test_project_formula_agrees_with_python(libreoffice, tmp_path):
             prog_key: case["prognose"], real_key: case.get("gerealiseerd"),
         }
         sources.append(write_fiche(tmp_path / f"p{i:03d}.xlsx", type_, velden, nabij_maanden=case["nabij"]))
-    convert_all(libreoffice, sources, 1, tmp_path / "csv")
+    convert_all(libreoffice, sources, ("Fiche", REKENHULP_SHEET), tmp_path / "csv")
 
     verschillen = []
     for i, case in enumerate(cases):
         rows = read_csv(tmp_path / "csv" / f"p{i:03d}-Fiche.csv")
+        hulp = read_csv(tmp_path / "csv" / f"p{i:03d}-{REKENHULP_SHEET}.csv")
         excel = next(r[1] for r in rows if r and r[0] == "Stoplicht project")
         python = project_stoplicht(
             parse(case["prognose"], schema.field(prog_key).bound),
@@ -169,8 +174,7 @@ def test_project_formula_agrees_with_python(libreoffice, tmp_path):
         for key, value in ((lo_key, case["venster"][0]), (hi_key, case["venster"][1]),
                            (prog_key, case["prognose"]), (real_key, case.get("gerealiseerd"))):
             f = schema.field(key)
-            row = next(r for r in rows if r and r[0].rstrip(" *") == f.label)
-            helper = row[3 + len(DATUM_HULPCELLEN) - 1]
+            helper = next(r for r in hulp if r and r[0] == f.label)[FICHE_HULP]
             if lo_date(helper) != parse(value, f.bound):
                 verschillen.append((case, key, helper, parse(value, f.bound)))
     assert not verschillen, verschillen
@@ -222,18 +226,19 @@ def test_milestone_formula_agrees_with_python(libreoffice, tmp_path):
         velden = {"projectnaam": stem, "ibn_ondergrens": venster[0], "ibn_bovengrens": venster[1]}
         sources.append(write_fiche(tmp_path / f"{stem}.xlsx", "concreet", velden, {"mijlpalen": rows},
                                    nabij_maanden=nabij))
-    convert_all(libreoffice, sources, 2, tmp_path / "csv")
+    convert_all(libreoffice, sources, (MIJLPALEN.label, REKENHULP_SHEET), tmp_path / "csv")
 
     verschillen, gezien, aantal = [], set(), 0
-    helper_start = len(MIJLPALEN.columns) + 1  # 0-based column of the first helper cell
     for stem, venster, nabij, rows in fiches:
         grid = read_csv(tmp_path / "csv" / f"{stem}-Mijlpalen.csv")
         header = grid[2]
         assert header[: len(MIJLPALEN.columns)] == [c.label for c in MIJLPALEN.columns]
         body = grid[3:]
-        assert len(body) >= len(rows)
+        # Rekenhulp holds a milestone's helper cells on the row number of the milestone.
+        hulp = read_csv(tmp_path / "csv" / f"{stem}-{REKENHULP_SHEET}.csv")[3:]
+        assert len(body) >= len(rows) and len(hulp) >= len(rows)
         lo, hi = grenzen(venster)
-        for row, values in zip(rows, body):
+        for row, values, hulpwaarden in zip(rows, body, hulp):
             assert values[COL["mijlpaal"]] == row["mijlpaal"]
             python = mijlpaal_stoplicht(
                 parse(row.get("gepland"), "begin"), parse(row.get("prognose"), "begin"),
@@ -244,7 +249,7 @@ def test_milestone_formula_agrees_with_python(libreoffice, tmp_path):
             if excel != python:
                 verschillen.append((stem, row, excel, python))
             for i, key in enumerate(("gepland", "prognose", "gereed")):
-                helper = values[helper_start + i * len(DATUM_HULPCELLEN) + len(DATUM_HULPCELLEN) - 1]
+                helper = hulpwaarden[MIJLPAAL_HULP + i * len(DATUM_HULPCELLEN) + len(DATUM_HULPCELLEN) - 1]
                 if lo_date(helper) != parse(row.get(key), MIJLPALEN.column(key).bound):
                     verschillen.append((stem, row, key, helper))
         # Empty rows of the table are no milestones: no light (and certainly not green).
@@ -275,20 +280,20 @@ def test_typed_dates_parse_like_python(libreoffice, tmp_path):
     eind_sources = [write_fiche(tmp_path / f"e{i:02d}.xlsx", "concreet",
                                 {"projectnaam": "E", "ibn_bovengrens": a, "ibn_prognose": b})
                     for i, (a, b) in enumerate(paren)]
-    convert_all(libreoffice, [path], 2, tmp_path / "csv", parallel=1)
-    convert_all(libreoffice, eind_sources, 1, tmp_path / "csv")
+    convert_all(libreoffice, [path], (REKENHULP_SHEET,), tmp_path / "csv", parallel=1)
+    convert_all(libreoffice, eind_sources, (REKENHULP_SHEET,), tmp_path / "csv")
 
     verschillen = []
-    body = read_csv(tmp_path / "csv" / "tekst-Mijlpalen.csv")[3:]
-    result_col = len(MIJLPALEN.columns) + len(DATUM_HULPCELLEN)
+    body = read_csv(tmp_path / "csv" / f"tekst-{REKENHULP_SHEET}.csv")[3:]
+    result_col = MIJLPAAL_HULP + len(DATUM_HULPCELLEN) - 1
     for value, values in zip(TEKSTEN, body):
         if lo_date(values[result_col]) != parse(value, "begin"):
             verschillen.append(("begin", value, values[result_col], parse(value, "begin")))
     for i, pair in enumerate(paren):
-        rows = read_csv(tmp_path / "csv" / f"e{i:02d}-Fiche.csv")
+        rows = read_csv(tmp_path / "csv" / f"e{i:02d}-{REKENHULP_SHEET}.csv")
         for key, value in zip(("ibn_bovengrens", "ibn_prognose"), pair):
             label = S.CONCREET.field(key).label
-            helper = next(r for r in rows if r and r[0].rstrip(" *") == label)[3 + len(DATUM_HULPCELLEN) - 1]
+            helper = next(r for r in rows if r and r[0] == label)[FICHE_HULP]
             if lo_date(helper) != parse(value, "eind"):
                 verschillen.append(("eind", key, value, helper, parse(value, "eind")))
     assert not verschillen, verschillen

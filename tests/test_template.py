@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from fiche import schema as S
 from fiche.stoplicht import Stoplicht
 from fiche.template import (
-    FICHE_SHEET, LIJSTEN_SHEET, NAAM_ENERGIECLUSTER, PROMPT_MAX, PROMPT_TITLE_MAX, afkappen, build_fiche_workbook,
+    FICHE_SHEET, LIJSTEN_SHEET, NAAM_ENERGIECLUSTER, REKENHULP_SHEET, PROMPT_MAX, PROMPT_TITLE_MAX, afkappen, build_fiche_workbook,
     write_fiche, write_template,
 )
 
@@ -85,7 +85,7 @@ def cell_of(ref: str) -> tuple[str, str]:
 def test_read_only_openpyxl_sees_names_and_stamp(templates, fiche_type):
     wb = load_workbook(templates[fiche_type], read_only=True)
     schema = S.schema_for(fiche_type)
-    assert wb.sheetnames == [FICHE_SHEET] + [t.label for t in schema.tables] + [LIJSTEN_SHEET]
+    assert wb.sheetnames == [FICHE_SHEET] + [t.label for t in schema.tables] + [LIJSTEN_SHEET, REKENHULP_SHEET]
     names = wb.defined_names
     for f in schema.fields:
         assert f.name in names, f.name
@@ -120,6 +120,7 @@ def test_defined_names_in_workbook_xml(templates, fiche_type):
     input_cells = [cell_of(pkg.names[f.name])[1] for f in schema.fields]
     assert len(set(input_cells)) == len(input_cells)
     assert pkg.sheet_state[LIJSTEN_SHEET] == "hidden"
+    assert pkg.sheet_state[REKENHULP_SHEET] == "hidden"
     assert all(pkg.sheet_state[t.label] == "visible" for t in schema.tables)
 
 
@@ -415,3 +416,31 @@ def test_template_opens_in_libreoffice(libreoffice, templates, fiche_type, tmp_p
         text = path.read_text(encoding="utf-8")
         for error in ("#NAME?", "#VALUE!", "#REF!", "Err:", "#N/A"):
             assert error not in text, (name, error)
+
+
+def test_reader_never_parses_the_rekenhulp_sheet(tmp_path):
+    """The date helper formulas (most of a fiche's XML) sit on a sheet the reader has no reason to open."""
+    from fiche.reader import CalamineBron, extraheer
+    from fiche.veilig import controleer_archief
+
+    rows = [{"mijlpaal": f"M{i}", "gepland": "Q1 2028", "prognose": dt.date(2028, 6, 1)} for i in range(5)]
+    path = write_fiche(tmp_path / "f.xlsx", "concreet", {"projectnaam": "P", "ibn_ondergrens": "2031"},
+                       {"mijlpalen": rows})
+    pkg = Package(path)
+    assert not any(REKENHULP_SHEET in v for k, v in pkg.names.items() if isinstance(k, str) and k.startswith("pmiek_"))
+    assert pkg.sheet(REKENHULP_SHEET).find("m:tableParts", NS) is None
+    assert pkg.sheet(REKENHULP_SHEET).find("m:sheetProtection", NS).get("sheet") in ("1", "true")
+    # The stoplicht formulas read the parsed dates there.
+    licht = pkg.cells(S.MIJLPALEN.label)["I4"].find("m:f", NS).text
+    assert f"'{REKENHULP_SHEET}'!" in licht and "EDATE(" in licht
+
+    class Bladen(CalamineBron):
+        def waarden(self, sheet, ref):
+            self.gelezen.add(sheet)
+            return super().waarden(sheet, ref)
+
+    bron = Bladen(controleer_archief(path.read_bytes(), "f.xlsx"), "f.xlsx")
+    bron.gelezen = set()
+    data = extraheer(bron, "f.xlsx")
+    assert data.velden["projectnaam"] == "P" and len(data.tabellen["mijlpalen"]) == 5
+    assert REKENHULP_SHEET not in bron.gelezen and FICHE_SHEET in bron.gelezen
