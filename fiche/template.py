@@ -601,6 +601,11 @@ def _build_table_sheet(wb: Workbook, hulp, table: S.Table, rows: list[Mapping[st
             cell.alignment = Alignment(wrap_text=col.type == "longtext", vertical="top")
             if col.type == "date":
                 cell.number_format = INVOER_DATUM_FORMAT
+        # Wrapped text only shows (and prints) whole when the row is tall enough for it.
+        regels = max((_lines(data.get(col.key), col.width) for col in table.columns
+                      if col.type == "longtext" and data.get(col.key)), default=1)
+        if regels > 1:
+            ws.row_dimensions[r].height = 15 * regels
         if table.key == "mijlpalen":
             # Helper cells on Rekenhulp, same row number: each typed date as parse_datum reads it.
             c, h = col_letter, {}
