@@ -42,7 +42,6 @@ import addin  # noqa: E402
 from addin.payload import payload_uit_bestand  # noqa: E402
 from addin.werkboek import XlwingsBron  # noqa: E402
 from fiche.reader import extraheer, lees_fiche  # noqa: E402
-from fiche.schema import MIJLPALEN  # noqa: E402
 from fiche.template import write_fiche  # noqa: E402
 from fiche.validatie import valideer  # noqa: E402
 

@@ -26,13 +26,14 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from multiprocessing import Pool
 from pathlib import Path
+
+from geheugen import peak_rss_bytes, rss_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -89,29 +90,6 @@ def genereer(taken: list[tuple[str, str, dict, dict]]) -> None:
 
 
 # --- Workers ------------------------------------------------------------------------------------
-
-def _peak_rss_bytes() -> int:
-    """The process's own peak resident memory (VmHWM; ru_maxrss carries the parent's over fork)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
-
-
-def _rss_bytes() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return _peak_rss_bytes()
 
 
 def _gemeten(module, naam: str, fasen: dict[str, float]) -> None:
@@ -185,9 +163,9 @@ def worker(soort: str, folder: Path, store: Path | None, master: Path) -> None:
 
     for module in IMPORTS["baseline" if soort == "baseline" else "sync"]:
         importlib.import_module(module)
-    voor = _rss_bytes()
+    voor = rss_bytes()
     uit = baseline_worker(folder, master) if soort == "baseline" else sync_worker(folder, store, master)
-    piek = _peak_rss_bytes()
+    piek = peak_rss_bytes()
     uit.update({"peak": piek, "growth": max(0, piek - voor)})
     print(json.dumps(uit))
 

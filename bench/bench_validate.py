@@ -23,7 +23,6 @@ import gc
 import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -31,6 +30,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from geheugen import peak_rss_bytes
 from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,21 +115,6 @@ def time_method(func: Callable[[Path], object], files: list[Path]) -> list[float
     return timings
 
 
-def _peak_rss_bytes() -> int:
-    """The process's peak resident memory so far."""
-    # VmHWM belongs to the process's own address space; ru_maxrss would start at the parent's
-    # peak, because Linux carries it over fork and exec.
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
-
-
 def worker(method: str, folder: Path, count: int) -> None:
     """Child process: import, then report the peak-RSS growth while reading `count` files."""
     import importlib
@@ -137,10 +123,10 @@ def worker(method: str, folder: Path, count: int) -> None:
         importlib.import_module(module)
     func = METHODS[method][1]
     files = sorted(folder.glob("*.xlsx"))[:count]
-    before = _peak_rss_bytes()
+    before = peak_rss_bytes()
     for path in files:
         func(path)
-    print(json.dumps({"peak_growth": _peak_rss_bytes() - before, "peak": _peak_rss_bytes()}))
+    print(json.dumps({"peak_growth": peak_rss_bytes() - before, "peak": peak_rss_bytes()}))
 
 
 def measure_memory(method: str, folder: Path, count: int) -> dict:
