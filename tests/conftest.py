@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["graphstub.plugin"]  # Graph/token stub fixtures: graph_stub, graph_verbinding
+# Graph/token stub fixtures (graph_stub, graph_verbinding); loopback SMTP (certificaat, smtp_server).
+pytest_plugins = ["graphstub.plugin", "mailserver"]
 
 
 class LibreOffice:

@@ -119,3 +119,24 @@ class MailServer:
 
     def stop(self) -> None:
         self.controller.stop()
+
+
+# --- pytest fixtures (registered for every test module in tests/conftest.py) ------------------
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def certificaat(tmp_path_factory):
+    """A throwaway certificate and key for the loopback server's STARTTLS."""
+    return maak_certificaat(tmp_path_factory.mktemp("smtp-tls"))
+
+
+@pytest.fixture
+def smtp_server(certificaat):
+    """A real aiosmtpd server on loopback, with STARTTLS and AUTH LOGIN."""
+    server = MailServer(*certificaat).start()
+    try:
+        yield server
+    finally:
+        server.stop()

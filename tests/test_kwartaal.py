@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from mailserver import GEBRUIKER, WACHTWOORD, MailServer, maak_certificaat
+from mailserver import GEBRUIKER, WACHTWOORD
 from sample_overzicht import sample_overzicht
 from sync import kwartaalrapport as kr
 from sync.config import laad_config
@@ -29,20 +29,6 @@ from sync.config import laad_config
 TZ = ZoneInfo("Europe/Amsterdam")
 ROOT = Path(__file__).resolve().parents[1]
 VOORBEELDEN = ROOT / "workbook_templates" / "examples"
-
-
-@pytest.fixture(scope="module")
-def certificaat(tmp_path_factory):
-    return maak_certificaat(tmp_path_factory.mktemp("smtp-tls"))
-
-
-@pytest.fixture
-def smtp_server(certificaat):
-    server = MailServer(*certificaat).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def omgeving() -> dict[str, str]:

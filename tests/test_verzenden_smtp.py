@@ -26,20 +26,6 @@ from sync.verzenden import (
 SHEETS = ["Overzicht", "Plusprojecten", "Mijlpalen", "Knelpunten", "Capaciteit", "Datakwaliteit", "Historie"]
 
 
-@pytest.fixture(scope="module")
-def certificaat(tmp_path_factory):
-    return maak_certificaat(tmp_path_factory.mktemp("smtp-tls"))
-
-
-@pytest.fixture
-def smtp_server(certificaat):
-    server = MailServer(*certificaat).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def smtp_login(monkeypatch):
     monkeypatch.setenv("PMIEK_SMTP_USER", GEBRUIKER)
