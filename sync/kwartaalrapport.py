@@ -555,7 +555,7 @@ def trigger(inst: RapportInstellingen, timezone: str = "Europe/Amsterdam"):
 def te_rapporteren_kwartaal(moment: dt.datetime) -> str:
     """The quarterly run reports on the quarter that just ended."""
     dag = lokale_datum(moment)
-    return vorig_kwartaal(f"{dag.year}Q{(dag.month - 1) // 3 + 1}")
+    return vorig_kwartaal(kwartaal_code(dag))
 
 
 def voor_config(config: Any) -> tuple[Kwartaalrapport, Any]:

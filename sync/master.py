@@ -42,7 +42,7 @@ from fiche.errors import PmiekError
 from fiche.schema import FASEN, UREN_NORM
 from fiche.stoplicht import TEKSTKLEUREN, Stoplicht, mijlpaal_stoplicht, mijlpaal_vertraging
 from sync.bestanden import atomisch_schrijven
-from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
+from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand, is_voorzitter, uren_per_week
 
 log = logging.getLogger(__name__)
 
@@ -422,28 +422,9 @@ def _als_datum(value: Any) -> dt.date | None:
     return None
 
 
-def uren_per_week(lid: dict[str, Any]) -> float:
-    """A team member's hours per week: as filled in, else the norm of the role (3 or 2)."""
-    for key in ("uren", "uren_per_week"):
-        value = lid.get(key)
-        if isinstance(value, str):
-            try:
-                value = float(value.strip().replace(",", "."))
-            except ValueError:
-                continue
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1000:
-            return float(value)
-    rol = (lid.get("rol") or "").strip().capitalize()
-    return UREN_NORM.get(rol, UREN_NORM["Deelnemer"])
-
-
 def _organisatie(lid: dict[str, Any]) -> str:
     org = " ".join(str(lid.get("organisatie") or "").split())
     return org or "(organisatie onbekend)"
-
-
-def _is_voorzitter(lid: dict[str, Any]) -> bool:
-    return (lid.get("rol") or "").strip().lower() == "voorzitter"
 
 
 def voorzitter_meldingen(overzicht: Overzicht) -> list[DatakwaliteitMelding]:
@@ -453,7 +434,7 @@ def voorzitter_meldingen(overzicht: Overzicht) -> list[DatakwaliteitMelding]:
     for p in sorted(overzicht.projecten, key=_volgorde):
         if p.voorzitter is not None or p.projectnaam.lower() in al:
             continue
-        aantal = sum(1 for lid in p.projectteam if _is_voorzitter(lid))
+        aantal = p.aantal_voorzitters
         if aantal == 0:
             tekst = "Het projectteam heeft geen voorzitter (trekker en contactpersoon)."
         else:
@@ -661,7 +642,7 @@ def bereken_capaciteit(projecten: Iterable[ProjectStand]) -> Capaciteit:
     for (org, sleutel), leden in groepen.items():
         p = by_key[sleutel]
         uren = sum(uren_per_week(lid) for lid in leden)
-        voorz = sum(1 for lid in leden if _is_voorzitter(lid))
+        voorz = sum(1 for lid in leden if is_voorzitter(lid))
         per_project.append((org, p, voorz, len(leden) - voorz, uren))
         per_fase[org][p.fase if p.fase in FASEN else FASE_ONBEKEND] += uren
     per_project.sort(key=lambda r: (r[0].lower(), r[0], _volgorde(r[1])))

@@ -12,8 +12,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fiche.datums import kwartaal
-from fiche.schema import FASEN
-from fiche.stoplicht import GROENHEID, Stoplicht
+from fiche.schema import FASEN, UREN_NORM
+from fiche.stoplicht import Stoplicht
+
+
+def is_voorzitter(lid: dict[str, Any]) -> bool:
+    """A team member (a projectteam row) who chairs the team."""
+    return (lid.get("rol") or "").strip().lower() == "voorzitter"
+
+
+def uren_per_week(lid: dict[str, Any]) -> float:
+    """A team member's hours per week: as filled in, else the norm of the role (3 or 2)."""
+    # After the store's JSON round trip a number may come back as text ("4,5").
+    for key in ("uren", "uren_per_week"):
+        value = lid.get(key)
+        if isinstance(value, str):
+            try:
+                value = float(value.strip().replace(",", "."))
+            except ValueError:
+                continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1000:
+            return float(value)
+    rol = (lid.get("rol") or "").strip().capitalize()
+    return UREN_NORM.get(rol, UREN_NORM["Deelnemer"])
 
 
 @dataclass
@@ -92,9 +113,20 @@ class ProjectStand:
         return self.stoplicht in (Stoplicht.RISICO, Stoplicht.VERTRAAGD)
 
     @property
+    def aantal_voorzitters(self) -> int:
+        return sum(1 for m in self.projectteam if is_voorzitter(m))
+
+    @property
     def voorzitter(self) -> dict[str, Any] | None:
-        chairs = [m for m in self.projectteam if (m.get("rol") or "").lower() == "voorzitter"]
+        """The team's one voorzitter; None when there is none or more than one."""
+        chairs = [m for m in self.projectteam if is_voorzitter(m)]
         return chairs[0] if len(chairs) == 1 else None
+
+    def is_verouderd(self, kwartaal_begin: dt.date) -> bool:
+        """Not updated this quarter (a realised project has nothing left to report on)."""
+        if self.stoplicht is Stoplicht.GEREALISEERD:
+            return False
+        return self.fiche_peildatum is None or self.fiche_peildatum < kwartaal_begin
 
     @property
     def hoofdknelpunt(self) -> dict[str, Any] | None:

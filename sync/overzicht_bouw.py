@@ -253,13 +253,13 @@ class OverzichtBouwer:
                     project=vs[0].projectnaam, sinds=v.gewijzigd, bron_id=v.item_id, link=v.link))
         for p in projecten:
             # A realised project has nothing left to report on.
-            if p.stoplicht is not Stoplicht.GEREALISEERD and (p.fiche_peildatum is None or p.fiche_peildatum < kw_begin):
+            if p.is_verouderd(kw_begin):
                 meldingen.append(DatakwaliteitMelding(
                     "verouderd", p.bron_naam,
                     f"Fiche niet bijgewerkt dit kwartaal (peildatum {_datum_nl(p.fiche_peildatum)}).",
                     project=p.projectnaam, sinds=p.versie_ontvangen, bron_id=p.bron_id, link=p.link))
             if p.voorzitter is None:
-                n = sum(1 for m in p.projectteam if (m.get("rol") or "").lower() == "voorzitter")
+                n = p.aantal_voorzitters
                 tekst = ("Projectteam heeft geen voorzitter." if n == 0
                          else f"Projectteam heeft {n} voorzitters; er hoort er één te zijn.")
                 meldingen.append(DatakwaliteitMelding(

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fiche.datums import kwartaal_label, parse_datum, DatumFout
-from fiche.schema import FASEN, UREN_NORM
+from fiche.schema import FASEN
 from fiche.stoplicht import Stoplicht
-from sync.overzicht import Overzicht, ProjectStand
+from sync.overzicht import Overzicht, ProjectStand, is_voorzitter, uren_per_week
 
 MAANDNAMEN = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
               "september", "oktober", "november", "december")
@@ -301,27 +301,17 @@ def bepaal_datakwaliteit(overzicht: Overzicht) -> Datakwaliteit:
         else:
             add(dk.overig, m.soort, naam, m.melding)
     for p in sorted(overzicht.projecten, key=lambda p: p.projectnaam.lower()):
-        if p.stoplicht is not Stoplicht.GEREALISEERD and (p.fiche_peildatum is None or p.fiche_peildatum < begin):
+        if p.is_verouderd(begin):
             add(dk.niet_bijgewerkt, "verouderd", p.projectnaam,
                 f"laatst bijgewerkt {datum_nl(p.fiche_peildatum)}" if p.fiche_peildatum
                 else "geen peildatum ingevuld")
         if p.voorzitter is None:
-            n = sum(1 for m in p.projectteam if (m.get("rol") or "").lower() == "voorzitter")
             add(dk.zonder_voorzitter, "geen_voorzitter", p.projectnaam,
-                "meer dan één voorzitter opgegeven" if n > 1 else "geen voorzitter opgegeven")
+                "meer dan één voorzitter opgegeven" if p.aantal_voorzitters > 1 else "geen voorzitter opgegeven")
         if p.nieuwere_versie_ongeldig:
             add(dk.ongeldig, "ongeldig", p.projectnaam,
                 "nieuwste versie afgekeurd; het overzicht toont de vorige geldige versie")
     return dk
-
-
-def _uren(lid: dict[str, Any]) -> float:
-    for key in ("uren_per_week", "uren"):
-        v = lid.get(key)
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0:
-            return float(v)
-    rol = (lid.get("rol") or "").capitalize()
-    return UREN_NORM.get(rol, UREN_NORM["Deelnemer"])
 
 
 def bepaal_capaciteit(overzicht: Overzicht) -> Capaciteit:
@@ -336,8 +326,8 @@ def bepaal_capaciteit(overzicht: Overzicht) -> Capaciteit:
             naam = (_tekst(lid.get("naam")) or "?").lower()
             organisatie = _tekst(lid.get("organisatie")) or "Onbekend"
             wie = f"{naam}|{organisatie.lower()}"
-            uren = _uren(lid)
-            voorzitter = (lid.get("rol") or "").lower() == "voorzitter"
+            uren = uren_per_week(lid)
+            voorzitter = is_voorzitter(lid)
             for groep, sleutel in ((org, organisatie), (fase, p.fase or "Onbekend")):
                 groep[sleutel][0].add(wie)
                 groep[sleutel][1] += int(voorzitter)

@@ -518,7 +518,7 @@ def test_two_projects_with_one_name_link_to_their_own_rows():
 
 def test_table_values_after_a_json_round_trip_are_understood():
     """The store keeps table rows as JSON: dates come back as ISO text, hours maybe as text."""
-    from sync.master import uren_per_week
+    from sync.overzicht import uren_per_week
 
     o = sample_overzicht()
     noord = o.projecten[0]
