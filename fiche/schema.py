@@ -7,7 +7,7 @@ here. `schema_dict()` is what `pmiek schema --json` prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 SCHEMA_VERSION = "1.0"

@@ -213,7 +213,6 @@ def test_faults_marked_lights_coloured_controle_filled(tmp_path):
     codes = {f.code for f in fouten}
     assert {"keuze_ongeldig", "datum_ongeldig", "voorzitter_aantal"} <= codes
 
-    fiche_pos = 0
     wb = openpyxl.load_workbook(path)
     namen = {n: d.attr_text for n, d in wb.defined_names.items()}
 

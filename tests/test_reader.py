@@ -6,12 +6,10 @@ encrypted workbook made by msoffcrypto-tool, a legacy .xls written by LibreOffic
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 import struct
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 

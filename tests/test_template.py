@@ -349,7 +349,7 @@ def test_filled_fiche_keeps_protection_and_validation(tmp_path, templates):
     t = filled.tables()[S.MIJLPALEN.name]
     assert t.get("ref") == "A3:I33"
     assert "A4:A33" in filled.validations(S.MIJLPALEN.label)
-    assert f"I4:I33" in cf_rules(filled, S.MIJLPALEN.label)
+    assert "I4:I33" in cf_rules(filled, S.MIJLPALEN.label)
     cells = filled.cells(S.MIJLPALEN.label)
     assert cells["A33"].get("s") in filled.unlocked_styles
     # A user's text starting with "=" stays text.
