@@ -42,7 +42,7 @@ from fiche.errors import PmiekError
 from fiche.schema import FASEN, UREN_NORM
 from fiche.stoplicht import TEKSTKLEUREN, Stoplicht, mijlpaal_stoplicht, mijlpaal_vertraging
 from sync.bestanden import atomisch_schrijven
-from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand, is_voorzitter, uren_per_week
+from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand, is_voorzitter, organisatie, uren_per_week
 
 log = logging.getLogger(__name__)
 
@@ -422,11 +422,6 @@ def _als_datum(value: Any) -> dt.date | None:
     return None
 
 
-def _organisatie(lid: dict[str, Any]) -> str:
-    org = " ".join(str(lid.get("organisatie") or "").split())
-    return org or "(organisatie onbekend)"
-
-
 def voorzitter_meldingen(overzicht: Overzicht) -> list[DatakwaliteitMelding]:
     """Teams without exactly one voorzitter that the snapshot's findings do not mention yet."""
     al = {(m.project or "").lower() for m in overzicht.datakwaliteit if m.soort == "geen_voorzitter"}
@@ -634,9 +629,11 @@ def bereken_capaciteit(projecten: Iterable[ProjectStand]) -> Capaciteit:
     groepen: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     by_key: dict[str, ProjectStand] = {}
     for p in projecten:
+        if not p.vraagt_inzet:
+            continue  # same rule as the quarterly e-mail, so both show the same totals
         by_key[p.sleutel] = p
         for lid in p.projectteam:
-            groepen[(_organisatie(lid), p.sleutel)].append(lid)
+            groepen[(organisatie(lid), p.sleutel)].append(lid)
     per_project = []
     per_fase: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for (org, sleutel), leden in groepen.items():
@@ -652,7 +649,8 @@ def bereken_capaciteit(projecten: Iterable[ProjectStand]) -> Capaciteit:
 def _capaciteit(blad: Blad, projecten: list[ProjectStand]) -> None:
     cap = bereken_capaciteit(projecten)
     norm = (f"Uren per week uit de teamlijsten; zonder opgave geldt de norm: voorzitter "
-            f"{UREN_NORM['Voorzitter']:g} uur, deelnemer {UREN_NORM['Deelnemer']:g} uur per week.")
+            f"{UREN_NORM['Voorzitter']:g} uur, deelnemer {UREN_NORM['Deelnemer']:g} uur per week. "
+            "Gerealiseerde projecten tellen niet mee.")
     if not projecten:
         regel3 = norm + " " + GEEN_PROJECTEN
     else:

@@ -21,6 +21,12 @@ def is_voorzitter(lid: dict[str, Any]) -> bool:
     return (lid.get("rol") or "").strip().lower() == "voorzitter"
 
 
+def organisatie(lid: dict[str, Any]) -> str:
+    """A team member's organisation, whitespace-normalised, so "Enexis " and "Enexis" group together."""
+    org = " ".join(str(lid.get("organisatie") or "").split())
+    return org or "(organisatie onbekend)"
+
+
 def uren_per_week(lid: dict[str, Any]) -> float:
     """A team member's hours per week: as filled in, else the norm of the role (3 or 2)."""
     # After the store's JSON round trip a number may come back as text ("4,5").
@@ -111,6 +117,11 @@ class ProjectStand:
         if self.fiche_type == "concreet":
             return self.drager == "Elektriciteit" and late
         return self.stoplicht in (Stoplicht.RISICO, Stoplicht.VERTRAAGD)
+
+    @property
+    def vraagt_inzet(self) -> bool:
+        """Whether the team's hours still count towards capacity: a realised project asks for none."""
+        return self.stoplicht is not Stoplicht.GEREALISEERD
 
     @property
     def aantal_voorzitters(self) -> int:

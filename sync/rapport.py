@@ -17,7 +17,7 @@ from typing import Any
 from fiche.datums import kwartaal_label, parse_datum, DatumFout
 from fiche.schema import FASEN
 from fiche.stoplicht import Stoplicht
-from sync.overzicht import Overzicht, ProjectStand, is_voorzitter, uren_per_week
+from sync.overzicht import Overzicht, ProjectStand, is_voorzitter, organisatie, uren_per_week
 
 MAANDNAMEN = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
               "september", "oktober", "november", "december")
@@ -320,15 +320,15 @@ def bepaal_capaciteit(overzicht: Overzicht) -> Capaciteit:
     personen: set[str] = set()
     totaal = 0.0
     for p in overzicht.projecten:
-        if p.stoplicht is Stoplicht.GEREALISEERD:
-            continue  # a realised project no longer asks for team hours
+        if not p.vraagt_inzet:
+            continue
         for lid in p.projectteam:
             naam = (_tekst(lid.get("naam")) or "?").lower()
-            organisatie = _tekst(lid.get("organisatie")) or "Onbekend"
-            wie = f"{naam}|{organisatie.lower()}"
+            org_naam = organisatie(lid)
+            wie = f"{naam}|{org_naam.lower()}"
             uren = uren_per_week(lid)
             voorzitter = is_voorzitter(lid)
-            for groep, sleutel in ((org, organisatie), (fase, p.fase or "Onbekend")):
+            for groep, sleutel in ((org, org_naam), (fase, p.fase or "Onbekend")):
                 groep[sleutel][0].add(wie)
                 groep[sleutel][1] += int(voorzitter)
                 groep[sleutel][2] += uren

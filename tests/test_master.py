@@ -352,15 +352,16 @@ def test_capaciteit_sums_follow_the_team_lists_and_the_norm(master_wb):
     assert per_fase["Provincie Drenthe"]["Realisatiefase"] == 1
     assert per_fase["Provincie Drenthe"]["Totaal uren per week"] == 17
     # Enexis: Emmen Noord dn 2 + Zeijerveen dn 2 (Projectfase); Bargermeer dn 2 + elektrolyse dn 2
-    #   (Verkenningsfase); station Hoogeveen vz 3 (Realisatiefase).
+    #   (Verkenningsfase); station Hoogeveen vz 3 is realised and no longer counts.
     assert [per_fase["Enexis"][k] for k in ("Verkenningsfase", "Projectfase", "Planuitwerkfase", "Realisatiefase")] \
-        == [4, 4, 0, 3]
-    assert per_fase["Enexis"]["Totaal uren per week"] == 11
+        == [4, 4, 0, 0]
+    assert per_fase["Enexis"]["Totaal uren per week"] == 8
     # TenneT: Carla 4.0 filled in (Emmen Noord, Projectfase) + Eva dn 2 (Bargermeer, Verkenningsfase).
     assert per_fase["TenneT"]["Totaal uren per week"] == 6
     assert per_fase[HOSTILE_ORGANISATIE]["Totaal uren per week"] == 1.5
-    assert sum(r["Totaal uren per week"] for r in per_fase.values()) == 56.5
-    assert "Totaal: 56,5 uur per week." in ws["A3"].value
+    assert sum(r["Totaal uren per week"] for r in per_fase.values()) == 53.5
+    assert "Totaal: 53,5 uur per week." in ws["A3"].value
+    assert "Gerealiseerde projecten tellen niet mee." in ws["A3"].value
 
     per_project = _table_rows(ws, "tblCapaciteitProject")
     assert ws.tables["tblCapaciteitProject"].ref.startswith("I")  # right of the phase table, one column apart
@@ -370,7 +371,8 @@ def test_capaciteit_sums_follow_the_team_lists_and_the_norm(master_wb):
     prov_noord = next(r for r in per_project if r["Organisatie"] == "Provincie Drenthe"
                       and r["Projectnaam"].endswith("Emmen Noord 110/20 kV"))
     assert (prov_noord["Voorzitters"], prov_noord["Deelnemers"], prov_noord["Fase"]) == (1, 0, "Projectfase")
-    assert sum(r["Uren per week"] for r in per_project) == 56.5
+    assert sum(r["Uren per week"] for r in per_project) == 53.5
+    assert not any(r["Projectnaam"] == "Uitbreiding station Hoogeveen 110/20 kV" for r in per_project)
 
 
 def test_datakwaliteit_lists_findings_and_a_team_without_voorzitter(master_wb):

@@ -10,6 +10,7 @@ from PIL import Image
 
 from fiche.stoplicht import Stoplicht
 from sample_overzicht import HOSTILE_FORMULA, empty_overzicht, sample_overzicht
+from sync.master import bereken_capaciteit
 from sync.rapport import (
     bouw_rapport, datum_nl, kwartaal_grenzen, parse_kwartaal, samenvatting, vorig_kwartaal,
 )
@@ -137,6 +138,16 @@ def test_capacity():
     assert org["Enexis"].personen == 2
     assert c.totaal_uren == sum(r.uren_per_week for r in c.per_organisatie)
     assert [r.naam for r in c.per_fase][0] == "Verkenningsfase"
+
+
+def test_capacity_totals_match_the_master_workbook():
+    # The Board and the project leader must not see two different totals for the same quarter.
+    o = sample_overzicht()
+    mail = bouw_rapport(o).capaciteit
+    master = bereken_capaciteit(o.projecten)
+    assert master.totaal == mail.totaal_uren == 53.5
+    per_org_master = {org: sum(f.values()) for org, f in master.per_fase.items()}
+    assert per_org_master == {r.naam: r.uren_per_week for r in mail.per_organisatie}
 
 
 def test_timeline_png_is_deterministic_and_coloured():
