@@ -18,7 +18,7 @@ class BronItem:
     """One fiche file in a source."""
 
     id: str  # stable id: the path below the folder, or the Graph driveItem id
-    naam: str  # file name as the user sees it
+    naam: str  # path below the fiche folder as the user sees it: "emmen.xlsx", "Noord/emmen.xlsx"
     etag: str  # version tag: Graph eTag, or size+mtime for a folder file
     gewijzigd: dt.datetime  # last modified, timezone-aware UTC
     grootte: int

@@ -59,9 +59,10 @@ class MapBron:
                     st = pad.stat()
                 except OSError:
                     continue  # removed between listing and stat: it is simply not there
+                relatief = pad.relative_to(self.map).as_posix()
                 items.append(BronItem(
-                    id=pad.relative_to(self.map).as_posix(),
-                    naam=naam,
+                    id=relatief,
+                    naam=relatief,  # "Noord/emmen.xlsx": where the user finds it, as on SharePoint
                     etag=etag_voor(st),
                     gewijzigd=dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc),
                     grootte=st.st_size,

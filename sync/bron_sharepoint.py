@@ -1,20 +1,25 @@
-"""The SharePoint source: fiche workbooks in one folder of a document library, read through
-Microsoft Graph's delta query so a run only sees what changed.
+"""The SharePoint source: fiche workbooks in one folder of a document library and its subfolders,
+read through Microsoft Graph's delta query so a run only sees what changed.
 
 The office365 library keeps no `@odata.deltaLink` (PITFALLS), so the pages are followed here:
-nextLink after nextLink until the deltaLink, which becomes the cursor. A cursor Graph no longer
-accepts (410 Gone) starts a full enumeration, reported as `volledig` so intake treats it as the
-complete listing. Delta may return one item more than once: the last occurrence wins. Only
-`.xlsx` files whose `parentReference.id` is the configured folder count (delta gives no
-`parentReference.path`; subfolders are not included). In an incremental answer a deleted item,
-and a file that was moved out of the folder or renamed away from `.xlsx`, is reported as removed;
-intake ignores removals of ids it never knew. The eTag is the version (SharePoint's delta often
-lacks `cTag`).
+nextLink after nextLink until the deltaLink. A cursor Graph no longer accepts (410 Gone) starts a
+full enumeration, reported as `volledig` so intake treats it as the complete listing. Delta may
+return one item more than once: the last occurrence wins. The eTag is the version (SharePoint's
+delta often lacks `cTag`).
+
+Delta gives no `parentReference.path` and SharePoint only offers delta on the library root, so
+which files lie below the configured folder is worked out from `parentReference.id`: the cursor
+we hand out carries the deltaLink *and* the folder tree below the configured folder. Files count
+when their parent is in that tree; a file deleted, moved out of it or renamed away from `.xlsx`
+is reported as removed (intake ignores removals of ids it never knew). When a folder in the tree
+is moved, deleted, or a folder appears in it, its files are not all in the delta feed, so the run
+falls back to a full enumeration: rare, and it downloads nothing whose eTag is unchanged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +35,9 @@ log = logging.getLogger("pmiek.sync.bron_sharepoint")
 
 #: A guard against a server that never ends its paging.
 MAX_PAGINAS = 100_000
+
+#: Version of the cursor format below; any other cursor starts a full enumeration.
+CURSOR_VERSIE = 2
 
 
 def _status(exc: ClientRequestException) -> int | None:
@@ -88,19 +96,33 @@ class SharePointBron(SharePointLocatie):
     def wijzigingen(self, cursor: str | None) -> Wijzigingen:
         map_id = self.map_id
         begin = self.verbinding.url(f"drives/{quote(self.drive_id)}/root/delta")
-        volledig = cursor is None
+        vorige = _lees_cursor(cursor)
+        if cursor is not None and vorige is None:
+            log.info("cursor from another version, starting a full enumeration",
+                     extra={"fields": {"source": self.beschrijving()}})
+        volledig = vorige is None
         try:
-            records, nieuwe_cursor, paginas = self._alle_paginas(cursor or begin)
+            records, delta_link, paginas = self._alle_paginas(vorige[0] if vorige else begin)
         except ClientRequestException as exc:
             if _status(exc) != 410 or volledig:
                 raise self.verbinding.als_remote("delta query", exc) from None
             log.warning("delta token expired (410 Gone), starting a full enumeration",
                         extra={"fields": {"source": self.beschrijving()}})
             volledig = True
-            try:
-                records, nieuwe_cursor, paginas = self._alle_paginas(begin)
-            except ClientRequestException as exc2:
-                raise self.verbinding.als_remote("delta query", exc2) from None
+            records, delta_link, paginas = self._volledig(begin)
+
+        if volledig:
+            mappen = _mappen_onder(map_id, records)
+        else:
+            mappen = dict(vorige[1])  # type: ignore[index]
+            reden = _structuur_gewijzigd(map_id, mappen, records)
+            if reden:
+                log.info("folder structure below the fiche folder changed, starting a full enumeration",
+                         extra={"fields": {"source": self.beschrijving(), "reason": reden}})
+                volledig = True
+                records, delta_link, extra = self._volledig(begin)
+                paginas += extra
+                mappen = _mappen_onder(map_id, records)
 
         items: list[BronItem] = []
         verwijderd: list[str] = []
@@ -112,11 +134,13 @@ class SharePointBron(SharePointLocatie):
                 if not volledig:
                     verwijderd.append(item_id)
                 continue
-            telt = ("file" in rec and (rec.get("parentReference") or {}).get("id") == map_id
+            parent = (rec.get("parentReference") or {}).get("id")
+            telt = ("file" in rec and (parent == map_id or parent in mappen)
                     and is_fiche_bestand(rec.get("name") or ""))
             if telt:
                 items.append(BronItem(
-                    id=item_id, naam=rec["name"], etag=rec.get("eTag") or rec.get("cTag") or "",
+                    id=item_id, naam=_pad(parent, rec["name"], map_id, mappen),
+                    etag=rec.get("eTag") or rec.get("cTag") or "",
                     gewijzigd=_tijd(rec.get("lastModifiedDateTime")), grootte=int(rec.get("size") or 0),
                     link=rec.get("webUrl"),
                 ))
@@ -124,8 +148,15 @@ class SharePointBron(SharePointLocatie):
                 verwijderd.append(item_id)  # moved out of the folder or renamed: no longer a fiche here
         log.info("delta listing read", extra={"fields": {
             "source": self.beschrijving(), "full": volledig, "pages": paginas, "records": len(records),
-            "fiches": len(items), "removed": len(verwijderd)}})
-        return Wijzigingen(items=items, verwijderd=verwijderd, cursor=nieuwe_cursor, volledig=volledig)
+            "subfolders": len(mappen), "fiches": len(items), "removed": len(verwijderd)}})
+        return Wijzigingen(items=items, verwijderd=verwijderd, cursor=_schrijf_cursor(delta_link, mappen),
+                           volledig=volledig)
+
+    def _volledig(self, begin: str) -> tuple[dict[str, dict[str, Any]], str, int]:
+        try:
+            return self._alle_paginas(begin)
+        except ClientRequestException as exc:
+            raise self.verbinding.als_remote("delta query", exc) from None
 
     def _alle_paginas(self, url: str) -> tuple[dict[str, dict[str, Any]], str, int]:
         """Follow nextLinks to the deltaLink; the records by id, last occurrence last."""
@@ -166,6 +197,84 @@ class SharePointBron(SharePointLocatie):
             raise FileRefused("too_large", f"{item.naam}: larger than {MAX_GROOTTE} bytes",
                               f"{item.naam} is te groot om een fiche te zijn.")
         return bytes(inhoud)
+
+
+Mappen = dict[str, tuple[str, str]]  # folder id -> (parent id, name), below the configured folder
+
+
+def _lees_cursor(cursor: str | None) -> tuple[str, Mappen] | None:
+    """(deltaLink, folder tree) from a cursor we handed out; None for none or another format."""
+    if not cursor:
+        return None
+    try:
+        data = json.loads(cursor)
+        if data.get("versie") != CURSOR_VERSIE or not isinstance(data.get("delta"), str):
+            return None
+        mappen = {str(k): (str(v[0]), str(v[1])) for k, v in (data.get("mappen") or {}).items()}
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError):
+        return None
+    return data["delta"], mappen
+
+
+def _schrijf_cursor(delta_link: str, mappen: Mappen) -> str:
+    return json.dumps({"versie": CURSOR_VERSIE, "delta": delta_link,
+                       "mappen": {k: list(v) for k, v in sorted(mappen.items())}}, ensure_ascii=False)
+
+
+def _mappen_onder(map_id: str, records: dict[str, dict[str, Any]]) -> Mappen:
+    """Every live folder below `map_id`, from a full listing (parents may come after children)."""
+    kinderen: dict[str, list[tuple[str, str]]] = {}
+    for rec in records.values():
+        if "folder" in rec and "deleted" not in rec and "root" not in rec:
+            parent = (rec.get("parentReference") or {}).get("id")
+            if parent:
+                kinderen.setdefault(parent, []).append((rec["id"], rec.get("name") or rec["id"]))
+    mappen: Mappen = {}
+    open_ = [map_id]
+    while open_:
+        ouder = open_.pop()
+        for kind_id, naam in kinderen.get(ouder, []):
+            if kind_id not in mappen and kind_id != map_id:
+                mappen[kind_id] = (ouder, naam)
+                open_.append(kind_id)
+    return mappen
+
+
+def _structuur_gewijzigd(map_id: str, mappen: Mappen, records: dict[str, dict[str, Any]]) -> str | None:
+    """Why an incremental answer cannot be applied to the known folder tree, or None.
+
+    A renamed folder only updates the tree. SharePoint also lists a folder when something below
+    it changed; with its parent unchanged that is no structural change.
+    """
+    for rec in records.values():
+        fid = rec.get("id")
+        if not fid or fid == map_id or "root" in rec:
+            continue
+        if "deleted" in rec:
+            if fid in mappen:
+                return "subfolder deleted"
+            continue
+        if "folder" not in rec:
+            continue
+        parent = (rec.get("parentReference") or {}).get("id")
+        if fid in mappen:
+            if parent != mappen[fid][0]:
+                return "subfolder moved"
+            mappen[fid] = (parent, rec.get("name") or mappen[fid][1])
+        elif parent == map_id or parent in mappen:
+            return "subfolder added"
+    return None
+
+
+def _pad(parent: str, naam: str, map_id: str, mappen: Mappen) -> str:
+    """The file's path below the configured folder, as the user sees it: "Noord/emmen.xlsx"."""
+    delen = [naam]
+    gezien = set()
+    while parent != map_id and parent in mappen and parent not in gezien:
+        gezien.add(parent)
+        parent, map_naam = mappen[parent]
+        delen.append(map_naam)
+    return "/".join(reversed(delen))
 
 
 def zoek_drive(verbinding: GraphVerbinding, site: str, bibliotheek: str | None = None) -> str:

@@ -4,6 +4,7 @@ throttling."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -24,7 +25,7 @@ def _vul(stub) -> dict[str, str]:
     stub.bestand_zetten("Archief/oud.xlsx", b"archief")  # another folder: not a fiche here
     stub.bestand_zetten("Fiches/notities.docx", b"geen fiche")
     stub.bestand_zetten("Fiches/~$emmen-noord.xlsx", b"office lock file")
-    stub.bestand_zetten("Fiches/Sub/dieper.xlsx", b"subfolder")
+    ids["Sub/dieper.xlsx"] = stub.bestand_zetten("Fiches/Sub/dieper.xlsx", b"subfolder")  # counts too
     return ids
 
 
@@ -37,6 +38,7 @@ def test_full_listing_over_pages_then_delta_link_gives_only_changes(graph_verbin
     assert {i.id for i in eerste.items} == set(ids.values())
     assert {i.naam for i in eerste.items} == set(ids)
     assert all(i.etag == graph_stub.item(f"Fiches/{i.naam}").etag for i in eerste.items)
+    assert next(i for i in eerste.items if i.id == ids["Sub/dieper.xlsx"]).naam == "Sub/dieper.xlsx"
     assert all(i.gewijzigd.tzinfo is not None and i.link.startswith("https://contoso.sharepoint.com/") for i in eerste.items)
     assert eerste.cursor and "token=" in eerste.cursor
     # 11 items (root, 3 folders, 7 files) at 2 a page: the nextLinks were followed to the end
@@ -67,8 +69,8 @@ def test_an_item_changed_twice_is_listed_once_with_its_last_version(graph_verbin
     graph_stub.bestand_zetten("Fiches/emmen-noord.xlsx", b"v2")
     graph_stub.bestand_zetten("Fiches/bargermeer.xlsx", b"anders")
     graph_stub.bestand_zetten("Fiches/emmen-noord.xlsx", b"v3")
-    # the stub really sends the item twice (first with the older eTag)
-    assert sum(1 for _, rec in graph_stub._log[-3:] if rec["id"] == ids["emmen-noord.xlsx"]) == 2
+    # the stub really sends the item twice since the cursor (first with the older eTag)
+    assert sum(1 for _, rec in graph_stub._log if rec["id"] == ids["emmen-noord.xlsx"]) == 1 + 2
 
     w = bron.wijzigingen(cursor)
     emmen = [i for i in w.items if i.id == ids["emmen-noord.xlsx"]]
@@ -107,7 +109,7 @@ def test_deleted_and_moved_out_fiches_are_reported_removed(graph_verbinding, gra
     assert set(w.verwijderd) == {ids["emmen-noord.xlsx"], ids["bargermeer.xlsx"]}
 
     volledig = bron.wijzigingen(None)
-    assert {i.id for i in volledig.items} == {ids["zeijerveen.xlsx"]}
+    assert {i.id for i in volledig.items} == {ids["zeijerveen.xlsx"], ids["Sub/dieper.xlsx"]}
 
 
 def test_files_outside_the_fiche_folder_never_count(graph_verbinding, graph_stub):
@@ -116,6 +118,60 @@ def test_files_outside_the_fiche_folder_never_count(graph_verbinding, graph_stub
     assert [i.naam for i in w.items] == ["oud.xlsx"]
     w = _bron(graph_verbinding, graph_stub, folder="Fiches/Sub").wijzigingen(None)
     assert [i.naam for i in w.items] == ["dieper.xlsx"]
+
+
+def test_subfolders_count_and_a_change_in_their_structure_lists_the_library_once(graph_verbinding, graph_stub, caplog):
+    ids = _vul(graph_stub)
+    bron = _bron(graph_verbinding, graph_stub)
+    cursor = bron.wijzigingen(None).cursor
+
+    # A file changing deep down lists its folders again (as SharePoint does): still incremental.
+    graph_stub.bestand_zetten("Fiches/Sub/dieper.xlsx", b"v2")
+    w = bron.wijzigingen(cursor)
+    assert not w.volledig and [(i.id, i.naam) for i in w.items] == [(ids["Sub/dieper.xlsx"], "Sub/dieper.xlsx")]
+
+    # A renamed subfolder only renames the paths shown.
+    graph_stub.hernoemen("Fiches/Sub", "Noord")
+    graph_stub.bestand_zetten("Fiches/Noord/dieper.xlsx", b"v3")
+    w = bron.wijzigingen(w.cursor)
+    assert not w.volledig and [i.naam for i in w.items] == ["Noord/dieper.xlsx"]
+
+    # A new subfolder (or one moved in) may hold files the feed does not list: one full listing.
+    graph_stub.bestand_zetten("Archief/Zuid/coevorden.xlsx", b"oud")
+    graph_stub.bestand_verplaatsen("Archief/Zuid", "Fiches")
+    with caplog.at_level(logging.INFO, logger="pmiek.sync.bron_sharepoint"):
+        w = bron.wijzigingen(w.cursor)
+    assert w.volledig
+    assert "Zuid/coevorden.xlsx" in {i.naam for i in w.items}
+    assert any(getattr(r, "fields", {}).get("reason") == "subfolder added" for r in caplog.records)
+    assert bron.wijzigingen(w.cursor).items == []
+
+    # Moved out, or deleted with its contents: the full listing no longer has their files.
+    graph_stub.bestand_verplaatsen("Fiches/Zuid", "Archief")
+    w = bron.wijzigingen(w.cursor)
+    assert w.volledig and "Zuid/coevorden.xlsx" not in {i.naam for i in w.items}
+    graph_stub.bestand_verwijderen("Fiches/Noord")
+    w = bron.wijzigingen(w.cursor)
+    assert w.volledig and {i.naam for i in w.items} == {"emmen-noord.xlsx", "bargermeer.xlsx", "zeijerveen.xlsx"}
+
+
+def test_a_folder_listed_after_its_subfolder_still_counts(graph_verbinding, graph_stub):
+    # Delta does not promise parents before children: here B is listed before its new parent A.
+    graph_stub.map_maken("Fiches")
+    graph_stub.bestand_zetten("Fiches/B/x.xlsx", b"x")
+    graph_stub.map_maken("Fiches/A")
+    graph_stub.bestand_verplaatsen("Fiches/B", "Fiches/A")
+    w = _bron(graph_verbinding, graph_stub).wijzigingen(None)
+    assert [i.naam for i in w.items] == ["A/B/x.xlsx"]
+
+
+def test_a_cursor_of_another_format_starts_a_full_listing(graph_verbinding, graph_stub):
+    ids = _vul(graph_stub)
+    bron = _bron(graph_verbinding, graph_stub)
+    delta_link = json.loads(bron.wijzigingen(None).cursor)["delta"]
+    for oud in (delta_link, "{}", '{"versie": 2, "delta": 5}', "[1, 2]"):
+        w = bron.wijzigingen(oud)
+        assert w.volledig and {i.id for i in w.items} == set(ids.values())
 
 
 def test_download_returns_the_bytes_and_a_vanished_item_is_refused(graph_verbinding, graph_stub):
@@ -144,7 +200,7 @@ def test_429_retry_after_is_honoured_and_logged(graph_verbinding, graph_stub, ca
         start = time.monotonic()
         w = bron.wijzigingen(None)
         duur = time.monotonic() - start
-    assert len(w.items) == 3
+    assert len(w.items) == 4
     assert duur >= 1.0
     retries = [r for r in caplog.records if "retrying" in r.getMessage()]
     assert len(retries) == 1
@@ -177,7 +233,7 @@ def test_a_retry_after_beyond_max_wait_gives_up_at_once(graph_stub):
     assert time.monotonic() - start < 5
     assert "3600" in str(fout.value)
     # the limiter does not keep this process waiting an hour either
-    assert len(bron.wijzigingen(None).items) == 3
+    assert len(bron.wijzigingen(None).items) == 4
 
 
 def test_site_and_folder_lookups_give_clear_config_errors(graph_verbinding, graph_stub):
@@ -193,7 +249,7 @@ def test_site_and_folder_lookups_give_clear_config_errors(graph_verbinding, grap
     # by drive id and folder id instead of site and path
     map_id = graph_stub.item("Fiches").id
     w = SharePointBron(graph_verbinding, drive_id=graph_stub.drive_id, folder=map_id).wijzigingen(None)
-    assert len(w.items) == 3
+    assert len(w.items) == 4
 
 
 def test_throttled_download_is_retried_through_the_library_query(graph_verbinding, graph_stub, caplog):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import shutil
 import tomllib
 import zipfile
 from copy import deepcopy
@@ -108,12 +109,17 @@ class MapOmgeving:
 
     def zet(self, naam: str, inhoud: bytes, gewijzigd: dt.datetime) -> None:
         pad = self.map / naam
+        pad.parent.mkdir(parents=True, exist_ok=True)
         pad.write_bytes(inhoud)
         ts = gewijzigd.timestamp()
         os.utime(pad, (ts, ts))
 
     def verwijder(self, naam: str) -> None:
-        (self.map / naam).unlink()
+        pad = self.map / naam
+        if pad.is_dir():
+            shutil.rmtree(pad)
+        else:
+            pad.unlink()
 
     def config(self) -> Config:
         return config_voor_map(self.map, self.tmp / "pmiek.sqlite", self.tmp / "master" / "pMIEK-monitoring.xlsx")
@@ -288,9 +294,32 @@ def scenario_verouderd_en_voorzitter(o: Omgeving) -> None:
     assert any(p.stoplicht is Stoplicht.GEREALISEERD for p in r.overzicht.projecten)
 
 
+def scenario_submappen(o: Omgeving) -> None:
+    # Teams may file fiches in subfolders of the fiche folder; they count and show their path.
+    o.zet("emmen-noord.xlsx", fiche_bytes(0), t(2026, 11, 1))
+    o.zet("Zuid/bargermeer.xlsx", fiche_bytes(1), t(2026, 11, 1))
+    o.zet("Zuid/Hoogeveen/waterstof.xlsx", fiche_bytes(5), t(2026, 11, 1))
+    r = sync(o)
+    assert r.tellingen.geaccepteerd == 3
+    assert sorted(p.bron_naam for p in r.overzicht.projecten) == [
+        "Zuid/Hoogeveen/waterstof.xlsx", "Zuid/bargermeer.xlsx", "emmen-noord.xlsx"]
+    # A changed fiche in a subfolder is read again, and only that one.
+    o.zet("Zuid/bargermeer.xlsx", fiche_bytes(1, toelichting="Bijgewerkt"), t(2026, 11, 5))
+    r = sync(o)
+    assert (r.tellingen.gelezen, r.tellingen.geaccepteerd) == (1, 1)
+    # The whole subfolder removed: both of its fiches are noticed as deleted.
+    o.verwijder("Zuid")
+    r = sync(o)
+    assert r.tellingen.verwijderd == 2
+    assert [p.bron_naam for p in r.overzicht.projecten] == ["emmen-noord.xlsx"]
+    assert sorted(m.bron_naam for m in meldingen(r, "verwijderd")) == [
+        "Zuid/Hoogeveen/waterstof.xlsx", "Zuid/bargermeer.xlsx"]
+
+
 SCENARIOS = [
     scenario_ongeldig_houdt_laatste_geldige, scenario_ongewijzigd_leest_niets, scenario_verwijderd,
     scenario_dubbel, scenario_vreemde_bestanden, scenario_trend_en_historie, scenario_verouderd_en_voorzitter,
+    scenario_submappen,
 ]
 
 

@@ -215,10 +215,15 @@ class GraphStub:
             return self._schrijf(parent, naam, inhoud, gewijzigd).id
 
     def bestand_verwijderen(self, pad: str) -> str:
+        """Delete a file or a folder. A folder takes its contents along, and (the hard case for a
+        client) only the folder itself appears in the delta feed."""
         with self._lock:
             item = self.item(pad)
+            nu = dt.datetime.now(dt.timezone.utc)
+            for kind in self._nakomelingen(item.id):
+                kind.verwijderd, kind.gewijzigd = True, nu
             item.verwijderd = True
-            item.gewijzigd = dt.datetime.now(dt.timezone.utc)
+            item.gewijzigd = nu
             self._wijziging(item)
             return item.id
 
@@ -226,6 +231,14 @@ class GraphStub:
         with self._lock:
             item = self.item(pad)
             item.parent_id = self.map_maken(naar_map) if naar_map else self.root_id
+            item.versie += 1
+            self._wijziging(item)
+            return item.id
+
+    def hernoemen(self, pad: str, naam: str) -> str:
+        with self._lock:
+            item = self.item(pad)
+            item.naam = naam
             item.versie += 1
             self._wijziging(item)
             return item.id
@@ -329,9 +342,23 @@ class GraphStub:
         self._wijziging(item)
         return item
 
+    def _nakomelingen(self, map_id: str) -> list[StubItem]:
+        uit = [i for i in self._items.values() if i.parent_id == map_id and not i.verwijderd]
+        for i in list(uit):
+            if i.is_map:
+                uit.extend(self._nakomelingen(i.id))
+        return uit
+
     def _wijziging(self, item: StubItem) -> None:
         self._seq += 1
         self._log.append((self._seq, self._item_json(item)))
+        # As in SharePoint, the folders above a changed item change too (size, cTag) and are
+        # listed again: a client must not take that for a change of the folder structure.
+        ouder = item.parent_id
+        while ouder is not None:
+            self._seq += 1
+            self._log.append((self._seq, self._item_json(self._items[ouder])))
+            ouder = self._items[ouder].parent_id
 
     def _item_json(self, item: StubItem) -> dict[str, Any]:
         ref = {"driveId": self.drive_id, "driveType": "documentLibrary"}
