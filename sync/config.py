@@ -118,7 +118,9 @@ class Config:
     def lock_path(self) -> Path:
         """Where the one-service-per-store lock lives: next to the SQLite file."""
         if self.store_path is not None:
-            return self.store_path.with_name(self.store_path.name + ".lock")
+            # Resolved: two configs naming one file through a symlink must share the lock.
+            pad = self.store_path.resolve()
+            return pad.with_name(pad.name + ".lock")
         import hashlib
         import tempfile
         digest = hashlib.sha256(self.store_url.encode()).hexdigest()[:16]
@@ -247,7 +249,16 @@ def laad_config(pad: str | Path) -> Config:
         raise _fout("(bestand)", f"config file {pad} not found", f"configuratiebestand {pad} bestaat niet.") from None
     except tomllib.TOMLDecodeError as exc:
         raise _fout("(bestand)", f"config file {pad} is not valid TOML: {exc}",
-                    f"{pad} is geen geldig TOML-bestand: {exc}") from None
+                    f"configuratiebestand {pad} is geen geldig TOML-bestand: {exc}") from None
+    except UnicodeDecodeError:
+        raise _fout("(bestand)", f"config file {pad} is not UTF-8 text",
+                    f"configuratiebestand {pad} is geen tekst in UTF-8; sla het op als UTF-8.") from None
+    except IsADirectoryError:
+        raise _fout("(bestand)", f"config file {pad} is a directory",
+                    f"configuratiebestand {pad} is een map, geen bestand.") from None
+    except OSError as exc:
+        raise _fout("(bestand)", f"config file {pad} cannot be read: {exc.strerror}",
+                    f"configuratiebestand {pad} kan niet worden gelezen ({exc.strerror}).") from None
     config = config_uit_dict(data, pad.resolve().parent)
     config.path = pad.resolve()
     return config
@@ -302,8 +313,8 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
     if not url:
         store_pad = store_pad or (basis / "pmiek.sqlite")
         url = sqlite_url(store_pad)
-    elif url.startswith("sqlite:///"):
-        store_pad = Path(url[len("sqlite:///"):])
+    else:
+        url, store_pad = _store_url(url, basis)
     st.geen_onbekende()
 
     ms = _Sectie("master", data.get("master", {}), basis)
@@ -350,6 +361,38 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
     # Issue 5 adds its own keys to [report]; until then they are kept, not refused.
     report.extra = rp.geen_onbekende(toegestaan_extra=True)
     return Config(source=bron, store_url=url, store_path=store_pad, master=master, sync=sync, report=report)
+
+
+def _store_url(url: str, basis: Path) -> tuple[str, Path | None]:
+    """Check `store.url` at start-up: parseable, a known database with its driver installed.
+
+    A relative SQLite path is taken relative to the config file, as every other path here (a
+    service's working directory is often `/`).
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        u = make_url(url)
+        dialect = u.get_dialect()
+    except NoSuchModuleError:  # (a subclass of ArgumentError)
+        raise _fout("store.url", f"unknown database type in {url!r}",
+                    "noemt een onbekend databasetype.") from None
+    except ArgumentError:
+        raise _fout("store.url", f"{url!r} is not a database URL",
+                    "is geen database-URL (bijv. sqlite:////var/lib/pmiek/pmiek.sqlite).") from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        raise _fout("store.url", f"the driver for {u.drivername} is not installed ({exc.name})",
+                    f"het stuurprogramma voor {u.drivername} is niet geïnstalleerd ({exc.name}).") from None
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return url, None
+    pad = Path(u.database).expanduser()
+    if not pad.is_absolute():
+        pad = basis / pad
+    pad = pad.resolve()
+    return u.set(database=str(pad)).render_as_string(hide_password=False), pad
 
 
 def sqlite_url(pad: Path) -> str:

@@ -117,6 +117,9 @@ def test_secret_comes_from_the_environment(tmp_path, monkeypatch) -> None:
     ('[source]\npath = "x"\n[report]\nsmtp_password = "geheim"\n', "report.smtp_password", "geheimen horen niet"),
     (SHAREPOINT.replace('certificate_thumbprint = "AB12CD34"', 'client_secret = "abc"'), "source.client_secret",
      "geheimen horen niet"),
+    ('[source]\npath = "x"\n[store]\nurl = "geen url"\n', "store.url", "geen database-URL"),
+    ('[source]\npath = "x"\n[store]\nurl = "oracle2://u@h/x"\n', "store.url", "onbekend databasetype"),
+    ('[source]\npath = "x"\n[store]\nurl = "mysql+mysqldb://u@h/x"\n', "store.url", "niet geïnstalleerd"),
     (SHAREPOINT.replace('site = "provinciedrenthe.sharepoint.com:/sites/pmiek"', ""), "source.site", "site"),
     (SHAREPOINT.replace('tenant_id = "11111111-2222-3333-4444-555555555555"', ""), "source.tenant_id", "verplicht"),
     (SHAREPOINT.replace('certificate_thumbprint = "AB12CD34"', ""), "source.certificate_thumbprint", "verplicht"),
@@ -134,6 +137,28 @@ def test_not_toml_and_missing_file(tmp_path) -> None:
         laad_config(schrijf(tmp_path, "[source\npath = 1"))
     with pytest.raises(ConfigError, match="not found"):
         laad_config(tmp_path / "bestaat-niet.toml")
+
+
+def test_unreadable_config_files_are_refused_by_name(tmp_path) -> None:
+    binair = tmp_path / "binair.toml"
+    binair.write_bytes(b'[source]\npath = "\xff"\n')
+    with pytest.raises(ConfigError, match="not UTF-8") as e:
+        laad_config(binair)
+    assert e.value.melding.startswith("Configuratiebestand ") and "binair.toml" in e.value.melding
+    (tmp_path / "map.toml").mkdir()
+    with pytest.raises(ConfigError, match="is a directory"):
+        laad_config(tmp_path / "map.toml")
+
+
+def test_relative_store_url_and_symlinked_store_share_the_config_folder_and_lock(tmp_path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "pmiek.sqlite").touch()
+    (tmp_path / "link.sqlite").symlink_to(tmp_path / "data" / "pmiek.sqlite")
+    a = laad_config(schrijf(tmp_path, '[source]\npath = "x"\n[store]\nurl = "sqlite:///data/pmiek.sqlite"\n'))
+    assert a.store_path == (tmp_path / "data" / "pmiek.sqlite").resolve()
+    assert a.store_url == "sqlite:///" + str(a.store_path)
+    b = laad_config(schrijf(tmp_path, '[source]\npath = "x"\n[store]\npath = "link.sqlite"\n'))
+    assert b.lock_path == a.lock_path
 
 
 def test_cli_names_the_key_without_traceback(tmp_path) -> None:
