@@ -28,6 +28,7 @@ from sync.config import Config, laad_config
 from sync.intake import IntakeResultaat, Tellingen, verwerk
 from sync.overzicht import Overzicht
 from sync.overzicht_bouw import TZ, bouw_overzicht
+from sync.planning import plan_job
 from sync.store import Store, open_store
 
 log = logging.getLogger("pmiek.sync.dienst")
@@ -197,22 +198,15 @@ def maak_scheduler(config: Config, engine):
 
 
 def start_schema(config: Config, engine):
-    """Start the scheduler so that a missed run is caught up once: paused, job added only when
-    absent (an existing job keeps its stored next run time), then resumed."""
+    """Start the scheduler so that a missed run is caught up once: paused, jobs added or brought
+    up to date (`plan_job` keeps a pending catch-up), then resumed."""
     from apscheduler.triggers.cron import CronTrigger
     if config.path is None:
         raise InputError("serve needs a config file", "pmiek serve heeft een configuratiebestand nodig (--config).")
     scheduler = maak_scheduler(config, engine)
     scheduler.start(paused=True)
     trigger = CronTrigger.from_crontab(config.sync.cron, timezone=config.sync.tz)
-    job = scheduler.get_job(JOB_ID)
-    if job is None:
-        scheduler.add_job(geplande_sync, trigger, id=JOB_ID, name="pMIEK sync", args=[str(config.path)])
-        log.info("sync job added", extra={"fields": {"cron": config.sync.cron}})
-    elif str(job.trigger) != str(trigger) or list(job.args) != [str(config.path)]:
-        # modify_job keeps the stored next run time: a pending catch-up is not lost.
-        scheduler.modify_job(JOB_ID, trigger=trigger, args=[str(config.path)])
-        log.info("sync job updated", extra={"fields": {"cron": config.sync.cron}})
+    plan_job(scheduler, JOB_ID, geplande_sync, trigger, [str(config.path)], "pMIEK sync")
     # The quarterly e-mail (issue 5) runs in the same scheduler, added the same way.
     from sync.kwartaalrapport import registreer
     registreer(scheduler, config)

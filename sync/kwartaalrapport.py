@@ -52,6 +52,7 @@ from fiche.datums import kwartaal as kwartaal_code
 from fiche.stoplicht import Stoplicht
 from sync.mail import bouw_bericht, nieuw_message_id
 from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
+from sync.planning import plan_job
 from sync.rapport import bouw_rapport, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
 from sync.store import UtcDateTime, dumps, loads
 from sync.tijdlijn import tijdlijn_png
@@ -603,11 +604,5 @@ def registreer(scheduler: Any, config: Any) -> None:
     args = [str(config.path)]
     # 0 days means no catch-up; APScheduler reads None as "no limit", so use its smallest grace.
     grace = inst.inhaal_dagen * 86400 if inst.inhaal_dagen > 0 else 1
-    job = scheduler.get_job(JOB_ID)
-    if job is None:
-        scheduler.add_job(geplande_rapportage, trig, id=JOB_ID, name="pMIEK kwartaaloverzicht", args=args,
-                          misfire_grace_time=grace, coalesce=True, max_instances=1)
-        log.info("quarterly report job added", extra={"fields": {"trigger": str(trig)}})
-    elif str(job.trigger) != str(trig) or list(job.args) != args or job.misfire_grace_time != grace:
-        scheduler.modify_job(JOB_ID, trigger=trig, args=args, misfire_grace_time=grace)
-        log.info("quarterly report job updated", extra={"fields": {"trigger": str(trig)}})
+    plan_job(scheduler, JOB_ID, geplande_rapportage, trig, args, "pMIEK kwartaaloverzicht",
+             misfire_grace_time=grace, coalesce=True, max_instances=1)

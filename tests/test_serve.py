@@ -152,6 +152,27 @@ def test_changed_cron_keeps_a_pending_catch_up(tmp_path) -> None:
             assert volgende_run(tmp_path) == dt.datetime(2026, 3, 31, 8, 15, tzinfo=AMS)
 
 
+def test_changed_cron_or_time_zone_takes_effect_at_the_next_start(tmp_path) -> None:
+    config = maak_omgeving(tmp_path, cron="0 7 1 1,4,7,10 *")  # quarterly: next run on 1 January
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, tzinfo=AMS), tick=True):
+        with Dienst(config):
+            wacht_tot(lambda: volgende_run(tmp_path) is not None)
+            assert volgende_run(tmp_path) == dt.datetime(2027, 1, 1, 7, 0, tzinfo=AMS)
+    # The operator wants it daily: not from 1 January on, but from tomorrow.
+    config.write_text(config.read_text().replace('cron = "0 7 1 1,4,7,10 *"', 'cron = "30 6 * * *"'))
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 5, tzinfo=AMS), tick=True):
+        with Dienst(config):
+            time.sleep(1.0)
+            assert volgende_run(tmp_path) == dt.datetime(2026, 12, 1, 6, 30, tzinfo=AMS)
+            assert runs(tmp_path) == []  # a new schedule is no missed run
+    # Only the time zone changes: 06:30 in New York is 12:30 in Amsterdam.
+    config.write_text(config.read_text().replace('timezone = "Europe/Amsterdam"', 'timezone = "America/New_York"'))
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 10, tzinfo=AMS), tick=True):
+        with Dienst(config):
+            time.sleep(1.0)
+            assert volgende_run(tmp_path) == dt.datetime(2026, 11, 30, 12, 30, tzinfo=AMS)
+
+
 def _pmiek(*args: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PMIEK_LOG_LEVEL": "INFO"}
     return subprocess.Popen([sys.executable, "-m", "pmiek.cli", *args], stdout=subprocess.PIPE,
