@@ -38,8 +38,11 @@ def etag_voor(stat: os.stat_result) -> str:
 class MapBron:
     """`FicheBron` over a folder (and its subfolders)."""
 
-    def __init__(self, map_: str | Path) -> None:
+    def __init__(self, map_: str | Path, overslaan: tuple[str | Path, ...] = ()) -> None:
         self.map = Path(map_).resolve()
+        # Our own output (the master, its published copy) may be configured inside the fiche
+        # folder; read back, it would be refused as "not a fiche" on every run.
+        self.overslaan = {Path(p).resolve() for p in overslaan}
 
     def beschrijving(self) -> str:
         return f"folder {self.map}"
@@ -55,6 +58,8 @@ class MapBron:
                 if not is_fiche_bestand(naam):
                     continue
                 pad = Path(root) / naam
+                if pad in self.overslaan:
+                    continue
                 try:
                     st = pad.stat()
                 except OSError:

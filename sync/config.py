@@ -330,6 +330,13 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
     if master.publish == "sharepoint" and bron.type != "sharepoint":
         raise _fout("master.publish", "'sharepoint' needs a sharepoint source for the connection",
                     "'sharepoint' kan alleen met een SharePoint-bron ([source] type = \"sharepoint\").")
+    if master.publish == "sharepoint" and bron.sharepoint is not None and master.upload_folder:
+        bron_map = bron.sharepoint.folder.strip("/").lower()
+        doel = master.upload_folder.strip("/").lower()
+        if doel == bron_map or doel.startswith(bron_map + "/"):
+            raise _fout("master.upload_folder", "must lie outside the fiche folder (source.folder)",
+                        f"moet buiten de fichemap '{bron.sharepoint.folder}' liggen; anders wordt het "
+                        "masterwerkboek bij elke synchronisatie als fiche gelezen.")
     if master.path.suffix.lower() != ".xlsx":
         raise _fout("master.path", "must end in .xlsx", "moet eindigen op .xlsx.")
     ms.geen_onbekende()

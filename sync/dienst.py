@@ -87,7 +87,10 @@ def run_lock(config: Config, wachttijd: float = RUN_LOCK_WACHTTIJD) -> FileLock:
 def maak_bron(config: Config) -> tuple[FicheBron, str]:
     if config.source.type == "folder":
         from sync.bron_map import MapBron
-        return MapBron(config.source.folder.path), "folder"
+        eigen = [config.master.path]
+        if config.master.publish_folder is not None:
+            eigen.append(config.master.publish_folder / config.master.path.name)
+        return MapBron(config.source.folder.path, overslaan=tuple(eigen)), "folder"
     from sync import bron_sharepoint  # the Graph source (optional import: only for SharePoint)
     return bron_sharepoint.bron_uit_config(config.source.sharepoint), "sharepoint"
 
@@ -123,7 +126,8 @@ def publiceer(config: Config, master: Path) -> str | None:
 
 
 def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.date | None = None,
-                  voortgang: bool | None = None, store: Store | None = None) -> SyncResultaat:
+                  voortgang: bool | None = None, store: Store | None = None,
+                  lege_bron_toestaan: bool = False) -> SyncResultaat:
     """One complete run. Failures of single files are counted, not raised; a failure of the run
     itself is recorded in the store and raised as a `PmiekError`."""
     eigen_store = store is None
@@ -136,7 +140,8 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         run_id = store.start_run(bron_omschrijving(config), aanleiding, os.getpid())
         bron, soort = maak_bron(config)
         log.info("sync started", extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
-        intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang)
+        intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang,
+                                          lege_bron_toestaan=lege_bron_toestaan)
         overzicht = bouw_overzicht(store, vandaag)
         master = schrijf_master_atomisch(overzicht, config.master.path)
         melding = publiceer(config, master)
@@ -162,11 +167,12 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
 
 
 def sync_eenmalig(config: Config, aanleiding: str = "handmatig", voortgang: bool | None = None,
-                  peildatum: dt.date | None = None) -> SyncResultaat:
+                  peildatum: dt.date | None = None, lege_bron_toestaan: bool = False) -> SyncResultaat:
     """`pmiek sync`: one run under the run lock."""
     lock = run_lock(config)
     try:
-        return voer_sync_uit(config, aanleiding=aanleiding, voortgang=voortgang, peildatum=peildatum)
+        return voer_sync_uit(config, aanleiding=aanleiding, voortgang=voortgang, peildatum=peildatum,
+                             lege_bron_toestaan=lege_bron_toestaan)
     finally:
         lock.release()
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from fiche.errors import FileRefused, PmiekError, RemoteError
+from fiche.errors import FileRefused, InputError, PmiekError, RemoteError
 from sync.bron import BronItem, FicheBron
 from sync.store import (
     STATUS_GEACCEPTEERD, STATUS_GEWEIGERD, STATUS_ONLEESBAAR, STATUS_VERWIJDERD, Bestand, FicheVersie, Store, dumps,
@@ -90,8 +90,13 @@ def _voortgang(totaal: int, tonen: bool | None):
 
 
 def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, vandaag: dt.date,
-            nabij_maanden: int, voortgang: bool | None = None) -> IntakeResultaat:
-    """One intake pass over `bron`; returns the counts and the files that failed to download."""
+            nabij_maanden: int, voortgang: bool | None = None, lege_bron_toestaan: bool = False) -> IntakeResultaat:
+    """One intake pass over `bron`; returns the counts and the files that failed to download.
+
+    A complete listing without a single fiche, where earlier runs knew some, is refused (unless
+    `lege_bron_toestaan`): an unmounted share or a wrongly moved folder looks exactly like that,
+    and taking it at its word would empty the master and the Board's overview.
+    """
     bron_id = store.bron_id(bron.beschrijving(), bron_soort)
     cursor = store.cursor(bron_id)
     wijzigingen = bron.wijzigingen(cursor)
@@ -106,6 +111,15 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
     items: dict[str, BronItem] = {}
     for item in wijzigingen.items:
         items[item.id] = item
+
+    aanwezig = sum(1 for b in bekend.values() if b.verwijderd is None)
+    if wijzigingen.volledig and not items and aanwezig and not lege_bron_toestaan:
+        raise InputError(
+            f"{bron.beschrijving()} lists no fiche while {aanwezig} were known; nothing marked deleted",
+            f"De bron ({bron.beschrijving()}) bevat geen enkele fiche meer, terwijl er {aanwezig} bekend waren. "
+            "Is de map of de netwerkschijf wel bereikbaar? Er is niets als verwijderd gemarkeerd en het "
+            "masterwerkboek is niet bijgewerkt. Zijn alle fiches echt weg, draai dan eenmalig "
+            "'pmiek sync --lege-bron-toestaan'.")
 
     balk = _voortgang(len(items), voortgang)
     try:

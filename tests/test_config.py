@@ -120,6 +120,8 @@ def test_secret_comes_from_the_environment(tmp_path, monkeypatch) -> None:
     ('[source]\npath = "x"\n[store]\nurl = "geen url"\n', "store.url", "geen database-URL"),
     ('[source]\npath = "x"\n[store]\nurl = "oracle2://u@h/x"\n', "store.url", "onbekend databasetype"),
     ('[source]\npath = "x"\n[store]\nurl = "mysql+mysqldb://u@h/x"\n', "store.url", "niet geïnstalleerd"),
+    (SHAREPOINT.replace('upload_folder = "Monitoring"', 'upload_folder = "/projectfiches/Master"'),
+     "master.upload_folder", "buiten de fichemap"),
     (SHAREPOINT.replace('site = "provinciedrenthe.sharepoint.com:/sites/pmiek"', ""), "source.site", "site"),
     (SHAREPOINT.replace('tenant_id = "11111111-2222-3333-4444-555555555555"', ""), "source.tenant_id", "verplicht"),
     (SHAREPOINT.replace('certificate_thumbprint = "AB12CD34"', ""), "source.certificate_thumbprint", "verplicht"),

@@ -24,6 +24,7 @@ import time_machine
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from fiche.errors import InputError
 from fiche.stoplicht import Stoplicht
 from sync.config import Config, config_voor_map
 from sync.dienst import SyncResultaat, sync_eenmalig
@@ -329,6 +330,48 @@ def test_scenario(bron, scenario) -> None:
 
 
 # --- folder-only details --------------------------------------------------------------------
+
+def test_a_master_written_inside_the_fiche_folder_is_not_read_as_a_fiche(tmp_path) -> None:
+    o = MapOmgeving(tmp_path)
+    o.zet("a.xlsx", fiche_bytes(0), t(2026, 11, 1))
+    config = config_voor_map(o.map, tmp_path / "pmiek.sqlite", o.map / "master.xlsx")
+    for _ in range(2):
+        r = sync_eenmalig(config, peildatum=VANDAAG, voortgang=False)
+        assert (r.tellingen.gezien, r.overzicht.datakwaliteit) == (1, [])
+    assert (o.map / "master.xlsx").is_file()
+
+
+def test_a_folder_that_suddenly_lists_nothing_is_not_taken_at_its_word(tmp_path) -> None:
+    o = MapOmgeving(tmp_path)
+    o.zet("a.xlsx", fiche_bytes(0), t(2026, 11, 1))
+    o.zet("b.xlsx", fiche_bytes(1), t(2026, 11, 1))
+    eerste = sync(o)
+    master = eerste.master.read_bytes()
+    # The share is not mounted: the mount point is an empty folder.
+    o.map.rename(tmp_path / "elders")
+    o.map.mkdir()
+    with pytest.raises(InputError) as fout:
+        sync_eenmalig(o.config(), peildatum=VANDAAG, voortgang=False)
+    assert "geen enkele fiche" in fout.value.melding and "2 bekend" in fout.value.melding
+    assert "--lege-bron-toestaan" in fout.value.melding
+    assert eerste.master.read_bytes() == master  # the master still shows both projects
+    store = open_store(o.config().store_url)
+    try:
+        assert len(bouw_overzicht(store, VANDAAG).projecten) == 2
+        assert store.runs(1)[0].status == "fout"
+    finally:
+        store.close()
+    # Back online: nothing was lost, nothing is read again.
+    (tmp_path / "fiches").rmdir()
+    (tmp_path / "elders").rename(tmp_path / "fiches")
+    r = sync(o)
+    assert (r.tellingen.verwijderd, r.tellingen.gelezen, len(r.overzicht.projecten)) == (0, 0, 2)
+    # Really all gone, confirmed by the operator.
+    o.verwijder("a.xlsx")
+    o.verwijder("b.xlsx")
+    r = sync_eenmalig(o.config(), peildatum=VANDAAG, voortgang=False, lege_bron_toestaan=True)
+    assert r.tellingen.verwijderd == 2 and r.overzicht.projecten == []
+
 
 def test_map_skips_lock_and_temp_files_and_non_xlsx(tmp_path) -> None:
     o = MapOmgeving(tmp_path)

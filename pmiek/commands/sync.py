@@ -15,6 +15,8 @@ def register(sub) -> None:
     p.add_argument("--store", type=Path, help="databasebestand (SQLite)")
     p.add_argument("--master", type=Path, help="pad van het masterwerkboek (.xlsx)")
     p.add_argument("--geen-voortgang", action="store_true", help="geen voortgangsbalk tonen")
+    p.add_argument("--lege-bron-toestaan", action="store_true",
+                   help="een bron zonder enige fiche accepteren (alle bekende fiches gelden dan als verwijderd)")
     p.set_defaults(func=run)
 
 
@@ -52,6 +54,7 @@ def druk_resultaat(r) -> None:
 def run(args) -> int:
     from sync.dienst import sync_eenmalig
     config = config_uit_args(args)
-    r = sync_eenmalig(config, voortgang=False if args.geen_voortgang else None)
+    r = sync_eenmalig(config, voortgang=False if args.geen_voortgang else None,
+                      lege_bron_toestaan=args.lege_bron_toestaan)
     druk_resultaat(r)
     return 0
