@@ -72,12 +72,14 @@ def maak_nieuwe_fiche(fiche_type: str, map_: Path) -> Path:
 
 def nieuwe_fiche(fiche_type: str) -> None:
     """Ribbon "Nieuwe fiche (concreet|verkenning)": open a new empty fiche next to the caller."""
+    from fiche.errors import oorzaak_nl
+
     caller = _caller()
     try:
         pad = maak_nieuwe_fiche(fiche_type, _map_voor_nieuwe_fiche())
     except OSError as exc:
         log.error("cannot write a new fiche: %s", exc)
-        caller.app.alert(f"De nieuwe fiche kon niet worden aangemaakt: {exc.strerror or exc}.",
+        caller.app.alert(f"De nieuwe fiche kon niet worden aangemaakt ({oorzaak_nl(exc)}).",
                          title="pMIEK", mode="critical")
         return
     log.info("new %s fiche at %s", fiche_type, pad)

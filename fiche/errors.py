@@ -41,3 +41,30 @@ class RemoteError(PmiekError):
     def __init__(self, log_message: str, melding: str | None = None, status: int | None = None) -> None:
         super().__init__(log_message, melding or "De externe dienst gaf een fout; probeer het later opnieuw.")
         self.status = status
+
+
+_OORZAKEN = {
+    "ENOENT": "bestaat niet",
+    "EACCES": "geen toegang",
+    "EPERM": "geen toegang",
+    "EEXIST": "er staat al een bestand met die naam",
+    "ENOTDIR": "een deel van het pad is een bestand, geen map",
+    "EISDIR": "is een map",
+    "ENOSPC": "de schijf is vol",
+    "EDQUOT": "de schijfruimte (quota) is op",
+    "EROFS": "de schijf is alleen-lezen",
+    "ENAMETOOLONG": "de naam is te lang",
+    "EBUSY": "het bestand is in gebruik",
+}
+
+
+def oorzaak_nl(exc: OSError) -> str:
+    """The cause of a file-system error in Dutch, for messages where `strerror` would be English."""
+    import errno
+
+    naam = errno.errorcode.get(exc.errno or -1, "")
+    if naam in _OORZAKEN:
+        return _OORZAKEN[naam]
+    if isinstance(exc, PermissionError):
+        return "geen toegang"
+    return f"systeemfout {naam or exc.errno}".strip() if (naam or exc.errno) else "onbekende systeemfout"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fiche.errors import ConfigError
+from fiche.errors import ConfigError, oorzaak_nl
 from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD
 
 STANDAARD_TIJDZONE = "Europe/Amsterdam"
@@ -258,7 +258,7 @@ def laad_config(pad: str | Path) -> Config:
                     f"configuratiebestand {pad} is een map, geen bestand.") from None
     except OSError as exc:
         raise _fout("(bestand)", f"config file {pad} cannot be read: {exc.strerror}",
-                    f"configuratiebestand {pad} kan niet worden gelezen ({exc.strerror}).") from None
+                    f"configuratiebestand {pad} kan niet worden gelezen ({oorzaak_nl(exc)}).") from None
     config = config_uit_dict(data, pad.resolve().parent)
     config.path = pad.resolve()
     return config

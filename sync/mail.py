@@ -77,7 +77,7 @@ def nieuw_message_id(kwartaal: str, afzender: str | None) -> str:
 def _venster(p) -> str:
     if p.ondergrens is None and p.bovengrens is None:
         return "-"
-    return f"{datum_nl(p.ondergrens)} - {datum_nl(p.bovengrens)}"
+    return f"{datum_nl(p.ondergrens)} t/m {datum_nl(p.bovengrens)}"
 
 
 def _slip(dagen: int | None) -> str:
@@ -85,7 +85,7 @@ def _slip(dagen: int | None) -> str:
         return "-"
     if dagen == 0:
         return "0 dagen"
-    return f"{'+' if dagen > 0 else ''}{aantal(dagen, 'dag', 'dagen')}"
+    return f"{'+' if dagen > 0 else '-'}{aantal(abs(dagen), 'dag', 'dagen')}"
 
 
 def uren_nl(uren: float) -> str:
@@ -116,7 +116,7 @@ def tekst_versie(r: Rapport) -> str:
     if w.leeg:
         add("- Geen wijzigingen.")
     for titel, lijst in (("Nieuw op rood", w.nieuw_rood), ("Nieuw op oranje", w.nieuw_oranje),
-                         ("Nieuw onbekend", w.nieuw_onbekend), ("Verbeterd", w.verbeterd),
+                         ("Nieuw op onbekend", w.nieuw_onbekend), ("Verbeterd", w.verbeterd),
                          ("Gerealiseerd", w.gerealiseerd), ("Nieuw", w.nieuw)):
         for p in lijst:
             vorig = f" (was {p.vorig_stoplicht.label})" if p.vorig_stoplicht else ""
@@ -137,17 +137,21 @@ def tekst_versie(r: Rapport) -> str:
         add(f"  {_venster_woord(p)}: {_venster(p)}; prognose: {datum_nl(p.prognose)}; verschuiving: {_slip(rij.slip_dagen)}")
         add(f"  Knelpunt: {schoon(rij.knelpunt) if rij.knelpunt else '-'}")
         add(f"  Oplossing: {schoon(rij.oplossing) if rij.oplossing else '-'}")
-        add(f"  Escalatie: {schoon(p.escalatie) or 'Geen'}")
+        escalatie = schoon(p.escalatie) if (p.escalatie or "").strip().lower() not in ("", "geen") else "geen"
+        add(f"  Escalatie: {escalatie}")
     add("")
     add("VERKENNINGEN")
     if not r.verkenningen:
         add("- Geen verkenningen.")
     for v in r.verkenningen:
         p = v.project
-        volgende = (f"; volgende: {schoon(v.volgende_mijlpaal)} ({datum_nl(v.volgende_datum)})"
-                    if v.volgende_mijlpaal else "")
+        volgende = ""
+        if v.volgende_mijlpaal:
+            volgende = f"; volgende mijlpaal: {schoon(v.volgende_mijlpaal)}"
+            if v.volgende_datum:
+                volgende += f" ({datum_nl(v.volgende_datum)})"
         add(f"* {schoon(p.projectnaam)} [{p.stoplicht.label}]: oplevering {datum_nl(p.prognose)}; "
-            f"mijlpalen gereed {v.mijlpalen_gereed} van {v.mijlpalen_totaal}{volgende}")
+            f"{v.mijlpalen_gereed} van de {v.mijlpalen_totaal} mijlpalen gereed{volgende}")
     add("")
     add("DATAKWALITEIT")
     dk = r.datakwaliteit
@@ -160,7 +164,7 @@ def tekst_versie(r: Rapport) -> str:
     add("")
     add("CAPACITEIT")
     c = r.capaciteit
-    add(f"- {aantal(c.totaal_personen, 'persoon', 'personen')} in projectteams, samen "
+    add(f"- {aantal(c.totaal_personen, 'persoon', 'personen')} in de projectteams, samen "
         f"{uren_nl(c.totaal_uren)} uur per week (norm: voorzitter 3, deelnemer 2 uur).")
     add("Per organisatie:")
     for rij in c.per_organisatie:
@@ -171,7 +175,7 @@ def tekst_versie(r: Rapport) -> str:
         add(f"- {schoon(rij.naam)}: {uren_nl(rij.uren_per_week)} uur per week "
             f"({aantal(rij.personen, 'persoon', 'personen')})")
     add("")
-    add(f"De masterwerkmap van {datum_nl(r.peildatum)} is bijgevoegd ({master_bestandsnaam(r)}).")
+    add(f"Het masterwerkboek van {datum_nl(r.peildatum)} is bijgevoegd ({master_bestandsnaam(r)}).")
     add("Dit overzicht is automatisch samengesteld door pMIEK Monitor uit de projectfiches.")
     return "\n".join(regels) + "\n"
 
@@ -248,7 +252,7 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
     w = r.wijzigingen
     items = []
     for titel, lijst in (("Nieuw op rood", w.nieuw_rood), ("Nieuw op oranje", w.nieuw_oranje),
-                         ("Nieuw onbekend", w.nieuw_onbekend), ("Verbeterd", w.verbeterd),
+                         ("Nieuw op onbekend", w.nieuw_onbekend), ("Verbeterd", w.verbeterd),
                          ("Gerealiseerd", w.gerealiseerd), ("Nieuw", w.nieuw)):
         for p in lijst:
             vorig = f" (was {html.escape(p.vorig_stoplicht.label)})" if p.vorig_stoplicht else ""
@@ -292,7 +296,8 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
         rijen = []
         for v in r.verkenningen:
             p = v.project
-            volgende = (f"{_e(v.volgende_mijlpaal)} ({datum_kort(v.volgende_datum)})" if v.volgende_mijlpaal
+            volgende = (_e(v.volgende_mijlpaal) + (f" ({datum_kort(v.volgende_datum)})" if v.volgende_datum else "")
+                        if v.volgende_mijlpaal
                         else "&ndash;")
             rijen.append([
                 _cel(f"<b>{_e(p.projectnaam)}</b><br><span style=\"color:#555555;font-size:12px;\">"
@@ -330,7 +335,7 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
                    [[_cel(_e(rij.naam)), _cel(str(rij.personen), stijl="text-align:center;"),
                      _cel(uren_nl(rij.uren_per_week), stijl="text-align:right;")] for rij in c.per_fase]))
 
-    add(_alinea(f"De masterwerkmap van {datum_nl(r.peildatum)} is bijgevoegd "
+    add(_alinea(f"Het masterwerkboek van {datum_nl(r.peildatum)} is bijgevoegd "
                 f"({html.escape(master_bestandsnaam(r))}).", "margin-top:18px;"))
     add(_alinea("Dit overzicht is automatisch samengesteld door pMIEK Monitor uit de projectfiches.",
                 "font-size:12px;color:#666666;"))
@@ -370,7 +375,6 @@ def bouw_bericht(
     msg["Date"] = format_datetime(datum or dt.datetime.now(dt.timezone.utc))
     msg["Message-ID"] = message_id or nieuw_message_id(rapport.kwartaal, afzender)
     msg["X-Pmiek-Kwartaal"] = rapport.kwartaal
-    msg["Content-Language"] = "nl"
     # RFC 3834: no out-of-office replies back to the service's mailbox.
     msg["Auto-Submitted"] = "auto-generated"
 
@@ -381,6 +385,8 @@ def bouw_bericht(
     html_deel.add_related(tijdlijn_png, maintype="image", subtype="png", cid=cid,
                           disposition="inline", filename=f"tijdlijn-{rapport.kwartaal}.png")
     msg.add_attachment(master, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=master_bestandsnaam(rapport))
+    # Only now: set_content() and the make_* conversions drop every Content-* header.
+    msg["Content-Language"] = "nl"
     return msg
 
 

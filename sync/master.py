@@ -38,7 +38,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from fiche.datums import kwartaal_label
-from fiche.errors import PmiekError
+from fiche.errors import PmiekError, oorzaak_nl
 from fiche.schema import FASEN, UREN_NORM
 from fiche.stoplicht import TEKSTKLEUREN, Stoplicht, mijlpaal_stoplicht, mijlpaal_vertraging
 from sync.bestanden import atomisch_schrijven
@@ -789,7 +789,7 @@ def schrijf_master(overzicht: Overzicht, pad: Path) -> Path:
         log.error("master write failed path=%s error=%s", pad, exc)
         raise MasterWriteError(
             f"cannot write master workbook {pad}: {exc}",
-            f"De masterwerkmap '{pad}' kon niet worden geschreven ({exc.strerror or exc}). "
+            f"Het masterwerkboek '{pad}' kon niet worden geschreven ({oorzaak_nl(exc)}). "
             "De vorige versie is ongewijzigd.",
         ) from exc
     log.info("master written path=%s projects=%d peildatum=%s", pad, len(overzicht.projecten),

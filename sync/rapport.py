@@ -215,7 +215,7 @@ def samenvatting(w: Wijzigingen, plus: int) -> str:
     if w.nieuw_oranje:
         delen.append(f"{aantal(len(w.nieuw_oranje), 'project', 'projecten')} nieuw op oranje")
     if w.nieuw_onbekend:
-        delen.append(f"{len(w.nieuw_onbekend)} zonder actuele prognose (onbekend)")
+        delen.append(f"{aantal(len(w.nieuw_onbekend), 'project', 'projecten')} zonder actuele prognose (onbekend)")
     if w.verbeterd:
         delen.append(f"{len(w.verbeterd)} verbeterd")
     if w.gerealiseerd:

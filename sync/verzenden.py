@@ -32,7 +32,7 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, Callable, Protocol, TypeVar
 
-from fiche.errors import ConfigError, RemoteError
+from fiche.errors import ConfigError, RemoteError, oorzaak_nl
 from sync.bestanden import atomisch_schrijven
 from sync.mail import onderdelen
 
@@ -155,7 +155,7 @@ class OutboxTransport:
             paden = schrijf_preview(bericht, self.map, self.stam(bericht))
         except OSError as exc:
             raise VerzendFout(f"cannot write to outbox {self.map}: {exc}",
-                              f"De outbox-map {self.map} is niet beschrijfbaar: {exc.strerror or exc}.") from exc
+                              f"De outbox-map {self.map} is niet beschrijfbaar ({oorzaak_nl(exc)}).") from exc
         log.info("report written to outbox %s", paden["eml"])
         return Resultaat(self.naam, str(paden["eml"]))
 
@@ -199,8 +199,8 @@ class SmtpTransport:
         password = os.environ.get(self.inst.password_env or "") if self.inst.password_env else None
         if not user or password is None:
             ontbreekt = self.inst.user_env if not user else self.inst.password_env
-            raise ConfigError("report.smtp.user_env", f"environment variable {ontbreekt} is not set",
-                              f"de omgevingsvariabele {ontbreekt} (SMTP-login) is niet gezet.")
+            raise ConfigError("report.smtp_user_env", f"environment variable {ontbreekt} is not set",
+                              f"De omgevingsvariabele {ontbreekt} (SMTP-login) is niet gezet.")
         return user, password
 
     def _context(self) -> ssl.SSLContext:

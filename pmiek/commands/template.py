@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from fiche.errors import InputError
+from fiche.errors import InputError, oorzaak_nl
 from fiche.schema import FICHE_TYPES, TEMPLATE_VERSION
 from fiche.template import maak_deterministisch, write_template
 
@@ -57,7 +57,7 @@ def run(args) -> int:
         paths = build_templates(out)
     except OSError as exc:
         raise InputError(f"cannot write templates to {out}: {exc}",
-                         f"De templates kunnen niet in '{out}' worden geschreven: {exc.strerror or exc}.") from None
+                         f"De templates kunnen niet in '{out}' worden geschreven ({oorzaak_nl(exc)}).") from None
     print(f"Fiche-templates (templateversie {TEMPLATE_VERSION}) geschreven:")
     for path in paths:
         print(f"  {path}")

@@ -24,7 +24,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from fiche.datums import DatumFout, parse_datum
-from fiche.errors import FileRefused, InputError
+from fiche.errors import FileRefused, InputError, oorzaak_nl
 from fiche.model import Beoordeling, FicheData
 from fiche.rapport_tekst import tekst_rapport, tekst_samenvatting, tekst_weigering
 from fiche.reader import lees_fiche, splits_verwijzing
@@ -133,7 +133,7 @@ def run(args) -> int:
                 niet_geschreven += 1
                 log.error("colour copy not written file=%r target=%r: %s", pad, str(doelen[pad]), exc)
                 print(f"Fout: de gekleurde kopie {doelen[pad]} kan niet worden geschreven "
-                      f"({exc.strerror or exc}).", file=sys.stderr)
+                      f"({oorzaak_nl(exc)}).", file=sys.stderr)
             else:
                 if not args.json:
                     print(f"  Gekleurde kopie: {doelen[pad]}")
