@@ -89,6 +89,11 @@ def _voortgang(totaal: int, tonen: bool | None):
     return tqdm(total=totaal, disable=not tonen, file=sys.stderr, unit="fiche", desc="Fiches", leave=False)
 
 
+#: A complete listing that loses every fiche at once is suspect from this many known fiches on;
+#: removing the last one or two of a small test folder is ordinary.
+LEEG_VERDACHT_VANAF = 3
+
+
 def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, vandaag: dt.date,
             nabij_maanden: int, voortgang: bool | None = None, lege_bron_toestaan: bool = False) -> IntakeResultaat:
     """One intake pass over `bron`; returns the counts and the files that failed to download.
@@ -113,7 +118,7 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
         items[item.id] = item
 
     aanwezig = sum(1 for b in bekend.values() if b.verwijderd is None)
-    if wijzigingen.volledig and not items and aanwezig and not lege_bron_toestaan:
+    if wijzigingen.volledig and not items and aanwezig >= LEEG_VERDACHT_VANAF and not lege_bron_toestaan:
         raise InputError(
             f"{bron.beschrijving()} lists no fiche while {aanwezig} were known; nothing marked deleted",
             f"De bron ({bron.beschrijving()}) bevat geen enkele fiche meer, terwijl er {aanwezig} bekend waren. "

@@ -53,7 +53,7 @@ from fiche.stoplicht import Stoplicht
 from sync.mail import bouw_bericht, nieuw_message_id
 from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
 from sync.planning import plan_job
-from sync.rapport import bouw_rapport, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
+from sync.rapport import bouw_rapport, datum_nl, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
 from sync.store import UtcDateTime, dumps, loads
 from sync.tijdlijn import tijdlijn_png
 from sync.verzenden import (
@@ -125,9 +125,11 @@ class RapportInstellingen:
     outbox: Path
     cron: str | None = None
     smtp: SmtpInstellingen | None = None
-    pogingen: int = 4
-    wacht_basis: float = 5.0
-    wacht_max: float = 120.0
+    # A mail server that is down for a few minutes at 08:00 on a Monday must not cost the
+    # quarter its e-mail: 6 attempts, 30 s doubling to at most 10 min, about 15 min in all.
+    pogingen: int = 6
+    wacht_basis: float = 30.0
+    wacht_max: float = 600.0
     #: A quarterly run missed while the service was down is still made up this long after.
     inhaal_dagen: int = 7
 
@@ -201,9 +203,9 @@ def instellingen_uit_config(config: Any) -> RapportInstellingen:
         outbox=Path(rp.outbox) if rp.outbox else basis / "outbox",
         cron=rp.cron,
         smtp=smtp,
-        pogingen=int(getal("retries", 4, 1, 10, geheel=True)),
-        wacht_basis=float(getal("retry_base_seconds", 5, 0, 600)),
-        wacht_max=float(getal("retry_max_seconds", 120, 0, 3600)),
+        pogingen=int(getal("retries", 6, 1, 10, geheel=True)),
+        wacht_basis=float(getal("retry_base_seconds", 30, 0, 600)),
+        wacht_max=float(getal("retry_max_seconds", 600, 0, 3600)),
         inhaal_dagen=int(getal("catch_up_days", 7, 0, 92, geheel=True)),
     )
 
@@ -446,13 +448,18 @@ class Kwartaalrapport:
                     raise OnzekereVerzending(f"interrupted send of {kwartaal} needs a manual check", melding)
             vorige = self.laatste(kwartaal)
         if hervat is None and vorige is not None and not force:
-            if vorige["status"] == VERZONDEN:
-                raise AlVerzonden(kwartaal, vorige)
+            # Any earlier delivery counts, not just the last record: a failed --force resend
+            # after it must not open the door to a plain second send.
+            verzonden = [r for r in self.verzendingen(kwartaal) if r["status"] == VERZONDEN]
+            if verzonden:
+                raise AlVerzonden(kwartaal, verzonden[-1])
             if vorige["status"] == CONTROLEREN:
                 raise OnzekereVerzending(f"send of {kwartaal} awaits a manual check", vorige["melding"] or "")
 
-        stuk = self.stuk(kwartaal, moment, bevriezen=True)
         moment = moment or nu()
+        if hervat is None and self.snapshot(kwartaal) is None:
+            self._controleer_verzendbaar(kwartaal, moment)
+        stuk = self.stuk(kwartaal, moment, bevriezen=True)
         if hervat is not None:
             rij_id, message_id, datum = hervat["id"], hervat["message_id"], hervat["aangemaakt"]
         else:
@@ -493,6 +500,21 @@ class Kwartaalrapport:
         self._zet(rij_id, VERZONDEN, detail=resultaat.detail)
         return self.laatste(kwartaal)
 
+    def _controleer_verzendbaar(self, kwartaal: str, moment: dt.datetime) -> None:
+        """Before a quarter's snapshot is frozen for good: the store must hold projects at its
+        peildatum. An empty overview would otherwise be final (the scheduled send would find the
+        quarter already sent), and tell the Board that all is well."""
+        from sync.overzicht_bouw import bouw_overzicht
+        vandaag = lokale_datum(moment)
+        peildatum = peildatum_voor(kwartaal, vandaag)
+        if not bouw_overzicht(self.store, peildatum, gegenereerd=moment).projecten:
+            raise InputError(f"no projects in the store at {peildatum.isoformat()}; nothing sent",
+                             f"Op de peildatum {datum_nl(peildatum)} staan geen projecten in de database; er is "
+                             "niets verzonden. Draai eerst een synchronisatie (pmiek sync).")
+        if kwartaal_grenzen(kwartaal)[1] >= vandaag:
+            log.warning("sending a quarter that has not ended: its snapshot is frozen now and the scheduled "
+                        "send will skip it", extra={"fields": {"quarter": kwartaal, "peildatum": peildatum.isoformat()}})
+
     def markeer_verzonden(self, kwartaal: str) -> dict:
         """A person checked that an uncertain send did arrive."""
         lock = self._lock()
@@ -509,14 +531,20 @@ class Kwartaalrapport:
     def status_regels(self, aantal: int = 4) -> list[str]:
         """Dutch lines for `pmiek status`: the last quarters' send state."""
         per_kwartaal: dict[str, dict] = {}
+        verzonden: dict[str, dict] = {}
         for rij in self.verzendingen():
             per_kwartaal[rij["kwartaal"]] = rij
+            if rij["status"] == VERZONDEN:
+                verzonden[rij["kwartaal"]] = rij
         regels = []
         for kw in sorted(per_kwartaal, reverse=True)[:aantal]:
             rij = per_kwartaal[kw]
             tijd = rij["bijgewerkt"].astimezone(TZ).strftime("%d-%m-%Y %H:%M")
+            eerder = verzonden.get(kw)
             regels.append(f"- {kw}: {STATUS_NL.get(rij['status'], rij['status'])} via {rij['transport']} ({tijd})"
-                          + (" [opnieuw verzonden met --force]" if rij["geforceerd"] else ""))
+                          + (" [opnieuw verzonden met --force]" if rij["geforceerd"] else "")
+                          + (f"; eerder verzonden op {eerder['bijgewerkt'].astimezone(TZ):%d-%m-%Y %H:%M}"
+                             if eerder is not None and eerder is not rij else ""))
             if rij["status"] in (MISLUKT, CONTROLEREN) and rij["melding"]:
                 regels.append(f"    {rij['melding']}")
         return regels

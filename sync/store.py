@@ -312,10 +312,19 @@ class Store:
             return rows
 
 
-def open_store(url: str) -> Store:
-    """Open (and create or upgrade) the store at `url`."""
+def open_store(url: str, aanmaken: bool = True) -> Store:
+    """Open (and create or upgrade) the store at `url`.
+
+    With `aanmaken=False` (commands that only read: status, report) a database that is not a
+    pMIEK store yet is refused rather than given our tables.
+    """
     engine = maak_engine(url)
     try:
+        if not aanmaken and huidige_versie(engine) == 0:
+            engine.dispose()
+            raise InputError(f"{url} is not a pMIEK store (no schema version)",
+                             f"De database {engine.url.database or url} is geen pMIEK-database (of nog leeg); "
+                             "draai eerst een synchronisatie (pmiek sync).")
         upgrade(engine)
     except DBAPIError as exc:
         engine.dispose()

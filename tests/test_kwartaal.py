@@ -194,7 +194,38 @@ def test_cli_with_store_and_outbox_and_no_config(tmp_path):
     assert (tmp_path / "vorig" / f"pmiek-kwartaaloverzicht-{verwacht}.eml").is_file()
 
 
+def test_an_empty_store_is_not_sent_as_an_all_clear(tmp_path):
+    pad = maak_config(tmp_path)
+    (tmp_path / "fiches").mkdir(exist_ok=True)
+    for f in (tmp_path / "fiches").glob("*.xlsx"):
+        f.unlink()
+    sync(pad)  # a store that knows no project at all
+    lopend = kr.kwartaal_code(kr.lokale_datum())
+    r = pmiek("report", "--quarter", lopend, "--send", "--config", str(pad))
+    assert r.returncode == 2 and "geen projecten" in r.stderr and "pmiek sync" in r.stderr
+    assert records(pad) == [] and not list((tmp_path / "outbox").glob("*.eml"))
+    r = pmiek("report", "--quarter", lopend, "--preview", str(tmp_path / "voorbeeld"), "--config", str(pad))
+    assert r.returncode == 0, r.stderr  # looking is allowed
+    # Once there are fiches, the same quarter goes out.
+    maak_config(tmp_path)
+    sync(pad)
+    r = pmiek("report", "--quarter", lopend, "--send", "--config", str(pad))
+    assert r.returncode == 0, r.stderr
+
+
+def test_sending_a_running_quarter_says_what_that_means(tmp_path):
+    pad = maak_config(tmp_path)
+    sync(pad)
+    vandaag = kr.lokale_datum()
+    lopend = kr.kwartaal_code(vandaag)
+    r = pmiek("report", "--quarter", lopend, "--send", "--config", str(pad))
+    assert r.returncode == 0, r.stderr
+    assert f"{lopend} loopt nog" in r.stdout and "niet meer verzonden" in r.stdout
+
+
 def test_bad_quarter_and_missing_store_are_clear_dutch_errors(tmp_path):
+    r = pmiek("report", "--quarter", "", "--preview", str(tmp_path), "--store", str(tmp_path / "x.sqlite"))
+    assert r.returncode == 2 and "geen kwartaal" in r.stderr and "Traceback" not in r.stderr
     r = pmiek("report", "--quarter", "2026Q7", "--preview", str(tmp_path), "--store", str(tmp_path / "x.sqlite"))
     assert r.returncode == 2 and "geen kwartaal" in r.stderr and "Traceback" not in r.stderr
     r = pmiek("report", "--quarter", "2030Q1", "--preview", str(tmp_path), "--store", str(tmp_path / "x.sqlite"))
@@ -230,6 +261,17 @@ def test_once_per_quarter_across_restart_and_force(smtp_omgeving):
     r = pmiek("status", "--config", str(pad))
     assert "Kwartaaloverzichten" in r.stdout and "2026Q4: verzonden via smtp" in r.stdout
     assert r.returncode == 0
+
+    # A forced resend that fails does not make the quarter "unsent": a plain --send is still refused.
+    server.weiger_tijdelijk = 10
+    r = pmiek("report", "--quarter", "2026Q4", "--send", "--force", "--config", str(pad))
+    assert r.returncode == 3
+    server.weiger_tijdelijk = 0
+    r = pmiek("report", "--quarter", "2026Q4", "--send", "--config", str(pad))
+    assert r.returncode == 2 and "al verzonden" in r.stderr
+    assert len(server.berichten) == 2
+    r = pmiek("status", "--config", str(pad))
+    assert "2026Q4: mislukt via smtp" in r.stdout and "eerder verzonden op" in r.stdout
 
 
 def test_crash_after_the_server_accepted_does_not_send_twice(smtp_omgeving):

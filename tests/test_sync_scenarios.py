@@ -343,8 +343,8 @@ def test_a_master_written_inside_the_fiche_folder_is_not_read_as_a_fiche(tmp_pat
 
 def test_a_folder_that_suddenly_lists_nothing_is_not_taken_at_its_word(tmp_path) -> None:
     o = MapOmgeving(tmp_path)
-    o.zet("a.xlsx", fiche_bytes(0), t(2026, 11, 1))
-    o.zet("b.xlsx", fiche_bytes(1), t(2026, 11, 1))
+    for nr, naam in enumerate(("a.xlsx", "b.xlsx", "c.xlsx")):
+        o.zet(naam, fiche_bytes(nr), t(2026, 11, 1))
     eerste = sync(o)
     master = eerste.master.read_bytes()
     # The share is not mounted: the mount point is an empty folder.
@@ -352,12 +352,12 @@ def test_a_folder_that_suddenly_lists_nothing_is_not_taken_at_its_word(tmp_path)
     o.map.mkdir()
     with pytest.raises(InputError) as fout:
         sync_eenmalig(o.config(), peildatum=VANDAAG, voortgang=False)
-    assert "geen enkele fiche" in fout.value.melding and "2 bekend" in fout.value.melding
+    assert "geen enkele fiche" in fout.value.melding and "3 bekend" in fout.value.melding
     assert "--lege-bron-toestaan" in fout.value.melding
     assert eerste.master.read_bytes() == master  # the master still shows both projects
     store = open_store(o.config().store_url)
     try:
-        assert len(bouw_overzicht(store, VANDAAG).projecten) == 2
+        assert len(bouw_overzicht(store, VANDAAG).projecten) == 3
         assert store.runs(1)[0].status == "fout"
     finally:
         store.close()
@@ -365,12 +365,12 @@ def test_a_folder_that_suddenly_lists_nothing_is_not_taken_at_its_word(tmp_path)
     (tmp_path / "fiches").rmdir()
     (tmp_path / "elders").rename(tmp_path / "fiches")
     r = sync(o)
-    assert (r.tellingen.verwijderd, r.tellingen.gelezen, len(r.overzicht.projecten)) == (0, 0, 2)
+    assert (r.tellingen.verwijderd, r.tellingen.gelezen, len(r.overzicht.projecten)) == (0, 0, 3)
     # Really all gone, confirmed by the operator.
-    o.verwijder("a.xlsx")
-    o.verwijder("b.xlsx")
+    for naam in ("a.xlsx", "b.xlsx", "c.xlsx"):
+        o.verwijder(naam)
     r = sync_eenmalig(o.config(), peildatum=VANDAAG, voortgang=False, lege_bron_toestaan=True)
-    assert r.tellingen.verwijderd == 2 and r.overzicht.projecten == []
+    assert r.tellingen.verwijderd == 3 and r.overzicht.projecten == []
 
 
 def test_map_skips_lock_and_temp_files_and_non_xlsx(tmp_path) -> None:

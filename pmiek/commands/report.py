@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fiche.errors import InputError
+from fiche.errors import InputError, oorzaak_nl
 
 
 def register(sub) -> None:
@@ -40,6 +40,8 @@ def _opzet(args):
         return rapport, store, inst, lambda: kr.maak_transport(inst, config)
     if args.store is None:
         raise InputError("need --config or --store", "Geef --config BESTAND, of --store BESTAND (met --outbox MAP).")
+    if args.store.is_dir():
+        raise InputError(f"store {args.store} is a directory", f"De database {args.store} is een map, geen bestand.")
     if not args.store.is_file():
         raise InputError(f"store {args.store} does not exist", f"De database {args.store} bestaat niet.")
     if args.send and args.outbox is None:
@@ -50,7 +52,7 @@ def _opzet(args):
         onderwerp="pMIEK kwartaaloverzicht {kwartaal}", transport="outbox",
         outbox=(args.outbox or Path("outbox")).resolve(),
     )
-    store = open_store(sqlite_url(args.store))
+    store = open_store(sqlite_url(args.store), aanmaken=False)
     lock = args.store.resolve().with_name(args.store.name + ".rapport.lock")
     rapport = kr.Kwartaalrapport(store.engine, store, lock)
     return rapport, store, inst, lambda: kr.maak_transport(inst)
@@ -62,7 +64,7 @@ def run(args) -> int:
     if args.force and not args.send:
         raise InputError("--force only applies to --send", "--force hoort bij --send.")
     moment = kr.nu()
-    kwartaal = (kr.controleer_kwartaal(args.quarter, kr.lokale_datum(moment)) if args.quarter
+    kwartaal = (kr.controleer_kwartaal(args.quarter, kr.lokale_datum(moment)) if args.quarter is not None
                 else kr.te_rapporteren_kwartaal(moment))
     rapport, store, inst, transport = _opzet(args)
     try:
@@ -71,7 +73,7 @@ def run(args) -> int:
                 paden = rapport.preview(kwartaal, args.preview, inst, moment)
             except OSError as exc:
                 raise InputError(f"cannot write preview to {args.preview}: {exc}",
-                                 f"De map {args.preview} is niet beschrijfbaar: {exc.strerror or exc}.") from None
+                                 f"De map {args.preview} is niet beschrijfbaar ({oorzaak_nl(exc)}).") from None
             print(f"Kwartaaloverzicht {kwartaal} geschreven (niet verzonden):")
             print(f"  e-mail:          {paden['eml']}")
             print(f"  voorbeeld (web): {paden['html']}")
@@ -85,6 +87,11 @@ def run(args) -> int:
         print(f"Kwartaaloverzicht {kwartaal} verzonden via {rij['transport']} aan {rij['ontvangers']}.")
         if rij.get("detail"):
             print(f"  {rij['detail']}")
+        eind = kr.kwartaal_grenzen(kwartaal)[1]
+        if eind >= kr.lokale_datum(moment) and not args.force:
+            print(f"  Let op: {kwartaal} loopt nog tot en met {kr.datum_nl(eind)}. Dit overzicht (peildatum "
+                  f"{kr.datum_nl(kr.lokale_datum(moment))}) geldt nu als het overzicht van {kwartaal}; het geplande "
+                  "overzicht na afloop van het kwartaal wordt daarom niet meer verzonden.")
         return 0
     finally:
         store.close()

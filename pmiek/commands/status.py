@@ -27,19 +27,23 @@ def _tijd(moment) -> str:
 def run(args) -> int:
     from sync.store import loads, open_store
     if args.config is not None:
-        url = laad_config(args.config).store_url
+        config = laad_config(args.config)
+        url = config.store_url
+        if config.store_path is not None and not config.store_path.exists():
+            print(f"Nog geen synchronisaties uitgevoerd (de database {config.store_path} bestaat nog niet).")
+            return 0
     else:
         if not args.store.is_file():
             raise InputError(f"store {args.store} does not exist", f"De database {args.store} bestaat niet.")
         url = sqlite_url(args.store)
-    store = open_store(url)
+    store = open_store(url, aanmaken=False)
     try:
         runs = store.runs(args.aantal)
         rapport = _kwartaalrapporten(store, url)
         if not runs:
             print("Nog geen synchronisaties uitgevoerd.")
             return 1 if rapport else 0
-        print(f"Laatste {len(runs)} synchronisaties (nieuwste eerst):")
+        print("Laatste synchronisatie:" if len(runs) == 1 else f"Laatste {len(runs)} synchronisaties (nieuwste eerst):")
         for r in runs:
             print(f"- run {r.id}: {STATUS_NL.get(r.status, r.status)}, {r.aanleiding}, gestart {_tijd(r.start)}, "
                   f"klaar {_tijd(r.einde)}")
