@@ -182,19 +182,34 @@ def tekst_versie(r: Rapport) -> str:
 
 # --- HTML ------------------------------------------------------------------------------------
 
-def _cel(inhoud: str, *, kop: bool = False, stijl: str = "") -> str:
+def _cel(inhoud: str, *, kop: bool = False, stijl: str = "", colspan: int = 1) -> str:
     tag = "th" if kop else "td"
-    basis = (f"{FONT}font-size:13px;line-height:18px;padding:5px 6px;word-wrap:break-word;border:1px solid #D0D0D0;vertical-align:top;text-align:left;"
+    basis = (f"{FONT}font-size:13px;line-height:18px;padding:5px 6px;word-wrap:break-word;overflow-wrap:anywhere;border:1px solid #D0D0D0;vertical-align:top;text-align:left;"
              + ("background-color:#1F4E79;color:#FFFFFF;font-weight:bold;" if kop else ""))
-    return f'<{tag} style="{basis}{stijl}">{inhoud}</{tag}>'
+    span = f' colspan="{colspan}"' if colspan > 1 else ""
+    return f'<{tag}{span} style="{basis}{stijl}">{inhoud}</{tag}>'
 
 
 def _tabel(koppen: list[str], rijen: list[list[str]]) -> str:
-    uit = ['<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="100%" '
+    # A data table: no role="presentation", so screen readers keep the column headers.
+    uit = ['<table cellpadding="0" cellspacing="0" border="0" width="100%" '
            'style="border-collapse:collapse;width:100%;margin:4px 0 12px 0;">']
     uit.append("<tr>" + "".join(_cel(k, kop=True) for k in koppen) + "</tr>")
     for rij in rijen:
         uit.append("<tr>" + "".join(rij) + "</tr>")
+    uit.append("</table>")
+    return "".join(uit)
+
+
+def _kaart(titel: str, stoplicht: Stoplicht, regels: list[tuple[str, str]]) -> str:
+    """One project as a small two-column table: its name and stoplicht on top, then label/value
+    lines. Four or five columns side by side do not fit a phone; two do."""
+    uit = ['<table cellpadding="0" cellspacing="0" border="0" width="100%" '
+           'style="border-collapse:collapse;width:100%;margin:4px 0 12px 0;">',
+           "<tr>" + _cel(titel, stijl="background-color:#F2F2F2;", colspan=2) + "</tr>",
+           "<tr>" + _cel("Stoplicht", stijl="width:35%;color:#555555;") + _badge(stoplicht) + "</tr>"]
+    for label, waarde in regels:
+        uit.append("<tr>" + _cel(label, stijl="width:35%;color:#555555;") + _cel(waarde) + "</tr>")
     uit.append("</table>")
     return "".join(uit)
 
@@ -210,13 +225,15 @@ def _kop(tekst: str) -> str:
 
 
 def _alinea(inhoud: str, stijl: str = "") -> str:
-    return f'<p style="{FONT}font-size:14px;line-height:20px;color:#222222;margin:4px 0 8px 0;{stijl}">{inhoud}</p>'
+    return (f'<p style="{FONT}font-size:14px;line-height:20px;color:#222222;margin:4px 0 8px 0;'
+            f'overflow-wrap:anywhere;{stijl}">{inhoud}</p>')
 
 
 def _lijst(items: list[str]) -> str:
     if not items:
         return ""
-    li = "".join(f'<li style="{FONT}font-size:14px;line-height:20px;margin:2px 0;">{i}</li>' for i in items)
+    li = "".join(f'<li style="{FONT}font-size:14px;line-height:20px;margin:2px 0;overflow-wrap:anywhere;">{i}</li>'
+                 for i in items)
     return f'<ul style="margin:2px 0 10px 0;padding-left:22px;">{li}</ul>'
 
 
@@ -231,22 +248,20 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
     add(_alinea(f"Peildatum: <b>{datum_nl(r.peildatum)}</b>", "color:#444444;"))
     add('<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="100%" '
         'style="border-collapse:collapse;width:100%;margin:8px 0 4px 0;"><tr>'
-        f'<td style="{FONT}font-size:15px;line-height:22px;padding:10px 12px;background-color:#EAF1F8;'
+        f'<td style="{FONT}font-size:15px;line-height:22px;padding:10px 12px;background-color:#EAF1F8;overflow-wrap:anywhere;'
         f'border-left:4px solid #1F4E79;color:#111111;"><b>{_e(r.samenvatting)}</b></td></tr></table>')
 
     add(_kop("Stoplichten"))
-    koppen = ["", *(html.escape(KORT[s].capitalize()) for s in TELVOLGORDE), "Totaal"]
+    # One row per colour, so three columns: it fits a phone (seven columns did not).
     rijen = []
-    for titel, tel, n in (("Concrete projecten", r.tellingen_concreet, r.aantal_concreet),
-                          ("Verkenningen", r.tellingen_verkenning, r.aantal_verkenning)):
-        rij = [_cel(f"<b>{titel}</b>")]
-        for s in TELVOLGORDE:
-            stijl = (f"background-color:#{s.kleur};color:#{TEKSTKLEUREN[s]};text-align:center;font-weight:bold;"
-                     if tel[s] else "text-align:center;color:#999999;")
-            rij.append(_cel(str(tel[s]), stijl=stijl))
-        rij.append(_cel(f"<b>{n}</b>", stijl="text-align:center;"))
+    for st in TELVOLGORDE:
+        rij = [_badge(st)]
+        for tel in (r.tellingen_concreet, r.tellingen_verkenning):
+            rij.append(_cel(str(tel[st]), stijl="text-align:center;" + ("font-weight:bold;" if tel[st] else "color:#999999;")))
         rijen.append(rij)
-    add(_tabel(koppen, rijen))
+    rijen.append([_cel("<b>Totaal</b>"), _cel(f"<b>{r.aantal_concreet}</b>", stijl="text-align:center;"),
+                  _cel(f"<b>{r.aantal_verkenning}</b>", stijl="text-align:center;")])
+    add(_tabel(["Stoplicht", "Concrete projecten", "Verkenningen"], rijen))
 
     add(_kop(f"Wijzigingen sinds {r.vorig_kwartaal_label}"))
     w = r.wijzigingen
@@ -267,47 +282,40 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
 
     add(_kop("Plusprojecten"))
     if r.plusprojecten:
-        rijen = []
         for rij in r.plusprojecten:
             p = rij.project
-            knel = _e(rij.knelpunt) if rij.knelpunt else "&ndash;"
-            opl = _e(rij.oplossing) if rij.oplossing else "&ndash;"
-            woord = "IBN" if p.fiche_type == "concreet" else "Oplevering"
-            rijen.append([
-                _cel(f"<b>{_e(p.projectnaam)}</b>"
-                     + (f"<br><span style=\"color:#9C0006;\">Escalatie: {_e(p.escalatie)}</span>"
-                        if p.escalatie and p.escalatie != "Geen" else "")),
-                _badge(p.stoplicht),
-                _cel(f"{woord}: {datum_kort(p.ondergrens)} &ndash; {datum_kort(p.bovengrens)}<br>"
-                     f"Prognose: <b>{datum_kort(p.prognose)}</b><br>Verschuiving: {_slip(rij.slip_dagen)}"),
-                _cel(f"{knel}<br><i>Oplossing:</i> {opl}"),
-            ])
-        add(_tabel(["Project", "Stoplicht", "Venster en prognose", "Knelpunt en oplossing"], rijen))
+            woord = "IBN-venster" if p.fiche_type == "concreet" else "Opleveringsvenster"
+            regels = [
+                (woord, f"{datum_kort(p.ondergrens)} &ndash; {datum_kort(p.bovengrens)}"),
+                ("Prognose", f"<b>{datum_kort(p.prognose)}</b>"
+                 + (f" (verschuiving {_slip(rij.slip_dagen)})" if rij.slip_dagen is not None else "")),
+                ("Knelpunt", _e(rij.knelpunt) if rij.knelpunt else "&ndash;"),
+                ("Oplossing", _e(rij.oplossing) if rij.oplossing else "&ndash;"),
+            ]
+            if p.escalatie and p.escalatie.strip().lower() != "geen":
+                regels.append(("Escalatie", f'<b style="color:#9C0006;">{_e(p.escalatie)}</b>'))
+            add(_kaart(f"<b>{_e(p.projectnaam)}</b>", p.stoplicht, regels))
     else:
         add(_alinea("Geen plusprojecten dit kwartaal."))
 
     add(_kop("Tijdlijn"))
-    add(f'<img src="cid:{html.escape(tijdlijn_cid)}" width="640" alt="Tijdlijn: IBN-venster per project als balk, '
-        f'prognose als ruit, gekleurd naar stoplicht" style="display:block;width:100%;max-width:640px;height:auto;'
+    add(f'<img src="cid:{html.escape(tijdlijn_cid)}" width="480" alt="Tijdlijn: IBN-venster per project als balk, '
+        f'prognose als ruit, gekleurd naar stoplicht" style="display:block;width:100%;max-width:480px;height:auto;'
         f'border:0;">')
 
     add(_kop("Verkenningen"))
     if r.verkenningen:
-        rijen = []
         for v in r.verkenningen:
             p = v.project
-            volgende = (_e(v.volgende_mijlpaal) + (f" ({datum_kort(v.volgende_datum)})" if v.volgende_datum else "")
-                        if v.volgende_mijlpaal
-                        else "&ndash;")
-            rijen.append([
-                _cel(f"<b>{_e(p.projectnaam)}</b><br><span style=\"color:#555555;font-size:12px;\">"
-                     f"{_e(_kort(p.onderzoeksvraag))}</span>"),
-                _badge(p.stoplicht),
-                _cel(datum_kort(p.prognose)),
-                _cel(f"{v.mijlpalen_gereed} van {v.mijlpalen_totaal}", stijl="text-align:center;"),
-                _cel(volgende),
-            ])
-        add(_tabel(["Verkenning", "Stoplicht", "Oplevering", "Gereed", "Volgende mijlpaal"], rijen))
+            regels = []
+            if p.onderzoeksvraag:
+                regels.append(("Onderzoeksvraag", _e(_kort(p.onderzoeksvraag))))
+            regels.append(("Oplevering", datum_kort(p.prognose)))
+            regels.append(("Mijlpalen gereed", f"{v.mijlpalen_gereed} van de {v.mijlpalen_totaal}"))
+            if v.volgende_mijlpaal:
+                regels.append(("Volgende mijlpaal", _e(v.volgende_mijlpaal)
+                               + (f" ({datum_kort(v.volgende_datum)})" if v.volgende_datum else "")))
+            add(_kaart(f"<b>{_e(p.projectnaam)}</b>", p.stoplicht, regels))
     else:
         add(_alinea("Geen verkenningen."))
 
@@ -326,9 +334,8 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
     add(_alinea(f"{aantal(c.totaal_personen, 'persoon', 'personen')} in de projectteams, samen "
                 f"<b>{uren_nl(c.totaal_uren)} uur per week</b> (norm: voorzitter 3, deelnemer 2 uur per week)."))
     if c.per_organisatie:
-        add(_tabel(["Organisatie", "Personen", "Voorzitters", "Uur per week"],
+        add(_tabel(["Organisatie", "Personen", "Uur per week"],
                    [[_cel(_e(rij.naam)), _cel(str(rij.personen), stijl="text-align:center;"),
-                     _cel(str(rij.voorzitters), stijl="text-align:center;"),
                      _cel(uren_nl(rij.uren_per_week), stijl="text-align:right;")] for rij in c.per_organisatie]))
     if c.per_fase:
         add(_tabel(["Fase", "Personen", "Uur per week"],
@@ -340,17 +347,22 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
     add(_alinea("Dit overzicht is automatisch samengesteld door pMIEK Monitor uit de projectfiches.",
                 "font-size:12px;color:#666666;"))
     body = "".join(d)
-    # One centred 680px column: Outlook ignores max-width on divs, so a table does the job.
+    # One centred column of at most 680 px that narrows to a phone's width. Outlook on Windows
+    # (Word's engine) ignores max-width, so a fixed-width table only it sees keeps it at 680.
     return (
         '<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>pMIEK kwartaaloverzicht {html.escape(r.kwartaal_label)}</title></head>"
         '<body style="margin:0;padding:0;background-color:#F3F3F3;">'
         '<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="100%" '
-        'style="border-collapse:collapse;background-color:#F3F3F3;"><tr><td align="center" style="padding:12px 6px;">'
-        '<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="680" '
+        'style="border-collapse:collapse;background-color:#F3F3F3;"><tr><td align="center" style="padding:8px 0;">'
+        '<!--[if mso]><table role="presentation" cellpadding="0" cellspacing="0" border="0" width="680" '
+        'align="center"><tr><td><![endif]-->'
+        '<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="100%" '
         'style="border-collapse:collapse;width:100%;max-width:680px;background-color:#FFFFFF;"><tr>'
-        f'<td style="padding:16px 18px;{FONT}">{body}</td></tr></table></td></tr></table></body></html>'
+        f'<td style="padding:14px 12px;{FONT}">{body}</td></tr></table>'
+        '<!--[if mso]></td></tr></table><![endif]-->'
+        '</td></tr></table></body></html>'
     )
 
 

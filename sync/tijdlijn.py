@@ -23,11 +23,13 @@ from matplotlib.patches import Patch  # noqa: E402
 from fiche.stoplicht import Stoplicht  # noqa: E402
 from sync.overzicht import ProjectStand  # noqa: E402
 
-#: Drawn at twice the size it is shown (640 px) so it stays sharp on phones and retina screens.
-BREEDTE_IN = 6.4
+#: Made for a phone: 720 px drawn, shown at 360 to 480 px, so the 7-point text stays legible.
+#: Names stand on their own line above each bar; a label column beside the bars would leave
+#: the bars a few pixels on a phone screen.
+BREEDTE_IN = 3.6
 DPI = 200
-#: Keeps a long project name from eating the plot.
-MAX_NAAM = 40
+#: Keeps a long project name on one line.
+MAX_NAAM = 52
 
 
 def _hex(kleur: str) -> str:
@@ -58,52 +60,57 @@ def tijdlijn_png(projecten: list[ProjectStand], peildatum: dt.date) -> bytes:
 
 def _teken(projecten: list[ProjectStand], peildatum: dt.date) -> bytes:
     rijen = list(projecten)
-    hoogte_in = max(1.8, 0.8 + 0.26 * len(rijen))
+    legenda_in = 0.62
+    hoogte_in = max(1.6, 0.35 + 0.40 * len(rijen) + legenda_in)
     fig = Figure(figsize=(BREEDTE_IN, hoogte_in), dpi=DPI)
     # A pure Figure (no pyplot) keeps no global state between renders.
     ax = fig.add_subplot(111)
     ax.set_facecolor("white")
-    font = {"family": "DejaVu Sans", "size": 7}
+    font = {"family": "DejaVu Sans", "size": 6.5}
 
     alle_datums: list[dt.date] = [peildatum]
     for p in rijen:
         alle_datums += [d for d in (p.ondergrens, p.bovengrens, p.prognose, p.gerealiseerd, p.vorige_prognose) if d]
     links = min(alle_datums).replace(month=1, day=1)
     rechts = dt.date(max(alle_datums).year + 1, 1, 1)
+    naam_pos = ax.get_yaxis_transform()  # x in axes fractions, y in data: names start at the left edge
 
     for i, p in enumerate(rijen):
         y = len(rijen) - 1 - i
         kleur = _hex(p.stoplicht.kleur)
+        ax.text(0.0, y + 0.28, _kort(p.projectnaam), transform=naam_pos, va="bottom", ha="left",
+                fontdict=font, color="#202020",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4, "alpha": 0.85})
         if p.ondergrens and p.bovengrens and p.bovengrens >= p.ondergrens:
             start = mdates.date2num(p.ondergrens)
             breedte = max(mdates.date2num(p.bovengrens) - start, 20)
-            ax.barh(y, breedte, left=start, height=0.5, color=kleur, alpha=0.55,
-                    edgecolor="#404040", linewidth=0.6)
+            ax.barh(y, breedte, left=start, height=0.36, color=kleur, alpha=0.55,
+                    edgecolor="#404040", linewidth=0.5)
         datum = p.gerealiseerd or p.prognose
         if datum:
             marker = "*" if p.gerealiseerd else "D"
-            ax.plot([mdates.date2num(datum)], [y], marker=marker, markersize=7 if marker == "D" else 10,
-                    color=kleur, markeredgecolor="#000000", markeredgewidth=0.8, linestyle="none")
+            ax.plot([mdates.date2num(datum)], [y], marker=marker, markersize=5 if marker == "D" else 8,
+                    color=kleur, markeredgecolor="#000000", markeredgewidth=0.6, linestyle="none")
         if p.vorige_prognose and p.prognose and p.vorige_prognose != p.prognose and not p.gerealiseerd:
             ax.annotate("", xy=(mdates.date2num(p.prognose), y), xytext=(mdates.date2num(p.vorige_prognose), y),
-                        arrowprops={"arrowstyle": "->", "color": "#404040", "lw": 0.8})
+                        arrowprops={"arrowstyle": "->", "color": "#404040", "lw": 0.7})
         if not (p.ondergrens or p.prognose or p.gerealiseerd):
-            ax.text(mdates.date2num(links) + 30, y, "geen datums bekend", va="center", color="#606060",
+            ax.text(0.02, y, "geen datums bekend", transform=naam_pos, va="center", color="#606060",
                     fontdict=font, style="italic")
 
-    ax.axvline(mdates.date2num(peildatum), color="#1F4E79", linewidth=1.2, linestyle="--")
-    ax.set_yticks(range(len(rijen)))
-    ax.set_yticklabels([_kort(p.projectnaam) for p in reversed(rijen)], fontdict=font)
-    ax.set_ylim(-0.7, len(rijen) - 0.3)
+    ax.axvline(mdates.date2num(peildatum), color="#1F4E79", linewidth=1.0, linestyle="--")
+    ax.set_yticks([])
+    ax.set_ylim(-0.5, len(rijen) - 0.05)
     ax.set_xlim(mdates.date2num(links), mdates.date2num(rechts))
-    ax.xaxis.set_major_locator(mdates.YearLocator())
+    jaren = rechts.year - links.year
+    ax.xaxis.set_major_locator(mdates.YearLocator(1 if jaren <= 8 else 2))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     for label in ax.get_xticklabels():
-        label.set_fontsize(7)
+        label.set_fontsize(6)
         label.set_family("DejaVu Sans")
-    ax.grid(axis="x", color="#E0E0E0", linewidth=0.6)
+    ax.grid(axis="x", color="#E0E0E0", linewidth=0.5)
     ax.set_axisbelow(True)
-    for side in ("top", "right"):
+    for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
 
     legenda = [Patch(facecolor=_hex(s.kleur), edgecolor="#404040", label=s.label)
@@ -113,8 +120,10 @@ def _teken(projecten: list[ProjectStand], peildatum: dt.date) -> bytes:
         Line2D([], [], marker="D", color="#808080", linestyle="none", label="prognose"),
         Line2D([], [], color="#1F4E79", linestyle="--", label="peildatum"),
     ]
-    fig.legend(handles=legenda, loc="lower center", ncol=7, frameon=False, prop={"family": "DejaVu Sans", "size": 6})
-    fig.subplots_adjust(left=0.40, right=0.98, top=0.98, bottom=max(0.08, 0.5 / hoogte_in))
+    fig.legend(handles=legenda, loc="lower center", ncol=3, frameon=False, prop={"family": "DejaVu Sans", "size": 6},
+               handlelength=1.4, columnspacing=1.0)
+    # Room at both sides for the first and last year label, which sit centred on the edges.
+    fig.subplots_adjust(left=0.06, right=0.94, top=1 - 0.12 / hoogte_in, bottom=(legenda_in + 0.15) / hoogte_in)
 
     buf = io.BytesIO()
     # metadata=None entries drop the Software line; PNG has no date unless asked for.

@@ -156,7 +156,7 @@ def test_timeline_png_is_deterministic_and_coloured():
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert tijdlijn_png(r.projecten, r.peildatum) == png
     img = Image.open(io.BytesIO(png)).convert("RGB")
-    assert img.width == 1280 and img.height > 400
+    assert img.width == 720 and img.height > 400
     kleuren = {rgb for _, rgb in img.getcolors(maxcolors=1 << 20)}
     # Prognose markers are drawn in the full stoplicht colours (bars are lighter).
     for light in (L.VERTRAAGD, L.RISICO, L.OP_PLANNING):
@@ -167,7 +167,7 @@ def test_timeline_png_is_deterministic_and_coloured():
 
 def test_timeline_of_an_empty_portfolio():
     png = tijdlijn_png([], dt.date(2026, 9, 30))
-    assert Image.open(io.BytesIO(png)).width == 1280
+    assert Image.open(io.BytesIO(png)).width == 720
 
 
 def test_summary_function_without_changes():
@@ -181,7 +181,7 @@ def test_timeline_keeps_fiche_text_as_text():
     o.projecten[0].projectnaam = r"Kosten $\frac{a}$ en $x^{b$"
     o.projecten[1].projectnaam = "<script>alert(1)</script>"
     png = tijdlijn_png(o.projecten, o.peildatum)
-    assert Image.open(io.BytesIO(png)).width == 1280
+    assert Image.open(io.BytesIO(png)).width == 720
 
 
 def test_timeline_labels_keep_the_distinguishing_end_of_long_names():
