@@ -23,7 +23,11 @@ class ConfigError(InputError):
     """A configuration value is missing or invalid; `key` names it."""
 
     def __init__(self, key: str, log_message: str, melding: str | None = None) -> None:
-        super().__init__(f"config key {key!r}: {log_message}", melding or f"Instelling '{key}': {log_message}")
+        melding = melding or log_message
+        # The operator edits that line of the config: every message names it the same way.
+        if not key.startswith("(") and not melding.startswith("Instelling '"):
+            melding = f"Instelling '{key}': {melding[:1].lower()}{melding[1:]}"
+        super().__init__(f"config key {key!r}: {log_message}", melding)
         self.key = key
 
 

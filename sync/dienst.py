@@ -22,7 +22,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from fiche.errors import InputError, PmiekError
+from fiche.errors import ConfigError, InputError, PmiekError
 from sync.bron import FicheBron
 from sync.config import Config, laad_config
 from sync.intake import IntakeResultaat, Tellingen, verwerk
@@ -222,8 +222,43 @@ def start_schema(config: Config, engine):
     return scheduler
 
 
+def controleer_bij_start(config: Config) -> None:
+    """What a scheduled run would only find out hours later: a missing fiche folder, a missing
+    secret or certificate, a master path that cannot be written, missing SMTP login variables.
+    Local checks only: the network may be briefly away when the service starts, and that is no
+    reason to refuse to start."""
+    if config.source.type == "folder":
+        pad = config.source.folder.path
+        if not pad.is_dir():
+            raise ConfigError("source.path", f"fiche folder {pad} does not exist",
+                              f"de fichemap {pad} bestaat niet of is geen map.")
+    else:
+        from sync.graph import certificaat_credential
+        sp = config.source.sharepoint
+        if sp.certificate:
+            certificaat_credential(Path(sp.certificate), sp.certificate_thumbprint,
+                                    getattr(sp, "certificate_password_env", None))
+        else:
+            sp.client_secret()
+    master = config.master.path
+    if master.is_dir():
+        raise ConfigError("master.path", f"{master} is a directory", f"{master} is een map; geef een .xlsx-bestand op.")
+    bestaand = master.parent
+    while not bestaand.exists() and bestaand != bestaand.parent:
+        bestaand = bestaand.parent
+    if not bestaand.is_dir() or not os.access(bestaand, os.W_OK | os.X_OK):
+        raise ConfigError("master.path", f"cannot write below {bestaand}",
+                          f"het masterwerkboek kan niet in {master.parent} worden geschreven (geen schrijfrechten in "
+                          f"{bestaand}).")
+    from sync.kwartaalrapport import instellingen_uit_config, maak_transport
+    inst = instellingen_uit_config(config)
+    if inst.transport == "smtp":
+        maak_transport(inst, config).inloggegevens()
+
+
 def serve(config: Config, stop: threading.Event | None = None) -> int:
     """`pmiek serve`: run until SIGTERM/SIGINT (or `stop` is set); returns the exit code."""
+    controleer_bij_start(config)
     lock = dienst_lock(config)
     stop = stop or threading.Event()
     vorige = {}

@@ -112,7 +112,7 @@ class _GraphOmleiding(requests.adapters.HTTPAdapter):
         return super().send(request, **kwargs)
 
 
-def _certificaat_credential(pad: Path, thumbprint: str | None, wachtwoord_env: str | None) -> dict[str, Any]:
+def certificaat_credential(pad: Path, thumbprint: str | None, wachtwoord_env: str | None) -> dict[str, Any]:
     """msal's client_credential for a PEM (key + certificate) or PFX file."""
     if not pad.is_file():
         raise ConfigError("source.certificate", f"certificate file {pad} not found",
@@ -164,7 +164,7 @@ class GraphVerbinding:
         ca = Path(ca_bundle) if ca_bundle else None
 
         if certificate:
-            cred = _certificaat_credential(Path(certificate), certificate_thumbprint, certificate_password_env)
+            cred = certificaat_credential(Path(certificate), certificate_thumbprint, certificate_password_env)
             cred_sleutel = "cert:" + str(Path(certificate).resolve())
         elif secret_env:
             geheim = os.environ.get(secret_env)

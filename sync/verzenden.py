@@ -192,7 +192,9 @@ class SmtpTransport:
         self.inst = instellingen
         self.herhaling = herhaling or Herhaling()
 
-    def _login(self) -> tuple[str, str] | None:
+    def inloggegevens(self) -> tuple[str, str] | None:
+        """(user, password) from the environment, or None without login; a `ConfigError` naming
+        the key when a named variable is missing (also checked when the service starts)."""
         if not self.inst.user_env:
             return None
         user = os.environ.get(self.inst.user_env)
@@ -269,7 +271,7 @@ class SmtpTransport:
                 smtp.close()
 
     def verzend(self, bericht: EmailMessage) -> Resultaat:
-        login = self._login()
+        login = self.inloggegevens()
         return self.herhaling.voer_uit("SMTP send", lambda: self._een_poging(bericht, login))
 
     def al_verzonden(self, message_id: str) -> bool | None:

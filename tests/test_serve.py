@@ -21,8 +21,10 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 
+from fiche.errors import ConfigError
 from sync.config import laad_config
 from sync.dienst import serve
 
@@ -171,6 +173,30 @@ def test_changed_cron_or_time_zone_takes_effect_at_the_next_start(tmp_path) -> N
         with Dienst(config):
             time.sleep(1.0)
             assert volgende_run(tmp_path) == dt.datetime(2026, 11, 30, 12, 30, tzinfo=AMS)
+
+
+@pytest.mark.parametrize("wijziging, sleutel", [
+    (lambda tmp, tekst: (shutil.rmtree(tmp / "fiches"), tekst)[1], "source.path"),
+    (lambda tmp, tekst: ((tmp / "master" / "master.xlsx").mkdir(parents=True), tekst)[1], "master.path"),
+    (lambda tmp, tekst: tekst + '[report]\ntransport = "smtp"\nsmtp_host = "smtp.example.nl"\n'
+     'recipients = ["eb@example.nl"]\nsender = "pmiek@example.nl"\nsmtp_user_env = "PMIEK_TEST_GEEN_USER"\n',
+     "report.smtp_user_env"),
+    (lambda tmp, tekst: tekst.replace('[source]\npath = "fiches"\n',
+     '[source]\ntype = "sharepoint"\ntenant_id = "t"\nclient_id = "c"\nsite = "x.sharepoint.com:/sites/p"\n'
+     'folder = "Fiches"\nsecret_env = "PMIEK_TEST_GEEN_GEHEIM"\n'), "source.secret_env"),
+    (lambda tmp, tekst: tekst.replace('[source]\npath = "fiches"\n',
+     '[source]\ntype = "sharepoint"\ntenant_id = "t"\nclient_id = "c"\nsite = "x.sharepoint.com:/sites/p"\n'
+     'folder = "Fiches"\ncertificate = "geen.pem"\ncertificate_thumbprint = "AB12"\n'), "source.certificate"),
+], ids=["no-fiche-folder", "master-is-a-folder", "no-smtp-login", "no-client-secret", "no-certificate"])
+def test_serve_refuses_to_start_with_a_config_that_cannot_work(tmp_path, monkeypatch, wijziging, sleutel) -> None:
+    monkeypatch.delenv("PMIEK_TEST_GEEN_USER", raising=False)
+    monkeypatch.delenv("PMIEK_TEST_GEEN_GEHEIM", raising=False)
+    config = maak_omgeving(tmp_path)
+    config.write_text(wijziging(tmp_path, config.read_text()), encoding="utf-8")
+    with pytest.raises(ConfigError) as fout:
+        serve(laad_config(config), threading.Event())
+    assert fout.value.key == sleutel and fout.value.melding.startswith(f"Instelling '{sleutel}'")
+    assert runs(tmp_path) == [] and volgende_run(tmp_path) is None  # nothing was started
 
 
 def _pmiek(*args: str, **kwargs) -> subprocess.Popen:
