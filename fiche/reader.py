@@ -27,7 +27,8 @@ from fiche import schema as S
 from fiche.errors import FileRefused
 from fiche.model import FicheData, TabelRij
 from fiche.veilig import (
-    STANDAARD_LIMIETEN, GecontroleerdArchief, Limieten, controleer_archief, vereis_defusedxml, weiger_te_groot,
+    STANDAARD_LIMIETEN, GecontroleerdArchief, Limieten, controleer_archief, controleer_blad, vereis_defusedxml,
+    weiger_te_groot,
 )
 
 log = logging.getLogger(__name__)
@@ -272,6 +273,9 @@ class CalamineBron:
         if sheet not in self._grids:
             if sheet not in self._wb.sheet_names:
                 raise KeyError(sheet)
+            deel = blad_delen(self._archief.delen, self.naam, self._workbook_xml()).get(sheet)
+            if deel is not None:
+                controleer_blad(self._archief, deel.lstrip("/"), self.naam)
             try:
                 ws = self._wb.get_sheet_by_name(sheet)
                 grid = ws.to_python(skip_empty_area=False)

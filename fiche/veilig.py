@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fiche.errors import FileRefused, PmiekError
 
@@ -43,6 +44,13 @@ MAX_RATIO_TOTAAL = 200
 MAX_RATIO_LID = 1000
 #: A member is only judged on its own ratio above this size (tiny members compress oddly).
 RATIO_DREMPEL = 1024 * 1024
+#: The reading engine builds a sheet as one grid from A1 to its last cell, so one cell at
+#: XFD1048576 in a 50 KB file asks for half a terabyte and aborts the process (not an
+#: exception Python can catch). A fiche uses a few hundred rows and a few dozen columns.
+MAX_RIJ = 100_000
+MAX_ROOSTER = 2_000_000  # rows x columns
+#: The engine reserves room for the declared number of shared strings up front.
+MAX_GEDEELDE_TEKSTEN = 1_000_000
 
 @dataclass(frozen=True)
 class Limieten:
@@ -99,6 +107,7 @@ class GecontroleerdArchief:
 
     inhoud: bytes
     delen: dict[str, bytes]  # small XML parts the reader parses itself (workbook.xml and rels)
+    leden: dict[str, zipfile.ZipInfo] = field(default_factory=dict)  # every member, by name
 
     def open(self) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(self.inhoud))
@@ -178,6 +187,60 @@ def _controleer_xml(naam_lid: str, data: bytes, bestand: str, volledig: bool = T
         "beschadigd", bestand, f"{naam_lid}: XML part without a root element",
         "Het bestand is beschadigd (ongeldige XML). Sla de fiche opnieuw op vanuit Excel.",
     )
+
+
+# Only references beyond column Z or row 9999 are looked at: a fiche has none, so the usual
+# cost is two scans in C over the sheet XML. The patterns start with a literal (fast in `re`)
+# and need no whitespace before `r=`, so a tab or newline there hides nothing.
+_BREDE_KOLOM = re.compile(rb'r="([A-Z]{2,4})[0-9]')
+_HOGE_RIJ = re.compile(rb'r="[A-Z]{1,4}([0-9]{5,8})"')
+_TELLING = re.compile(rb'\b(?:uniqueCount|count)="([0-9]{1,20})"')
+
+
+def _kolomnummer(letters: bytes) -> int:
+    n = 0
+    for b in letters:
+        n = n * 26 + (b - 64)
+    return n
+
+
+def _controleer_gedeelde_teksten(naam_lid: str, kop: bytes, bestand: str) -> None:
+    """Refuse a shared-string table declaring more entries than any fiche has: the engine
+    reserves room for all of them before reading one (see MAX_GEDEELDE_TEKSTEN)."""
+    eind = kop.find(b">", kop.find(b"<sst"))
+    for m in _TELLING.finditer(kop[: eind if eind > 0 else len(kop)]):
+        if int(m.group(1)) > MAX_GEDEELDE_TEKSTEN:
+            raise _weiger(
+                "zip_bom", bestand, f"{naam_lid} declares {int(m.group(1))} strings > {MAX_GEDEELDE_TEKSTEN}",
+                "Het bestand declareert onwaarschijnlijk veel teksten en wordt om veiligheidsredenen "
+                "niet gelezen.",
+            )
+
+
+def controleer_blad(archief: "GecontroleerdArchief", deel: str, bestand: str) -> None:
+    """Before the engine reads the sheet in zip part `deel`: refuse it when its cells span a grid
+    the engine cannot allocate (see MAX_ROOSTER). Only the sheets the reader opens are
+    inflated for this, so a large hidden helper sheet costs nothing."""
+    info = archief.leden.get(deel)
+    if info is None:
+        return  # the engine will not find it either and says so
+    try:
+        data = _pak_uit(archief.inhoud, info)
+    except _Gelogen:
+        raise _weiger(
+            "zip_bom", bestand, f"member {deel} inflates beyond its declared {info.file_size} bytes",
+            "Een onderdeel van het bestand is groter dan het archief opgeeft (mogelijk een "
+            "'zip-bom'); het bestand wordt om veiligheidsredenen niet gelezen.",
+        ) from None
+    max_kol = max((_kolomnummer(k) for k in _BREDE_KOLOM.findall(data)), default=26)
+    max_rij = max((int(r) for r in _HOGE_RIJ.findall(data)), default=9_999)
+    if max_rij > MAX_RIJ or max_rij * max_kol > MAX_ROOSTER:
+        raise _weiger(
+            "zip_bom", bestand, f"{deel} has a cell at row {max_rij}, column {max_kol}: grid too large",
+            "Een werkblad bevat een cel ver buiten het gebruikte gebied (bijvoorbeeld helemaal onderaan of "
+            "rechts); zo'n blad wordt om veiligheidsredenen niet gelezen. Verwijder die cel of gebruik het "
+            "fiche-sjabloon.",
+        )
 
 
 def _bewaren(naam: str) -> bool:
@@ -337,6 +400,8 @@ def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STAND
                     "Het bestand bevat een verdacht sterk ingepakt onderdeel (mogelijk een 'zip-bom') en "
                     "wordt om veiligheidsredenen niet gelezen.",
                 )
+            if info.filename.lower().endswith("sharedstrings.xml") and is_xml:
+                _controleer_gedeelde_teksten(info.filename, data[:_KOP], naam)
             if _bewaren(info.filename):
                 delen[info.filename] = data
         if totaal > L.ratio_drempel and totaal > L.max_ratio_totaal * max(gepakt, 1):
@@ -345,4 +410,4 @@ def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STAND
                 "Het bestand is verdacht sterk ingepakt (mogelijk een 'zip-bom') en wordt om "
                 "veiligheidsredenen niet gelezen.",
             )
-    return GecontroleerdArchief(inhoud, delen)
+    return GecontroleerdArchief(inhoud, delen, {i.filename: i for i in leden})
