@@ -38,17 +38,21 @@ def payload_uit_bestand(path: str | Path, naam: str | None = None) -> dict:
     from openpyxl import load_workbook
     from xlwings import __version__
 
+    from addin.werkboek import quote_sheet
+
     path = Path(path)
     structuur = load_workbook(path)  # names and tables only; values come from calamine
     waarden = python_calamine.CalamineWorkbook.from_path(str(path))
     sheet_namen = structuur.sheetnames
     index = {n: i for i, n in enumerate(sheet_namen)}
 
-    names = []
-    for name, dn in structuur.defined_names.items():
-        refers_to = "=" + dn.attr_text
-        entry = {"name": name, "refers_to": refers_to, "type": "Range", "sheet_index": None, "address": None,
-                 "scope_sheet_name": None, "scope_sheet_index": None, "book_scope": True}
+    def naam_entry(name: str, dn, scope: str | None) -> dict:
+        entry = {"name": name, "refers_to": "=" + dn.attr_text, "type": "Range", "sheet_index": None,
+                 "address": None, "scope_sheet_name": scope, "scope_sheet_index": index.get(scope),
+                 "book_scope": scope is None}
+        if scope is not None:
+            # As Office.js reports a sheet-scoped name: qualified with its sheet.
+            entry["name"] = f"{quote_sheet(scope)}!{name}"
         dests = list(dn.destinations) if "!" in dn.attr_text else []
         if len(dests) == 1 and dests[0][0] in index:
             sheet, ref = dests[0]
@@ -56,7 +60,11 @@ def payload_uit_bestand(path: str | Path, naam: str | None = None) -> dict:
             entry["address"] = ref.replace("$", "")
         else:
             entry["type"] = "String" if dn.attr_text.startswith('"') else "Formula"
-        names.append(entry)
+        return entry
+
+    names = [naam_entry(name, dn, None) for name, dn in structuur.defined_names.items()]
+    for ws in structuur.worksheets:
+        names += [naam_entry(name, dn, ws.title) for name, dn in ws.defined_names.items()]
 
     sheets = []
     for naam_sheet in sheet_namen:

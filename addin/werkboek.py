@@ -86,6 +86,10 @@ def _schoon(value: Any) -> Any:
     return value
 
 
+#: The largest block of named cells read in one call (a fiche's names span about 40 x 5).
+_MAX_LEESBLOK = 20_000
+
+
 @dataclass
 class _Blok:
     sheet: str
@@ -105,11 +109,15 @@ class XlwingsBron:
     def __init__(self, book) -> None:
         self.book = book
         self.leesacties = 0
-        self._namen: dict[str, str] = {}
+        # Only our own names (pmiek_*): a workbook may carry any other name, a whole column
+        # ("Fiche!$A:$A"), a formula or a far-away cell, and none of them is the add-in's business.
+        # As in the reader, a sheet-scoped pmiek_ name only fills in when no global one exists.
+        globaal: dict[str, str] = {}
+        lokaal: dict[str, str] = {}
         for name in book.names:
-            naam = name.name
-            if "!" in naam:
-                # Sheet-scoped names are not part of the fiche contract.
+            volledig = name.name
+            naam = volledig.rpartition("!")[2]
+            if not naam.lower().startswith("pmiek_"):
                 continue
             verwijzing = name.refers_to
             if not verwijzing or "!" not in verwijzing or "," in verwijzing:
@@ -117,7 +125,12 @@ class XlwingsBron:
             sheet, ref = splits_verwijzing(verwijzing)
             if not sheet or not ref or "#REF" in ref:
                 continue
-            self._namen[naam] = f"{quote_sheet(sheet)}!{_absoluut(ref)}"
+            try:
+                bereik_coords(ref)
+            except ValueError:
+                continue  # not a cell or a block of cells: the validator reports the name as missing
+            (lokaal if "!" in volledig else globaal).setdefault(naam, f"{quote_sheet(sheet)}!{_absoluut(ref)}")
+        self._namen: dict[str, str] = {**lokaal, **globaal}
         self._tabellen: dict[str, tuple[str, str]] = {}
         self._tabel_body: dict[str, tuple[str, str]] = {}
         for sheet in book.sheets:
@@ -138,8 +151,12 @@ class XlwingsBron:
             sheet, ref = splits_verwijzing(verwijzing)
             per_sheet.setdefault(sheet, []).append(bereik_coords(ref))
         for sheet, coords in per_sheet.items():
-            blokken.append(_Blok(sheet, min(c[0] for c in coords), min(c[1] for c in coords),
-                                 max(c[2] for c in coords), max(c[3] for c in coords)))
+            blok = _Blok(sheet, min(c[0] for c in coords), min(c[1] for c in coords),
+                         max(c[2] for c in coords), max(c[3] for c in coords))
+            # One read per sheet is the point, but not when a name far away would make that one
+            # read a huge block: then each name is read on its own.
+            if (blok.r2 - blok.r1 + 1) * (blok.c2 - blok.c1 + 1) <= _MAX_LEESBLOK:
+                blokken.append(blok)
         for sheet, ref in self._tabellen.values():
             blokken.append(_Blok(sheet, *bereik_coords(ref)))
         return blokken

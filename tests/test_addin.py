@@ -201,6 +201,31 @@ def test_example_same_verdict_as_cli(path):
     assert sorted(r[2].lstrip("'") for r in rijen) == sorted(f["message"] for f in fiche["findings"])
 
 
+def test_other_names_in_the_workbook_are_none_of_the_add_ins_business(tmp_path):
+    # A partner's own names: a whole column, a whole row, a formula and a far-away cell; and one
+    # of ours made sheet-scoped (as a copied sheet does). Same verdict as the CLI, few reads.
+    import re
+    import zipfile
+    bron = EXAMPLES / "01-deelnet-emmen-noord.xlsx"
+    doel = tmp_path / "met-eigen-namen.xlsx"
+    with zipfile.ZipFile(bron) as zin, zipfile.ZipFile(doel, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"<definedNames>", (
+                    b'<definedNames><definedName name="MijnKolom">Fiche!$A:$A</definedName>'
+                    b'<definedName name="MijnRij">Fiche!$1:$1</definedName>'
+                    b'<definedName name="Som">SUM(Fiche!$B$1:$B$5)</definedName>'
+                    b'<definedName name="Ver">Fiche!$Z$60000</definedName>'), 1)
+                data, n = re.subn(rb'<definedName name="pmiek_toelichting"', b'<definedName localSheetId="0" '
+                                  b'name="pmiek_toelichting"', data, count=1)
+                assert n == 1
+            zout.writestr(info, data)
+    test_example_same_verdict_as_cli(doel)
+    _, resultaat, _ = run(doel)
+    assert resultaat.leesacties <= 1 + len(S.TABLES) + 1
+
+
 def test_examples_present():
     assert len(VOORBEELDEN) == 11
 
