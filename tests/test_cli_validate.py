@@ -189,6 +189,53 @@ def test_colour_copy_of_one_file(capsys, fout, tmp_path):
     assert kopie.velden == data.velden and kopie.cellen == data.cellen
 
 
+def _herschrijf(bron: Path, doel: Path, wijzig) -> Path:
+    with zipfile.ZipFile(bron) as zin, zipfile.ZipFile(doel, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = wijzig(info.filename, zin.read(info))
+            if data is not None:
+                zout.writestr(info, data)
+    return doel
+
+
+def test_colour_copy_of_rows_without_numbers_keeps_every_value(capsys, fout, tmp_path):
+    # <row> and <c> may leave out r (they then follow the previous one); the copy must not
+    # get a second row 28 next to the implicit one.
+    import re as _re
+    zonder = _herschrijf(fout, tmp_path / "zonder-r.xlsx", lambda naam, data: (
+        _re.sub(rb'(<row[^>]*?) r="\d+"', rb"\1", _re.sub(rb'(<c[^>]*?) r="[A-Z]+\d+"', rb"\1", data))
+        if naam == "xl/worksheets/sheet1.xml" else data))
+    doel = tmp_path / "uit.xlsx"
+    code, _, _ = run(capsys, str(zonder), "--colour", str(doel), *PEIL)
+    assert code == 1
+    data = lees_fiche(zonder)
+    kopie = lees_fiche(doel)
+    assert kopie.velden == data.velden and data.velden["projectnaam"]
+    assert _fill(doel, data.cellen["gemeente"]) == KLEUR_FOUT
+
+
+@pytest.mark.parametrize("soort", ["zonder_fills", "zonder_styles"])
+def test_colour_copy_of_a_workbook_with_odd_styles_is_a_dutch_error(capsys, fout, tmp_path, soort):
+    import re as _re
+
+    def wijzig(naam, data):
+        if naam != "xl/styles.xml":
+            return data
+        return None if soort == "zonder_styles" else _re.sub(rb"<fills.*?</fills>", b"", data, flags=_re.S)
+    vreemd = _herschrijf(fout, tmp_path / f"{soort}.xlsx", wijzig)
+    doel = tmp_path / "uit.xlsx"
+    code, out, err = run(capsys, str(vreemd), "--colour", str(doel), *PEIL)
+    assert code == 2 and "geen gekleurde kopie" in err and "Traceback" not in err
+    assert "Gemeente" in out  # the verdict itself is still reported
+    assert not doel.exists()
+
+
+def test_colour_target_ending_in_a_slash_is_a_folder(capsys, goed, tmp_path):
+    code, _, _ = run(capsys, str(goed), "--colour", str(tmp_path / "nieuw") + "/", *PEIL)
+    assert code == 0
+    assert (tmp_path / "nieuw").is_dir() and (tmp_path / "nieuw" / f"{goed.stem}-gekleurd.xlsx").is_file()
+
+
 def test_colour_copy_keeps_every_other_part_byte_for_byte(capsys, waarschuwing, tmp_path):
     extra = tmp_path / "met-extra.xlsx"
     with zipfile.ZipFile(waarschuwing) as zin, zipfile.ZipFile(extra, "w", zipfile.ZIP_DEFLATED) as zout:

@@ -71,7 +71,9 @@ def _vandaag(tekst: str | None) -> dt.date:
 def _doelen(files: list[str], out: str) -> dict[str, Path]:
     """Where each input's coloured copy goes; refuses any target that is an input."""
     uit = Path(out)
-    if len(files) == 1 and not uit.is_dir():
+    # "--colour uit/" names a folder, also when it does not exist yet.
+    als_map = out.endswith(("/", os.sep)) or uit.is_dir()
+    if len(files) == 1 and not als_map:
         doelen = {files[0]: uit}
     else:
         if uit.exists() and not uit.is_dir():
@@ -134,6 +136,13 @@ def run(args) -> int:
                 log.error("colour copy not written file=%r target=%r: %s", pad, str(doelen[pad]), exc)
                 print(f"Fout: de gekleurde kopie {doelen[pad]} kan niet worden geschreven "
                       f"({oorzaak_nl(exc)}).", file=sys.stderr)
+            except (ValueError, KeyError, zipfile.BadZipFile) as exc:
+                # A workbook whose styles or sheets we cannot extend (styles.xml without fills,
+                # or none at all): the verdict above stands, only the copy is not made.
+                niet_geschreven += 1
+                log.error("colour copy not made file=%r: %s: %s", pad, type(exc).__name__, exc)
+                print(f"Fout: van {pad} kan geen gekleurde kopie worden gemaakt; de opmaak van het werkboek "
+                      "wijkt af van het fiche-sjabloon. De controle hierboven blijft geldig.", file=sys.stderr)
             else:
                 if not args.json:
                     print(f"  Gekleurde kopie: {doelen[pad]}")
@@ -253,6 +262,26 @@ class _Stijlen:
         return self._xf[sleutel]
 
 
+def _vul_verwijzingen_aan(sheet_data) -> None:
+    """Rows and cells may leave out their `r` (they then follow the previous one); written out,
+    so a coloured cell lands in the existing row instead of a second row with the same number."""
+    from openpyxl.utils.cell import get_column_letter
+
+    vorige_rij = 0
+    for rij in sheet_data.findall(f"{{{_NS}}}row"):
+        r = rij.get("r")
+        nummer = int(r) if r and r.isdigit() else vorige_rij + 1
+        rij.set("r", str(nummer))
+        vorige_rij = nummer
+        vorige_kolom = 0
+        for c in rij.findall(f"{{{_NS}}}c"):
+            cm = _CEL.match(c.get("r", ""))
+            kolom = _kolom_nummer(cm[1]) if cm else vorige_kolom + 1
+            if cm is None:
+                c.set("r", f"{get_column_letter(kolom)}{nummer}")
+            vorige_kolom = kolom
+
+
 def _kleur_blad(data: bytes, cellen: dict[str, str], stijlen: _Stijlen) -> bytes:
     from lxml import etree
 
@@ -260,6 +289,7 @@ def _kleur_blad(data: bytes, cellen: dict[str, str], stijlen: _Stijlen) -> bytes
     sheet_data = root.find(f"{{{_NS}}}sheetData")
     if sheet_data is None:
         sheet_data = etree.SubElement(root, f"{{{_NS}}}sheetData")
+    _vul_verwijzingen_aan(sheet_data)
     rijen = {int(r.get("r")): r for r in sheet_data.findall(f"{{{_NS}}}row") if r.get("r")}
     for ref, rgb in cellen.items():
         m = _CEL.match(ref)
