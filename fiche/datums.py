@@ -25,12 +25,15 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Beyond these the value is a typo, not a plan (and Excel serials would be meaningless).
 MIN_JAAR, MAX_JAAR = 1990, 2100
 
-_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
-_D_MAAND_Y = re.compile(r"^(\d{1,2})\s+([a-z]+)\.?\s+(\d{4})$")
-_MAAND_Y = re.compile(r"^([a-z]+)\.?\s+(\d{4})$")
-_KWARTAAL = re.compile(r"^(?:q|k|kw)\s*([1-4])\s*[-/ ]?\s*(\d{4})$|^(\d{4})\s*[-/ ]?\s*(?:q|k|kw)\s*([1-4])$")
-_JAAR = re.compile(r"^(\d{4})$")
+# ASCII digits only and the same separators as the template's Excel formulas (which turn "/"
+# and "." into "-"), so a typed date gets the same light in plain Excel as here.
+_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$", re.ASCII)
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$", re.ASCII)
+_D_MAAND_Y = re.compile(r"^(\d{1,2})\s+([a-z]+)\.?\s+(\d{4})$", re.ASCII)
+_MAAND_Y = re.compile(r"^([a-z]+)\.?\s+(\d{4})$", re.ASCII)
+_KWARTAAL = re.compile(r"^(?:q|k|kw)\s*([1-4])\s*[-/ ]?\s*(\d{4})$|^(\d{4})\s*[-/ ]?\s*(?:q|k|kw)\s*([1-4])$",
+                       re.ASCII)
+_JAAR = re.compile(r"^(\d{4})$", re.ASCII)
 
 
 class DatumFout(ValueError):

@@ -214,7 +214,13 @@ def excel_datum_cellen(x: str, refs: Sequence[str], grens: str = "begin") -> lis
         return (f"IF(AND({jaar_ok(y)},LEN({m})<=2,LEN({d})<=2,{m}*1>=1,{m}*1<=12,"
                 f"MONTH({datum})={m}*1,DAY({datum})={d}*1),{datum},NA())")
 
-    tekst = f'IF(ISTEXT({x}),TRIM(LOWER({x})),"")'
+    # Non-breaking spaces (text pasted from Outlook or Word), tabs and line breaks count as
+    # spaces, as they do for Python's str.split() in parse_datum; TRIM alone only knows CHAR(32).
+    wit = x
+    # UNICHAR is an Excel 2013 function: stored with its _xlfn. prefix, as Excel itself does.
+    for code in ("_xlfn.UNICHAR(160)", "CHAR(9)", "CHAR(10)", "CHAR(13)"):
+        wit = f'SUBSTITUTE({wit},{code}," ")'
+    tekst = f'IF(ISTEXT({x}),TRIM(LOWER({wit})),"")'
     # Dashes, slashes and dots are one separator.
     streep = f'SUBSTITUTE(SUBSTITUTE({t},"/","-"),".","-")'
     kort = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({t}," ",""),"-",""),"/","")'

@@ -268,6 +268,10 @@ TEKSTEN = [
     "15 december 2031", "3 okt 2030", "1 brumaire 2031", "maart 2031", "feb 2032", "feb 2031", "Q1 2031",
     "Q3 2031", "q4 2031", "Q4-2031", "K2 2031", "kw3 2031", "2031 Q3", "2031", " 2031 ", "Q5 2031", "Q3 2150",
     "1-3-1890", "onzin", "", "2031.5", 2031, 2031.0, 46000, 46000.75, 1989, 0.5, 3_000_000, D(2031, 3, 1),
+    # pasted text: non-breaking spaces, a tab, a line break; year first with other separators;
+    # a time after the date and full-width digits (neither side reads those)
+    "1\u00a0mei\u00a02031", "1\tmei 2031", "Q3\n2031", "2031/5/1", "2031.5.1", "2031-5-1 00:00",
+    "\uff11-5-2031",
 ]
 
 
