@@ -251,6 +251,7 @@ class CalamineBron:
         self._namen: dict[str, str] | None = None
         self._tabellen: dict[str, tuple[str, str]] | None = None
         self._wb_xml = None
+        self._blad_delen: dict[str, str] | None = None
 
     def defined_names(self) -> dict[str, str]:
         if self._namen is None:
@@ -273,7 +274,9 @@ class CalamineBron:
         if sheet not in self._grids:
             if sheet not in self._wb.sheet_names:
                 raise KeyError(sheet)
-            deel = blad_delen(self._archief.delen, self.naam, self._workbook_xml()).get(sheet)
+            if self._blad_delen is None:
+                self._blad_delen = blad_delen(self._archief.delen, self.naam, self._workbook_xml())
+            deel = self._blad_delen.get(sheet)
             if deel is not None:
                 controleer_blad(self._archief, deel.lstrip("/"), self.naam)
             try:

@@ -227,11 +227,7 @@ def controleer_blad(archief: "GecontroleerdArchief", deel: str, bestand: str) ->
     try:
         data = _pak_uit(archief.inhoud, info)
     except _Gelogen:
-        raise _weiger(
-            "zip_bom", bestand, f"member {deel} inflates beyond its declared {info.file_size} bytes",
-            "Een onderdeel van het bestand is groter dan het archief opgeeft (mogelijk een "
-            "'zip-bom'); het bestand wordt om veiligheidsredenen niet gelezen.",
-        ) from None
+        raise _weiger_gelogen(bestand, info) from None
     max_kol = max((_kolomnummer(k) for k in _BREDE_KOLOM.findall(data)), default=26)
     max_rij = max((int(r) for r in _HOGE_RIJ.findall(data)), default=9_999)
     if max_rij > MAX_RIJ or max_rij * max_kol > MAX_ROOSTER:
@@ -250,6 +246,14 @@ def _bewaren(naam: str) -> bool:
 
 class _Gelogen(Exception):
     """A member inflates to more than the size the archive declares for it."""
+
+
+def _weiger_gelogen(naam: str, info: zipfile.ZipInfo) -> FileRefused:
+    return _weiger(
+        "zip_bom", naam, f"member {info.filename} inflates beyond its declared {info.file_size} bytes",
+        "Een onderdeel van het bestand is groter dan het archief opgeeft (mogelijk een "
+        "'zip-bom'); het bestand wordt om veiligheidsredenen niet gelezen.",
+    )
 
 
 _LOKALE_KOP = struct.Struct("<4s22xHH")
@@ -376,12 +380,7 @@ def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STAND
                 except FileRefused:
                     raise
                 except _Gelogen:
-                    raise _weiger(
-                        "zip_bom", naam,
-                        f"member {info.filename} inflates beyond its declared {info.file_size} bytes",
-                        "Een onderdeel van het bestand is groter dan het archief opgeeft (mogelijk een "
-                        "'zip-bom'); het bestand wordt om veiligheidsredenen niet gelezen.",
-                    ) from None
+                    raise _weiger_gelogen(naam, info) from None
                 except Exception as exc:  # noqa: BLE001
                     # zlib.error (damaged deflate data), a bad local header, an encrypted member or
                     # an unknown compression method: all a corrupt file for us.

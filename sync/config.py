@@ -130,10 +130,9 @@ class Config:
 # --- helpers -----------------------------------------------------------------------------------
 
 def _fout(key: str, english: str, dutch: str) -> ConfigError:
-    """A config error whose Dutch message starts with the key (the operator edits that line)."""
-    if key.startswith("("):
-        return ConfigError(key, english, dutch[0].upper() + dutch[1:])
-    return ConfigError(key, english, f"Instelling '{key}': {dutch}")
+    """A config error; `ConfigError` puts the key in front, a file-level one ("(bestand)") starts
+    with a capital instead."""
+    return ConfigError(key, english, dutch[0].upper() + dutch[1:] if key.startswith("(") else dutch)
 
 
 class _Sectie:

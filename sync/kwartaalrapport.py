@@ -343,8 +343,19 @@ class Kwartaalrapport:
             return Kwartaalstuk(kwartaal, overzicht_van_json(bewaard[0]), bewaard[1], True)
         from sync.overzicht_bouw import bouw_overzicht
         moment = moment or nu()
-        peildatum = peildatum_voor(kwartaal, lokale_datum(moment))
+        vandaag = lokale_datum(moment)
+        peildatum = peildatum_voor(kwartaal, vandaag)
         overzicht = bouw_overzicht(self.store, peildatum, gegenereerd=moment)
+        if bevriezen:
+            # Frozen is final (the scheduled send will find the quarter sent): never an empty
+            # overview, which would tell the Board that all is well.
+            if not overzicht.projecten:
+                raise InputError(f"no projects in the store at {peildatum.isoformat()}; nothing sent",
+                                 f"Op de peildatum {datum_nl(peildatum)} staan geen projecten in de database; er is "
+                                 "niets verzonden. Draai eerst een synchronisatie (pmiek sync).")
+            if kwartaal_grenzen(kwartaal)[1] >= vandaag:
+                log.warning("sending a quarter that has not ended: its snapshot is frozen now and the scheduled "
+                            "send will skip it", extra={"fields": {"quarter": kwartaal, "peildatum": peildatum.isoformat()}})
         master = master_bytes(overzicht)
         if bevriezen:
             json_tekst = overzicht_naar_json(overzicht)
@@ -457,8 +468,6 @@ class Kwartaalrapport:
                 raise OnzekereVerzending(f"send of {kwartaal} awaits a manual check", vorige["melding"] or "")
 
         moment = moment or nu()
-        if hervat is None and self.snapshot(kwartaal) is None:
-            self._controleer_verzendbaar(kwartaal, moment)
         stuk = self.stuk(kwartaal, moment, bevriezen=True)
         if hervat is not None:
             rij_id, message_id, datum = hervat["id"], hervat["message_id"], hervat["aangemaakt"]
@@ -499,21 +508,6 @@ class Kwartaalrapport:
             raise OnzekereVerzending(f"send of {kwartaal} failed unexpectedly: {exc!r}", melding) from exc
         self._zet(rij_id, VERZONDEN, detail=resultaat.detail)
         return self.laatste(kwartaal)
-
-    def _controleer_verzendbaar(self, kwartaal: str, moment: dt.datetime) -> None:
-        """Before a quarter's snapshot is frozen for good: the store must hold projects at its
-        peildatum. An empty overview would otherwise be final (the scheduled send would find the
-        quarter already sent), and tell the Board that all is well."""
-        from sync.overzicht_bouw import bouw_overzicht
-        vandaag = lokale_datum(moment)
-        peildatum = peildatum_voor(kwartaal, vandaag)
-        if not bouw_overzicht(self.store, peildatum, gegenereerd=moment).projecten:
-            raise InputError(f"no projects in the store at {peildatum.isoformat()}; nothing sent",
-                             f"Op de peildatum {datum_nl(peildatum)} staan geen projecten in de database; er is "
-                             "niets verzonden. Draai eerst een synchronisatie (pmiek sync).")
-        if kwartaal_grenzen(kwartaal)[1] >= vandaag:
-            log.warning("sending a quarter that has not ended: its snapshot is frozen now and the scheduled "
-                        "send will skip it", extra={"fields": {"quarter": kwartaal, "peildatum": peildatum.isoformat()}})
 
     def markeer_verzonden(self, kwartaal: str) -> dict:
         """A person checked that an uncertain send did arrive."""

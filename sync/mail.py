@@ -97,6 +97,11 @@ def _venster_woord(p) -> str:
     return "IBN-venster" if p.fiche_type == "concreet" else "Opleveringsvenster"
 
 
+def _escalatie(p) -> str | None:
+    """The escalation level when there is one ("Geen" and empty are none)."""
+    return p.escalatie if (p.escalatie or "").strip().lower() not in ("", "geen") else None
+
+
 def tekst_versie(r: Rapport) -> str:
     regels: list[str] = []
     add = regels.append
@@ -137,8 +142,7 @@ def tekst_versie(r: Rapport) -> str:
         add(f"  {_venster_woord(p)}: {_venster(p)}; prognose: {datum_nl(p.prognose)}; verschuiving: {_slip(rij.slip_dagen)}")
         add(f"  Knelpunt: {schoon(rij.knelpunt) if rij.knelpunt else '-'}")
         add(f"  Oplossing: {schoon(rij.oplossing) if rij.oplossing else '-'}")
-        escalatie = schoon(p.escalatie) if (p.escalatie or "").strip().lower() not in ("", "geen") else "geen"
-        add(f"  Escalatie: {escalatie}")
+        add(f"  Escalatie: {schoon(_escalatie(p)) if _escalatie(p) else 'geen'}")
     add("")
     add("VERKENNINGEN")
     if not r.verkenningen:
@@ -190,10 +194,13 @@ def _cel(inhoud: str, *, kop: bool = False, stijl: str = "", colspan: int = 1) -
     return f'<{tag}{span} style="{basis}{stijl}">{inhoud}</{tag}>'
 
 
+# A data table: no role="presentation", so screen readers keep the column headers.
+_DATATABEL = ('<table cellpadding="0" cellspacing="0" border="0" width="100%" '
+              'style="border-collapse:collapse;width:100%;margin:4px 0 12px 0;">')
+
+
 def _tabel(koppen: list[str], rijen: list[list[str]]) -> str:
-    # A data table: no role="presentation", so screen readers keep the column headers.
-    uit = ['<table cellpadding="0" cellspacing="0" border="0" width="100%" '
-           'style="border-collapse:collapse;width:100%;margin:4px 0 12px 0;">']
+    uit = [_DATATABEL]
     uit.append("<tr>" + "".join(_cel(k, kop=True) for k in koppen) + "</tr>")
     for rij in rijen:
         uit.append("<tr>" + "".join(rij) + "</tr>")
@@ -204,8 +211,7 @@ def _tabel(koppen: list[str], rijen: list[list[str]]) -> str:
 def _kaart(titel: str, stoplicht: Stoplicht, regels: list[tuple[str, str]]) -> str:
     """One project as a small two-column table: its name and stoplicht on top, then label/value
     lines. Four or five columns side by side do not fit a phone; two do."""
-    uit = ['<table cellpadding="0" cellspacing="0" border="0" width="100%" '
-           'style="border-collapse:collapse;width:100%;margin:4px 0 12px 0;">',
+    uit = [_DATATABEL,
            "<tr>" + _cel(titel, stijl="background-color:#F2F2F2;", colspan=2) + "</tr>",
            "<tr>" + _cel("Stoplicht", stijl="width:35%;color:#555555;") + _badge(stoplicht) + "</tr>"]
     for label, waarde in regels:
@@ -284,16 +290,15 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
     if r.plusprojecten:
         for rij in r.plusprojecten:
             p = rij.project
-            woord = "IBN-venster" if p.fiche_type == "concreet" else "Opleveringsvenster"
             regels = [
-                (woord, f"{datum_kort(p.ondergrens)} &ndash; {datum_kort(p.bovengrens)}"),
+                (_venster_woord(p), f"{datum_kort(p.ondergrens)} &ndash; {datum_kort(p.bovengrens)}"),
                 ("Prognose", f"<b>{datum_kort(p.prognose)}</b>"
                  + (f" (verschuiving {_slip(rij.slip_dagen)})" if rij.slip_dagen is not None else "")),
                 ("Knelpunt", _e(rij.knelpunt) if rij.knelpunt else "&ndash;"),
                 ("Oplossing", _e(rij.oplossing) if rij.oplossing else "&ndash;"),
             ]
-            if p.escalatie and p.escalatie.strip().lower() != "geen":
-                regels.append(("Escalatie", f'<b style="color:#9C0006;">{_e(p.escalatie)}</b>'))
+            if _escalatie(p):
+                regels.append(("Escalatie", f'<b style="color:#9C0006;">{_e(_escalatie(p))}</b>'))
             add(_kaart(f"<b>{_e(p.projectnaam)}</b>", p.stoplicht, regels))
     else:
         add(_alinea("Geen plusprojecten dit kwartaal."))

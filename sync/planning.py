@@ -21,8 +21,8 @@ def trigger_sleutel(trigger: Any) -> tuple[str, str]:
 
 
 def plan_job(scheduler: Any, job_id: str, func: Callable[..., Any], trigger: Any, args: list[str],
-             naam: str, **opties: Any) -> str:
-    """Add the job when absent, or bring the stored one up to date; returns what was done.
+             naam: str, **opties: Any) -> None:
+    """Add the job when absent, or bring the stored one up to date.
 
     A changed trigger gets its next run from the new schedule, unless the stored next run has
     already passed: that is a missed run, caught up once when the scheduler resumes.
@@ -31,10 +31,10 @@ def plan_job(scheduler: Any, job_id: str, func: Callable[..., Any], trigger: Any
     if job is None:
         scheduler.add_job(func, trigger, id=job_id, name=naam, args=args, **opties)
         log.info("job added", extra={"fields": {"job": job_id, "trigger": str(trigger)}})
-        return "toegevoegd"
+        return
     nieuw_schema = trigger_sleutel(job.trigger) != trigger_sleutel(trigger)
     if not nieuw_schema and list(job.args) == args and all(getattr(job, k) == v for k, v in opties.items()):
-        return "ongewijzigd"
+        return
     wijzigingen: dict[str, Any] = {"trigger": trigger, "args": args, **opties}
     if nieuw_schema:
         nu = dt.datetime.now(trigger.timezone)
@@ -45,4 +45,3 @@ def plan_job(scheduler: Any, job_id: str, func: Callable[..., Any], trigger: Any
     log.info("job updated", extra={"fields": {
         "job": job_id, "trigger": str(trigger), "timezone": str(trigger.timezone), "schedule_changed": nieuw_schema,
         "next_run": volgende.isoformat() if volgende else None}})
-    return "bijgewerkt"

@@ -87,10 +87,10 @@ def run(args) -> int:
         print(f"Kwartaaloverzicht {kwartaal} verzonden via {rij['transport']} aan {rij['ontvangers']}.")
         if rij.get("detail"):
             print(f"  {rij['detail']}")
-        eind = kr.kwartaal_grenzen(kwartaal)[1]
-        if eind >= kr.lokale_datum(moment) and not args.force:
+        eind, vandaag = kr.kwartaal_grenzen(kwartaal)[1], kr.lokale_datum(moment)
+        if eind >= vandaag and not args.force:
             print(f"  Let op: {kwartaal} loopt nog tot en met {kr.datum_nl(eind)}. Dit overzicht (peildatum "
-                  f"{kr.datum_nl(kr.lokale_datum(moment))}) geldt nu als het overzicht van {kwartaal}; het geplande "
+                  f"{kr.datum_nl(vandaag)}) geldt nu als het overzicht van {kwartaal}; het geplande "
                   "overzicht na afloop van het kwartaal wordt daarom niet meer verzonden.")
         return 0
     finally:

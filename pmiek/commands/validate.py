@@ -290,7 +290,7 @@ def _kleur_blad(data: bytes, cellen: dict[str, str], stijlen: _Stijlen) -> bytes
     if sheet_data is None:
         sheet_data = etree.SubElement(root, f"{{{_NS}}}sheetData")
     _vul_verwijzingen_aan(sheet_data)
-    rijen = {int(r.get("r")): r for r in sheet_data.findall(f"{{{_NS}}}row") if r.get("r")}
+    rijen = {int(r.get("r")): r for r in sheet_data.findall(f"{{{_NS}}}row")}
     for ref, rgb in cellen.items():
         m = _CEL.match(ref)
         if not m:
