@@ -4,7 +4,7 @@ Generates N (default 1,000) distinct fiches in a temporary folder (the eleven ex
 turn, each copy with its own projectnaam, so they are N projects and no duplicates; generation is
 not timed), then measures in one run, each scenario in a fresh worker process:
 
-- full:      `pmiek sync` (`sync.dienst.sync_eenmalig`) into an empty SQLite store: list, read,
+- full:      `pmiek sync` (`sync.synchronisatie.sync_eenmalig`) into an empty SQLite store: list, read,
              validate and store every fiche, build the overview, write the master workbook;
 - unchanged: the same sync again with nothing changed (every file skipped by its eTag);
 - changed:   the same sync after 10 fiches were rewritten with new content;
@@ -47,7 +47,7 @@ SCENARIOS = {
 BASELINE = "baseline"
 #: Modules a worker imports before its memory baseline, so the figures are about the work.
 IMPORTS = {
-    "sync": ("sync.dienst", "sync.intake", "sync.master", "sync.overzicht_bouw", "sync.bron_map", "sync.config",
+    "sync": ("sync.synchronisatie", "sync.intake", "sync.master", "sync.overzicht_bouw", "sync.bron.map", "sync.config",
              "fiche.reader", "fiche.validatie", "email_validator", "tqdm"),
     "baseline": ("openpyxl", "pandas"),
 }
@@ -108,7 +108,7 @@ def _gemeten(module, naam: str, fasen: dict[str, float]) -> None:
 
 def sync_worker(folder: Path, store: Path, master: Path) -> dict:
     """One `pmiek sync` run, as the CLI runs it (under the run lock), with its phases timed."""
-    from sync import dienst
+    from sync import synchronisatie as dienst
     from sync.config import config_voor_map
 
     fasen: dict[str, float] = {}

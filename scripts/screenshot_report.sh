@@ -14,7 +14,7 @@ PY="${PMIEK_PYTHON:-}"
 if [ -z "$PY" ]; then
     # The first interpreter that has pMIEK Monitor and its dependencies installed.
     for kandidaat in .venv/bin/python /tmp/venv/bin/python python3; do
-        if "$kandidaat" -c "import sync.kwartaalrapport" >/dev/null 2>&1; then PY="$kandidaat"; break; fi
+        if "$kandidaat" -c "import sync.kwartaal.rapportage" >/dev/null 2>&1; then PY="$kandidaat"; break; fi
     done
     if [ -z "$PY" ]; then echo "no Python with pMIEK Monitor installed; run scripts/setup.sh" >&2; exit 1; fi
 fi

@@ -1,13 +1,14 @@
-"""The sync service: one run (source -> intake -> overview -> master -> publish) and the schedule.
+"""The service: `pmiek serve`, one APScheduler that runs both jobs (the sync and the quarterly e-mail).
 
-`voer_sync_uit` is one run; `pmiek sync` calls it once and the scheduler calls it through
-`geplande_sync`. `serve` runs APScheduler with its job store in the same SQLite file: the job is
-added only when absent and the scheduler starts paused, so a run missed while the service was
-down is caught up once (coalesced) instead of being silently dropped by a recomputed next run.
+The jobs live in the store (APScheduler's SQLAlchemy job store), so a restart finds them with
+their next run time. The scheduler starts paused, each job is added only when absent or brought
+up to date (`plan_job`), then it resumes: a run missed while the service was down is caught up
+once (coalesced) instead of being silently dropped by a recomputed next run. When the operator
+changed the cron or the time zone, the stored time belongs to the old schedule and is computed
+anew.
 
-Two locks next to the store keep processes apart: the service lock (held by `serve` for its
-lifetime: a second service on the same store is refused) and the run lock (held during one run,
-so a manual `pmiek sync` waits for a scheduled run instead of interleaving with it).
+The service lock next to the store (held by `serve` for its lifetime) refuses a second service
+on the same store. This module imports the two jobs; neither job imports it.
 """
 
 from __future__ import annotations
@@ -17,44 +18,52 @@ import logging
 import os
 import signal
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from filelock import FileLock, Timeout
 
-from fiche.errors import ConfigError, InputError, PmiekError
-from sync.bron import FicheBron
-from sync.config import Config, laad_config
-from sync.intake import IntakeResultaat, Tellingen, verwerk
-from sync.overzicht import Overzicht
-from sync.overzicht_bouw import TZ, bouw_overzicht
-from sync.planning import plan_job
-from sync.store import Store, open_store
+from fiche.errors import ConfigError, InputError
+from sync.config import Config
+from sync.kwartaal import rapportage
+from sync.store import open_store
+from sync.synchronisatie import JOB_ID, _lock, geplande_sync
 
 log = logging.getLogger("pmiek.sync.dienst")
 
-JOB_ID = "pmiek-sync"
-#: How long a manual run waits for a scheduled one to finish.
-RUN_LOCK_WACHTTIJD = 600.0
+
+# --- keeping stored jobs in step with the config ---------------------------------------------
+
+def trigger_sleutel(trigger: Any) -> tuple[str, str]:
+    """What makes two triggers the same: `str(CronTrigger)` leaves out the time zone."""
+    return str(trigger), str(getattr(trigger, "timezone", ""))
 
 
-@dataclass
-class SyncResultaat:
-    run_id: int
-    status: str  # ok | fout
-    tellingen: Tellingen
-    fouten: list[dict[str, str]] = field(default_factory=list)
-    master: Path | None = None
-    overzicht: Overzicht | None = None
-    melding: str | None = None  # Dutch, when something needs the operator's attention
+def plan_job(scheduler: Any, job_id: str, func: Callable[..., Any], trigger: Any, args: list[str],
+             naam: str, **opties: Any) -> None:
+    """Add the job when absent, or bring the stored one up to date.
 
-
-# --- locks ----------------------------------------------------------------------------------
-
-def _lock(pad: Path, wachttijd: float) -> FileLock:
-    pad.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(pad), timeout=wachttijd, thread_local=False)
-
+    A changed trigger gets its next run from the new schedule, unless the stored next run has
+    already passed: that is a missed run, caught up once when the scheduler resumes.
+    """
+    job = scheduler.get_job(job_id)
+    if job is None:
+        scheduler.add_job(func, trigger, id=job_id, name=naam, args=args, **opties)
+        log.info("job added", extra={"fields": {"job": job_id, "trigger": str(trigger)}})
+        return
+    nieuw_schema = trigger_sleutel(job.trigger) != trigger_sleutel(trigger)
+    if not nieuw_schema and list(job.args) == args and all(getattr(job, k) == v for k, v in opties.items()):
+        return
+    wijzigingen: dict[str, Any] = {"trigger": trigger, "args": args, **opties}
+    if nieuw_schema:
+        nu = dt.datetime.now(trigger.timezone)
+        if job.next_run_time is None or job.next_run_time > nu:
+            wijzigingen["next_run_time"] = trigger.get_next_fire_time(None, nu)
+    scheduler.modify_job(job_id, **wijzigingen)
+    volgende = wijzigingen.get("next_run_time", job.next_run_time)
+    log.info("job updated", extra={"fields": {
+        "job": job_id, "trigger": str(trigger), "timezone": str(trigger.timezone), "schedule_changed": nieuw_schema,
+        "next_run": volgende.isoformat() if volgende else None}})
 
 def dienst_lock(config: Config) -> FileLock:
     """Acquire the one-service-per-store lock or refuse with a Dutch message."""
@@ -68,125 +77,6 @@ def dienst_lock(config: Config) -> FileLock:
             "Een tweede dienst op dezelfde database wordt geweigerd.",
         ) from None
     return lock
-
-
-def run_lock(config: Config, wachttijd: float = RUN_LOCK_WACHTTIJD) -> FileLock:
-    lock = _lock(config.lock_path.with_name(config.lock_path.name.replace(".lock", ".run.lock")), wachttijd)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise InputError(
-            f"a sync run on {config.store_url} is still busy after {wachttijd:.0f}s",
-            "Er loopt al een synchronisatie op deze database; probeer het later opnieuw.",
-        ) from None
-    return lock
-
-
-# --- one run --------------------------------------------------------------------------------
-
-def maak_bron(config: Config) -> tuple[FicheBron, str]:
-    if config.source.type == "folder":
-        from sync.bron_map import MapBron
-        eigen = [config.master.path]
-        if config.master.publish_folder is not None:
-            eigen.append(config.master.publish_folder / config.master.path.name)
-        return MapBron(config.source.folder.path, overslaan=tuple(eigen)), "folder"
-    from sync import bron_sharepoint  # the Graph source (optional import: only for SharePoint)
-    return bron_sharepoint.bron_uit_config(config.source.sharepoint), "sharepoint"
-
-
-def bron_omschrijving(config: Config) -> str:
-    if config.source.type == "folder":
-        return f"folder {config.source.folder.path}"
-    sp = config.source.sharepoint
-    return f"sharepoint {sp.site or sp.drive_id} folder {sp.folder}"
-
-
-def schrijf_master_atomisch(overzicht: Overzicht, pad: Path) -> Path:
-    """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
-    removing temp files a killed run may have left beside it."""
-    from sync.master import schrijf_master
-    if pad.parent.is_dir():
-        # The run lock guarantees no other writer is busy, so any temp file here is stale.
-        for achtergebleven in pad.parent.glob(f".{pad.stem}.*.tmp"):
-            achtergebleven.unlink(missing_ok=True)
-    return schrijf_master(overzicht, pad)
-
-
-def publiceer(config: Config, master: Path) -> str | None:
-    """Hand the local master to its publish target; returns a Dutch note for the run, if any."""
-    doel = config.master.publish
-    if doel == "none":
-        return None
-    from sync import publiceren
-    if doel == "folder":
-        # A failed copy (file open on a share) is a note for the run; the next run tries again.
-        return publiceren.MapPublicatie(config.master.publish_folder).publiceer(master).melding
-    return publiceren.publiceer_sharepoint(config, master)
-
-
-def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.date | None = None,
-                  voortgang: bool | None = None, store: Store | None = None,
-                  lege_bron_toestaan: bool = False) -> SyncResultaat:
-    """One complete run. Failures of single files are counted, not raised; a failure of the run
-    itself is recorded in the store and raised as a `PmiekError`."""
-    eigen_store = store is None
-    store = store or open_store(config.store_url)
-    vandaag = peildatum or dt.datetime.now(TZ).date()
-    run_id = None
-    try:
-        # The run is recorded first, so a source that cannot even be set up (no certificate,
-        # token refused) shows in `pmiek status` as a failed run.
-        run_id = store.start_run(bron_omschrijving(config), aanleiding, os.getpid())
-        bron, soort = maak_bron(config)
-        log.info("sync started", extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
-        intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang,
-                                          lege_bron_toestaan=lege_bron_toestaan)
-        overzicht = bouw_overzicht(store, vandaag)
-        master = schrijf_master_atomisch(overzicht, config.master.path)
-        melding = publiceer(config, master)
-        store.eindig_run(run_id, "ok", intake.tellingen.as_dict(), intake.fouten,
-                         master=str(master) if master else None, melding=melding)
-        log.info("sync finished", extra={"fields": {"run": run_id, **intake.tellingen.as_dict(),
-                                                     "failures": len(intake.fouten), "master": str(master)}})
-        return SyncResultaat(run_id, "ok", intake.tellingen, intake.fouten, master, overzicht, melding)
-    except PmiekError as exc:
-        log.error("sync failed", extra={"fields": {"run": run_id, "error": str(exc)}})
-        if run_id is not None:
-            store.eindig_run(run_id, "fout", {}, [{"item": "", "melding": exc.melding}], melding=exc.melding)
-        raise
-    except Exception as exc:
-        log.exception("sync failed unexpectedly", extra={"fields": {"run": run_id}})
-        melding = f"De synchronisatie is mislukt door een onverwachte fout ({type(exc).__name__}); zie het logbestand."
-        if run_id is not None:
-            store.eindig_run(run_id, "fout", {}, [{"item": "", "melding": melding}], melding=melding)
-        raise PmiekError(f"sync failed: {exc!r}", melding) from exc
-    finally:
-        if eigen_store:
-            store.close()
-
-
-def sync_eenmalig(config: Config, aanleiding: str = "handmatig", voortgang: bool | None = None,
-                  peildatum: dt.date | None = None, lege_bron_toestaan: bool = False) -> SyncResultaat:
-    """`pmiek sync`: one run under the run lock."""
-    lock = run_lock(config)
-    try:
-        return voer_sync_uit(config, aanleiding=aanleiding, voortgang=voortgang, peildatum=peildatum,
-                             lege_bron_toestaan=lege_bron_toestaan)
-    finally:
-        lock.release()
-
-
-def geplande_sync(config_pad: str) -> None:
-    """The scheduled job (module level and plain arguments: APScheduler pickles it). Re-reads the
-    config so an edit takes effect at the next run; never raises into the scheduler."""
-    try:
-        config = laad_config(config_pad)
-        sync_eenmalig(config, aanleiding="gepland", voortgang=False)
-    except PmiekError as exc:
-        log.error("scheduled sync failed", extra={"fields": {"error": str(exc)}})
-    except Exception:  # noqa: BLE001 - the service must keep running
-        log.exception("scheduled sync failed unexpectedly")
 
 
 # --- the schedule ---------------------------------------------------------------------------
@@ -214,8 +104,7 @@ def start_schema(config: Config, engine):
     trigger = CronTrigger.from_crontab(config.sync.cron, timezone=config.sync.tz)
     plan_job(scheduler, JOB_ID, geplande_sync, trigger, [str(config.path)], "pMIEK sync")
     # The quarterly e-mail (issue 5) runs in the same scheduler, added the same way.
-    from sync.kwartaalrapport import registreer
-    registreer(scheduler, config)
+    registreer_kwartaalrapport(scheduler, config)
     scheduler.resume()
     job = scheduler.get_job(JOB_ID)
     log.info("scheduler running", extra={"fields": {"next_run": job.next_run_time.isoformat() if job.next_run_time else None}})
@@ -250,10 +139,9 @@ def controleer_bij_start(config: Config) -> None:
         raise ConfigError("master.path", f"cannot write below {bestaand}",
                           f"het masterwerkboek kan niet in {master.parent} worden geschreven (geen schrijfrechten in "
                           f"{bestaand}).")
-    from sync.kwartaalrapport import instellingen_uit_config, maak_transport
-    inst = instellingen_uit_config(config)
+    inst = rapportage.instellingen_uit_config(config)
     if inst.transport == "smtp":
-        maak_transport(inst, config).inloggegevens()
+        rapportage.maak_transport(inst, config).inloggegevens()
 
 
 def serve(config: Config, stop: threading.Event | None = None) -> int:
@@ -291,3 +179,25 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
             signal.signal(sig, handler)
         lock.release()
         print("pMIEK-dienst gestopt.", flush=True)
+
+# --- the quarterly job --------------------------------------------------------------------------
+
+def kwartaal_trigger(inst: rapportage.RapportInstellingen, timezone: str = "Europe/Amsterdam"):
+    from apscheduler.triggers.cron import CronTrigger
+    if inst.cron:
+        return CronTrigger.from_crontab(inst.cron, timezone=timezone)
+    return CronTrigger(**rapportage.STANDAARD_CRON, timezone=timezone)
+
+
+
+def registreer_kwartaalrapport(scheduler: Any, config: Any) -> None:
+    """Add the quarterly job to the service's (paused) scheduler when absent, the same way as the
+    sync job: an existing job keeps its stored next run, so a run missed while the service was
+    down is made up once at start (within `catch_up_days`)."""
+    inst = rapportage.instellingen_uit_config(config)
+    trig = kwartaal_trigger(inst, config.sync.timezone)
+    args = [str(config.path)]
+    # 0 days means no catch-up; APScheduler reads None as "no limit", so use its smallest grace.
+    grace = inst.inhaal_dagen * 86400 if inst.inhaal_dagen > 0 else 1
+    plan_job(scheduler, rapportage.JOB_ID, rapportage.geplande_rapportage, trig, args, "pMIEK kwartaaloverzicht",
+             misfire_grace_time=grace, coalesce=True, max_instances=1)

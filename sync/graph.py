@@ -1,7 +1,7 @@
 """The connection to Microsoft Graph: app-only token from msal, the office365 GraphClient, and one
 request path with timeouts and bounded, logged retries that honour `Retry-After`.
 
-Used by the SharePoint fiche source (`sync.bron_sharepoint`), publishing the master
+Used by the SharePoint fiche source (`sync.bron.sharepoint`), publishing the master
 (`sync.publiceren`) and, later, mail through Graph. Why it looks the way it does (see
 `../shared/PITFALLS.md`):
 

@@ -28,7 +28,7 @@ from office365.runtime.client_request_exception import ClientRequestException
 
 from fiche.errors import RemoteError
 from sync.bestanden import atomisch_schrijven
-from sync.bron_sharepoint import SharePointLocatie
+from sync.bron.sharepoint import SharePointLocatie
 from sync.graph import GraphVerbinding
 
 log = logging.getLogger("pmiek.sync.publiceren")

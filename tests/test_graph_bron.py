@@ -11,7 +11,7 @@ import time
 import pytest
 
 from fiche.errors import ConfigError, FileRefused, RemoteError
-from sync.bron_sharepoint import SharePointBron
+from sync.bron.sharepoint import SharePointBron
 from sync.graph import GraphVerbinding
 
 
@@ -139,7 +139,7 @@ def test_subfolders_count_and_a_change_in_their_structure_lists_the_library_once
     # A new subfolder (or one moved in) may hold files the feed does not list: one full listing.
     graph_stub.bestand_zetten("Archief/Zuid/coevorden.xlsx", b"oud")
     graph_stub.bestand_verplaatsen("Archief/Zuid", "Fiches")
-    with caplog.at_level(logging.INFO, logger="pmiek.sync.bron_sharepoint"):
+    with caplog.at_level(logging.INFO, logger="pmiek.sync.bron.sharepoint"):
         w = bron.wijzigingen(w.cursor)
     assert w.volledig
     assert "Zuid/coevorden.xlsx" in {i.naam for i in w.items}

@@ -1,4 +1,4 @@
-"""The quarterly job (sync.kwartaalrapport) and `pmiek report`: frozen snapshot, exactly once per
+"""The quarterly job (sync.kwartaal.rapportage) and `pmiek report`: frozen snapshot, exactly once per
 quarter across restarts and crashes, failures visible in `pmiek status`.
 
 Real parts only: the example fiches synced into a real SQLite store, a real aiosmtpd server, the
@@ -23,8 +23,9 @@ import time_machine
 
 from mailserver import GEBRUIKER, WACHTWOORD
 from sample_overzicht import sample_overzicht
-from sync import kwartaalrapport as kr
+from sync.kwartaal import rapportage as kr
 from sync.config import laad_config
+from sync.dienst import kwartaal_trigger
 
 TZ = ZoneInfo("Europe/Amsterdam")
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +76,7 @@ def maak_config(map_: Path, transport: str = "outbox", *, smtp_port: int | None 
 
 
 def sync(config_pad: Path) -> None:
-    from sync.dienst import sync_eenmalig
+    from sync.synchronisatie import sync_eenmalig
     sync_eenmalig(laad_config(config_pad), voortgang=False)
 
 
@@ -372,7 +373,7 @@ def test_final_failure_is_recorded_and_shown_then_a_later_send_works(smtp_omgevi
 
 def test_default_schedule_is_first_monday_of_the_quarter_at_eight(tmp_path):
     inst = kr.instellingen_uit_config(laad_config(maak_config(tmp_path)))
-    trig = kr.trigger(inst)
+    trig = kwartaal_trigger(inst)
     t = dt.datetime(2026, 11, 28, 12, 0, tzinfo=TZ)
     volgende = []
     for _ in range(4):
@@ -388,7 +389,7 @@ def test_default_schedule_is_first_monday_of_the_quarter_at_eight(tmp_path):
 def test_schedule_is_configurable_and_validated(tmp_path):
     from fiche.errors import ConfigError
     pad = maak_config(tmp_path / "a", extra='cron = "30 9 1-7 2,5,8,11 tue"\n')
-    trig = kr.trigger(kr.instellingen_uit_config(laad_config(pad)))
+    trig = kwartaal_trigger(kr.instellingen_uit_config(laad_config(pad)))
     assert trig.get_next_fire_time(None, dt.datetime(2026, 11, 28, tzinfo=TZ)).isoformat() == "2027-02-02T09:30:00+01:00"
     with pytest.raises(ConfigError) as e:
         laad_config(maak_config(tmp_path / "b", extra='cron = "0 2 * * 1"\n'))

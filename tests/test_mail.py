@@ -1,4 +1,4 @@
-"""The quarterly e-mail as MIME (sync.mail): structure, inline picture, escaping of fiche text."""
+"""The quarterly e-mail as MIME (sync.kwartaal.bericht): structure, inline picture, escaping of fiche text."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 
 from fiche.errors import ConfigError
 from sample_overzicht import HOSTILE_FORMULA, sample_overzicht
-from sync.mail import bouw_bericht, onderdelen, onderwerp
-from sync.rapport import bouw_rapport
-from sync.tijdlijn import tijdlijn_png
+from sync.kwartaal.bericht import bouw_bericht, onderdelen, onderwerp
+from sync.kwartaal.inhoud import bouw_rapport
+from sync.kwartaal.tijdlijn import tijdlijn_png
 
 AFZENDER = "pmiek-monitor@drenthe.nl"
 ONTVANGERS = ["energy-board@drenthe.nl", "wip@drenthe.nl"]

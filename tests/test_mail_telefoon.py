@@ -11,9 +11,9 @@ import subprocess
 import pytest
 from sample_overzicht import sample_overzicht
 
-from sync.mail import html_versie
-from sync.rapport import bouw_rapport
-from sync.tijdlijn import tijdlijn_png
+from sync.kwartaal.bericht import html_versie
+from sync.kwartaal.inhoud import bouw_rapport
+from sync.kwartaal.tijdlijn import tijdlijn_png
 
 # Headless Chromium will not make its window narrower than 500 px, so the mail is put in a
 # box of the phone's width and the box's overflow is measured instead.

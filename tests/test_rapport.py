@@ -1,4 +1,4 @@
-"""The quarterly report's content (sync.rapport) and its timeline picture (sync.tijdlijn)."""
+"""The quarterly report's content (sync.kwartaal.inhoud) and its timeline picture (sync.kwartaal.tijdlijn)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from PIL import Image
 from fiche.stoplicht import Stoplicht
 from sample_overzicht import HOSTILE_FORMULA, empty_overzicht, sample_overzicht
 from sync.master import bereken_capaciteit
-from sync.rapport import (
+from sync.kwartaal.inhoud import (
     bouw_rapport, datum_nl, kwartaal_grenzen, parse_kwartaal, samenvatting, vorig_kwartaal,
 )
-from sync.tijdlijn import tijdlijn_png
+from sync.kwartaal.tijdlijn import tijdlijn_png
 
 L = Stoplicht
 
@@ -171,7 +171,7 @@ def test_timeline_of_an_empty_portfolio():
 
 
 def test_summary_function_without_changes():
-    from sync.rapport import Wijzigingen
+    from sync.kwartaal.inhoud import Wijzigingen
     assert samenvatting(Wijzigingen(), 0).startswith("Geen wijzigingen")
 
 
@@ -185,7 +185,7 @@ def test_timeline_keeps_fiche_text_as_text():
 
 
 def test_timeline_labels_keep_the_distinguishing_end_of_long_names():
-    from sync.tijdlijn import MAX_NAAM, _kort
+    from sync.kwartaal.tijdlijn import MAX_NAAM, _kort
 
     noord = _kort("Deelnet Emmen (verkenning nieuwbouw station Emmen Noord 110/20 kV)")
     barger = _kort("Deelnet Emmen (verkenning nieuwbouw station omgeving Emmen Bargermeer 110/20 kV)")

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from fiche.errors import InputError
 from fiche.stoplicht import Stoplicht
 from sync.config import Config, config_voor_map
-from sync.dienst import SyncResultaat, sync_eenmalig
+from sync.synchronisatie import SyncResultaat, sync_eenmalig
 from sync.overzicht_bouw import bouw_overzicht
 from sync.store import FicheVersie, open_store
 

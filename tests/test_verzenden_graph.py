@@ -20,10 +20,10 @@ from openpyxl import load_workbook
 
 from graphstub import Antwoord, graph_fout
 from sample_overzicht import sample_overzicht
-from sync.mail import bouw_bericht
-from sync.rapport import bouw_rapport
-from sync.tijdlijn import tijdlijn_png
-from sync.verzenden import GraphTransport, Herhaling, OnzekereVerzending, TijdelijkeVerzendFout, VerzendFout
+from sync.kwartaal.bericht import bouw_bericht
+from sync.kwartaal.inhoud import bouw_rapport
+from sync.kwartaal.tijdlijn import tijdlijn_png
+from sync.kwartaal.transport import GraphTransport, Herhaling, OnzekereVerzending, TijdelijkeVerzendFout, VerzendFout
 
 AFZENDER = "pmiek@drenthe.nl"
 U = r"(?i)^/v1\.0/users/(?P<u>[^/]+)"  # Graph paths are case-insensitive (the library sends "sendmail")

@@ -15,10 +15,10 @@ from python_calamine import CalamineWorkbook
 from fiche.errors import ConfigError
 from mailserver import GEBRUIKER, WACHTWOORD, MailServer, maak_certificaat, vrije_poort
 from sample_overzicht import sample_overzicht
-from sync.mail import bouw_bericht, onderdelen
-from sync.rapport import bouw_rapport
-from sync.tijdlijn import tijdlijn_png
-from sync.verzenden import (
+from sync.kwartaal.bericht import bouw_bericht, onderdelen
+from sync.kwartaal.inhoud import bouw_rapport
+from sync.kwartaal.tijdlijn import tijdlijn_png
+from sync.kwartaal.transport import (
     Herhaling, OnzekereVerzending, OutboxTransport, SmtpInstellingen, SmtpTransport, TijdelijkeVerzendFout,
     VerzendFout,
 )

@@ -19,7 +19,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from sync.config import VOORBEELD_CONFIG, laad_config
-    from sync.dienst import sync_eenmalig
+    from sync.synchronisatie import sync_eenmalig
     from pmiek.commands.sync import druk_resultaat
 
     voorbeelden = sorted(VOORBEELDEN.glob("*.xlsx"))
@@ -47,7 +47,7 @@ def run(args) -> int:
     print(f"  database:            {config.store_path}")
     print(f"  masterwerkboek:      {r.master or 'niet gemaakt'}")
     print(f"  configuratie:        {config_pad}")
-    from sync.kwartaalrapport import demo_rapport  # issue 5: the quarterly e-mail, into the outbox
+    from sync.kwartaal.rapportage import demo_rapport  # issue 5: the quarterly e-mail, into the outbox
     print(f"  kwartaaloverzicht:   {demo_rapport(config)['html']}  (e-mail als .eml ernaast)")
     print("Probeer daarna:")
     print(f"  pmiek status --config {config_pad}")

@@ -26,7 +26,7 @@ def register(sub) -> None:
 
 def _opzet(args):
     """(Kwartaalrapport, store, settings, transport factory) from --config or --store/--outbox."""
-    from sync import kwartaalrapport as kr
+    from sync.kwartaal import rapportage as kr
     from sync.config import laad_config, sqlite_url
     from sync.store import open_store
 
@@ -59,7 +59,7 @@ def _opzet(args):
 
 
 def run(args) -> int:
-    from sync import kwartaalrapport as kr
+    from sync.kwartaal import rapportage as kr
 
     if args.force and not args.send:
         raise InputError("--force only applies to --send", "--force hoort bij --send.")

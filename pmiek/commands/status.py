@@ -62,7 +62,7 @@ def run(args) -> int:
 
 def _kwartaalrapporten(store, url: str) -> bool:
     """Print the quarterly report's send records (issue 5); True when one needs attention."""
-    from sync.kwartaalrapport import CONTROLEREN, MISLUKT, Kwartaalrapport
+    from sync.kwartaal.rapportage import CONTROLEREN, MISLUKT, Kwartaalrapport
     rapport = Kwartaalrapport(store.engine, store, Path("unused.lock"))
     regels = rapport.status_regels()
     if regels:

@@ -52,7 +52,7 @@ def druk_resultaat(r) -> None:
 
 
 def run(args) -> int:
-    from sync.dienst import sync_eenmalig
+    from sync.synchronisatie import sync_eenmalig
     config = config_uit_args(args)
     r = sync_eenmalig(config, voortgang=False if args.geen_voortgang else None,
                       lege_bron_toestaan=args.lege_bron_toestaan)

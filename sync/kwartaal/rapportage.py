@@ -50,17 +50,16 @@ from sqlalchemy.exc import IntegrityError
 from fiche.errors import ConfigError, InputError, PmiekError
 from fiche.datums import kwartaal as kwartaal_code
 from fiche.stoplicht import Stoplicht
-from sync.mail import bouw_bericht, nieuw_message_id
+from sync.kwartaal.bericht import bouw_bericht, nieuw_message_id
 from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
-from sync.planning import plan_job
-from sync.rapport import bouw_rapport, datum_nl, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
+from sync.kwartaal.inhoud import bouw_rapport, datum_nl, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
 from sync.store import UtcDateTime, dumps, loads
-from sync.tijdlijn import tijdlijn_png
-from sync.verzenden import (
+from sync.kwartaal.tijdlijn import tijdlijn_png
+from sync.kwartaal.transport import (
     Herhaling, OnzekereVerzending, OutboxTransport, SmtpInstellingen, SmtpTransport, Transport, schrijf_preview,
 )
 
-log = logging.getLogger("pmiek.sync.kwartaalrapport")
+log = logging.getLogger("pmiek.sync.kwartaal.rapportage")
 
 TZ = ZoneInfo("Europe/Amsterdam")
 JOB_ID = "pmiek-kwartaalrapport"
@@ -228,7 +227,7 @@ def maak_transport(inst: RapportInstellingen, config: Any = None) -> Transport:
         assert inst.smtp is not None
         return SmtpTransport(inst.smtp, inst.herhaling())
     from sync.graph import verbinding_uit_config
-    from sync.verzenden import GraphTransport
+    from sync.kwartaal.transport import GraphTransport
     verbinding = verbinding_uit_config(config.source.sharepoint)
     return GraphTransport(verbinding.client, inst.afzender, verbinding.session, inst.herhaling(),
                           timeout=config.source.sharepoint.timeout)
@@ -566,14 +565,6 @@ def demo_rapport(config: Any, moment: dt.datetime | None = None) -> dict[str, Pa
         store.close()
 
 
-# --- the schedule ---------------------------------------------------------------------------
-
-def trigger(inst: RapportInstellingen, timezone: str = "Europe/Amsterdam"):
-    from apscheduler.triggers.cron import CronTrigger
-    if inst.cron:
-        return CronTrigger.from_crontab(inst.cron, timezone=timezone)
-    return CronTrigger(**STANDAARD_CRON, timezone=timezone)
-
 
 def te_rapporteren_kwartaal(moment: dt.datetime) -> str:
     """The quarterly run reports on the quarter that just ended."""
@@ -592,7 +583,7 @@ def geplande_rapportage(config_pad: str) -> None:
     """The scheduled job (module level, plain argument: APScheduler pickles it): a fresh sync,
     then the report on the quarter that just ended, exactly once. Never raises into the scheduler."""
     from sync.config import laad_config
-    from sync.dienst import sync_eenmalig
+    from sync.synchronisatie import sync_eenmalig
     try:
         config = laad_config(config_pad)
         inst = instellingen_uit_config(config)
@@ -615,16 +606,3 @@ def geplande_rapportage(config_pad: str) -> None:
         log.error("scheduled quarterly report failed", extra={"fields": {"error": str(exc)}})
     except Exception:  # noqa: BLE001 - the service must keep running
         log.exception("scheduled quarterly report failed unexpectedly")
-
-
-def registreer(scheduler: Any, config: Any) -> None:
-    """Add the quarterly job to the service's (paused) scheduler when absent, the same way as the
-    sync job: an existing job keeps its stored next run, so a run missed while the service was
-    down is made up once at start (within `catch_up_days`)."""
-    inst = instellingen_uit_config(config)
-    trig = trigger(inst, config.sync.timezone)
-    args = [str(config.path)]
-    # 0 days means no catch-up; APScheduler reads None as "no limit", so use its smallest grace.
-    grace = inst.inhaal_dagen * 86400 if inst.inhaal_dagen > 0 else 1
-    plan_job(scheduler, JOB_ID, geplande_rapportage, trig, args, "pMIEK kwartaaloverzicht",
-             misfire_grace_time=grace, coalesce=True, max_instances=1)

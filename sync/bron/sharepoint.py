@@ -28,10 +28,10 @@ from office365.runtime.client_request_exception import ClientRequestException
 
 from fiche.errors import ConfigError, FileRefused, RemoteError
 from sync.bron import BronItem, Wijzigingen
-from sync.bron_map import MAX_GROOTTE, is_fiche_bestand
+from sync.bron.map import MAX_GROOTTE, is_fiche_bestand
 from sync.graph import GraphVerbinding
 
-log = logging.getLogger("pmiek.sync.bron_sharepoint")
+log = logging.getLogger("pmiek.sync.bron.sharepoint")
 
 #: A guard against a server that never ends its paging.
 MAX_PAGINAS = 100_000

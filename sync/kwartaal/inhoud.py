@@ -2,7 +2,7 @@
 
 Everything the e-mail says is decided here, as data with Dutch labels: counts per stoplicht,
 what changed since the previous quarter, the plusprojecten, the verkenningen, data quality and
-capacity, and the one-sentence summary on top. `sync.mail` only lays this out (text and HTML),
+capacity, and the one-sentence summary on top. `sync.kwartaal.bericht` only lays this out (text and HTML),
 so the plain-text and HTML parts cannot disagree.
 """
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from fiche.errors import FileRefused, InputError
 from sync.bron import BronItem, Wijzigingen
 
-log = logging.getLogger("pmiek.sync.bron_map")
+log = logging.getLogger("pmiek.sync.bron.map")
 
 #: Refuse to read anything this big: a fiche is tens of kilobytes.
 MAX_GROOTTE = 50 * 1024 * 1024

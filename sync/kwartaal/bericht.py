@@ -26,7 +26,7 @@ from email.utils import format_datetime, make_msgid
 
 from fiche.errors import ConfigError
 from fiche.stoplicht import TEKSTKLEUREN, Stoplicht
-from sync.rapport import KORT, TELVOLGORDE, Rapport, aantal, datum_kort, datum_nl
+from sync.kwartaal.inhoud import KORT, TELVOLGORDE, Rapport, aantal, datum_kort, datum_nl
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 STANDAARD_ONDERWERP = "pMIEK kwartaaloverzicht {kwartaal}"

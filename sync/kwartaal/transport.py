@@ -13,7 +13,7 @@ Failures are sorted into three kinds, because "exactly once" depends on it:
   a timeout before the message was handed over). Nothing was sent: retried with backoff.
 - `VerzendFout`: refused for good (5xx, wrong login, no STARTTLS). Nothing was sent: not retried.
 - `OnzekereVerzending`: the connection broke while the server was taking the message. It may
-  have been delivered. Never retried automatically: a person checks (see `sync.kwartaalrapport`).
+  have been delivered. Never retried automatically: a person checks (see `sync.kwartaal.rapportage`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any, Callable, Protocol, TypeVar
 
 from fiche.errors import ConfigError, RemoteError, oorzaak_nl
 from sync.bestanden import atomisch_schrijven
-from sync.mail import onderdelen
+from sync.kwartaal.bericht import onderdelen
 
 log = logging.getLogger("pmiek.verzenden")
 
