@@ -102,7 +102,7 @@ def schrijf(book, plan: Kleurplan) -> int:
             rows = [r for r, _ in cellen]
             cols = [c for _, c in cellen]
             r1, r2, c1, c2 = min(rows), max(rows), min(cols), max(cols)
-            matrix = [[...] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
+            matrix: list[list[object]] = [[...] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
             for (r, c), kleur in cellen.items():
                 matrix[r - r1][c - c1] = _hex(kleur)
             sheet.range((r1, c1), (r2, c2)).set_colors(matrix)
