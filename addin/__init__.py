@@ -8,7 +8,8 @@ remote engine in the tests all call `validate` with an `xlwings.Book`. It
 2. runs the core reader and validator (`fiche.reader`, `fiche.validatie`),
 3. rebuilds the `Controle` sheet with the findings (`addin.controle`),
 4. marks cells with findings, clears the marks of the previous run and colours the project's
-   and every milestone's stoplicht cell (`addin.kleuren`, one write per colour per sheet).
+   and every milestone's stoplicht cell: the core decides the fills (`fiche.kleurplan`, as for
+   the CLI's coloured copy), `addin.kleuren` writes them (one write per colour per sheet).
 
 It never calls `book.fullname` (it raises for many SharePoint/OneDrive URLs) and never saves.
 This package must stay importable in Pyodide: standard library, xlwings and `fiche` only.
@@ -21,19 +22,13 @@ import logging
 from dataclasses import dataclass
 
 from addin import controle, kleuren
-from addin.werkboek import XlwingsBron, bereik_coords, splits_verwijzing
-from fiche import schema as S
+from addin.werkboek import XlwingsBron
 from fiche.errors import PmiekError
+from fiche.kleurplan import Kleurplan, maak_kleurplan
 
 log = logging.getLogger("addin")
 
 __all__ = ["validate", "Resultaat"]
-
-#: Fill of a field input cell without a finding: the templates' yellow input fill
-#: (`fiche.template.INVOER_FILL`; a test keeps the two equal). Table cells have no fill of their
-#: own (the table style shows through), so theirs is None.
-INVOER_KLEUR = "FFF2CC"
-TABEL_KLEUR = None
 
 ALGEMENE_FOUT = ("De controle kon niet worden uitgevoerd door een onverwachte fout. "
                  "Probeer het opnieuw of neem contact op met het pMIEK-team.")
@@ -48,55 +43,10 @@ class Resultaat:
     schrijfacties: int
 
 
-def _sheet_naam(book, naam: str) -> str | None:
-    for sheet in book.sheets:
-        if sheet.name.casefold() == naam.casefold():
-            return sheet.name
-    return None
-
-
-def kleurplan(book, bron: XlwingsBron, data, beoordeling) -> kleuren.Kleurplan:
-    """Every owned cell's fill for this run."""
-    plan = kleuren.Kleurplan()
-
-    def zet(cel: str | None, kleur, overschrijf=True) -> None:
-        if not cel:
-            return
-        sheet, ref = splits_verwijzing(cel)
-        naam = _sheet_naam(book, sheet) if sheet else None
-        if naam is None:
-            return
-        r1, c1, r2, c2 = bereik_coords(ref)
-        for r in range(r1, r2 + 1):
-            for c in range(c1, c2 + 1):
-                plan.zet(naam, r, c, kleur, overschrijf=overschrijf)
-
-    # 1. Plain fill on every input cell: this is what removes last run's marks.
-    for cel in data.cellen.values():
-        zet(cel, INVOER_KLEUR)
-    schema = S.SCHEMAS.get(data.fiche_type or "")
-    for tabel in (schema.tables if schema else ()):
-        body = bron.tabel_body(tabel.name)
-        if body is None:
-            continue
-        sheet, ref = body
-        r1, c1, r2, c2 = bereik_coords(ref)
-        # The whole body, whatever columns a user moved or added; the stoplicht cells of rows
-        # with a milestone get their colour below.
-        for r in range(r1, r2 + 1):
-            for c in range(c1, c2 + 1):
-                plan.zet(sheet, r, c, TABEL_KLEUR)
-    # 2. Marks: warnings first so an error on the same cell wins.
-    for ernst, kleur in (("warning", kleuren.WAARSCHUWING_KLEUR), ("error", kleuren.FOUT_KLEUR)):
-        for b in beoordeling.bevindingen:
-            if b.ernst == ernst:
-                zet(b.cel, kleur)
-    # 3. Stoplicht cells last: they are derived, a finding never hides the light.
-    project_cel = data.stoplicht_cel or bron.defined_names().get(S.NAAM_STOPLICHT)
-    zet(project_cel, beoordeling.stoplicht.kleur)
-    for oordeel in beoordeling.mijlpalen:
-        zet(oordeel.cel, oordeel.stoplicht.kleur)
-    return plan
+def kleurplan(book, bron: XlwingsBron, data, beoordeling) -> Kleurplan:
+    """Every owned cell's fill for this run (decided in `fiche.kleurplan`)."""
+    bodies = {naam: bron.tabel_body(naam) for naam in bron.tabellen()}
+    return maak_kleurplan(data, beoordeling, [s.name for s in book.sheets], bodies, bron.defined_names())
 
 
 def _melding(book, tekst: str) -> None:

@@ -1,8 +1,7 @@
-"""Cell fills for one validation run: what colour each cell gets, and writing that in few calls.
+"""Writing one validation run's fills into the open workbook through xlwings, in few calls.
 
-A `Kleurplan` holds, per sheet, the fill of every cell the add-in owns: stoplicht cells get
-their light's colour, cells with a finding get the error or warning mark, and every other input
-cell gets its plain fill back (that is how the marks of the previous run disappear).
+Which cell gets which fill is decided in the core (`fiche.kleurplan`, shared with the coloured copy
+of `pmiek validate --colour`); this module only writes that plan.
 
 Writing is the costly part, so it never goes cell by cell:
 - desktop Excel (COM): one `Range.color` per colour per sheet on a multi-area range
@@ -17,35 +16,12 @@ Writing is the costly part, so it never goes cell by cell:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 from addin.werkboek import adres, kolom_letters
+from fiche.kleurplan import Kleur, Kleurplan
 
-#: Mark for a cell with an error: Excel's own "light red fill".
-FOUT_KLEUR = "FFC7CE"
-#: Mark for a cell with a warning: Excel's "light yellow fill".
-WAARSCHUWING_KLEUR = "FFEB9C"
 #: Excel's limit on the length of a (multi-area) address passed to Range.
 MAX_ADRES = 255
-
-Kleur = str | None  # "RRGGBB", or None for no fill
-
-
-@dataclass
-class Kleurplan:
-    #: sheet name -> {(row, col): colour}
-    cellen: dict[str, dict[tuple[int, int], Kleur]] = field(default_factory=dict)
-
-    def zet(self, sheet: str, rij: int, kolom: int, kleur: Kleur, *, overschrijf: bool = True) -> None:
-        per_sheet = self.cellen.setdefault(sheet, {})
-        if overschrijf or (rij, kolom) not in per_sheet:
-            per_sheet[(rij, kolom)] = kleur
-
-    def per_kleur(self, sheet: str) -> dict[Kleur, list[tuple[int, int]]]:
-        groepen: dict[Kleur, list[tuple[int, int]]] = defaultdict(list)
-        for cel, kleur in self.cellen.get(sheet, {}).items():
-            groepen[kleur].append(cel)
-        return dict(groepen)
 
 
 def rechthoeken(cellen: list[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
@@ -126,7 +102,7 @@ def schrijf(book, plan: Kleurplan) -> int:
             rows = [r for r, _ in cellen]
             cols = [c for _, c in cellen]
             r1, r2, c1, c2 = min(rows), max(rows), min(cols), max(cols)
-            matrix = [[...] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
+            matrix: list[list[object]] = [[...] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
             for (r, c), kleur in cellen.items():
                 matrix[r - r1][c - c1] = _hex(kleur)
             sheet.range((r1, c1), (r2, c2)).set_colors(matrix)

@@ -16,19 +16,20 @@ Where Lite keeps the code (see PITFALLS): `xl/webextensions/webextension1.xml` w
 entries `main.py` and `requirements.txt` whose values are JSON-encoded strings, the add-in
 reference `wa200008175` (OMEX store), wired through `xl/webextensions/taskpanes.xml` and its
 rels, two content-type overrides and a root relationship. openpyxl drops these parts on save,
-so `injecteer()` runs after the workbook is written. Output is deterministic (fixed GUID, fixed
-zip timestamps), so regenerating a template gives identical bytes.
+so `injecteer()` runs after the workbook is written (through `fiche.ooxml`). Output is
+deterministic (fixed GUID, the one fixed zip timestamp), so regenerating a template gives identical
+bytes.
 """
 
 from __future__ import annotations
 
 import ast
-import io
 import json
 import sys
-import zipfile
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
+
+from fiche import ooxml
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Packages whose modules are embedded in main.py.
@@ -56,7 +57,6 @@ REL_WEBEXTENSION = "http://schemas.microsoft.com/office/2011/relationships/webex
 CT_TASKPANES = "application/vnd.ms-office.webextensiontaskpanes+xml"
 CT_WEBEXTENSION = "application/vnd.ms-office.webextension+xml"
 ROOT_REL_ID = "rIdPmiekLite"
-_ZIP_TIME = (2025, 5, 6, 0, 0, 0)
 
 
 # --- the bundle -----------------------------------------------------------------------------------
@@ -251,67 +251,32 @@ TASKPANES_RELS = (
 ).encode("utf-8")
 
 
-def _voeg_toe_voor(xml: bytes, sluit_tag: bytes, stuk: bytes) -> bytes:
-    i = xml.rfind(sluit_tag)
-    if i < 0:
-        raise ValueError(f"{sluit_tag!r} not found")
-    return xml[:i] + stuk + xml[i:]
-
-
-def _content_types(xml: bytes) -> bytes:
-    for deel, ct in ((f"/{TASKPANES_PAD}", CT_TASKPANES), (f"/{WEBEXT_PAD}", CT_WEBEXTENSION)):
-        if f'PartName="{deel}"'.encode() not in xml:
-            xml = _voeg_toe_voor(xml, b"</Types>", f'<Override PartName="{deel}" ContentType="{ct}"/>'.encode())
-    return xml
-
-
-def _root_rels(xml: bytes) -> bytes:
-    if REL_TASKPANES.encode() in xml:
-        return xml
-    rel = f'<Relationship Id="{ROOT_REL_ID}" Type="{REL_TASKPANES}" Target="{TASKPANES_PAD}"/>'
-    return _voeg_toe_voor(xml, b"</Relationships>", rel.encode())
-
-
 def injecteer(pad: str | Path, main: str | None = None, requirements: str | None = None) -> Path:
     """Put the Lite code into the saved workbook at `pad` (in place); replaces earlier Lite parts."""
     pad = Path(pad)
     main = main_py() if main is None else main
     requirements = requirements_txt() if requirements is None else requirements
-    with zipfile.ZipFile(pad) as zin:
-        delen = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
-    namen = {n for n, _ in delen}
-    if "[Content_Types].xml" not in namen or "_rels/.rels" not in namen:
-        raise ValueError(f"{pad} is not an OOXML package")
     nieuw = {WEBEXT_PAD: webextension_xml(main, requirements), TASKPANES_PAD: TASKPANES_XML,
              TASKPANES_RELS_PAD: TASKPANES_RELS}
-    uit = io.BytesIO()
-    with zipfile.ZipFile(uit, "w", zipfile.ZIP_DEFLATED) as zout:
-        def schrijf(naam: str, data: bytes) -> None:
-            info = zipfile.ZipInfo(naam, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            zout.writestr(info, data)
 
-        for naam, data in delen:
-            if naam in nieuw:
-                continue
-            if naam == "[Content_Types].xml":
-                data = _content_types(data)
-            elif naam == "_rels/.rels":
-                data = _root_rels(data)
-            schrijf(naam, data)
-        for naam, data in nieuw.items():
-            schrijf(naam, data)
-    pad.write_bytes(uit.getvalue())
+    def content_types(xml: bytes) -> bytes:
+        xml = ooxml.voeg_override_toe(xml, TASKPANES_PAD, CT_TASKPANES)
+        return ooxml.voeg_override_toe(xml, WEBEXT_PAD, CT_WEBEXTENSION)
+
+    def root_rels(xml: bytes) -> bytes:
+        return ooxml.voeg_relatie_toe(xml, ROOT_REL_ID, REL_TASKPANES, TASKPANES_PAD)
+
+    try:
+        data = ooxml.herschrijf(pad, {ooxml.CONTENT_TYPES: content_types, ooxml.ROOT_RELS: root_rels}, nieuw)
+    except KeyError:
+        raise ValueError(f"{pad} is not an OOXML package") from None
+    pad.write_bytes(data)
     return pad
 
 
 def lees_lite_code(pad: str | Path) -> dict[str, str]:
     """The `we:property` values (decoded) of a workbook's xlwings Lite part."""
-    from xml.etree import ElementTree as ET
-
-    with zipfile.ZipFile(pad) as z:
-        root = ET.fromstring(z.read(WEBEXT_PAD))
+    root = ooxml.lees_xml(ooxml.lees_deel(pad, WEBEXT_PAD))
     ns = "{http://schemas.microsoft.com/office/webextensions/webextension/2010/11}"
     return {p.get("name"): json.loads(p.get("value")) for p in root.iter(f"{ns}property")}
 

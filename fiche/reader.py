@@ -7,13 +7,15 @@ Two layers:
   so a fiche means the same in Excel as on the server.
 - `lees_fiche`, the file reader: safe-open checks first (`fiche.veilig`), then python-calamine for
   the cell values; defined names and table ranges come from `xl/workbook.xml`, the relationships
-  and `xl/tables/*.xml` (calamine has no API for names, and its table API parses every table's
-  data too). Those parts are parsed only after defusedxml has refused any DTD in the archive.
+  and `xl/tables/*.xml`, read through `fiche.ooxml` (calamine has no API for names, and its table
+  API parses every table's data too). Those parts are parsed only after defusedxml has refused
+  any DTD in the archive.
   The input is only ever read, never saved.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import logging
@@ -23,6 +25,7 @@ from typing import Any, Protocol
 
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
+from fiche import ooxml
 from fiche import schema as S
 from fiche.errors import FileRefused
 from fiche.model import FicheData, TabelRij
@@ -33,7 +36,6 @@ from fiche.veilig import (
 
 log = logging.getLogger(__name__)
 
-_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REF = re.compile(
     r"^(?:'(?P<q>(?:[^']|'')+)'|(?P<p>[^'!]+))!\$?(?P<c1>[A-Za-z]{1,3})\$?(?P<r1>\d+)"
     r"(?::\$?(?P<c2>[A-Za-z]{1,3})\$?(?P<r2>\d+))?$"
@@ -255,19 +257,22 @@ class CalamineBron:
 
     def defined_names(self) -> dict[str, str]:
         if self._namen is None:
-            self._namen = _defined_names(self._workbook_xml(), self.naam)
+            self._namen = ooxml.defined_names(self._workbook_xml())
         return dict(self._namen)
 
     def _workbook_xml(self):
         if self._wb_xml is None:
-            self._wb_xml = _xml(self._archief.delen.get("xl/workbook.xml", b""), self.naam)
+            with _leesbaar(self.naam):
+                self._wb_xml = ooxml.lees_xml(self._archief.delen.get(ooxml.WORKBOOK, b""))
         return self._wb_xml
 
     def tabellen(self) -> dict[str, tuple[str, str]]:
         # From the table parts themselves: calamine's table API would also parse every table's
         # data, which costs more than the rest of the read.
         if self._tabellen is None:
-            self._tabellen = _tabellen(self._archief.delen, self.naam, self._workbook_xml())
+            wb = self._workbook_xml()
+            with _leesbaar(self.naam):
+                self._tabellen = ooxml.tabellen(self._archief.delen, wb)
         return dict(self._tabellen)
 
     def _grid(self, sheet: str) -> list[list[Any]]:
@@ -275,7 +280,9 @@ class CalamineBron:
             if sheet not in self._wb.sheet_names:
                 raise KeyError(sheet)
             if self._blad_delen is None:
-                self._blad_delen = blad_delen(self._archief.delen, self.naam, self._workbook_xml())
+                wb = self._workbook_xml()
+                with _leesbaar(self.naam):
+                    self._blad_delen = ooxml.blad_delen(self._archief.delen, wb)
             deel = self._blad_delen.get(sheet)
             if deel is not None:
                 controleer_blad(self._archief, deel.lstrip("/"), self.naam)
@@ -313,88 +320,13 @@ def _onleesbaar(naam: str, exc: BaseException) -> FileRefused:
     )
 
 
-_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-
-
-def _xml(data: bytes, naam: str):
-    """Parse a small part of a checked archive.
-
-    `fiche.veilig.controleer_archief` has let defusedxml refuse every DTD in every part, so this
-    XML cannot declare entities; the C parser reads it several times faster than defusedxml's
-    pure-Python one.
-    """
-    import xml.etree.ElementTree as ET
-
+@contextlib.contextmanager
+def _leesbaar(naam: str):
+    """A part that is not well-formed XML makes the workbook unreadable."""
     try:
-        return ET.fromstring(data)
-    except Exception as exc:  # noqa: BLE001 - ParseError and anything odd alike
+        yield
+    except ooxml.OngeldigeXml as exc:
         raise _onleesbaar(naam, exc) from None
-
-
-def _pad(map_: str, target: str) -> str:
-    """A relationship target resolved against the folder of the part that holds it."""
-    if target.startswith("/"):
-        delen = target.lstrip("/").split("/")
-    else:
-        delen = (map_.split("/") if map_ else []) + target.split("/")
-    uit: list[str] = []
-    for deel in delen:
-        if deel == "..":
-            if uit:
-                uit.pop()
-        elif deel and deel != ".":
-            uit.append(deel)
-    return "/".join(uit)
-
-
-def _relaties(delen: dict[str, bytes], deel: str, naam: str) -> dict[str, tuple[str, str]]:
-    """Relationship id -> (type, resolved part path) of one part."""
-    map_, _, bestand = deel.rpartition("/")
-    rels = delen.get(f"{map_}/_rels/{bestand}.rels" if map_ else f"_rels/{bestand}.rels")
-    if rels is None:
-        return {}
-    return {r.get("Id"): (r.get("Type", ""), _pad(map_, r.get("Target", "")))
-            for r in _xml(rels, naam).iter(f"{_REL_NS}Relationship")}
-
-
-def blad_delen(delen: dict[str, bytes], naam: str = "werkboek", wb=None) -> dict[str, str]:
-    """Sheet name -> zip part of its worksheet XML (`wb`: workbook.xml already parsed)."""
-    if wb is None:
-        wb = _xml(delen.get("xl/workbook.xml", b""), naam)
-    rels = _relaties(delen, "xl/workbook.xml", naam)
-    uit = {}
-    for s in wb.iter(f"{_MAIN_NS}sheet"):
-        rel = rels.get(s.get(_R_ID))
-        if rel and s.get("name"):
-            uit[s.get("name")] = rel[1]
-    return uit
-
-
-def _tabellen(delen: dict[str, bytes], naam: str, wb=None) -> dict[str, tuple[str, str]]:
-    """Excel table name -> (sheet, ref) from xl/tables/*.xml and the sheets' relationships."""
-    uit: dict[str, tuple[str, str]] = {}
-    for sheet, deel in blad_delen(delen, naam, wb).items():
-        for type_, doel in _relaties(delen, deel, naam).values():
-            if not type_.endswith("/table") or doel not in delen:
-                continue
-            t = _xml(delen[doel], naam)
-            tnaam = t.get("displayName") or t.get("name")
-            if tnaam and t.get("ref"):
-                uit[tnaam] = (sheet, t.get("ref"))
-    return uit
-
-
-def _defined_names(root, naam: str) -> dict[str, str]:
-    """Workbook-scoped defined names; a sheet-scoped one only fills in when no global one exists."""
-    globaal: dict[str, str] = {}
-    lokaal: dict[str, str] = {}
-    for el in root.iter(f"{_MAIN_NS}definedName"):
-        n = el.get("name")
-        if not n or n.startswith("_xlnm."):
-            continue
-        (lokaal if el.get("localSheetId") is not None else globaal).setdefault(n, (el.text or "").strip())
-    return {**lokaal, **globaal}
 
 
 def lees_fiche(bron: str | Path | bytes, naam: str | None = None, *,

@@ -21,10 +21,8 @@ so test fiches and demo fiches behave like a team's real file.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import re
-import zipfile
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -36,6 +34,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table as XlTable, TableStyleInfo
 
+from fiche import ooxml
 from fiche import schema as S
 from fiche.datums import MAANDEN, MAX_JAAR, MIN_JAAR, to_excel_serial
 from fiche.stoplicht import (
@@ -641,7 +640,6 @@ def _build_table_sheet(wb: Workbook, hulp, table: S.Table, rows: list[Mapping[st
 # --- Writing files -----------------------------------------------------------------------------
 
 _MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
-_ZIP_TIME = (VASTE_DATUM.year, VASTE_DATUM.month, VASTE_DATUM.day, 0, 0, 0)
 
 
 def maak_deterministisch(path: str | Path) -> None:
@@ -649,18 +647,11 @@ def maak_deterministisch(path: str | Path) -> None:
     docProps/core.xml (openpyxl stamps the save time) and fixed zip member timestamps."""
     path = Path(path)
     stamp = VASTE_DATUM.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(path) as src:
-        members = [(info, src.read(info.filename)) for info in src.infolist()]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info, data in members:
-            if info.filename == "docProps/core.xml":
-                data = _MODIFIED.sub(rb"<dcterms:modified\1>" + stamp + rb"</dcterms:modified>", data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, data)
-    path.write_bytes(buf.getvalue())
+
+    def vast_tijdstip(core: bytes) -> bytes:
+        return _MODIFIED.sub(rb"<dcterms:modified\1>" + stamp + rb"</dcterms:modified>", core)
+
+    path.write_bytes(ooxml.herschrijf(path, {"docProps/core.xml": vast_tijdstip}))
 
 
 def write_fiche(path: str | Path, fiche_type: str, velden=None, tabellen=None, **kwargs) -> Path:

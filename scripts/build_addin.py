@@ -15,25 +15,28 @@ Steps:
    source and mark the project's p-code stale (`_VBA_PROJECT` version 0xFFFF, as MS-OVBA
    prescribes for writers), so Excel recompiles from the new source when it loads the add-in.
    The compound file is written anew because the changed streams change size.
-4. The package is written with fixed timestamps: the same input gives the same bytes.
+4. The package is written through `fiche.ooxml` with its fixed timestamp: the same input gives
+   the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import re
 import struct
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script from a checkout
+    sys.path.insert(0, str(REPO))
+
+from fiche import ooxml  # noqa: E402
+
 OUT = REPO / "addin" / "pmiek.xlam"
 PROJECT_NAME = "pmiek"
-_ZIP_TIME = (2025, 5, 6, 0, 0, 0)
 
 #: (button id, label, VBA callback, Python call, imageMso, screentip)
 KNOPPEN = (
@@ -368,27 +371,22 @@ def quickstart_xlam(tmp: Path) -> bytes:
     return (tmp / PROJECT_NAME / f"{PROJECT_NAME}.xlam").read_bytes()
 
 
+def _vba(data: bytes) -> bytes:
+    streams, clsids = read_cfb(data)
+    return write_cfb(patch_vba(streams), clsids)
+
+
 def build(out: Path = OUT) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         bron = quickstart_xlam(Path(tmp))
-    with zipfile.ZipFile(io.BytesIO(bron)) as zin:
-        delen = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
-    if "customUI/customUI.xml" not in dict(delen):
-        raise RuntimeError("xlwings' ribbon add-in has no customUI/customUI.xml")
-    uit = io.BytesIO()
-    with zipfile.ZipFile(uit, "w", zipfile.ZIP_DEFLATED) as zout:
-        for naam, data in delen:
-            if naam == "customUI/customUI.xml":
-                data = customui_xml()
-            elif naam == "xl/vbaProject.bin":
-                streams, clsids = read_cfb(data)
-                data = write_cfb(patch_vba(streams), clsids)
-            info = zipfile.ZipInfo(naam, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zout.writestr(info, data)
+    try:
+        # The add-in is installed by copying: members readable by all (ooxml's default is private).
+        data = ooxml.herschrijf(bron, {"customUI/customUI.xml": customui_xml(), "xl/vbaProject.bin": _vba},
+                                modus=0o644)
+    except KeyError as exc:
+        raise RuntimeError(f"xlwings' ribbon add-in lacks a part we rewrite: {exc}") from None
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(uit.getvalue())
+    out.write_bytes(data)
     return out
 
 

@@ -37,11 +37,11 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from fiche.bestanden import atomisch_schrijven
 from fiche.datums import kwartaal_label
 from fiche.errors import PmiekError, oorzaak_nl
 from fiche.schema import FASEN, UREN_NORM
 from fiche.stoplicht import TEKSTKLEUREN, Stoplicht, mijlpaal_stoplicht, mijlpaal_vertraging
-from sync.bestanden import atomisch_schrijven
 from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand, is_voorzitter, organisatie, uren_per_week
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from urllib.parse import quote
 
 from office365.runtime.client_request_exception import ClientRequestException
 
+from fiche.bestanden import atomisch_schrijven
 from fiche.errors import RemoteError
-from sync.bestanden import atomisch_schrijven
 from sync.bron.sharepoint import SharePointLocatie
 from sync.graph import GraphVerbinding
 

@@ -28,6 +28,7 @@ from openpyxl.styles import Font, PatternFill  # noqa: E402
 import addin
 from addin import controle, kleuren
 from addin.payload import payload_uit_bestand
+from fiche import kleurplan as kp
 from fiche import schema as S
 from fiche.stoplicht import KLEUREN, Stoplicht
 from fiche.reader import lees_fiche
@@ -175,7 +176,7 @@ def foute_fiche(tmp_path: Path) -> Path:
 # --- tests -------------------------------------------------------------------------------------------
 
 def test_invoer_kleur_is_the_templates_input_fill():
-    assert addin.INVOER_KLEUR == INVOER_FILL.fgColor.rgb[-6:]
+    assert kp.INVOER_KLEUR == INVOER_FILL.fgColor.rgb[-6:]
 
 
 @pytest.mark.parametrize("path", VOORBEELDEN, ids=[p.stem for p in VOORBEELDEN])
@@ -247,10 +248,10 @@ def test_faults_marked_lights_coloured_controle_filled(tmp_path):
         return wb.sheetnames.index(sheet.strip("'")), r, c
 
     # The gemeente (not in the list) and the prognose (no date) carry the error mark ...
-    assert kleur_van(actions, *pos("pmiek_gemeente")) == hex_(kleuren.FOUT_KLEUR)
-    assert kleur_van(actions, *pos("pmiek_ibn_prognose")) == hex_(kleuren.FOUT_KLEUR)
+    assert kleur_van(actions, *pos("pmiek_gemeente")) == hex_(kp.FOUT_KLEUR)
+    assert kleur_van(actions, *pos("pmiek_ibn_prognose")) == hex_(kp.FOUT_KLEUR)
     # ... a correct field gets its plain input fill back, the project light its colour.
-    assert kleur_van(actions, *pos("pmiek_drager")) == hex_(addin.INVOER_KLEUR)
+    assert kleur_van(actions, *pos("pmiek_drager")) == hex_(kp.INVOER_KLEUR)
     assert b.stoplicht is Stoplicht.ONBEKEND
     assert kleur_van(actions, *pos(S.NAAM_STOPLICHT)) == hex_(KLEUREN[Stoplicht.ONBEKEND])
 
@@ -263,7 +264,7 @@ def test_faults_marked_lights_coloured_controle_filled(tmp_path):
     # The milestone with text in 'gepland' is marked on that cell.
     fout_gepland = next(f for f in fouten if f.code == "datum_ongeldig" and f.veld == "mijlpalen.gepland")
     r, c = openpyxl.utils.cell.coordinate_to_tuple(fout_gepland.cel.split("!")[1])
-    assert kleur_van(actions, mijlpalen_pos, r, c) == hex_(kleuren.FOUT_KLEUR)
+    assert kleur_van(actions, mijlpalen_pos, r, c) == hex_(kp.FOUT_KLEUR)
 
     # At most one colour write per sheet (the remote engine's multi-colour write).
     per_sheet = {}
@@ -296,7 +297,7 @@ def test_clean_fiche_empty_controle_no_marks():
     assert rijen[controle.KOPRIJ - 1] == list(controle.KOPPEN)
     assert rijen[controle.KOPRIJ:] == []
     assert rijen[4][1].startswith("Geen bevindingen")
-    marks = {hex_(kleuren.FOUT_KLEUR), hex_(kleuren.WAARSCHUWING_KLEUR)}
+    marks = {hex_(kp.FOUT_KLEUR), hex_(kp.WAARSCHUWING_KLEUR)}
     for a in actions:
         if a["func"] == "setRangeColors":
             assert not marks & {c for row in a["args"][0] for c in row}
@@ -391,11 +392,11 @@ class _DesktopBook:
 
 
 def test_desktop_engine_one_multi_area_write_per_colour_per_sheet():
-    plan = kleuren.Kleurplan()
+    plan = kp.Kleurplan()
     for r in range(6, 40):
-        plan.zet("Fiche", r, 2, addin.INVOER_KLEUR)
+        plan.zet("Fiche", r, 2, kp.INVOER_KLEUR)
     for r in (8, 12, 13):
-        plan.zet("Fiche", r, 2, kleuren.FOUT_KLEUR)
+        plan.zet("Fiche", r, 2, kp.FOUT_KLEUR)
     plan.zet("Fiche", 4, 2, KLEUREN[Stoplicht.RISICO])
     for r in range(4, 54):
         plan.zet("Mijlpalen", r, 9, KLEUREN[list(KLEUREN)[r % 5]])
@@ -403,9 +404,9 @@ def test_desktop_engine_one_multi_area_write_per_colour_per_sheet():
     n = kleuren.schrijf(book, plan)
     fiche, mijlpalen = book.sheets["Fiche"].writes, book.sheets["Mijlpalen"].writes
     assert n == len(fiche) + len(mijlpalen)
-    assert sorted(k for _, k in fiche) == sorted(["#" + addin.INVOER_KLEUR, "#" + kleuren.FOUT_KLEUR,
+    assert sorted(k for _, k in fiche) == sorted(["#" + kp.INVOER_KLEUR, "#" + kp.FOUT_KLEUR,
                                                   "#" + KLEUREN[Stoplicht.RISICO]])
-    assert dict((k, a) for a, k in fiche)["#" + kleuren.FOUT_KLEUR] == "B8,B12:B13"
+    assert dict((k, a) for a, k in fiche)["#" + kp.FOUT_KLEUR] == "B8,B12:B13"
     assert len(mijlpalen) == 5 and len({k for _, k in mijlpalen}) == 5
     assert all(len(a) <= kleuren.MAX_ADRES for a, _ in fiche + mijlpalen)
 
@@ -426,7 +427,7 @@ def test_fixing_a_fault_removes_its_mark_and_its_controle_row(tmp_path):
     wb = openpyxl.load_workbook(na1)
     sheet, ref = wb.defined_names["pmiek_gemeente"].attr_text.split("!")
     cel = wb[sheet.strip("'")][ref.replace("$", "")]
-    assert cel.fill.fgColor.rgb.endswith(kleuren.FOUT_KLEUR)
+    assert cel.fill.fgColor.rgb.endswith(kp.FOUT_KLEUR)
     cel.value = "Emmen"
     wb.save(tmp_path / "hersteld.xlsx")
     _, tweede, acties2 = run(tmp_path / "hersteld.xlsx", dt.date(2026, 11, 28))
@@ -434,7 +435,7 @@ def test_fixing_a_fault_removes_its_mark_and_its_controle_row(tmp_path):
 
     assert len(tweede.beoordeling.bevindingen) == len(eerste.beoordeling.bevindingen) - 1
     wb2 = openpyxl.load_workbook(na2)
-    assert wb2[sheet.strip("'")][ref.replace("$", "")].fill.fgColor.rgb.endswith(addin.INVOER_KLEUR)
+    assert wb2[sheet.strip("'")][ref.replace("$", "")].fill.fgColor.rgb.endswith(kp.INVOER_KLEUR)
     controle_ws = wb2["Controle"]
     teksten = [c.value for row in controle_ws.iter_rows() for c in row if c.value is not None]
     assert not [t for t in teksten if isinstance(t, str) and "Atlantis" in t]

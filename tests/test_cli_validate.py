@@ -13,11 +13,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.styles import PatternFill
 
+from fiche.kleurplan import FOUT_KLEUR, INVOER_KLEUR, WAARSCHUWING_KLEUR
 from fiche.reader import lees_fiche, splits_verwijzing
 from fiche.stoplicht import Stoplicht
 from pmiek.cli import main
-from pmiek.commands.validate import KLEUR_FOUT, KLEUR_WAARSCHUWING
 from test_validatie import GEVALLEN, maak, tabellen_ok, velden_concreet
 
 PEIL = ["--peildatum", "1-11-2026"]
@@ -177,16 +178,49 @@ def test_colour_copy_of_one_file(capsys, fout, tmp_path):
     assert fout.read_bytes() == voor
     assert f"Gekleurde kopie: {doel}" in out
     data = lees_fiche(fout)
-    assert _fill(doel, data.cellen["gemeente"]) == KLEUR_FOUT
+    assert _fill(doel, data.cellen["gemeente"]) == FOUT_KLEUR
     assert _fill(doel, data.stoplicht_cel) == Stoplicht.VERTRAAGD.kleur
     email = data.tabellen["projectteam"][0].cellen["email"]
-    assert _fill(doel, email) == KLEUR_FOUT
+    assert _fill(doel, email) == FOUT_KLEUR
     mijlpaal_cel = data.tabellen["mijlpalen"][1].cellen["stoplicht"]
     assert _fill(doel, mijlpaal_cel) == Stoplicht.OP_PLANNING.kleur
-    assert _fill(doel, data.cellen["projectnaam"]) not in (KLEUR_FOUT, KLEUR_WAARSCHUWING)
+    assert _fill(doel, data.cellen["projectnaam"]) not in (FOUT_KLEUR, WAARSCHUWING_KLEUR)
     # The copy is still the same fiche.
     kopie = lees_fiche(doel)
     assert kopie.velden == data.velden and kopie.cellen == data.cellen
+
+
+def test_colour_copy_clears_the_marks_of_an_earlier_run_as_the_add_in_does(capsys, goed, tmp_path):
+    # A fiche that was marked before (by the add-in, or an earlier copy) and has since been fixed.
+    data = lees_fiche(goed)
+    wb = openpyxl.load_workbook(goed)  # our own test file: re-saving it with openpyxl is fine here
+    rood = PatternFill("solid", start_color=FOUT_KLEUR, end_color=FOUT_KLEUR)
+    for adres in (data.cellen["gemeente"], data.tabellen["projectteam"][0].cellen["email"]):
+        sheet, cel = splits_verwijzing(adres)
+        wb[sheet][cel].fill = rood
+    gemarkeerd = tmp_path / "gemarkeerd.xlsx"
+    wb.save(gemarkeerd)
+    doel = tmp_path / "kopie.xlsx"
+    assert run(capsys, str(gemarkeerd), "--colour", str(doel), *PEIL)[0] == 0
+    assert _fill(doel, data.cellen["gemeente"]) == INVOER_KLEUR
+    email = openpyxl.load_workbook(doel)[splits_verwijzing(data.tabellen["projectteam"][0].cellen["email"])[0]]
+    assert email[splits_verwijzing(data.tabellen["projectteam"][0].cellen["email"])[1]].fill.fill_type is None
+    assert _fill(doel, data.stoplicht_cel) == Stoplicht.OP_PLANNING.kleur
+
+
+def test_colour_copy_of_a_clean_fiche_changes_only_the_stoplicht_cells(capsys, goed, tmp_path):
+    doel = tmp_path / "kopie.xlsx"
+    assert run(capsys, str(goed), "--colour", str(doel), *PEIL)[0] == 0
+    voor, na = openpyxl.load_workbook(goed), openpyxl.load_workbook(doel)
+    data = lees_fiche(goed)
+    lichten = {splits_verwijzing(data.stoplicht_cel)} | {
+        splits_verwijzing(r.cellen["stoplicht"]) for r in data.tabellen["mijlpalen"]}
+    def vulling(cel):
+        return cel.fill.fill_type, str(cel.fill.fgColor.rgb)
+
+    anders = {(ws.title, c.coordinate) for ws in voor for row in ws.iter_rows() for c in row
+              if vulling(c) != vulling(na[ws.title][c.coordinate])}
+    assert anders and anders <= lichten
 
 
 def _herschrijf(bron: Path, doel: Path, wijzig) -> Path:
@@ -211,7 +245,7 @@ def test_colour_copy_of_rows_without_numbers_keeps_every_value(capsys, fout, tmp
     data = lees_fiche(zonder)
     kopie = lees_fiche(doel)
     assert kopie.velden == data.velden and data.velden["projectnaam"]
-    assert _fill(doel, data.cellen["gemeente"]) == KLEUR_FOUT
+    assert _fill(doel, data.cellen["gemeente"]) == FOUT_KLEUR
 
 
 @pytest.mark.parametrize("soort", ["zonder_fills", "zonder_styles"])
@@ -251,7 +285,7 @@ def test_colour_copy_keeps_every_other_part_byte_for_byte(capsys, waarschuwing, 
     assert "xl/styles.xml" in gewijzigd
     assert gewijzigd <= {"xl/styles.xml"} | {n for n in a.namelist() if n.startswith("xl/worksheets/sheet")}
     data = lees_fiche(extra)
-    assert _fill(doel, data.tabellen["knelpunten"][0].cellen["oplossing"]) == KLEUR_WAARSCHUWING
+    assert _fill(doel, data.tabellen["knelpunten"][0].cellen["oplossing"]) == WAARSCHUWING_KLEUR
 
 
 def test_colour_several_files_into_a_directory(capsys, goed, fout, kapot, tmp_path):

@@ -66,7 +66,10 @@ def test_main_py_compiles_and_its_script_calls_addin_validate():
     assert {"addin", "addin.werkboek", "addin.kleuren", "addin.controle", "fiche.reader", "fiche.validatie",
             "fiche.schema", "fiche.stoplicht", "fiche.datums", "fiche.model", "fiche.errors"} <= set(lite.bundel_modules())
     # Desktop-only modules stay out of the browser.
-    assert not {"addin.lite", "addin.payload", "addin.ribbon", "fiche.template"} & set(lite.bundel_modules())
+    assert not {"addin.lite", "addin.payload", "addin.ribbon", "fiche.template", "fiche.gekleurde_kopie"} \
+        & set(lite.bundel_modules())
+    # Pyodide has no lxml: not even a function of the bundle may need it.
+    assert "lxml" not in lite.externe_imports()["functie"] | lite.externe_imports()["module"]
 
 
 def test_imports_only_what_pyodide_offers():

@@ -32,8 +32,8 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, Callable, Protocol, TypeVar
 
+from fiche.bestanden import atomisch_schrijven
 from fiche.errors import ConfigError, RemoteError, oorzaak_nl
-from sync.bestanden import atomisch_schrijven
 from sync.kwartaal.bericht import onderdelen
 
 log = logging.getLogger("pmiek.verzenden")
@@ -116,9 +116,8 @@ def _sleutel(message_id: str) -> str:
     return hashlib.sha256(message_id.strip().encode()).hexdigest()[:16]
 
 
-def _atomisch(pad: Path, data: bytes) -> None:
-    # Outbox mail names real people and addresses: private to the service account.
-    atomisch_schrijven(pad, data, modus=0o600)
+#: Outbox mail names real people and addresses: its files are private to the service account.
+_PRIVE = 0o600
 
 
 def schrijf_preview(bericht: EmailMessage, map_: Path, stam: str) -> dict[str, Path]:
@@ -131,13 +130,13 @@ def schrijf_preview(bericht: EmailMessage, map_: Path, stam: str) -> dict[str, P
     for i, (cid, (data, soort, _naam)) in enumerate(sorted(delen["inline"].items())):
         ext = soort.split("/")[-1]
         pad = map_ / (f"{stam}.{ext}" if i == 0 else f"{stam}-{i}.{ext}")
-        _atomisch(pad, data)
+        atomisch_schrijven(pad, data, modus=_PRIVE)
         html_tekst = html_tekst.replace(f"cid:{cid}", pad.name)
         paden[f"inline{i}"] = pad
     paden["html"] = map_ / f"{stam}.html"
-    _atomisch(paden["html"], html_tekst.encode("utf-8"))
+    atomisch_schrijven(paden["html"], html_tekst.encode("utf-8"), modus=_PRIVE)
     paden["eml"] = map_ / f"{stam}.eml"
-    _atomisch(paden["eml"], bericht.as_bytes(policy=SMTP_POLICY))
+    atomisch_schrijven(paden["eml"], bericht.as_bytes(policy=SMTP_POLICY), modus=_PRIVE)
     return paden
 
 

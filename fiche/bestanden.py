@@ -1,7 +1,8 @@
 """Writing files so that a reader, or a crash, sees either the old file or the whole new one.
 
-The master workbook, its published copy, the outbox e-mails and the small state files beside
-them all go through `atomisch_schrijven`.
+Every file pMIEK writes for someone else to open goes through `atomisch_schrijven`: the master
+workbook, its published copy, the outbox e-mails and the small state files beside them (sync),
+and the coloured copy of `pmiek validate --colour` (`fiche.gekleurde_kopie`).
 """
 
 from __future__ import annotations
