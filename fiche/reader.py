@@ -27,7 +27,12 @@ from fiche import schema as S
 from fiche.errors import FileRefused
 from fiche.model import FicheData, TabelRij
 from fiche.veilig import (
-    STANDAARD_LIMIETEN, GecontroleerdArchief, Limieten, controleer_archief, controleer_blad, vereis_defusedxml,
+    STANDAARD_LIMIETEN,
+    GecontroleerdArchief,
+    Limieten,
+    controleer_archief,
+    controleer_blad,
+    vereis_defusedxml,
     weiger_te_groot,
 )
 
@@ -192,13 +197,16 @@ def _lees_namen(bron: WerkboekBron, op_naam: dict[str, str], naam: str) -> dict[
         r0, r1 = min(c[1] for c in cellen), max(c[1] for c in cellen)
         k0, k1 = min(c[2] for c in cellen), max(c[2] for c in cellen)
         try:
+            blok = None
             if (r1 - r0 + 1) * (k1 - k0 + 1) <= _MAX_BLOK:
                 blok = bron.waarden(sheet, f"{get_column_letter(k0)}{r0}:{get_column_letter(k1)}{r1}")
-                waarde = lambda r, k: blok[r - r0][k - k0] if r - r0 < len(blok) and k - k0 < len(blok[r - r0]) else None  # noqa: E731
-            else:
-                waarde = lambda r, k: (bron.waarden(sheet, f"{get_column_letter(k)}{r}") or [[None]])[0][0]  # noqa: E731
             for defined, r, k in cellen:
-                uit[defined] = (_schoon(waarde(r, k)), celadres(sheet, f"{get_column_letter(k)}{r}"))
+                adres = f"{get_column_letter(k)}{r}"
+                if blok is not None:  # trailing empty rows and columns may be cut from the block
+                    waarde = blok[r - r0][k - k0] if r - r0 < len(blok) and k - k0 < len(blok[r - r0]) else None
+                else:
+                    waarde = (bron.waarden(sheet, adres) or [[None]])[0][0]
+                uit[defined] = (_schoon(waarde), celadres(sheet, adres))
         except KeyError:  # the names point at a sheet that no longer exists
             log.info("file=%r sheet %r of defined names not found", naam, sheet)
     return uit

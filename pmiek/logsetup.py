@@ -23,7 +23,7 @@ class _CurrentStderrHandler(logging.StreamHandler):
     an embedding tool) must not leave the handler writing to a closed stream."""
 
     @property
-    def stream(self):  # type: ignore[override]
+    def stream(self):
         return sys.stderr
 
     @stream.setter

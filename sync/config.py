@@ -13,7 +13,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fiche.errors import ConfigError, oorzaak_nl
@@ -66,6 +66,20 @@ class BronConfig:
     type: str  # "folder" | "sharepoint"
     folder: MapBronConfig | None = None
     sharepoint: SharePointConfig | None = None
+
+    # Parsing fills the part that `type` names; these say so to the type checker, and fail in
+    # Dutch should a caller ask for the other kind.
+    def map_instellingen(self) -> MapBronConfig:
+        if self.folder is None:
+            raise ConfigError("source.type", f"source is {self.type}, not a folder",
+                              'de bron is geen map ([source] type = "folder").')
+        return self.folder
+
+    def sharepoint_instellingen(self) -> SharePointConfig:
+        if self.sharepoint is None:
+            raise ConfigError("source.type", f"source is {self.type}, not SharePoint",
+                              'de bron is geen SharePoint-bron ([source] type = "sharepoint").')
+        return self.sharepoint
 
 
 @dataclass
@@ -160,6 +174,14 @@ class _Sectie:
             return None
         return self.data[k]
 
+    # The overloads tell the type checker that a required key or one with a default is never None.
+    @overload
+    def text(self, k: str, required: Literal[True], default: str | None = None) -> str: ...
+    @overload
+    def text(self, k: str, required: bool = False, *, default: str) -> str: ...
+    @overload
+    def text(self, k: str, required: bool = False, default: None = None) -> str | None: ...
+
     def text(self, k: str, required: bool = False, default: str | None = None) -> str | None:
         v = self._get(k, required)
         if v is None:
@@ -195,6 +217,11 @@ class _Sectie:
         if not minimum <= v <= maximum:
             raise _fout(self.key(k), f"must be between {minimum} and {maximum}", f"moet tussen {minimum} en {maximum} liggen.")
         return float(v)
+
+    @overload
+    def path(self, k: str, required: Literal[True]) -> Path: ...
+    @overload
+    def path(self, k: str, required: bool = False) -> Path | None: ...
 
     def path(self, k: str, required: bool = False) -> Path | None:
         v = self.text(k, required=required)

@@ -86,12 +86,12 @@ class _TimeoutSession(requests.Session):
 class _LoggedRetry(Retry):
     """urllib3 retry for the token endpoint that says in the log what it is doing."""
 
-    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+    def get_retry_after(self, response):
         # honour Retry-After, but never sleep longer than one run may wait
         wacht = super().get_retry_after(response)
         return None if wacht is None else min(wacht, MAX_WACHT_STANDAARD)
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[no-untyped-def]
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         nieuw = super().increment(method, url, response, error, _pool, _stacktrace)
         log.warning("token request failed, retrying", extra=_velden(
             url=(url or "").split("?")[0], status=getattr(response, "status", None),
@@ -171,7 +171,7 @@ class GraphVerbinding:
             if not geheim:
                 raise ConfigError("source.secret_env", f"environment variable {secret_env} is not set",
                                   f"de omgevingsvariabele {secret_env} met het clientgeheim is niet gezet.")
-            cred = geheim  # type: ignore[assignment]
+            cred = geheim
             cred_sleutel = "secret:" + hashlib.sha256(geheim.encode()).hexdigest()
         else:
             raise ConfigError("source.certificate", "neither a certificate nor secret_env is given",
@@ -232,8 +232,8 @@ class GraphVerbinding:
         """Absolute Graph URL for a path below the service root ("drives/x/root/delta")."""
         return f"{self.client.pending_request().service_root_url}/{pad.lstrip('/')}"
 
-    def _na_fout(self, wat: str) -> Callable[[int, Exception], float | None]:
-        def na_fout(poging: int, exc: Exception) -> float | None:
+    def _na_fout(self, wat: str) -> Callable[[int, Exception], int | None]:
+        def na_fout(poging: int, exc: Exception) -> int | None:
             response = getattr(exc, "response", None)
             status = getattr(response, "status_code", None)
             wacht = response_retry_after(response)
@@ -304,7 +304,7 @@ class GraphVerbinding:
         """Run the client's pending queries (`client.x.y().get()` style) with the same retries."""
         try:
             self.client.execute_query_retry(max_retry=self.max_retries + 1, timeout_secs=1,
-                                            max_delay=int(self.max_wait), failure_callback=self._na_fout(wat))  # type: ignore[arg-type]
+                                            max_delay=int(self.max_wait), failure_callback=self._na_fout(wat))
         except requests.RequestException as exc:
             if isinstance(exc, ClientRequestException) and getattr(exc, "response", None) is not None:
                 raise

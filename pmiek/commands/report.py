@@ -26,8 +26,8 @@ def register(sub) -> None:
 
 def _opzet(args):
     """(Kwartaalrapport, store, settings, transport factory) from --config or --store/--outbox."""
-    from sync.kwartaal import rapportage as kr
     from sync.config import laad_config, sqlite_url
+    from sync.kwartaal import rapportage as kr
     from sync.store import open_store
 
     if args.config is not None:

@@ -398,7 +398,7 @@ def bouw_bericht(
     cid = make_msgid(idstring=f"tijdlijn-{rapport.kwartaal}", domain="pmiek.local")  # "<...>"
     msg.set_content(tekst_versie(rapport), subtype="plain", charset="utf-8")
     msg.add_alternative(html_versie(rapport, cid[1:-1]), subtype="html", charset="utf-8")
-    html_deel = msg.get_payload()[1]
+    _, html_deel = msg.iter_parts()  # multipart/alternative: the plain text, then the HTML
     html_deel.add_related(tijdlijn_png, maintype="image", subtype="png", cid=cid,
                           disposition="inline", filename=f"tijdlijn-{rapport.kwartaal}.png")
     msg.add_attachment(master, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=master_bestandsnaam(rapport))

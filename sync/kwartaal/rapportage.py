@@ -42,22 +42,41 @@ from zoneinfo import ZoneInfo
 
 from filelock import FileLock, Timeout
 from sqlalchemy import (
-    Boolean, Column, Date, Index, Integer, LargeBinary, MetaData, String, Table, Text, insert, select, text, update,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    text,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from fiche.errors import ConfigError, InputError, PmiekError
 from fiche.datums import kwartaal as kwartaal_code
+from fiche.errors import ConfigError, InputError, PmiekError
 from fiche.stoplicht import Stoplicht
 from sync.kwartaal.bericht import bouw_bericht, nieuw_message_id
-from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
 from sync.kwartaal.inhoud import bouw_rapport, datum_nl, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
-from sync.store import UtcDateTime, dumps, loads
 from sync.kwartaal.tijdlijn import tijdlijn_png
 from sync.kwartaal.transport import (
-    Herhaling, OnzekereVerzending, OutboxTransport, SmtpInstellingen, SmtpTransport, Transport, schrijf_preview,
+    Herhaling,
+    OnzekereVerzending,
+    OutboxTransport,
+    SmtpInstellingen,
+    SmtpTransport,
+    Transport,
+    schrijf_preview,
 )
+from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
+from sync.store import UtcDateTime, dumps, loads
 
 log = logging.getLogger("pmiek.sync.kwartaal.rapportage")
 
@@ -402,6 +421,13 @@ class Kwartaalrapport:
         rijen = self.verzendingen(kwartaal)
         return rijen[-1] if rijen else None
 
+    def _vastgelegd(self, kwartaal: str) -> dict:
+        """The latest record of `kwartaal`, just written by this process (so it exists)."""
+        rij = self.laatste(kwartaal)
+        if rij is None:
+            raise PmiekError(f"send record of {kwartaal} missing right after writing it")
+        return rij
+
     def _zet(self, rij_id: int, status: str, detail: str | None = None, melding: str | None = None) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(verzendingen).where(verzendingen.c.id == rij_id)
@@ -442,7 +468,7 @@ class Kwartaalrapport:
                           melding=None)
                 log.info("interrupted send was delivered; record completed", extra={"fields": {"quarter": kwartaal}})
                 if not force:
-                    return self.laatste(kwartaal)
+                    return self._vastgelegd(kwartaal)
             elif oordeel is False:
                 log.warning("interrupted send was not delivered; sending it now", extra={"fields": {"quarter": kwartaal}})
                 hervat = vorige
@@ -477,11 +503,14 @@ class Kwartaalrapport:
         if rij_id is None:
             try:
                 with self.engine.begin() as conn:
-                    rij_id = conn.execute(insert(verzendingen).values(
+                    sleutel = conn.execute(insert(verzendingen).values(
                         kwartaal=kwartaal, message_id=message_id, transport=transport.naam, status=VERZENDEN,
                         aanleiding=aanleiding, geforceerd=force, ontvangers=", ".join(inst.ontvangers),
                         aangemaakt=moment, bijgewerkt=moment, pid=os.getpid(),
-                    )).inserted_primary_key[0]
+                    )).inserted_primary_key
+                if sleutel is None:  # SQLAlchemy types it optional; an INSERT always has one
+                    raise PmiekError(f"no id for the send record of {kwartaal}")
+                rij_id = sleutel[0]
             except IntegrityError:
                 raise InputError(f"a send of {kwartaal} is already in progress",
                                  f"Het kwartaaloverzicht {kwartaal} wordt al verzonden.") from None
@@ -506,7 +535,7 @@ class Kwartaalrapport:
             self._zet(rij_id, CONTROLEREN, melding=melding)
             raise OnzekereVerzending(f"send of {kwartaal} failed unexpectedly: {exc!r}", melding) from exc
         self._zet(rij_id, VERZONDEN, detail=resultaat.detail)
-        return self.laatste(kwartaal)
+        return self._vastgelegd(kwartaal)
 
     def markeer_verzonden(self, kwartaal: str) -> dict:
         """A person checked that an uncertain send did arrive."""
@@ -517,7 +546,7 @@ class Kwartaalrapport:
                 raise InputError(f"nothing to confirm for {kwartaal}",
                                  f"Er is voor {kwartaal} geen onzekere verzending om te bevestigen.")
             self._zet(vorige["id"], VERZONDEN, detail=(vorige["detail"] or "") + " (handmatig bevestigd)")
-            return self.laatste(kwartaal)
+            return self._vastgelegd(kwartaal)
         finally:
             lock.release()
 

@@ -409,7 +409,7 @@ class GraphTransport:
         gebruiker = self.client.users[self.afzender]
 
         def concept() -> Any:
-            message = gebruiker.messages.add(str(bericht["Subject"]), ItemBody(delen["html"], "HTML"), ontvangers,
+            message = gebruiker.messages.add(str(bericht["Subject"]), ItemBody.html(delen["html"]), ontvangers,
                                              internetMessageHeaders=self._kopregels(None, bericht))
             self.client.execute_query()
             return message
