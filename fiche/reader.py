@@ -130,7 +130,8 @@ def extraheer(bron: WerkboekBron, naam: str | None = None) -> FicheData:
         versie = f"{versie:.1f}"
     nabij_waarde, _ = lees(S.NAAM_NABIJ_MAANDEN)
     nabij: int | None = None
-    if isinstance(nabij_waarde, (int, float)) and not isinstance(nabij_waarde, bool) and float(nabij_waarde).is_integer():
+    if isinstance(nabij_waarde, (int, float)) and not isinstance(nabij_waarde, bool) \
+            and float(nabij_waarde).is_integer():
         nabij = int(nabij_waarde)
     _, stoplicht_cel = lees(S.NAAM_STOPLICHT)
 

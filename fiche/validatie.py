@@ -39,7 +39,8 @@ KNOWN_CODES: dict[str, tuple[Ernst, str]] = {
     "getal_ongeldig": ("error", "a number field holds no number or an implausible one"),
     "venster_omgekeerd": ("error", "ondergrens later than bovengrens"),
     "prognose_ontbreekt": ("error", "no prognose while the IBN/oplevering is not realised"),
-    "venster_onbekend": ("warning", "an optional window (verkenning oplevering) not filled in yet: the light is Onbekend"),
+    "venster_onbekend": ("warning",
+                         "an optional window (verkenning oplevering) not filled in yet: the light is Onbekend"),
     "gerealiseerd_toekomst": ("error", "the realisation date lies after today"),
     "peildatum_toekomst": ("error", "the peildatum lies after today"),
     "peildatum_verouderd": ("warning", "the peildatum is more than two quarters old"),
@@ -235,7 +236,8 @@ class _Validatie:
                           + ". Het stoplicht is Onbekend tot deze gegevens bekend zijn.")
         if real is not None and real > self.vandaag:
             self.vind("gerealiseerd_toekomst", real_k, cel(real_k),
-                      f"{label(real_k)} ({_datum_nl(real)}) ligt in de toekomst; vul deze datum pas in als het zover is.")
+                      f"{label(real_k)} ({_datum_nl(real)}) ligt in de toekomst; "
+                      "vul deze datum pas in als het zover is.")
         if prog is not None and real is None and prog < self.vandaag:
             self.vind("prognose_verlopen", prog_k, cel(prog_k),
                       f"{label(prog_k)} ({_datum_nl(prog)}) ligt in het verleden, maar er is niets gerealiseerd. "

@@ -187,7 +187,8 @@ class _Sectie:
         if v is None:
             return default
         if not isinstance(v, str):
-            raise _fout(self.key(k), f"must be text, got {type(v).__name__}", "moet tekst zijn (tussen aanhalingstekens).")
+            raise _fout(self.key(k), f"must be text, got {type(v).__name__}",
+                        "moet tekst zijn (tussen aanhalingstekens).")
         return v.strip()
 
     def choice(self, k: str, keuzes: tuple[str, ...], default: str) -> str:
@@ -215,7 +216,8 @@ class _Sectie:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise _fout(self.key(k), "must be a number", "moet een getal zijn.")
         if not minimum <= v <= maximum:
-            raise _fout(self.key(k), f"must be between {minimum} and {maximum}", f"moet tussen {minimum} en {maximum} liggen.")
+            raise _fout(self.key(k), f"must be between {minimum} and {maximum}",
+                        f"moet tussen {minimum} en {maximum} liggen.")
         return float(v)
 
     @overload
@@ -242,7 +244,8 @@ class _Sectie:
         onbekend = [k for k in self.data if k not in self.gebruikt]
         if onbekend and not toegestaan_extra:
             k = onbekend[0]
-            raise _fout(self.key(k), "unknown key", f"onbekende instelling (tikfout?). Bekend: {', '.join(sorted(self.gebruikt))}.")
+            raise _fout(self.key(k), "unknown key",
+                        f"onbekende instelling (tikfout?). Bekend: {', '.join(sorted(self.gebruikt))}.")
         return {k: self.data[k] for k in onbekend}
 
 
@@ -335,7 +338,8 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
     url = st.text("url")
     store_pad = st.path("path")
     if url and store_pad:
-        raise _fout("store.url", "give either store.url or store.path, not both", "geef store.url of store.path, niet beide.")
+        raise _fout("store.url", "give either store.url or store.path, not both",
+                    "geef store.url of store.path, niet beide.")
     if not url:
         store_pad = store_pad or (basis / "pmiek.sqlite")
         url = sqlite_url(store_pad)
@@ -372,7 +376,8 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise _fout("sync.timezone", f"unknown time zone {tz!r}", f"'{tz}' is geen bekende tijdzone (bijv. Europe/Amsterdam).") from None
+        raise _fout("sync.timezone", f"unknown time zone {tz!r}",
+                    f"'{tz}' is geen bekende tijdzone (bijv. Europe/Amsterdam).") from None
     cron = sy.text("cron", default=STANDAARD_CRON)
     valideer_cron(cron, tz, "sync.cron")
     sync = SyncConfig(cron=cron, timezone=tz,

@@ -108,7 +108,8 @@ def start_schema(config: Config, engine):
     registreer_kwartaalrapport(scheduler, config)
     scheduler.resume()
     job = scheduler.get_job(JOB_ID)
-    log.info("scheduler running", extra={"fields": {"next_run": job.next_run_time.isoformat() if job.next_run_time else None}})
+    volgende = job.next_run_time.isoformat() if job.next_run_time else None
+    log.info("scheduler running", extra={"fields": {"next_run": volgende}})
     return scheduler
 
 

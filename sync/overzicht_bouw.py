@@ -123,7 +123,8 @@ class OverzichtBouwer:
             uit[sleutel] = _Bestandstand(tot[-1], geldig)
         return uit
 
-    def gekozen(self, stand: dict[tuple[int, str], _Bestandstand]) -> tuple[dict[str, _Versie], dict[str, list[_Versie]]]:
+    def gekozen(self, stand: dict[tuple[int, str], _Bestandstand]
+                ) -> tuple[dict[str, _Versie], dict[str, list[_Versie]]]:
         """The version that counts per project, and per project every live claimant (for "dubbel")."""
         claims: dict[str, list[_Versie]] = defaultdict(list)
         for b in stand.values():
@@ -237,7 +238,8 @@ class OverzichtBouwer:
                     "ongeldig" if laatste.status == STATUS_GEWEIGERD else "onleesbaar", laatste.naam, tekst,
                     project=laatste.projectnaam or (b.geldig.projectnaam if b.geldig else None),
                     sinds=laatste.gewijzigd, bron_id=laatste.item_id, link=laatste.link))
-            elif laatste.status == STATUS_VERWIJDERD and laatste.gewijzigd >= dag_einde(kw_begin - dt.timedelta(days=1)):
+            elif laatste.status == STATUS_VERWIJDERD \
+                    and laatste.gewijzigd >= dag_einde(kw_begin - dt.timedelta(days=1)):
                 # A deletion is news in the quarter it happened; a project another file still
                 # describes did not disappear.
                 sleutel = b.geldig.project_sleutel if b.geldig else None

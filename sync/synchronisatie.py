@@ -121,7 +121,8 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         # token refused) shows in `pmiek status` as a failed run.
         run_id = store.start_run(bron_omschrijving(config), aanleiding, os.getpid())
         bron, soort = maak_bron(config)
-        log.info("sync started", extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
+        log.info("sync started",
+                 extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
         intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang,
                                           lege_bron_toestaan=lege_bron_toestaan)
         overzicht = bouw_overzicht(store, vandaag)

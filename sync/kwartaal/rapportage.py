@@ -172,7 +172,8 @@ def instellingen_uit_config(config: Any) -> RapportInstellingen:
 
     def getal(k: str, standaard: float, lo: float, hi: float, geheel: bool = False) -> Any:
         v = extra.get(k, standaard)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi or (geheel and not isinstance(v, int)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi \
+                or (geheel and not isinstance(v, int)):
             raise ConfigError(f"report.{k}", f"must be a number between {lo} and {hi}",
                               f"moet een {'geheel ' if geheel else ''}getal tussen {lo:g} en {hi:g} zijn.")
         return v
@@ -207,12 +208,14 @@ def instellingen_uit_config(config: Any) -> RapportInstellingen:
     if rp.sender:
         _controleer_adressen("report.sender", [rp.sender])
     if rp.transport != "outbox" and not rp.recipients:
-        raise ConfigError("report.recipients", "is required to send", "is verplicht om te verzenden (lijst met e-mailadressen).")
+        raise ConfigError("report.recipients", "is required to send",
+                          "is verplicht om te verzenden (lijst met e-mailadressen).")
     if rp.transport != "outbox" and not rp.sender:
         raise ConfigError("report.sender", "is required to send", "is verplicht om te verzenden (het afzenderadres).")
     if rp.transport == "graph" and config.source.type != "sharepoint":
         raise ConfigError("report.transport", "'graph' uses the app registration of a sharepoint source",
-                          "'graph' gebruikt de app-registratie van de SharePoint-bron ([source] type = \"sharepoint\").")
+                          "'graph' gebruikt de app-registratie van de SharePoint-bron "
+                          "([source] type = \"sharepoint\").")
     return RapportInstellingen(
         ontvangers=list(rp.recipients) or ["energy-board@localhost"],
         afzender=rp.sender or STANDAARD_AFZENDER,
@@ -373,7 +376,8 @@ class Kwartaalrapport:
                                  "niets verzonden. Draai eerst een synchronisatie (pmiek sync).")
             if kwartaal_grenzen(kwartaal)[1] >= vandaag:
                 log.warning("sending a quarter that has not ended: its snapshot is frozen now and the scheduled "
-                            "send will skip it", extra={"fields": {"quarter": kwartaal, "peildatum": peildatum.isoformat()}})
+                            "send will skip it",
+                            extra={"fields": {"quarter": kwartaal, "peildatum": peildatum.isoformat()}})
         master = master_bytes(overzicht)
         if bevriezen:
             json_tekst = overzicht_naar_json(overzicht)
@@ -398,7 +402,8 @@ class Kwartaalrapport:
         return bouw_bericht(rapport, png, stuk.master, afzender=inst.afzender, ontvangers=inst.ontvangers,
                             onderwerp_template=inst.onderwerp, message_id=message_id, datum=datum)
 
-    def preview(self, kwartaal: str, map_: Path, inst: RapportInstellingen, moment: dt.datetime | None = None) -> dict[str, Path]:
+    def preview(self, kwartaal: str, map_: Path, inst: RapportInstellingen,
+                moment: dt.datetime | None = None) -> dict[str, Path]:
         """Write the quarter's e-mail (.eml, .html, picture, master) into `map_` without sending."""
         stuk = self.stuk(kwartaal, moment)
         bericht = self.bericht(stuk, inst, datum=moment)
@@ -470,7 +475,8 @@ class Kwartaalrapport:
                 if not force:
                     return self._vastgelegd(kwartaal)
             elif oordeel is False:
-                log.warning("interrupted send was not delivered; sending it now", extra={"fields": {"quarter": kwartaal}})
+                log.warning("interrupted send was not delivered; sending it now",
+                            extra={"fields": {"quarter": kwartaal}})
                 hervat = vorige
             else:
                 melding = (f"Het verzenden van {kwartaal} werd onderbroken (proces gestopt) terwijl het bericht "
