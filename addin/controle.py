@@ -72,7 +72,8 @@ def inhoud(beoordeling, vandaag: dt.date) -> list[list[Any]]:
     if not bevindingen:
         oordeel = "Geen bevindingen: de fiche is in orde."
     else:
-        oordeel = f"{fouten} fout(en) en {waarschuwingen} waarschuwing(en). Klik op een cel-link om naar het veld te gaan."
+        oordeel = (f"{fouten} fout(en) en {waarschuwingen} waarschuwing(en). "
+                   "Klik op een cel-link om naar het veld te gaan.")
     rows: list[list[Any]] = [
         ["Controle pMIEK-fiche"],
         ["Project", tekst(beoordeling.project or "(geen projectnaam)")],

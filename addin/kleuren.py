@@ -16,6 +16,7 @@ Writing is the costly part, so it never goes cell by cell:
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from addin.werkboek import adres, kolom_letters
 from fiche.kleurplan import Kleur, Kleurplan
@@ -102,7 +103,8 @@ def schrijf(book, plan: Kleurplan) -> int:
             rows = [r for r, _ in cellen]
             cols = [c for _, c in cellen]
             r1, r2, c1, c2 = min(rows), max(rows), min(cols), max(cols)
-            matrix: list[list[object]] = [[...] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
+            # Ellipsis leaves a cell as it is (set_colors skips it).
+            matrix: list[list[Any]] = [[...] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
             for (r, c), kleur in cellen.items():
                 matrix[r - r1][c - c1] = _hex(kleur)
             sheet.range((r1, c1), (r2, c2)).set_colors(matrix)

@@ -278,7 +278,7 @@ def lees_lite_code(pad: str | Path) -> dict[str, str]:
     """The `we:property` values (decoded) of a workbook's xlwings Lite part."""
     root = ooxml.lees_xml(ooxml.lees_deel(pad, WEBEXT_PAD))
     ns = "{http://schemas.microsoft.com/office/webextensions/webextension/2010/11}"
-    return {p.get("name"): json.loads(p.get("value")) for p in root.iter(f"{ns}property")}
+    return {p.attrib["name"]: json.loads(p.attrib["value"]) for p in root.iter(f"{ns}property")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,7 +51,7 @@ class Kleurplan:
 
 
 def maak_kleurplan(data, beoordeling, bladen: Iterable[str],
-                   tabel_bodies: Mapping[str, tuple[str, str]] | None = None,
+                   tabel_bodies: Mapping[str, tuple[str, str] | None] | None = None,
                    namen: Mapping[str, str] | None = None) -> Kleurplan:
     """Every owned cell's fill for this run of `beoordeling` (`fiche.model.Beoordeling`) on
     `data` (`fiche.model.FicheData`).

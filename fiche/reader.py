@@ -25,12 +25,16 @@ from typing import Any, Protocol
 
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
-from fiche import ooxml
-from fiche import schema as S
+from fiche import ooxml, schema as S
 from fiche.errors import FileRefused
 from fiche.model import FicheData, TabelRij
 from fiche.veilig import (
-    STANDAARD_LIMIETEN, GecontroleerdArchief, Limieten, controleer_archief, controleer_blad, vereis_defusedxml,
+    STANDAARD_LIMIETEN,
+    GecontroleerdArchief,
+    Limieten,
+    controleer_archief,
+    controleer_blad,
+    vereis_defusedxml,
     weiger_te_groot,
 )
 
@@ -127,7 +131,8 @@ def extraheer(bron: WerkboekBron, naam: str | None = None) -> FicheData:
         versie = f"{versie:.1f}"
     nabij_waarde, _ = lees(S.NAAM_NABIJ_MAANDEN)
     nabij: int | None = None
-    if isinstance(nabij_waarde, (int, float)) and not isinstance(nabij_waarde, bool) and float(nabij_waarde).is_integer():
+    if isinstance(nabij_waarde, (int, float)) and not isinstance(nabij_waarde, bool) \
+            and float(nabij_waarde).is_integer():
         nabij = int(nabij_waarde)
     _, stoplicht_cel = lees(S.NAAM_STOPLICHT)
 
@@ -194,13 +199,16 @@ def _lees_namen(bron: WerkboekBron, op_naam: dict[str, str], naam: str) -> dict[
         r0, r1 = min(c[1] for c in cellen), max(c[1] for c in cellen)
         k0, k1 = min(c[2] for c in cellen), max(c[2] for c in cellen)
         try:
+            blok = None
             if (r1 - r0 + 1) * (k1 - k0 + 1) <= _MAX_BLOK:
                 blok = bron.waarden(sheet, f"{get_column_letter(k0)}{r0}:{get_column_letter(k1)}{r1}")
-                waarde = lambda r, k: blok[r - r0][k - k0] if r - r0 < len(blok) and k - k0 < len(blok[r - r0]) else None  # noqa: E731
-            else:
-                waarde = lambda r, k: (bron.waarden(sheet, f"{get_column_letter(k)}{r}") or [[None]])[0][0]  # noqa: E731
             for defined, r, k in cellen:
-                uit[defined] = (_schoon(waarde(r, k)), celadres(sheet, f"{get_column_letter(k)}{r}"))
+                adres = f"{get_column_letter(k)}{r}"
+                if blok is not None:  # trailing empty rows and columns may be cut from the block
+                    waarde = blok[r - r0][k - k0] if r - r0 < len(blok) and k - k0 < len(blok[r - r0]) else None
+                else:
+                    waarde = (bron.waarden(sheet, adres) or [[None]])[0][0]
+                uit[defined] = (_schoon(waarde), celadres(sheet, adres))
         except KeyError:  # the names point at a sheet that no longer exists
             log.info("file=%r sheet %r of defined names not found", naam, sheet)
     return uit

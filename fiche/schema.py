@@ -173,7 +173,8 @@ H_TYPE_INFRA = ("Steekwoorden die type benodigde infrastructuur beschrijven (bij
 H_BEVOEGD_GEZAG = "Aangeven wie bevoegd gezag is/gaat zijn."
 H_PMIEK = "Stond het project al in het pMIEK 2.0 of is het een nieuw project?"
 H_PLANNING = ("Indicatie van oplevering, detailniveau afhankelijk van fase project (periode van jaren/jaartal/"
-              "kwartaal/ingebruikname datum). Opsomming van te doorlopen fasen voor de netbeheerder en voor de overheid.")
+              "kwartaal/ingebruikname datum). Opsomming van te doorlopen fasen voor de netbeheerder en voor de "
+              "overheid.")
 H_IP = ("Voor welke IP van welke netbeheerder(s) is dit project bedoeld? 2026 of 2028 of later? En zit het project "
         "al in het IP2024 van de netbeheerder? Zo ja, codering toevoegen.")
 H_FASE = ("In welke fase zit het project bij het maken van dit fiche, zowel bij netbeheerder als provincie/gemeente. "
@@ -310,7 +311,8 @@ CONCREET = FicheSchema(
             Field("investeringsplannen", "Investeringsplannen", "longtext", H_IP),
             Field("fase_netbeheerder", "Projectfase netbeheerder", "choice", H_FASE, required=True, choices=FASEN),
             Field("fase_overheid", "Projectfase overheid", "choice", H_FASE, required=True, choices=FASEN),
-            Field("afhankelijkheden_infra", "Afhankelijkheden van ander infrastructuurproject", "longtext", H_AFH_INFRA),
+            Field("afhankelijkheden_infra", "Afhankelijkheden van ander infrastructuurproject", "longtext",
+                  H_AFH_INFRA),
             Field("afhankelijkheden_sectoraal", "Afhankelijkheden van sectorale gebiedsontwikkelingen", "longtext",
                   H_AFH_SECTOR),
             Field("afhankelijkheden_buiten_provincie", "Afhankelijkheden buiten provincie", "longtext", H_AFH_BUITEN),

@@ -34,11 +34,14 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table as XlTable, TableStyleInfo
 
-from fiche import ooxml
-from fiche import schema as S
+from fiche import ooxml, schema as S
 from fiche.datums import MAANDEN, MAX_JAAR, MIN_JAAR, to_excel_serial
 from fiche.stoplicht import (
-    NABIJ_MAANDEN_STANDAARD, TEKSTKLEUREN, Stoplicht, excel_mijlpaal_stoplicht, excel_project_stoplicht,
+    NABIJ_MAANDEN_STANDAARD,
+    TEKSTKLEUREN,
+    Stoplicht,
+    excel_mijlpaal_stoplicht,
+    excel_project_stoplicht,
 )
 
 FICHE_SHEET = "Fiche"
@@ -107,7 +110,7 @@ def afkappen(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.") + "…"
 
 
-def _lines(text: str, width: int) -> int:
+def _lines(text: object, width: int) -> int:
     """Rough number of wrapped lines `text` needs in a column `width` characters wide."""
     if not text:
         return 1

@@ -18,7 +18,12 @@ from fiche import schema as S
 from fiche.datums import DatumFout, add_months, parse_datum
 from fiche.model import Beoordeling, Bevinding, Ernst, FicheData, MijlpaalOordeel, TabelRij
 from fiche.stoplicht import (
-    NABIJ_MAANDEN_STANDAARD, Stoplicht, is_groener, mijlpaal_stoplicht, mijlpaal_vertraging, project_stoplicht,
+    NABIJ_MAANDEN_STANDAARD,
+    Stoplicht,
+    is_groener,
+    mijlpaal_stoplicht,
+    mijlpaal_vertraging,
+    project_stoplicht,
 )
 
 #: Every rule: code -> (severity, what it checks). The README lists the same table.
@@ -34,7 +39,8 @@ KNOWN_CODES: dict[str, tuple[Ernst, str]] = {
     "getal_ongeldig": ("error", "a number field holds no number or an implausible one"),
     "venster_omgekeerd": ("error", "ondergrens later than bovengrens"),
     "prognose_ontbreekt": ("error", "no prognose while the IBN/oplevering is not realised"),
-    "venster_onbekend": ("warning", "an optional window (verkenning oplevering) not filled in yet: the light is Onbekend"),
+    "venster_onbekend": ("warning",
+                         "an optional window (verkenning oplevering) not filled in yet: the light is Onbekend"),
     "gerealiseerd_toekomst": ("error", "the realisation date lies after today"),
     "peildatum_toekomst": ("error", "the peildatum lies after today"),
     "peildatum_verouderd": ("warning", "the peildatum is more than two quarters old"),
@@ -186,7 +192,7 @@ class _Validatie:
                                Stoplicht.ONBEKEND, self.bevindingen)
 
         for f in schema.fields:
-            cel = data.cellen.get(f.key)
+            adres = data.cellen.get(f.key)
             if f.key not in data.cellen:
                 self.vind("veld_ontbreekt", f.key, None,
                           f"Het veld '{f.label}' ontbreekt in het werkboek (celnaam {f.name} ontbreekt of is "
@@ -194,7 +200,7 @@ class _Validatie:
                 self.waarden[f.key] = None
                 continue
             self.waarden[f.key] = self.waarde(f.type, data.velden.get(f.key), f.choices, f.open_choice, f.bound,
-                                              f.label, f.key, cel)
+                                              f.label, f.key, adres)
         lo_k, hi_k, prog_k, real_k = schema.window_keys
         for f in schema.fields:
             if f.required and f.key in data.cellen and _is_leeg(data.velden.get(f.key)) and f.key != prog_k:
@@ -230,7 +236,8 @@ class _Validatie:
                           + ". Het stoplicht is Onbekend tot deze gegevens bekend zijn.")
         if real is not None and real > self.vandaag:
             self.vind("gerealiseerd_toekomst", real_k, cel(real_k),
-                      f"{label(real_k)} ({_datum_nl(real)}) ligt in de toekomst; vul deze datum pas in als het zover is.")
+                      f"{label(real_k)} ({_datum_nl(real)}) ligt in de toekomst; "
+                      "vul deze datum pas in als het zover is.")
         if prog is not None and real is None and prog < self.vandaag:
             self.vind("prognose_verlopen", prog_k, cel(prog_k),
                       f"{label(prog_k)} ({_datum_nl(prog)}) ligt in het verleden, maar er is niets gerealiseerd. "
@@ -313,10 +320,13 @@ class _Validatie:
                           f"Mijlpaal '{naam}': de prognose ({_datum_nl(prognose)}) ligt in het verleden maar de "
                           "mijlpaal is niet gereed. Werk de prognose bij of vul Gereed in.")
             vertraging = mijlpaal_vertraging(gepland, prognose, gereed)
-            if vertraging is not None and abs(vertraging) > _MAX_AFWIJKING_DAGEN:
+            actueel = gereed or prognose
+            # A delay is only known with both dates; the explicit checks say so to the type checker.
+            if vertraging is not None and actueel is not None and gepland is not None \
+                    and abs(vertraging) > _MAX_AFWIJKING_DAGEN:
                 k = "gereed" if gereed else "prognose"
                 self.vind("mijlpaal_datums_onwaarschijnlijk", f"mijlpalen.{k}", cel(k),
-                          f"Mijlpaal '{naam}': {k} ({_datum_nl(gereed or prognose)}) ligt meer dan tien jaar van "
+                          f"Mijlpaal '{naam}': {k} ({_datum_nl(actueel)}) ligt meer dan tien jaar van "
                           f"gepland ({_datum_nl(gepland)}); controleer de datums.")
             berekend = mijlpaal_stoplicht(gepland, prognose, gereed, lo, hi, nabij)
             handmatig = Stoplicht.van_label(waarden.get("stoplicht_handmatig"))

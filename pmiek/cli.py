@@ -34,7 +34,8 @@ _ARGPARSE_NL = {
     "not allowed with argument %s": "niet toegestaan samen met %s",
     "one of the arguments %s is required": "een van deze argumenten is verplicht: %s",
     "ignored explicit argument %r": "genegeerde waarde %r",
-    "unknown parser %(parser_name)r (choices: %(choices)s)": "onbekende opdracht %(parser_name)r (kies uit %(choices)s)",
+    "unknown parser %(parser_name)r (choices: %(choices)s)":
+        "onbekende opdracht %(parser_name)r (kies uit %(choices)s)",
     "positional arguments": "argumenten",
     "options": "opties",
     "show this help message and exit": "toon deze hulp en stop",

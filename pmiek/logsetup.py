@@ -9,7 +9,8 @@ import sys
 
 class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        base = f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} level={record.levelname.lower()} logger={record.name} msg=\"{record.getMessage()}\""
+        base = (f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} level={record.levelname.lower()} "
+                f"logger={record.name} msg=\"{record.getMessage()}\"")
         extra = getattr(record, "fields", None)
         if extra:
             base += "".join(f" {k}={v!r}" for k, v in extra.items())
@@ -23,7 +24,7 @@ class _CurrentStderrHandler(logging.StreamHandler):
     an embedding tool) must not leave the handler writing to a closed stream."""
 
     @property
-    def stream(self):  # type: ignore[override]
+    def stream(self):
         return sys.stderr
 
     @stream.setter
@@ -32,7 +33,8 @@ class _CurrentStderrHandler(logging.StreamHandler):
 
 
 def setup_logging(verbose: bool = False) -> None:
-    level = logging.DEBUG if verbose else getattr(logging, os.environ.get("PMIEK_LOG_LEVEL", "WARNING").upper(), logging.WARNING)
+    gevraagd = os.environ.get("PMIEK_LOG_LEVEL", "WARNING").upper()
+    level = logging.DEBUG if verbose else getattr(logging, gevraagd, logging.WARNING)
     root = logging.getLogger()
     if any(getattr(h, "_pmiek", False) for h in root.handlers):
         root.setLevel(level)

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-packages.sh
 bash scripts/setup.sh
+bash scripts/lint.sh
 .venv/bin/python -m pytest "$@"

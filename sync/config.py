@@ -13,7 +13,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fiche.errors import ConfigError, oorzaak_nl
@@ -66,6 +66,20 @@ class BronConfig:
     type: str  # "folder" | "sharepoint"
     folder: MapBronConfig | None = None
     sharepoint: SharePointConfig | None = None
+
+    # Parsing fills the part that `type` names; these say so to the type checker, and fail in
+    # Dutch should a caller ask for the other kind.
+    def map_instellingen(self) -> MapBronConfig:
+        if self.folder is None:
+            raise ConfigError("source.type", f"source is {self.type}, not a folder",
+                              'de bron is geen map ([source] type = "folder").')
+        return self.folder
+
+    def sharepoint_instellingen(self) -> SharePointConfig:
+        if self.sharepoint is None:
+            raise ConfigError("source.type", f"source is {self.type}, not SharePoint",
+                              'de bron is geen SharePoint-bron ([source] type = "sharepoint").')
+        return self.sharepoint
 
 
 @dataclass
@@ -160,12 +174,21 @@ class _Sectie:
             return None
         return self.data[k]
 
+    # The overloads tell the type checker that a required key or one with a default is never None.
+    @overload
+    def text(self, k: str, required: Literal[True], default: str | None = None) -> str: ...
+    @overload
+    def text(self, k: str, required: bool = False, *, default: str) -> str: ...
+    @overload
+    def text(self, k: str, required: bool = False, default: None = None) -> str | None: ...
+
     def text(self, k: str, required: bool = False, default: str | None = None) -> str | None:
         v = self._get(k, required)
         if v is None:
             return default
         if not isinstance(v, str):
-            raise _fout(self.key(k), f"must be text, got {type(v).__name__}", "moet tekst zijn (tussen aanhalingstekens).")
+            raise _fout(self.key(k), f"must be text, got {type(v).__name__}",
+                        "moet tekst zijn (tussen aanhalingstekens).")
         return v.strip()
 
     def choice(self, k: str, keuzes: tuple[str, ...], default: str) -> str:
@@ -193,8 +216,14 @@ class _Sectie:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise _fout(self.key(k), "must be a number", "moet een getal zijn.")
         if not minimum <= v <= maximum:
-            raise _fout(self.key(k), f"must be between {minimum} and {maximum}", f"moet tussen {minimum} en {maximum} liggen.")
+            raise _fout(self.key(k), f"must be between {minimum} and {maximum}",
+                        f"moet tussen {minimum} en {maximum} liggen.")
         return float(v)
+
+    @overload
+    def path(self, k: str, required: Literal[True]) -> Path: ...
+    @overload
+    def path(self, k: str, required: bool = False) -> Path | None: ...
 
     def path(self, k: str, required: bool = False) -> Path | None:
         v = self.text(k, required=required)
@@ -215,7 +244,8 @@ class _Sectie:
         onbekend = [k for k in self.data if k not in self.gebruikt]
         if onbekend and not toegestaan_extra:
             k = onbekend[0]
-            raise _fout(self.key(k), "unknown key", f"onbekende instelling (tikfout?). Bekend: {', '.join(sorted(self.gebruikt))}.")
+            raise _fout(self.key(k), "unknown key",
+                        f"onbekende instelling (tikfout?). Bekend: {', '.join(sorted(self.gebruikt))}.")
         return {k: self.data[k] for k in onbekend}
 
 
@@ -308,7 +338,8 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
     url = st.text("url")
     store_pad = st.path("path")
     if url and store_pad:
-        raise _fout("store.url", "give either store.url or store.path, not both", "geef store.url of store.path, niet beide.")
+        raise _fout("store.url", "give either store.url or store.path, not both",
+                    "geef store.url of store.path, niet beide.")
     if not url:
         store_pad = store_pad or (basis / "pmiek.sqlite")
         url = sqlite_url(store_pad)
@@ -345,7 +376,8 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise _fout("sync.timezone", f"unknown time zone {tz!r}", f"'{tz}' is geen bekende tijdzone (bijv. Europe/Amsterdam).") from None
+        raise _fout("sync.timezone", f"unknown time zone {tz!r}",
+                    f"'{tz}' is geen bekende tijdzone (bijv. Europe/Amsterdam).") from None
     cron = sy.text("cron", default=STANDAARD_CRON)
     valideer_cron(cron, tz, "sync.cron")
     sync = SyncConfig(cron=cron, timezone=tz,

@@ -26,6 +26,7 @@ from filelock import FileLock, Timeout
 from fiche.errors import ConfigError, InputError
 from sync.config import Config
 from sync.kwartaal import rapportage
+from sync.kwartaal.transport import SmtpTransport
 from sync.store import open_store
 from sync.synchronisatie import JOB_ID, _lock, geplande_sync
 
@@ -107,7 +108,8 @@ def start_schema(config: Config, engine):
     registreer_kwartaalrapport(scheduler, config)
     scheduler.resume()
     job = scheduler.get_job(JOB_ID)
-    log.info("scheduler running", extra={"fields": {"next_run": job.next_run_time.isoformat() if job.next_run_time else None}})
+    volgende = job.next_run_time.isoformat() if job.next_run_time else None
+    log.info("scheduler running", extra={"fields": {"next_run": volgende}})
     return scheduler
 
 
@@ -117,13 +119,13 @@ def controleer_bij_start(config: Config) -> None:
     Local checks only: the network may be briefly away when the service starts, and that is no
     reason to refuse to start."""
     if config.source.type == "folder":
-        pad = config.source.folder.path
+        pad = config.source.map_instellingen().path
         if not pad.is_dir():
             raise ConfigError("source.path", f"fiche folder {pad} does not exist",
                               f"de fichemap {pad} bestaat niet of is geen map.")
     else:
         from sync.graph import certificaat_credential
-        sp = config.source.sharepoint
+        sp = config.source.sharepoint_instellingen()
         if sp.certificate:
             certificaat_credential(Path(sp.certificate), sp.certificate_thumbprint,
                                     getattr(sp, "certificate_password_env", None))
@@ -141,7 +143,9 @@ def controleer_bij_start(config: Config) -> None:
                           f"{bestaand}).")
     inst = rapportage.instellingen_uit_config(config)
     if inst.transport == "smtp":
-        rapportage.maak_transport(inst, config).inloggegevens()
+        transport = rapportage.maak_transport(inst, config)
+        if isinstance(transport, SmtpTransport):  # always so for "smtp"; narrows the type
+            transport.inloggegevens()
 
 
 def serve(config: Config, stop: threading.Event | None = None) -> int:

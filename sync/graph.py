@@ -11,8 +11,8 @@ Used by the SharePoint fiche source (`sync.bron.sharepoint`), publishing the mas
   cache serves every later call.
 - The GraphClient's transport is our `requests.Session` (timeouts, CA bundle, and, when
   `graph_url` is not the public endpoint, routing of `https://graph.microsoft.com` to it: a
-  relay or the local test stub; the token scope stays Graph's public one). `with_rate_limit()` makes every request wait out a
-  `Retry-After` the service sent.
+  relay or the local test stub; the token scope stays Graph's public one). `with_rate_limit()`
+  makes every request wait out a `Retry-After` the service sent.
 - Retries: the library's `with_auto_retry()` neither logs nor sleeps for `Retry-After`, and
   requests we send ourselves (delta links, upload chunks) never pass through it. So every call
   goes through `GraphVerbinding.verzoek` / `uitvoeren`, which use the library's own retry helper
@@ -86,12 +86,12 @@ class _TimeoutSession(requests.Session):
 class _LoggedRetry(Retry):
     """urllib3 retry for the token endpoint that says in the log what it is doing."""
 
-    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+    def get_retry_after(self, response):
         # honour Retry-After, but never sleep longer than one run may wait
         wacht = super().get_retry_after(response)
         return None if wacht is None else min(wacht, MAX_WACHT_STANDAARD)
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[no-untyped-def]
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         nieuw = super().increment(method, url, response, error, _pool, _stacktrace)
         log.warning("token request failed, retrying", extra=_velden(
             url=(url or "").split("?")[0], status=getattr(response, "status", None),
@@ -126,7 +126,8 @@ def certificaat_credential(pad: Path, thumbprint: str | None, wachtwoord_env: st
     tekst = pad.read_text(encoding="ascii", errors="replace")
     if "PRIVATE KEY-----" not in tekst:
         raise ConfigError("source.certificate", f"{pad} holds no private key",
-                          f"het certificaatbestand {pad} bevat geen private key (verwacht: PEM met sleutel en certificaat).")
+                          f"het certificaatbestand {pad} bevat geen private key "
+                          "(verwacht: PEM met sleutel en certificaat).")
     if thumbprint:
         cred = {"private_key": tekst, "thumbprint": thumbprint.replace(":", "").strip()}
     elif "BEGIN CERTIFICATE" in tekst:
@@ -171,11 +172,12 @@ class GraphVerbinding:
             if not geheim:
                 raise ConfigError("source.secret_env", f"environment variable {secret_env} is not set",
                                   f"de omgevingsvariabele {secret_env} met het clientgeheim is niet gezet.")
-            cred = geheim  # type: ignore[assignment]
+            cred = geheim
             cred_sleutel = "secret:" + hashlib.sha256(geheim.encode()).hexdigest()
         else:
             raise ConfigError("source.certificate", "neither a certificate nor secret_env is given",
-                              "geef een certificaatbestand (certificate) of een omgevingsvariabele met het clientgeheim (secret_env) op.")
+                              "geef een certificaatbestand (certificate) of een omgevingsvariabele met het "
+                              "clientgeheim (secret_env) op.")
 
         self._msal = self._msal_app(cred, cred_sleutel, authority_host, ca)
 
@@ -187,7 +189,8 @@ class GraphVerbinding:
 
     # --- token --------------------------------------------------------------------------------
 
-    def _msal_app(self, cred: Any, cred_sleutel: str, authority_host: str, ca: Path | None) -> msal.ConfidentialClientApplication:
+    def _msal_app(self, cred: Any, cred_sleutel: str, authority_host: str,
+                  ca: Path | None) -> msal.ConfidentialClientApplication:
         sleutel = (self.authority, self.client_id, cred_sleutel, str(ca))
         with _apps_lock:
             app = _apps.get(sleutel)
@@ -208,7 +211,8 @@ class GraphVerbinding:
                 )
             except (ValueError, requests.RequestException) as exc:
                 raise RemoteError(f"token authority {self.authority} unusable: {type(exc).__name__}: {exc}",
-                                  "De aanmeldservice van Microsoft (Entra ID) is niet bereikbaar of de tenant klopt niet.") from None
+                                  "De aanmeldservice van Microsoft (Entra ID) is niet bereikbaar "
+                                  "of de tenant klopt niet.") from None
             _apps[sleutel] = app
             return app
 
@@ -220,8 +224,10 @@ class GraphVerbinding:
                               "De aanmeldservice van Microsoft (Entra ID) is niet bereikbaar.") from None
         if "access_token" not in res:
             # error_description names the AADSTS code, never the secret
-            raise RemoteError(f"token refused: {res.get('error')}: {res.get('error_description', '').splitlines()[0] if res.get('error_description') else ''}",
-                              "Aanmelden bij Microsoft 365 is geweigerd: controleer de app-registratie, het certificaat of het geheim.")
+            uitleg = res.get("error_description", "").splitlines()[0] if res.get("error_description") else ""
+            raise RemoteError(f"token refused: {res.get('error')}: {uitleg}",
+                              "Aanmelden bij Microsoft 365 is geweigerd: controleer de app-registratie, "
+                              "het certificaat of het geheim.")
         if res.get("token_source") == "identity_provider":
             log.info("access token acquired", extra=_velden(expires_in=res.get("expires_in")))
         return {"access_token": res["access_token"], "token_type": res.get("token_type", "Bearer")}
@@ -232,8 +238,8 @@ class GraphVerbinding:
         """Absolute Graph URL for a path below the service root ("drives/x/root/delta")."""
         return f"{self.client.pending_request().service_root_url}/{pad.lstrip('/')}"
 
-    def _na_fout(self, wat: str) -> Callable[[int, Exception], float | None]:
-        def na_fout(poging: int, exc: Exception) -> float | None:
+    def _na_fout(self, wat: str) -> Callable[[int, Exception], int | None]:
+        def na_fout(poging: int, exc: Exception) -> int | None:
             response = getattr(exc, "response", None)
             status = getattr(response, "status_code", None)
             wacht = response_retry_after(response)
@@ -245,7 +251,8 @@ class GraphVerbinding:
                 if limiter is not None:
                     limiter.reset()
                 raise RemoteError(f"{wat}: throttled, Retry-After {wacht}s exceeds max_wait {self.max_wait}s",
-                                  "Microsoft 365 vraagt ons te wachten; de volgende run probeert het opnieuw.", status) from None
+                                  "Microsoft 365 vraagt ons te wachten; de volgende run probeert het opnieuw.",
+                                  status) from None
             log.warning("graph request failed, retrying", extra=_velden(
                 what=wat, status=status, error=type(exc).__name__, attempt=poging,
                 max_retries=self.max_retries, retry_after=wacht))
@@ -257,7 +264,8 @@ class GraphVerbinding:
         status = getattr(getattr(exc, "response", None), "status_code", None)
         # download and upload-session URLs carry pre-authentication in their query: keep it out of logs
         tekst = _URL_QUERY.sub(r"\1?...", str(exc))
-        return RemoteError(f"{wat} failed after {pogingen} attempt(s): {status or ''} {type(exc).__name__}: {tekst}".replace("  ", " "),
+        log_tekst = f"{wat} failed after {pogingen} attempt(s): {status or ''} {type(exc).__name__}: {tekst}"
+        return RemoteError(log_tekst.replace("  ", " "),
                            "Microsoft 365 (SharePoint) gaf een fout; de volgende run probeert het opnieuw.", status)
 
     def _met_retries(self, wat: str, functie: Callable[[], Any]) -> Any:
@@ -304,7 +312,7 @@ class GraphVerbinding:
         """Run the client's pending queries (`client.x.y().get()` style) with the same retries."""
         try:
             self.client.execute_query_retry(max_retry=self.max_retries + 1, timeout_secs=1,
-                                            max_delay=int(self.max_wait), failure_callback=self._na_fout(wat))  # type: ignore[arg-type]
+                                            max_delay=int(self.max_wait), failure_callback=self._na_fout(wat))
         except requests.RequestException as exc:
             if isinstance(exc, ClientRequestException) and getattr(exc, "response", None) is not None:
                 raise

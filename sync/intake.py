@@ -23,7 +23,14 @@ from sqlalchemy import select
 from fiche.errors import FileRefused, InputError, PmiekError, RemoteError
 from sync.bron import BronItem, FicheBron
 from sync.store import (
-    STATUS_GEACCEPTEERD, STATUS_GEWEIGERD, STATUS_ONLEESBAAR, STATUS_VERWIJDERD, Bestand, FicheVersie, Store, dumps,
+    STATUS_GEACCEPTEERD,
+    STATUS_GEWEIGERD,
+    STATUS_ONLEESBAAR,
+    STATUS_VERWIJDERD,
+    Bestand,
+    FicheVersie,
+    Store,
+    dumps,
     nu,
 )
 
@@ -202,7 +209,7 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
 
 def _werk_bestand_bij(store: Store, bestand_id: int, item: BronItem) -> None:
     with store.session() as s, s.begin():
-        b = s.get(Bestand, bestand_id)
+        b = s.get_one(Bestand, bestand_id)
         b.etag, b.naam, b.gewijzigd, b.link, b.laatst_gezien = item.etag, item.naam, item.gewijzigd, item.link, nu()
 
 
@@ -231,8 +238,9 @@ def _bewaar(store: Store, bron_id: int, item: BronItem, bekend: Bestand | None, 
             s.add(Bestand(bron_id=bron_id, item_id=item.id, naam=item.naam, etag=item.etag, content_hash=inhoud_hash,
                           gewijzigd=item.gewijzigd, link=item.link, verwijderd=None, laatst_gezien=nu()))
         else:
-            b = s.get(Bestand, bekend.id)
-            b.naam, b.etag, b.content_hash, b.gewijzigd, b.link = item.naam, item.etag, inhoud_hash, item.gewijzigd, item.link
+            b = s.get_one(Bestand, bekend.id)
+            b.naam, b.etag, b.content_hash = item.naam, item.etag, inhoud_hash
+            b.gewijzigd, b.link = item.gewijzigd, item.link
             b.verwijderd, b.laatst_gezien = None, nu()
 
 
@@ -244,5 +252,5 @@ def _markeer_verwijderd(store: Store, bron_id: int, bekend: Bestand, run_id: int
             geaccepteerd=False, content_hash=None, etag=None, gewijzigd=moment, ontvangen=moment,
             melding=f"{bekend.naam} is uit de bron verwijderd.", run_id=run_id,
         ))
-        b = s.get(Bestand, bekend.id)
+        b = s.get_one(Bestand, bekend.id)
         b.verwijderd = moment

@@ -95,7 +95,8 @@ LANG_ALIGN = Alignment(wrap_text=True, vertical="top")
 BOVEN_ALIGN = Alignment(vertical="top")
 MIDDEN_ALIGN = Alignment(horizontal="center", vertical="top")
 STOPLICHT_VUL = {light: PatternFill("solid", start_color=light.kleur, end_color=light.kleur) for light in Stoplicht}
-STOPLICHT_FONT = {(light, vet): Font(color=TEKSTKLEUREN[light], bold=vet) for light in Stoplicht for vet in (False, True)}
+STOPLICHT_FONT = {(light, vet): Font(color=TEKSTKLEUREN[light], bold=vet)
+                  for light in Stoplicht for vet in (False, True)}
 
 
 class MasterWriteError(PmiekError):

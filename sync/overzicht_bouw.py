@@ -23,7 +23,13 @@ from fiche.schema import energiecluster, schema_for
 from fiche.stoplicht import Stoplicht
 from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
 from sync.store import (
-    STATUS_GEACCEPTEERD, STATUS_GEWEIGERD, STATUS_ONLEESBAAR, STATUS_VERWIJDERD, FicheVersie, Store, loads,
+    STATUS_GEACCEPTEERD,
+    STATUS_GEWEIGERD,
+    STATUS_ONLEESBAAR,
+    STATUS_VERWIJDERD,
+    FicheVersie,
+    Store,
+    loads,
 )
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -87,7 +93,8 @@ class OverzichtBouwer:
             ).order_by(FicheVersie.id)).all()
         self.per_bestand: dict[tuple[int, str], list[_Versie]] = defaultdict(list)
         for r in rows:
-            self.per_bestand[(r.bron_id, r.item_id)].append(_Versie(*r))
+            # The select lists _Versie's fields in order; a Row's length is unknown to the type checker.
+            self.per_bestand[(r.bron_id, r.item_id)].append(_Versie(*r))  # type: ignore[call-arg]
         self._beoordelingen: dict[int, dict[str, Any]] = {}
 
     def eerste_moment(self) -> dt.datetime | None:
@@ -116,7 +123,8 @@ class OverzichtBouwer:
             uit[sleutel] = _Bestandstand(tot[-1], geldig)
         return uit
 
-    def gekozen(self, stand: dict[tuple[int, str], _Bestandstand]) -> tuple[dict[str, _Versie], dict[str, list[_Versie]]]:
+    def gekozen(self, stand: dict[tuple[int, str], _Bestandstand]
+                ) -> tuple[dict[str, _Versie], dict[str, list[_Versie]]]:
         """The version that counts per project, and per project every live claimant (for "dubbel")."""
         claims: dict[str, list[_Versie]] = defaultdict(list)
         for b in stand.values():
@@ -230,7 +238,8 @@ class OverzichtBouwer:
                     "ongeldig" if laatste.status == STATUS_GEWEIGERD else "onleesbaar", laatste.naam, tekst,
                     project=laatste.projectnaam or (b.geldig.projectnaam if b.geldig else None),
                     sinds=laatste.gewijzigd, bron_id=laatste.item_id, link=laatste.link))
-            elif laatste.status == STATUS_VERWIJDERD and laatste.gewijzigd >= dag_einde(kw_begin - dt.timedelta(days=1)):
+            elif laatste.status == STATUS_VERWIJDERD \
+                    and laatste.gewijzigd >= dag_einde(kw_begin - dt.timedelta(days=1)):
                 # A deletion is news in the quarter it happened; a project another file still
                 # describes did not disappear.
                 sleutel = b.geldig.project_sleutel if b.geldig else None
@@ -241,7 +250,7 @@ class OverzichtBouwer:
                     "Fiche verwijderd uit de bron; het project staat niet meer in het overzicht.",
                     project=b.geldig.projectnaam if b.geldig else None, sinds=laatste.gewijzigd,
                     bron_id=laatste.item_id, link=laatste.link))
-        for sleutel, vs in claims.items():
+        for vs in claims.values():
             if len(vs) < 2:
                 continue
             namen = " en ".join(f"'{v.naam}'" for v in vs)

@@ -79,11 +79,14 @@ class MapPublicatie:
             log.warning("master in publish folder is in use, keeping the local copy; retrying next run",
                         extra={"fields": {"target": str(doel), "error": str(exc)}})
             return PublicatieResultaat(False, str(doel), opnieuw_proberen=True,
-                                       melding=f"{doel} is in gebruik (open in Excel?); de volgende run probeert het opnieuw.")
+                                       melding=f"{doel} is in gebruik (open in Excel?); "
+                                               "de volgende run probeert het opnieuw.")
         except OSError as exc:
-            log.error("publishing the master to the folder failed", extra={"fields": {"target": str(doel), "error": str(exc)}})
+            log.error("publishing the master to the folder failed",
+                      extra={"fields": {"target": str(doel), "error": str(exc)}})
             return PublicatieResultaat(False, str(doel), opnieuw_proberen=True,
-                                       melding=f"De master kon niet naar {doel.parent} worden geschreven; de volgende run probeert het opnieuw.")
+                                       melding=f"De master kon niet naar {doel.parent} worden geschreven; "
+                                               "de volgende run probeert het opnieuw.")
         log.info("master published to folder", extra={"fields": {"target": str(doel)}})
         return PublicatieResultaat(True, str(doel), melding=f"Master gepubliceerd in {doel}.")
 
@@ -120,20 +123,25 @@ class SharePointPublicatie(SharePointLocatie):
         except ClientRequestException as exc:
             if _status(exc) == 423:
                 eigenaar = getattr(exc, "lock_owner", None)
-                log.warning("master is locked in SharePoint (open in Excel?), keeping the local copy; retrying next run",
-                            extra={"fields": {"target": doel, "lock_owner": eigenaar or "unknown", "local": str(bestand)}})
+                log.warning("master is locked in SharePoint (open in Excel?), keeping the local copy; "
+                            "retrying next run", extra={"fields": {
+                                "target": doel, "lock_owner": eigenaar or "unknown", "local": str(bestand)}})
                 wie = f" door {eigenaar}" if eigenaar else ""
                 return PublicatieResultaat(False, doel, opnieuw_proberen=True, vergrendeld_door=eigenaar,
-                                           melding=f"De master in SharePoint is geopend{wie}; de nieuwe versie staat lokaal "
-                                                   f"in {bestand} en wordt bij de volgende run opnieuw geüpload.")
+                                           melding=f"De master in SharePoint is geopend{wie}; de nieuwe versie "
+                                                   f"staat lokaal in {bestand} en wordt bij de volgende run "
+                                                   "opnieuw geüpload.")
             fout = self.verbinding.als_remote(f"upload {naam}", exc)
-            log.error("uploading the master failed, keeping the local copy", extra={"fields": {"target": doel, "error": str(fout)}})
+            log.error("uploading the master failed, keeping the local copy",
+                      extra={"fields": {"target": doel, "error": str(fout)}})
             return PublicatieResultaat(False, doel, opnieuw_proberen=True, melding=fout.melding)
         except RemoteError as exc:
-            log.error("uploading the master failed, keeping the local copy", extra={"fields": {"target": doel, "error": str(exc)}})
+            log.error("uploading the master failed, keeping the local copy",
+                      extra={"fields": {"target": doel, "error": str(exc)}})
             return PublicatieResultaat(False, doel, opnieuw_proberen=True, melding=exc.melding)
         url = item.get("webUrl") or doel
-        log.info("master uploaded to SharePoint", extra={"fields": {"target": url, "bytes": len(data), "replaced_change": overschreven}})
+        log.info("master uploaded to SharePoint",
+                 extra={"fields": {"target": url, "bytes": len(data), "replaced_change": overschreven}})
         melding = f"Master geüpload naar {url}."
         if overschreven:
             melding += " Iemand had de master in SharePoint gewijzigd; die versie staat in de versiegeschiedenis."

@@ -13,10 +13,21 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from sqlalchemy import (
-    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, event, select,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
     text,
 )
 from sqlalchemy.engine import Engine
@@ -163,7 +174,7 @@ def _json_default(value: Any) -> Any:
         return {"$datetime": value.isoformat()}
     if isinstance(value, dt.date):
         return {"$date": value.isoformat()}
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):  # enums (Stoplicht)
+    if hasattr(value, "value") and isinstance(value.value, str):  # enums (Stoplicht)
         return value.value
     if isinstance(value, (set, tuple)):
         return list(value)
@@ -237,12 +248,14 @@ def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:
             f"De database is gemaakt door een nieuwere pMIEK Monitor (schemaversie {versie}, deze versie kent "
             f"{SCHEMA_VERSIE}). Werk pMIEK Monitor bij.",
         )
+    # A declarative class's __table__ is a Table; SQLAlchemy types it as the wider FromClause.
+    versies = cast(Table, SchemaVersie.__table__)
     for stap in range(versie + 1, tot + 1):
         with engine.begin() as conn:
             if stap == 1:
-                SchemaVersie.__table__.create(conn, checkfirst=True)
+                versies.create(conn, checkfirst=True)
             UPGRADES[stap](conn)
-            conn.execute(SchemaVersie.__table__.insert().values(versie=stap, toegepast=nu()))
+            conn.execute(versies.insert().values(versie=stap, toegepast=nu()))
         log.info("store schema upgraded", extra={"fields": {"version": stap}})
         versie = stap
     return versie
@@ -300,6 +313,8 @@ class Store:
                    master: str | None = None, melding: str | None = None) -> None:
         with self.session() as s, s.begin():
             run = s.get(Run, run_id)
+            if run is None:  # the id comes from begin_run on this store: a bug if missing
+                raise PmiekError(f"run {run_id} is not in the store")
             run.einde, run.status, run.master, run.melding = nu(), status, master, melding
             for k, v in tellingen.items():
                 setattr(run, k, v)

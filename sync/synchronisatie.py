@@ -15,7 +15,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from fiche.errors import InputError, PmiekError
+from fiche.errors import ConfigError, InputError, PmiekError
 from sync.bron import FicheBron
 from sync.config import Config, laad_config
 from sync.intake import IntakeResultaat, Tellingen, verwerk
@@ -69,15 +69,15 @@ def maak_bron(config: Config) -> tuple[FicheBron, str]:
         eigen = [config.master.path]
         if config.master.publish_folder is not None:
             eigen.append(config.master.publish_folder / config.master.path.name)
-        return MapBron(config.source.folder.path, overslaan=tuple(eigen)), "folder"
+        return MapBron(config.source.map_instellingen().path, overslaan=tuple(eigen)), "folder"
     from sync.bron import sharepoint as bron_sharepoint  # the Graph source (optional import: only for SharePoint)
-    return bron_sharepoint.bron_uit_config(config.source.sharepoint), "sharepoint"
+    return bron_sharepoint.bron_uit_config(config.source.sharepoint_instellingen()), "sharepoint"
 
 
 def bron_omschrijving(config: Config) -> str:
     if config.source.type == "folder":
-        return f"folder {config.source.folder.path}"
-    sp = config.source.sharepoint
+        return f"folder {config.source.map_instellingen().path}"
+    sp = config.source.sharepoint_instellingen()
     return f"sharepoint {sp.site or sp.drive_id} folder {sp.folder}"
 
 
@@ -100,6 +100,9 @@ def publiceer(config: Config, master: Path) -> str | None:
     from sync import publiceren
     if doel == "folder":
         # A failed copy (file open on a share) is a note for the run; the next run tries again.
+        if config.master.publish_folder is None:  # parsing refuses publish = "folder" without it
+            raise ConfigError("master.publish_folder", "is required when master.publish is 'folder'",
+                              "is verplicht als master.publish 'folder' is.")
         return publiceren.MapPublicatie(config.master.publish_folder).publiceer(master).melding
     return publiceren.publiceer_sharepoint(config, master)
 
@@ -118,7 +121,8 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         # token refused) shows in `pmiek status` as a failed run.
         run_id = store.start_run(bron_omschrijving(config), aanleiding, os.getpid())
         bron, soort = maak_bron(config)
-        log.info("sync started", extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
+        log.info("sync started",
+                 extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
         intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang,
                                           lege_bron_toestaan=lege_bron_toestaan)
         overzicht = bouw_overzicht(store, vandaag)

@@ -18,9 +18,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from pmiek.commands.sync import druk_resultaat
     from sync.config import VOORBEELD_CONFIG, laad_config
     from sync.synchronisatie import sync_eenmalig
-    from pmiek.commands.sync import druk_resultaat
 
     voorbeelden = sorted(VOORBEELDEN.glob("*.xlsx"))
     if not voorbeelden:

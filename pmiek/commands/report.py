@@ -14,7 +14,8 @@ def register(sub) -> None:
     actie = p.add_mutually_exclusive_group(required=True)
     actie.add_argument("--preview", type=Path, metavar="MAP",
                        help="schrijf de e-mail (.eml, .html, tijdlijn, masterwerkboek) in MAP; verzendt niets")
-    actie.add_argument("--send", action="store_true", help="verzend via het ingestelde transport (één keer per kwartaal)")
+    actie.add_argument("--send", action="store_true",
+                       help="verzend via het ingestelde transport (één keer per kwartaal)")
     actie.add_argument("--mark-sent", action="store_true",
                        help="bevestig dat een onzekere verzending toch is aangekomen (na handmatige controle)")
     p.add_argument("--force", action="store_true", help="verzend ook als dit kwartaal al is verzonden")
@@ -26,8 +27,8 @@ def register(sub) -> None:
 
 def _opzet(args):
     """(Kwartaalrapport, store, settings, transport factory) from --config or --store/--outbox."""
-    from sync.kwartaal import rapportage as kr
     from sync.config import laad_config, sqlite_url
+    from sync.kwartaal import rapportage as kr
     from sync.store import open_store
 
     if args.config is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fiche.schema import SCHEMAS, SCHEMA_VERSION, schema_dict
+from fiche.schema import SCHEMA_VERSION, SCHEMAS, schema_dict
 
 
 def register(sub) -> None:

@@ -47,8 +47,8 @@ def run(args) -> int:
         for r in runs:
             print(f"- run {r.id}: {STATUS_NL.get(r.status, r.status)}, {r.aanleiding}, gestart {_tijd(r.start)}, "
                   f"klaar {_tijd(r.einde)}")
-            print(f"    {r.gezien} in bron, {r.gedownload} opgehaald, {r.gelezen} gelezen, {r.geaccepteerd} geaccepteerd, "
-                  f"{r.geweigerd} afgekeurd, {r.ongewijzigd} ongewijzigd, {r.verwijderd} verwijderd")
+            print(f"    {r.gezien} in bron, {r.gedownload} opgehaald, {r.gelezen} gelezen, {r.geaccepteerd} "
+                  f"geaccepteerd, {r.geweigerd} afgekeurd, {r.ongewijzigd} ongewijzigd, {r.verwijderd} verwijderd")
             for f in loads(r.fouten) or []:
                 print(f"    fout: {(f.get('item') + ': ') if f.get('item') else ''}{f.get('melding')}")
             if r.melding:

@@ -72,7 +72,7 @@ def _doelen(files: list[str], out: str) -> dict[str, Path]:
             p = Path(f)
             doelen[f] = uit / f"{p.stem}-gekleurd{p.suffix or '.xlsx'}"
     invoer = {Path(f).resolve() for f in files}
-    for f, doel in doelen.items():
+    for doel in doelen.values():
         if doel.resolve() in invoer:
             raise InputError(f"--colour target {doel} is an input file",
                              f"--colour {doel}: dit is een invoerbestand; de invoer wordt nooit overschreven. "

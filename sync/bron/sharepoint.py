@@ -134,7 +134,7 @@ class SharePointBron(SharePointLocatie):
                 if not volledig:
                     verwijderd.append(item_id)
                 continue
-            parent = (rec.get("parentReference") or {}).get("id")
+            parent = (rec.get("parentReference") or {}).get("id") or ""  # "": in no folder of ours
             telt = ("file" in rec and (parent == map_id or parent in mappen)
                     and is_fiche_bestand(rec.get("name") or ""))
             if telt:

@@ -139,7 +139,8 @@ def tekst_versie(r: Rapport) -> str:
     for rij in r.plusprojecten:
         p = rij.project
         add(f"* {schoon(p.projectnaam)} [{p.stoplicht.label}]")
-        add(f"  {_venster_woord(p)}: {_venster(p)}; prognose: {datum_nl(p.prognose)}; verschuiving: {_slip(rij.slip_dagen)}")
+        add(f"  {_venster_woord(p)}: {_venster(p)}; prognose: {datum_nl(p.prognose)}; "
+            f"verschuiving: {_slip(rij.slip_dagen)}")
         add(f"  Knelpunt: {schoon(rij.knelpunt) if rij.knelpunt else '-'}")
         add(f"  Oplossing: {schoon(rij.oplossing) if rij.oplossing else '-'}")
         add(f"  Escalatie: {schoon(_escalatie(p)) if _escalatie(p) else 'geen'}")
@@ -188,7 +189,8 @@ def tekst_versie(r: Rapport) -> str:
 
 def _cel(inhoud: str, *, kop: bool = False, stijl: str = "", colspan: int = 1) -> str:
     tag = "th" if kop else "td"
-    basis = (f"{FONT}font-size:13px;line-height:18px;padding:5px 6px;word-wrap:break-word;overflow-wrap:anywhere;border:1px solid #D0D0D0;vertical-align:top;text-align:left;"
+    basis = (f"{FONT}font-size:13px;line-height:18px;padding:5px 6px;word-wrap:break-word;overflow-wrap:anywhere;"
+             "border:1px solid #D0D0D0;vertical-align:top;text-align:left;"
              + ("background-color:#1F4E79;color:#FFFFFF;font-weight:bold;" if kop else ""))
     span = f' colspan="{colspan}"' if colspan > 1 else ""
     return f'<{tag}{span} style="{basis}{stijl}">{inhoud}</{tag}>'
@@ -254,7 +256,8 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
     add(_alinea(f"Peildatum: <b>{datum_nl(r.peildatum)}</b>", "color:#444444;"))
     add('<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="100%" '
         'style="border-collapse:collapse;width:100%;margin:8px 0 4px 0;"><tr>'
-        f'<td style="{FONT}font-size:15px;line-height:22px;padding:10px 12px;background-color:#EAF1F8;overflow-wrap:anywhere;'
+        f'<td style="{FONT}font-size:15px;line-height:22px;padding:10px 12px;background-color:#EAF1F8;'
+        'overflow-wrap:anywhere;'
         f'border-left:4px solid #1F4E79;color:#111111;"><b>{_e(r.samenvatting)}</b></td></tr></table>')
 
     add(_kop("Stoplichten"))
@@ -263,7 +266,8 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
     for st in TELVOLGORDE:
         rij = [_badge(st)]
         for tel in (r.tellingen_concreet, r.tellingen_verkenning):
-            rij.append(_cel(str(tel[st]), stijl="text-align:center;" + ("font-weight:bold;" if tel[st] else "color:#999999;")))
+            nadruk = "font-weight:bold;" if tel[st] else "color:#999999;"
+            rij.append(_cel(str(tel[st]), stijl="text-align:center;" + nadruk))
         rijen.append(rij)
     rijen.append([_cel("<b>Totaal</b>"), _cel(f"<b>{r.aantal_concreet}</b>", stijl="text-align:center;"),
                   _cel(f"<b>{r.aantal_verkenning}</b>", stijl="text-align:center;")])
@@ -398,7 +402,7 @@ def bouw_bericht(
     cid = make_msgid(idstring=f"tijdlijn-{rapport.kwartaal}", domain="pmiek.local")  # "<...>"
     msg.set_content(tekst_versie(rapport), subtype="plain", charset="utf-8")
     msg.add_alternative(html_versie(rapport, cid[1:-1]), subtype="html", charset="utf-8")
-    html_deel = msg.get_payload()[1]
+    _, html_deel = msg.iter_parts()  # multipart/alternative: the plain text, then the HTML
     html_deel.add_related(tijdlijn_png, maintype="image", subtype="png", cid=cid,
                           disposition="inline", filename=f"tijdlijn-{rapport.kwartaal}.png")
     msg.add_attachment(master, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=master_bestandsnaam(rapport))

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from fiche.datums import kwartaal_label, parse_datum, DatumFout
+from fiche.datums import DatumFout, kwartaal_label, parse_datum
 from fiche.schema import FASEN
 from fiche.stoplicht import Stoplicht
 from sync.overzicht import Overzicht, ProjectStand, is_voorzitter, organisatie, uren_per_week

@@ -42,22 +42,41 @@ from zoneinfo import ZoneInfo
 
 from filelock import FileLock, Timeout
 from sqlalchemy import (
-    Boolean, Column, Date, Index, Integer, LargeBinary, MetaData, String, Table, Text, insert, select, text, update,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    text,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from fiche.errors import ConfigError, InputError, PmiekError
 from fiche.datums import kwartaal as kwartaal_code
+from fiche.errors import ConfigError, InputError, PmiekError
 from fiche.stoplicht import Stoplicht
 from sync.kwartaal.bericht import bouw_bericht, nieuw_message_id
-from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
 from sync.kwartaal.inhoud import bouw_rapport, datum_nl, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
-from sync.store import UtcDateTime, dumps, loads
 from sync.kwartaal.tijdlijn import tijdlijn_png
 from sync.kwartaal.transport import (
-    Herhaling, OnzekereVerzending, OutboxTransport, SmtpInstellingen, SmtpTransport, Transport, schrijf_preview,
+    Herhaling,
+    OnzekereVerzending,
+    OutboxTransport,
+    SmtpInstellingen,
+    SmtpTransport,
+    Transport,
+    schrijf_preview,
 )
+from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
+from sync.store import UtcDateTime, dumps, loads
 
 log = logging.getLogger("pmiek.sync.kwartaal.rapportage")
 
@@ -153,7 +172,8 @@ def instellingen_uit_config(config: Any) -> RapportInstellingen:
 
     def getal(k: str, standaard: float, lo: float, hi: float, geheel: bool = False) -> Any:
         v = extra.get(k, standaard)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi or (geheel and not isinstance(v, int)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi \
+                or (geheel and not isinstance(v, int)):
             raise ConfigError(f"report.{k}", f"must be a number between {lo} and {hi}",
                               f"moet een {'geheel ' if geheel else ''}getal tussen {lo:g} en {hi:g} zijn.")
         return v
@@ -188,12 +208,14 @@ def instellingen_uit_config(config: Any) -> RapportInstellingen:
     if rp.sender:
         _controleer_adressen("report.sender", [rp.sender])
     if rp.transport != "outbox" and not rp.recipients:
-        raise ConfigError("report.recipients", "is required to send", "is verplicht om te verzenden (lijst met e-mailadressen).")
+        raise ConfigError("report.recipients", "is required to send",
+                          "is verplicht om te verzenden (lijst met e-mailadressen).")
     if rp.transport != "outbox" and not rp.sender:
         raise ConfigError("report.sender", "is required to send", "is verplicht om te verzenden (het afzenderadres).")
     if rp.transport == "graph" and config.source.type != "sharepoint":
         raise ConfigError("report.transport", "'graph' uses the app registration of a sharepoint source",
-                          "'graph' gebruikt de app-registratie van de SharePoint-bron ([source] type = \"sharepoint\").")
+                          "'graph' gebruikt de app-registratie van de SharePoint-bron "
+                          "([source] type = \"sharepoint\").")
     return RapportInstellingen(
         ontvangers=list(rp.recipients) or ["energy-board@localhost"],
         afzender=rp.sender or STANDAARD_AFZENDER,
@@ -354,7 +376,8 @@ class Kwartaalrapport:
                                  "niets verzonden. Draai eerst een synchronisatie (pmiek sync).")
             if kwartaal_grenzen(kwartaal)[1] >= vandaag:
                 log.warning("sending a quarter that has not ended: its snapshot is frozen now and the scheduled "
-                            "send will skip it", extra={"fields": {"quarter": kwartaal, "peildatum": peildatum.isoformat()}})
+                            "send will skip it",
+                            extra={"fields": {"quarter": kwartaal, "peildatum": peildatum.isoformat()}})
         master = master_bytes(overzicht)
         if bevriezen:
             json_tekst = overzicht_naar_json(overzicht)
@@ -379,7 +402,8 @@ class Kwartaalrapport:
         return bouw_bericht(rapport, png, stuk.master, afzender=inst.afzender, ontvangers=inst.ontvangers,
                             onderwerp_template=inst.onderwerp, message_id=message_id, datum=datum)
 
-    def preview(self, kwartaal: str, map_: Path, inst: RapportInstellingen, moment: dt.datetime | None = None) -> dict[str, Path]:
+    def preview(self, kwartaal: str, map_: Path, inst: RapportInstellingen,
+                moment: dt.datetime | None = None) -> dict[str, Path]:
         """Write the quarter's e-mail (.eml, .html, picture, master) into `map_` without sending."""
         stuk = self.stuk(kwartaal, moment)
         bericht = self.bericht(stuk, inst, datum=moment)
@@ -401,6 +425,13 @@ class Kwartaalrapport:
     def laatste(self, kwartaal: str) -> dict | None:
         rijen = self.verzendingen(kwartaal)
         return rijen[-1] if rijen else None
+
+    def _vastgelegd(self, kwartaal: str) -> dict:
+        """The latest record of `kwartaal`, just written by this process (so it exists)."""
+        rij = self.laatste(kwartaal)
+        if rij is None:
+            raise PmiekError(f"send record of {kwartaal} missing right after writing it")
+        return rij
 
     def _zet(self, rij_id: int, status: str, detail: str | None = None, melding: str | None = None) -> None:
         with self.engine.begin() as conn:
@@ -442,9 +473,10 @@ class Kwartaalrapport:
                           melding=None)
                 log.info("interrupted send was delivered; record completed", extra={"fields": {"quarter": kwartaal}})
                 if not force:
-                    return self.laatste(kwartaal)
+                    return self._vastgelegd(kwartaal)
             elif oordeel is False:
-                log.warning("interrupted send was not delivered; sending it now", extra={"fields": {"quarter": kwartaal}})
+                log.warning("interrupted send was not delivered; sending it now",
+                            extra={"fields": {"quarter": kwartaal}})
                 hervat = vorige
             else:
                 melding = (f"Het verzenden van {kwartaal} werd onderbroken (proces gestopt) terwijl het bericht "
@@ -477,11 +509,14 @@ class Kwartaalrapport:
         if rij_id is None:
             try:
                 with self.engine.begin() as conn:
-                    rij_id = conn.execute(insert(verzendingen).values(
+                    sleutel = conn.execute(insert(verzendingen).values(
                         kwartaal=kwartaal, message_id=message_id, transport=transport.naam, status=VERZENDEN,
                         aanleiding=aanleiding, geforceerd=force, ontvangers=", ".join(inst.ontvangers),
                         aangemaakt=moment, bijgewerkt=moment, pid=os.getpid(),
-                    )).inserted_primary_key[0]
+                    )).inserted_primary_key
+                if sleutel is None:  # SQLAlchemy types it optional; an INSERT always has one
+                    raise PmiekError(f"no id for the send record of {kwartaal}")
+                rij_id = sleutel[0]
             except IntegrityError:
                 raise InputError(f"a send of {kwartaal} is already in progress",
                                  f"Het kwartaaloverzicht {kwartaal} wordt al verzonden.") from None
@@ -506,7 +541,7 @@ class Kwartaalrapport:
             self._zet(rij_id, CONTROLEREN, melding=melding)
             raise OnzekereVerzending(f"send of {kwartaal} failed unexpectedly: {exc!r}", melding) from exc
         self._zet(rij_id, VERZONDEN, detail=resultaat.detail)
-        return self.laatste(kwartaal)
+        return self._vastgelegd(kwartaal)
 
     def markeer_verzonden(self, kwartaal: str) -> dict:
         """A person checked that an uncertain send did arrive."""
@@ -517,7 +552,7 @@ class Kwartaalrapport:
                 raise InputError(f"nothing to confirm for {kwartaal}",
                                  f"Er is voor {kwartaal} geen onzekere verzending om te bevestigen.")
             self._zet(vorige["id"], VERZONDEN, detail=(vorige["detail"] or "") + " (handmatig bevestigd)")
-            return self.laatste(kwartaal)
+            return self._vastgelegd(kwartaal)
         finally:
             lock.release()
 

@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")  # before pyplot: the service runs headless
 
 from matplotlib import dates as mdates  # noqa: E402
+from matplotlib.artist import Artist  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
@@ -107,13 +108,13 @@ def _teken(projecten: list[ProjectStand], peildatum: dt.date) -> bytes:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     for label in ax.get_xticklabels():
         label.set_fontsize(6)
-        label.set_family("DejaVu Sans")
+        label.set_fontfamily("DejaVu Sans")
     ax.grid(axis="x", color="#E0E0E0", linewidth=0.5)
     ax.set_axisbelow(True)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
 
-    legenda = [Patch(facecolor=_hex(s.kleur), edgecolor="#404040", label=s.label)
+    legenda: list[Artist] = [Patch(facecolor=_hex(s.kleur), edgecolor="#404040", label=s.label)
                for s in (Stoplicht.OP_PLANNING, Stoplicht.RISICO, Stoplicht.VERTRAAGD, Stoplicht.ONBEKEND,
                          Stoplicht.GEREALISEERD)]
     legenda += [

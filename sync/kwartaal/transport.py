@@ -209,7 +209,8 @@ class SmtpTransport:
 
     def _een_poging(self, bericht: EmailMessage, login: tuple[str, str] | None) -> Resultaat:
         afzender = getaddresses([str(bericht["From"])])[0][1]
-        ontvangers = [a for _, a in getaddresses([str(v) for v in bericht.get_all("To", []) + bericht.get_all("Cc", [])])]
+        kopregels = bericht.get_all("To", []) + bericht.get_all("Cc", [])
+        ontvangers = [a for _, a in getaddresses([str(v) for v in kopregels])]
         data = bericht.as_bytes(policy=SMTP_POLICY)
         try:
             smtp = smtplib.SMTP(self.inst.host, self.inst.port, timeout=self.inst.timeout)
@@ -233,7 +234,8 @@ class SmtpTransport:
                         raise _smtp_code_fout(f"recipient {ontvanger}", code, tekst)
             except smtplib.SMTPNotSupportedError as exc:
                 raise VerzendFout(f"SMTP server {self.inst.host} does not offer STARTTLS: {exc}",
-                                  "De mailserver biedt geen STARTTLS; zonder versleuteling wordt niet verzonden.") from exc
+                                  "De mailserver biedt geen STARTTLS; zonder versleuteling wordt niet "
+                                  "verzonden.") from exc
             except smtplib.SMTPAuthenticationError as exc:
                 raise VerzendFout(f"SMTP login refused: {exc.smtp_code}",
                                   "De mailserver weigert de login (controleer gebruikersnaam en wachtwoord).",
@@ -408,7 +410,7 @@ class GraphTransport:
         gebruiker = self.client.users[self.afzender]
 
         def concept() -> Any:
-            message = gebruiker.messages.add(str(bericht["Subject"]), ItemBody(delen["html"], "HTML"), ontvangers,
+            message = gebruiker.messages.add(str(bericht["Subject"]), ItemBody.html(delen["html"]), ontvangers,
                                              internetMessageHeaders=self._kopregels(None, bericht))
             self.client.execute_query()
             return message
