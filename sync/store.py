@@ -1,10 +1,12 @@
-"""The store: every fiche version the service ever saw, the runs, and the sources' cursors.
+"""The store: every fiche version the service ever saw, the runs, the sources' cursors, and the
+quarterly e-mail's frozen snapshots and send record.
 
 SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
 writes). Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
-from them. A refused version is kept too, for the Datakwaliteit view. The schema carries a
-version number; `open_store` applies the missing upgrade steps in order, and refuses a store
-written by a newer pMIEK.
+from them. A refused version is kept too, for the Datakwaliteit view. Every table is declared
+here and created by one chain of numbered upgrade steps; `open_store` applies the missing steps
+in order (also to the scheduler's stored jobs, whose function references move with the code),
+refuses a store written by a newer pMIEK, and when only reading never changes the schema.
 """
 
 from __future__ import annotations
