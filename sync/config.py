@@ -474,7 +474,7 @@ def _report(rp: _Sectie, bron: BronConfig, tz: str) -> ReportConfig:
     return ReportConfig(
         recipients=recipients or [STANDAARD_ONTVANGER],
         sender=sender or STANDAARD_AFZENDER,
-        subject=rp.text("subject", default=STANDAARD_ONDERWERP),
+        subject=rp.text("subject") or STANDAARD_ONDERWERP,
         transport=transport,
         outbox=rp.path("outbox") or (rp.basis / "outbox"),
         cron=cron,
