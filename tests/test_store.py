@@ -150,6 +150,13 @@ def test_looking_at_an_older_store_never_changes_its_schema(tmp_path, capsys) ->
     assert "eerdere versie" in capsys.readouterr().err
     assert main(["report", "--quarter", "2026Q3", "--preview", str(tmp_path / "p"), "--store", str(pad)]) != 0
     assert "eerdere versie" in capsys.readouterr().err
+    config = tmp_path / "pmiek.toml"
+    config.write_text('[source]\npath = "fiches"\n[store]\npath = "oud.sqlite"\n', encoding="utf-8")
+    assert main(["report", "--quarter", "2026Q3", "--preview", str(tmp_path / "p"), "--config", str(config)]) != 0
+    assert "eerdere versie" in capsys.readouterr().err
+    config.write_text('[source]\npath = "fiches"\n[store]\npath = "nog-niet.sqlite"\n', encoding="utf-8")
+    assert main(["report", "--quarter", "2026Q3", "--preview", str(tmp_path / "p"), "--config", str(config)]) != 0
+    assert "bestaat nog niet" in capsys.readouterr().err and not (tmp_path / "nog-niet.sqlite").exists()
     assert _tabellen(pad) == voor and huidige_versie(maak_engine(url)) == 2
 
     store = open_store(url)  # a sync (or the service) upgrades it; then looking works

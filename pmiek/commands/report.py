@@ -36,7 +36,12 @@ def _opzet(args):
                              "Gebruik óf --config, óf --store (met --outbox), niet beide.")
         config = laad_config(args.config)
         inst = config.report
-        rapport, store = kr.voor_config(config)
+        if args.preview is not None and config.store_path is not None and not config.store_path.is_file():
+            # Looking must not leave an empty database behind (SQLite creates the file on open).
+            raise InputError(f"store {config.store_path} does not exist",
+                             f"De database {config.store_path} bestaat nog niet; draai eerst een synchronisatie "
+                             "(pmiek sync).")
+        rapport, store = kr.voor_config(config, alleen_lezen=args.preview is not None)
         return rapport, store, inst, lambda: kr.maak_transport(inst, config)
     if args.store is None:
         raise InputError("need --config or --store", "Geef --config BESTAND, of --store BESTAND (met --outbox MAP).")

@@ -438,9 +438,10 @@ def te_rapporteren_kwartaal(moment: dt.datetime) -> str:
     return vorig_kwartaal(kwartaal_code(dag))
 
 
-def voor_config(config: Any) -> tuple[Kwartaalrapport, Any]:
+def voor_config(config: Any, alleen_lezen: bool = False) -> tuple[Kwartaalrapport, Any]:
+    """The report on the config's store; `alleen_lezen` (a preview) never changes the store."""
     from sync.store import open_store
-    store = open_store(config.store_url)
+    store = open_store(config.store_url, alleen_lezen=alleen_lezen)
     lock = config.lock_path.with_name(config.lock_path.name.replace(".lock", ".rapport.lock"))
     return Kwartaalrapport(store.engine, store, lock), store
 
