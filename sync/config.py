@@ -4,6 +4,9 @@ Every mistake is reported with the key it concerns (`sync.cron: ...`), in Dutch 
 and in English for the log, before anything runs. Secrets never live here: the file names an
 environment variable or a certificate file, never a secret itself. Relative paths are relative
 to the config file's folder, so a config and its data can move together.
+
+Longer than 500 lines on purpose: every section, `[report]` included, is parsed and checked here
+and nowhere else, so an operator's key and the rule that checks it are found in one file.
 """
 
 from __future__ import annotations
