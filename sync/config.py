@@ -4,12 +4,16 @@ Every mistake is reported with the key it concerns (`sync.cron: ...`), in Dutch 
 and in English for the log, before anything runs. Secrets never live here: the file names an
 environment variable or a certificate file, never a secret itself. Relative paths are relative
 to the config file's folder, so a config and its data can move together.
+
+Longer than 500 lines on purpose: every section, `[report]` included, is parsed and checked here
+and nowhere else, so an operator's key and the rule that checks it are found in one file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +46,11 @@ class SharePointConfig:
     certificate: Path | None = None  # PEM with private key and certificate
     certificate_thumbprint: str | None = None
     secret_env: str | None = None  # name of the environment variable holding the client secret
+    #: Name of the environment variable holding the certificate's passphrase (an encrypted key or
+    #: a PFX with a password); the passphrase itself never lives in the file.
+    certificate_password_env: str | None = None
+    #: With `site`: the document library by its name ("Documenten"); absent: the site's default.
+    library: str | None = None
     #: Overrides for a national cloud or a test server.
     authority_host: str = "https://login.microsoftonline.com"
     graph_url: str = "https://graph.microsoft.com"
@@ -105,17 +114,43 @@ class SyncConfig:
         return ZoneInfo(self.timezone)
 
 
+STANDAARD_ONTVANGER = "energy-board@localhost"
+STANDAARD_AFZENDER = "pmiek-monitor@localhost"
+STANDAARD_ONDERWERP = "pMIEK kwartaaloverzicht {kwartaal}"
+
+
+@dataclass
+class SmtpConfig:
+    """`[report] smtp_*`: the mail server of the "smtp" transport (login from the environment)."""
+
+    host: str
+    port: int = 587
+    starttls: bool = True
+    user_env: str | None = "PMIEK_SMTP_USER"  # names of environment variables, never the values
+    password_env: str | None = "PMIEK_SMTP_PASSWORD"
+    ca_bundle: Path | None = None  # a private CA; default: the system's trust store
+    timeout: float = 30.0
+
+
 @dataclass
 class ReportConfig:
-    """Placeholders for the quarterly e-mail (issue 5 gives them meaning)."""
+    """`[report]`: the quarterly e-mail, validated and with its defaults filled in."""
 
-    recipients: list[str] = field(default_factory=list)
-    sender: str | None = None
-    subject: str = "pMIEK kwartaaloverzicht {kwartaal}"
+    recipients: list[str] = field(default_factory=lambda: [STANDAARD_ONTVANGER])
+    sender: str = STANDAARD_AFZENDER
+    subject: str = STANDAARD_ONDERWERP
     transport: str = "outbox"  # "outbox" | "smtp" | "graph"
-    outbox: Path | None = None
-    cron: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: The outbox transport's folder (relative to the working directory without a config file).
+    outbox: Path = field(default_factory=lambda: Path("outbox"))
+    cron: str | None = None  # None: the first Monday of the quarter, 08:00
+    smtp: SmtpConfig | None = None  # with transport "smtp"
+    # A mail server that is down for a few minutes at 08:00 on a Monday must not cost the
+    # quarter its e-mail: 6 attempts, 30 s doubling to at most 10 min, about 15 min in all.
+    retries: int = 6
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 600.0
+    #: A quarterly run missed while the service was down is still made up this long after.
+    catch_up_days: int = 7
 
 
 @dataclass
@@ -315,6 +350,8 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
             certificate=src.path("certificate"),
             certificate_thumbprint=src.text("certificate_thumbprint"),
             secret_env=src.text("secret_env"),
+            certificate_password_env=_omgevingsvariabele(src, "certificate_password_env"),
+            library=src.text("library"),
             authority_host=src.text("authority_host", default="https://login.microsoftonline.com"),
             graph_url=src.text("graph_url", default="https://graph.microsoft.com"),
             ca_bundle=src.path("ca_bundle"),
@@ -328,6 +365,15 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
             raise _fout("source.certificate", "either certificate or secret_env is required",
                         "geef een certificaatbestand (certificate) of de naam van een omgevingsvariabele "
                         "met het clientgeheim (secret_env) op.")
+        if sp.certificate_password_env and not sp.certificate:
+            raise _fout("source.certificate_password_env", "only applies with a certificate",
+                        "hoort bij een certificaatbestand (certificate); zonder certificaat heeft het geen betekenis.")
+        if sp.library is not None and not sp.library:
+            raise _fout("source.library", "must not be empty",
+                        "moet de naam van de documentbibliotheek zijn (laat de instelling weg voor de standaard).")
+        if sp.library and (sp.drive_id or not sp.site):
+            raise _fout("source.library", "only applies with site (drive_id names the library itself)",
+                        "hoort bij site; drive_id wijst de documentbibliotheek zelf al aan. Geef één van beide.")
         if sp.certificate and not sp.certificate_thumbprint:
             raise _fout("source.certificate_thumbprint", "is required with a certificate",
                         "is verplicht bij een certificaat (de vingerafdruk uit de app-registratie).")
@@ -385,20 +431,117 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
                       catch_up_hours=sy.integer("catch_up_hours", 72, 1, 24 * 31))
     sy.geen_onbekende()
 
-    rp = _Sectie("report", data.get("report", {}), basis)
-    report = ReportConfig(
-        recipients=rp.strings("recipients"),
-        sender=rp.text("sender"),
-        subject=rp.text("subject", default="pMIEK kwartaaloverzicht {kwartaal}"),
-        transport=rp.choice("transport", ("outbox", "smtp", "graph"), "outbox"),
-        outbox=rp.path("outbox") or (basis / "outbox"),
-        cron=rp.text("cron"),
-    )
-    if report.cron:
-        valideer_cron(report.cron, tz, "report.cron")
-    # Issue 5 adds its own keys to [report]; until then they are kept, not refused.
-    report.extra = rp.geen_onbekende(toegestaan_extra=True)
+    report = _report(_Sectie("report", data.get("report", {}), basis), bron, tz)
     return Config(source=bron, store_url=url, store_path=store_pad, master=master, sync=sync, report=report)
+
+
+#: `[report]` keys in the order the "unknown key" message lists them.
+REPORT_SLEUTELS = ("recipients", "sender", "subject", "transport", "outbox", "cron", "smtp_host", "smtp_port",
+                   "smtp_starttls", "smtp_user_env", "smtp_password_env", "smtp_ca_bundle", "timeout", "retries",
+                   "retry_base_seconds", "retry_max_seconds", "catch_up_days")
+
+
+def _report(rp: _Sectie, bron: BronConfig, tz: str) -> ReportConfig:
+    """`[report]`: every key checked here, so a mistake stops the service at start-up, not at
+    08:00 on the first Monday of the quarter."""
+    for k in rp.data:
+        if k not in REPORT_SLEUTELS:
+            raise _fout(rp.key(k), "unknown key",
+                        f"onbekende instelling (tikfout?). Bekend: {', '.join(REPORT_SLEUTELS)}.")
+
+    def getal(k: str, standaard: float, lo: float, hi: float, geheel: bool = False) -> Any:
+        v = rp.data.get(k, standaard)
+        if (isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi
+                or (geheel and not isinstance(v, int))):
+            raise _fout(rp.key(k), f"must be a number between {lo} and {hi}",
+                        f"moet een {'geheel ' if geheel else ''}getal tussen {lo:g} en {hi:g} zijn.")
+        return v
+
+    def variabele(k: str, standaard: str) -> str | None:
+        # An empty name is meaningful here: no login (a local relay).
+        v = rp.data.get(k, standaard)
+        if not isinstance(v, str):
+            raise _fout(rp.key(k), "must be the name of an environment variable",
+                        "moet de naam van een omgevingsvariabele zijn (tekst).")
+        return v.strip() or None
+
+    def pad(k: str) -> Path | None:
+        v = rp.data.get(k)
+        if v in (None, ""):
+            return None
+        if not isinstance(v, str):
+            raise _fout(rp.key(k), "must be text", "moet tekst zijn (een pad).")
+        p = Path(os.path.expanduser(v))
+        return p if p.is_absolute() else rp.basis / p
+
+    recipients = rp.strings("recipients")
+    sender = rp.text("sender")
+    transport = rp.choice("transport", ("outbox", "smtp", "graph"), "outbox")
+    cron = rp.text("cron")
+    if cron:
+        valideer_cron(cron, tz, "report.cron")
+    starttls = rp.data.get("smtp_starttls", True)
+    if not isinstance(starttls, bool):
+        raise _fout("report.smtp_starttls", "must be true or false", "moet true of false zijn.")
+    port = int(getal("smtp_port", 587, 1, 65535, geheel=True))
+    user_env = variabele("smtp_user_env", "PMIEK_SMTP_USER")
+    password_env = variabele("smtp_password_env", "PMIEK_SMTP_PASSWORD")
+    ca_bundle = pad("smtp_ca_bundle")
+    timeout = float(getal("timeout", 30, 1, 600))
+    smtp = None
+    if transport == "smtp":
+        host = rp.data.get("smtp_host")
+        if not isinstance(host, str) or not host.strip():
+            raise _fout("report.smtp_host", "is required for transport 'smtp'", "is verplicht als transport 'smtp' is.")
+        smtp = SmtpConfig(host=host.strip(), port=port, starttls=starttls, user_env=user_env,
+                          password_env=password_env, ca_bundle=ca_bundle, timeout=timeout)
+    elif "smtp_host" in rp.data and not isinstance(rp.data["smtp_host"], str):
+        raise _fout("report.smtp_host", "must be text", "moet tekst zijn (tussen aanhalingstekens).")
+    _controleer_adressen("report.recipients", recipients)
+    if sender:
+        _controleer_adressen("report.sender", [sender])
+    if transport != "outbox" and not recipients:
+        raise _fout("report.recipients", "is required to send",
+                    "is verplicht om te verzenden (lijst met e-mailadressen).")
+    if transport != "outbox" and not sender:
+        raise _fout("report.sender", "is required to send", "is verplicht om te verzenden (het afzenderadres).")
+    if transport == "graph" and bron.type != "sharepoint":
+        raise _fout("report.transport", "'graph' uses the app registration of a sharepoint source",
+                    "'graph' gebruikt de app-registratie van de SharePoint-bron ([source] type = \"sharepoint\").")
+    return ReportConfig(
+        recipients=recipients or [STANDAARD_ONTVANGER],
+        sender=sender or STANDAARD_AFZENDER,
+        subject=rp.text("subject") or STANDAARD_ONDERWERP,
+        transport=transport,
+        outbox=rp.path("outbox") or (rp.basis / "outbox"),
+        cron=cron,
+        smtp=smtp,
+        retries=int(getal("retries", 6, 1, 10, geheel=True)),
+        retry_base_seconds=float(getal("retry_base_seconds", 30, 0, 600)),
+        retry_max_seconds=float(getal("retry_max_seconds", 600, 0, 3600)),
+        catch_up_days=int(getal("catch_up_days", 7, 0, 92, geheel=True)),
+    )
+
+
+def _controleer_adressen(sleutel: str, adressen: list[str]) -> None:
+    """Plain addresses only: a display name or a line break has no business in a header."""
+    from email_validator import EmailNotValidError, validate_email
+    for adres in adressen:
+        try:
+            validate_email(adres, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise _fout(sleutel, f"{adres!r} is not a valid e-mail address ({exc})",
+                        f"'{adres}' is geen geldig e-mailadres.") from None
+
+
+def _omgevingsvariabele(sectie: _Sectie, k: str) -> str | None:
+    """A key that names an environment variable: a plain name, so that a secret pasted into it
+    by mistake is refused instead of being kept in the file and shown in messages."""
+    v = sectie.text(k)
+    if v is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", v):
+        raise _fout(sectie.key(k), "must be the name of an environment variable, not its value",
+                    "moet de naam van een omgevingsvariabele zijn (letters, cijfers en _), niet het geheim zelf.")
+    return v
 
 
 def _store_url(url: str, basis: Path) -> tuple[str, Path | None]:

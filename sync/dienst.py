@@ -24,7 +24,7 @@ from typing import Any, Callable
 from filelock import FileLock, Timeout
 
 from fiche.errors import ConfigError, InputError
-from sync.config import Config
+from sync.config import Config, ReportConfig
 from sync.kwartaal import rapportage
 from sync.kwartaal.transport import SmtpTransport
 from sync.store import open_store
@@ -128,7 +128,7 @@ def controleer_bij_start(config: Config) -> None:
         sp = config.source.sharepoint_instellingen()
         if sp.certificate:
             certificaat_credential(Path(sp.certificate), sp.certificate_thumbprint,
-                                    getattr(sp, "certificate_password_env", None))
+                                    sp.certificate_password_env)
         else:
             sp.client_secret()
     master = config.master.path
@@ -141,9 +141,8 @@ def controleer_bij_start(config: Config) -> None:
         raise ConfigError("master.path", f"cannot write below {bestaand}",
                           f"het masterwerkboek kan niet in {master.parent} worden geschreven (geen schrijfrechten in "
                           f"{bestaand}).")
-    inst = rapportage.instellingen_uit_config(config)
-    if inst.transport == "smtp":
-        transport = rapportage.maak_transport(inst, config)
+    if config.report.transport == "smtp":
+        transport = rapportage.maak_transport(config.report, config)
         if isinstance(transport, SmtpTransport):  # always so for "smtp"; narrows the type
             transport.inloggegevens()
 
@@ -186,7 +185,7 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
 
 # --- the quarterly job --------------------------------------------------------------------------
 
-def kwartaal_trigger(inst: rapportage.RapportInstellingen, timezone: str = "Europe/Amsterdam"):
+def kwartaal_trigger(inst: ReportConfig, timezone: str = "Europe/Amsterdam"):
     from apscheduler.triggers.cron import CronTrigger
     if inst.cron:
         return CronTrigger.from_crontab(inst.cron, timezone=timezone)
@@ -198,10 +197,10 @@ def registreer_kwartaalrapport(scheduler: Any, config: Any) -> None:
     """Add the quarterly job to the service's (paused) scheduler when absent, the same way as the
     sync job: an existing job keeps its stored next run, so a run missed while the service was
     down is made up once at start (within `catch_up_days`)."""
-    inst = rapportage.instellingen_uit_config(config)
+    inst = config.report
     trig = kwartaal_trigger(inst, config.sync.timezone)
     args = [str(config.path)]
     # 0 days means no catch-up; APScheduler reads None as "no limit", so use its smallest grace.
-    grace = inst.inhaal_dagen * 86400 if inst.inhaal_dagen > 0 else 1
+    grace = inst.catch_up_days * 86400 if inst.catch_up_days > 0 else 1
     plan_job(scheduler, rapportage.JOB_ID, rapportage.geplande_rapportage, trig, args, "pMIEK kwartaaloverzicht",
              misfire_grace_time=grace, coalesce=True, max_instances=1)

@@ -326,7 +326,7 @@ def verbinding_uit_config(sp: Any) -> GraphVerbinding:
     """A `GraphVerbinding` from the config's `SharePointConfig` (duck-typed: same field names)."""
     return GraphVerbinding(
         sp.tenant_id, sp.client_id, certificate=sp.certificate, certificate_thumbprint=sp.certificate_thumbprint,
-        certificate_password_env=getattr(sp, "certificate_password_env", None), secret_env=sp.secret_env,
+        certificate_password_env=sp.certificate_password_env, secret_env=sp.secret_env,
         authority_host=sp.authority_host, graph_url=sp.graph_url, ca_bundle=sp.ca_bundle,
         timeout=sp.timeout, max_retries=sp.max_retries,
     )

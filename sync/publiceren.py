@@ -223,7 +223,7 @@ def publiceer_sharepoint(config: Any, master: Path) -> str | None:
 
     sp = config.source.sharepoint
     publicatie = SharePointPublicatie(verbinding_uit_config(sp), folder=config.master.upload_folder or "",
-                                      site=sp.site, drive_id=sp.drive_id, bibliotheek=getattr(sp, "library", None),
+                                      site=sp.site, drive_id=sp.drive_id, bibliotheek=sp.library,
                                       bestandsnaam=master.name)
     etag_pad = master.with_name(f".{master.name}.sharepoint-etag")
     vorige = etag_pad.read_text(encoding="utf-8").strip() if etag_pad.is_file() else None

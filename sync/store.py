@@ -1,10 +1,12 @@
-"""The store: every fiche version the service ever saw, the runs, and the sources' cursors.
+"""The store: every fiche version the service ever saw, the runs, the sources' cursors, and the
+quarterly e-mail's frozen snapshots and send record.
 
 SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
 writes). Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
-from them. A refused version is kept too, for the Datakwaliteit view. The schema carries a
-version number; `open_store` applies the missing upgrade steps in order, and refuses a store
-written by a newer pMIEK.
+from them. A refused version is kept too, for the Datakwaliteit view. Every table is declared
+here and created by one chain of numbered upgrade steps; `open_store` applies the missing steps
+in order (also to the scheduler's stored jobs, whose function references move with the code),
+refuses a store written by a newer pMIEK, and when only reading never changes the schema.
 """
 
 from __future__ import annotations
@@ -17,16 +19,20 @@ from typing import Any, Callable, cast
 
 from sqlalchemy import (
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
     select,
     text,
 )
@@ -40,7 +46,7 @@ from fiche.errors import InputError, PmiekError
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 2
+SCHEMA_VERSIE = 4
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -167,6 +173,38 @@ class Run(Base):
     melding: Mapped[str | None] = mapped_column(Text)
 
 
+# The quarterly e-mail's record (sync.kwartaal.rapportage reads and writes them).
+
+kwartaal_snapshots = Table(
+    "kwartaal_snapshots", Base.metadata,
+    Column("kwartaal", String(8), primary_key=True),
+    Column("peildatum", Date, nullable=False),
+    Column("gemaakt", UtcDateTime, nullable=False),
+    Column("overzicht", Text, nullable=False),  # the Overzicht as JSON
+    Column("master", LargeBinary, nullable=False),  # the master workbook of that peildatum
+)
+
+kwartaal_verzendingen = Table(
+    "kwartaal_verzendingen", Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kwartaal", String(8), nullable=False, index=True),
+    Column("message_id", String(300), nullable=False),
+    Column("transport", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("aanleiding", String(20), nullable=False),
+    Column("geforceerd", Boolean, nullable=False, default=False),
+    Column("ontvangers", Text, nullable=False),
+    Column("aangemaakt", UtcDateTime, nullable=False),
+    Column("bijgewerkt", UtcDateTime, nullable=False),
+    Column("detail", Text),  # where it went (a file, the server's reply)
+    Column("melding", Text),  # Dutch, for `pmiek status`
+    Column("pid", Integer),
+)
+# One attempt in flight per quarter, enforced by the database itself.
+Index("ux_verzending_in_behandeling", kwartaal_verzendingen.c.kwartaal, unique=True,
+      sqlite_where=text("status = 'verzenden'"), postgresql_where=text("status = 'verzenden'"))
+
+
 # --- JSON with dates --------------------------------------------------------------------------
 
 def _json_default(value: Any) -> Any:
@@ -201,7 +239,9 @@ def loads(text_: str | None) -> Any:
 # --- schema upgrades --------------------------------------------------------------------------
 
 def _upgrade_1(conn) -> None:
-    Base.metadata.create_all(conn)
+    # Only the tables of version 1: later tables arrive through their own steps.
+    tabellen = [cast(Table, m.__table__) for m in (SchemaVersie, Bron, DeltaCursor, Bestand, FicheVersie, Run)]
+    Base.metadata.create_all(conn, tables=tabellen)
 
 
 def _upgrade_2(conn) -> None:
@@ -210,7 +250,39 @@ def _upgrade_2(conn) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_versies_project ON fiche_versies (project_sleutel)"))
 
 
-UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2}
+def _upgrade_3(conn) -> None:
+    # The quarterly e-mail's tables. Releases up to 5bff393 created them outside this chain
+    # (whenever the report was used), so they may already be there: checkfirst, with their indexes.
+    Base.metadata.create_all(conn, tables=[kwartaal_snapshots, kwartaal_verzendingen], checkfirst=True)
+
+
+#: Where the scheduled jobs' functions used to live (APScheduler stores them as "module:name").
+OUDE_JOB_FUNCTIES = {
+    "sync.dienst:geplande_sync": "sync.synchronisatie:geplande_sync",
+    "sync.kwartaalrapport:geplande_rapportage": "sync.kwartaal.rapportage:geplande_rapportage",
+}
+
+
+def _upgrade_4(conn) -> None:
+    # APScheduler removes a stored job whose function it cannot import, and with it a pending
+    # catch-up: point the stored references at the functions' new homes. The pickled state holds
+    # the reference as text, so unpickling it imports no job code; every other key is kept.
+    import pickle
+
+    if not inspect(conn).has_table("apscheduler_jobs"):
+        return
+    for job_id, toestand in conn.execute(text("SELECT id, job_state FROM apscheduler_jobs")).all():
+        state = pickle.loads(toestand)
+        nieuw = OUDE_JOB_FUNCTIES.get(state.get("func"))
+        if nieuw is None:
+            continue
+        state["func"] = nieuw
+        conn.execute(text("UPDATE apscheduler_jobs SET job_state = :s WHERE id = :i"),
+                     {"s": pickle.dumps(state, pickle.HIGHEST_PROTOCOL), "i": job_id})
+        log.info("stored job reference updated", extra={"fields": {"job": job_id, "func": nieuw}})
+
+
+UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4}
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -248,10 +320,9 @@ def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:
             f"De database is gemaakt door een nieuwere pMIEK Monitor (schemaversie {versie}, deze versie kent "
             f"{SCHEMA_VERSIE}). Werk pMIEK Monitor bij.",
         )
-    # A declarative class's __table__ is a Table; SQLAlchemy types it as the wider FromClause.
-    versies = cast(Table, SchemaVersie.__table__)
     for stap in range(versie + 1, tot + 1):
         with engine.begin() as conn:
+            versies = cast(Table, SchemaVersie.__table__)
             if stap == 1:
                 versies.create(conn, checkfirst=True)
             UPGRADES[stap](conn)
@@ -314,7 +385,7 @@ class Store:
         with self.session() as s, s.begin():
             run = s.get(Run, run_id)
             if run is None:  # the id comes from begin_run on this store: a bug if missing
-                raise PmiekError(f"run {run_id} is not in the store")
+                raise PmiekError(f"run {run_id} missing from the store")
             run.einde, run.status, run.master, run.melding = nu(), status, master, melding
             for k, v in tellingen.items():
                 setattr(run, k, v)
@@ -327,20 +398,31 @@ class Store:
             return rows
 
 
-def open_store(url: str, aanmaken: bool = True) -> Store:
+def open_store(url: str, aanmaken: bool = True, alleen_lezen: bool = False) -> Store:
     """Open (and create or upgrade) the store at `url`.
 
-    With `aanmaken=False` (commands that only read: status, report) a database that is not a
-    pMIEK store yet is refused rather than given our tables.
+    With `aanmaken=False` (commands that need an existing store: report --store) a database that
+    is not a pMIEK store yet is refused rather than given our tables. With `alleen_lezen=True`
+    (commands that only look: status, a preview) the schema is never touched either: a store of
+    an older version is refused with the advice to let a sync upgrade it, so that looking at a
+    store can never change it.
     """
     engine = maak_engine(url)
+    naam = engine.url.database or url
     try:
-        if not aanmaken and huidige_versie(engine) == 0:
-            engine.dispose()
+        versie = huidige_versie(engine)
+        if (alleen_lezen or not aanmaken) and versie == 0:
             raise InputError(f"{url} is not a pMIEK store (no schema version)",
-                             f"De database {engine.url.database or url} is geen pMIEK-database (of nog leeg); "
+                             f"De database {naam} is geen pMIEK-database (of nog leeg); "
                              "draai eerst een synchronisatie (pmiek sync).")
-        upgrade(engine)
+        if alleen_lezen and versie < SCHEMA_VERSIE:
+            raise InputError(
+                f"store {url} has schema version {versie}; this pMIEK reads {SCHEMA_VERSIE} and does not upgrade "
+                "when only reading",
+                f"De database {naam} is gemaakt door een eerdere versie van pMIEK Monitor (schemaversie {versie}, "
+                f"deze versie gebruikt {SCHEMA_VERSIE}). Draai eerst een synchronisatie (pmiek sync) of start de "
+                "dienst (pmiek serve): die werken de database bij, zonder gegevens te verliezen.")
+        upgrade(engine)  # a no-op when current; refuses a store of a newer pMIEK
     except DBAPIError as exc:
         engine.dispose()
         raise PmiekError(f"cannot open store {url}: {exc}",

@@ -33,6 +33,7 @@ nabij_maanden = 4
 recipients = ["energyboard@example.nl"]
 sender = "pmiek@example.nl"
 transport = "smtp"
+smtp_host = "smtp.example.nl"
 """
 
 SHAREPOINT = """
@@ -66,6 +67,7 @@ def test_full_folder_config(tmp_path) -> None:
     assert c.master.publish_folder == Path("/srv/share/monitoring")
     assert (c.sync.cron, c.sync.timezone, c.sync.nabij_maanden) == ("30 6 * * 1-5", "Europe/Amsterdam", 4)
     assert c.report.recipients == ["energyboard@example.nl"] and c.report.transport == "smtp"
+    assert c.report.smtp is not None and (c.report.smtp.host, c.report.smtp.port) == ("smtp.example.nl", 587)
     assert c.lock_path == tmp_path / "data" / "pmiek.sqlite.lock"
 
 
@@ -75,6 +77,11 @@ def test_defaults(tmp_path) -> None:
     assert c.store_path == tmp_path / "pmiek.sqlite"
     assert c.master.path == tmp_path / "pMIEK-monitoring.xlsx" and c.master.publish == "none"
     assert c.sync.cron == "0 7 * * 1-5" and c.sync.timezone == "Europe/Amsterdam" and c.sync.nabij_maanden == 3
+    r = c.report
+    assert (r.recipients, r.sender, r.subject, r.transport) == (
+        ["energy-board@localhost"], "pmiek-monitor@localhost", "pMIEK kwartaaloverzicht {kwartaal}", "outbox")
+    assert r.outbox == tmp_path / "outbox" and r.cron is None and r.smtp is None
+    assert (r.retries, r.retry_base_seconds, r.retry_max_seconds, r.catch_up_days) == (6, 30, 600, 7)
 
 
 def test_sharepoint_config(tmp_path) -> None:
@@ -82,6 +89,28 @@ def test_sharepoint_config(tmp_path) -> None:
     sp = c.source.sharepoint
     assert c.source.type == "sharepoint" and sp.folder == "Projectfiches" and sp.certificate == Path("/etc/pmiek/app.pem")
     assert sp.graph_url == "https://graph.microsoft.com" and c.master.upload_folder == "Monitoring"
+    assert sp.certificate_password_env is None and sp.library is None
+
+
+def test_certificate_passphrase_variable_and_library_by_name(tmp_path) -> None:
+    tekst = SHAREPOINT.replace('certificate_thumbprint = "AB12CD34"',
+                               'certificate_thumbprint = "AB12CD34"\ncertificate_password_env = "PMIEK_CERT_WACHTWOORD"\n'
+                               'library = "Projectdocumenten"')
+    sp = laad_config(schrijf(tmp_path, tekst)).source.sharepoint
+    assert sp.certificate_password_env == "PMIEK_CERT_WACHTWOORD" and sp.library == "Projectdocumenten"
+
+
+def test_report_settings_are_checked_at_start_up(tmp_path) -> None:
+    tekst = ('[source]\npath = "x"\n[report]\ntransport = "smtp"\nsmtp_host = " mail.example.nl "\nsmtp_port = 25\n'
+             'smtp_starttls = false\nsmtp_user_env = ""\nsmtp_ca_bundle = "ca.pem"\ntimeout = 5\n'
+             'recipients = ["eb@example.nl"]\nsender = "pmiek@example.nl"\nretries = 2\nretry_base_seconds = 0\n'
+             'catch_up_days = 0\n')
+    r = laad_config(schrijf(tmp_path, tekst)).report
+    assert r.smtp is not None
+    assert (r.smtp.host, r.smtp.port, r.smtp.starttls, r.smtp.user_env, r.smtp.password_env) == (
+        "mail.example.nl", 25, False, None, "PMIEK_SMTP_PASSWORD")
+    assert r.smtp.ca_bundle == tmp_path / "ca.pem" and r.smtp.timeout == 5
+    assert (r.retries, r.retry_base_seconds, r.catch_up_days) == (2, 0, 0)
 
 
 def test_secret_comes_from_the_environment(tmp_path, monkeypatch) -> None:
@@ -115,6 +144,33 @@ def test_secret_comes_from_the_environment(tmp_path, monkeypatch) -> None:
     ('[source]\npath = 5\n', "source.path", "moet tekst zijn"),
     ('[source]\npath = "x"\n[report]\nrecipients = "a@b.nl"\n', "report.recipients", "lijst"),
     ('[source]\npath = "x"\n[report]\nsmtp_password = "geheim"\n', "report.smtp_password", "geheimen horen niet"),
+    ('[source]\npath = "x"\n[report]\nsmtp_hots = "m"\n', "report.smtp_hots", "onbekende instelling"),
+    ('[source]\npath = "x"\n[report]\ntransport = "smtp"\nrecipients = ["a@b.nl"]\nsender = "c@d.nl"\n',
+     "report.smtp_host", "verplicht"),
+    ('[source]\npath = "x"\n[report]\ntransport = "smtp"\nsmtp_host = "m"\nsender = "c@d.nl"\n',
+     "report.recipients", "verplicht om te verzenden"),
+    ('[source]\npath = "x"\n[report]\nrecipients = ["Board <eb@example.nl>"]\n', "report.recipients",
+     "geen geldig e-mailadres"),
+    ('[source]\npath = "x"\n[report]\nsender = "pmiek"\n', "report.sender", "geen geldig e-mailadres"),
+    ('[source]\npath = "x"\n[report]\ntransport = "graph"\nrecipients = ["a@b.nl"]\nsender = "c@d.nl"\n',
+     "report.transport", "SharePoint-bron"),
+    ('[source]\npath = "x"\n[report]\nsmtp_port = 70000\n', "report.smtp_port", "tussen 1 en 65535"),
+    ('[source]\npath = "x"\n[report]\nretries = 2.5\n', "report.retries", "geheel getal"),
+    ('[source]\npath = "x"\n[report]\ncatch_up_days = 93\n', "report.catch_up_days", "tussen 0 en 92"),
+    ('[source]\npath = "x"\n[report]\nsmtp_starttls = "ja"\n', "report.smtp_starttls", "true of false"),
+    ('[source]\npath = "x"\n[report]\nsmtp_user_env = 5\n', "report.smtp_user_env", "omgevingsvariabele"),
+    (SHAREPOINT.replace('certificate_thumbprint = "AB12CD34"',
+                        'certificate_thumbprint = "AB12CD34"\ncertificate_password_env = "s3cr3t wachtwoord!"'),
+     "source.certificate_password_env", "niet het geheim zelf"),
+    (SHAREPOINT.replace('certificate = "/etc/pmiek/app.pem"\ncertificate_thumbprint = "AB12CD34"',
+                        'secret_env = "PMIEK_GEHEIM"\ncertificate_password_env = "PMIEK_CERT"'),
+     "source.certificate_password_env", "hoort bij een certificaatbestand"),
+    (SHAREPOINT.replace('folder = "Projectfiches"', 'folder = "Projectfiches"\nlibrary = "   "'),
+     "source.library", "naam van de documentbibliotheek"),
+    (SHAREPOINT.replace('site = "provinciedrenthe.sharepoint.com:/sites/pmiek"', 'drive_id = "b!x"\nlibrary = "Docs"'),
+     "source.library", "hoort bij site"),
+    (SHAREPOINT.replace('folder = "Projectfiches"', 'folder = "Projectfiches"\nlibrary = 3'),
+     "source.library", "moet tekst zijn"),
     (SHAREPOINT.replace('certificate_thumbprint = "AB12CD34"', 'client_secret = "abc"'), "source.client_secret",
      "geheimen horen niet"),
     ('[source]\npath = "x"\n[store]\nurl = "geen url"\n', "store.url", "geen database-URL"),

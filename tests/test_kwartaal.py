@@ -112,7 +112,7 @@ def test_overview_json_round_trip_is_lossless():
 def test_frozen_snapshot_reproduces_the_quarter(tmp_path):
     pad = maak_config(tmp_path)
     config = laad_config(pad)
-    inst = kr.instellingen_uit_config(config)
+    inst = config.report
     with time_machine.travel(dt.datetime(2026, 12, 20, 9, 0, tzinfo=TZ), tick=False):
         sync(pad)
     with time_machine.travel(dt.datetime(2027, 1, 4, 8, 0, tzinfo=TZ), tick=False):
@@ -372,7 +372,7 @@ def test_final_failure_is_recorded_and_shown_then_a_later_send_works(smtp_omgevi
 # --- schedule -----------------------------------------------------------------------------
 
 def test_default_schedule_is_first_monday_of_the_quarter_at_eight(tmp_path):
-    inst = kr.instellingen_uit_config(laad_config(maak_config(tmp_path)))
+    inst = laad_config(maak_config(tmp_path)).report
     trig = kwartaal_trigger(inst)
     t = dt.datetime(2026, 11, 28, 12, 0, tzinfo=TZ)
     volgende = []
@@ -389,26 +389,26 @@ def test_default_schedule_is_first_monday_of_the_quarter_at_eight(tmp_path):
 def test_schedule_is_configurable_and_validated(tmp_path):
     from fiche.errors import ConfigError
     pad = maak_config(tmp_path / "a", extra='cron = "30 9 1-7 2,5,8,11 tue"\n')
-    trig = kwartaal_trigger(kr.instellingen_uit_config(laad_config(pad)))
+    trig = kwartaal_trigger(laad_config(pad).report)
     assert trig.get_next_fire_time(None, dt.datetime(2026, 11, 28, tzinfo=TZ)).isoformat() == "2027-02-02T09:30:00+01:00"
     with pytest.raises(ConfigError) as e:
         laad_config(maak_config(tmp_path / "b", extra='cron = "0 2 * * 1"\n'))
     assert e.value.key == "report.cron"
     with pytest.raises(ConfigError) as e:
-        kr.instellingen_uit_config(laad_config(maak_config(tmp_path / "c", extra="catch_up_days = 400\n")))
+        laad_config(maak_config(tmp_path / "c", extra="catch_up_days = 400\n"))
     assert e.value.key == "report.catch_up_days" and "92" in e.value.melding
     with pytest.raises(ConfigError) as e:
-        kr.instellingen_uit_config(laad_config(maak_config(tmp_path / "d", extra="smtp_hots = 1\n")))
+        laad_config(maak_config(tmp_path / "d", extra="smtp_hots = 1\n"))
     assert e.value.key == "report.smtp_hots"
     pad = maak_config(tmp_path / "e")
     pad.write_text(pad.read_text().replace('"wip@drenthe.nl"', '"wip@drenthe.nl\\nBcc: x@evil.example"'))
     with pytest.raises(ConfigError) as e:
-        kr.instellingen_uit_config(laad_config(pad))
+        laad_config(pad)
     assert e.value.key == "report.recipients" and "geen geldig e-mailadres" in e.value.melding
     pad = maak_config(tmp_path / "f", "smtp", smtp_port=25, ca=tmp_path / "ca.pem")
     pad.write_text("\n".join(r for r in pad.read_text().splitlines() if not r.startswith("smtp_host")))
     with pytest.raises(ConfigError) as e:
-        kr.instellingen_uit_config(laad_config(pad))
+        laad_config(pad)
     assert e.value.key == "report.smtp_host"
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -110,3 +112,188 @@ def test_cursor_round_trip(tmp_path) -> None:
         assert store.cursor(bron) == "https://graph/delta?token=2"
     finally:
         store.close()
+
+
+def _tabellen(pad) -> set[str]:
+    con = sqlite3.connect(pad)
+    try:
+        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")}
+    finally:
+        con.close()
+
+
+def _store_van_versie_2(pad) -> str:
+    """A store as the previous release left it when only `pmiek sync` ever ran: no quarterly tables."""
+    url = sqlite_url(pad)
+    engine = maak_engine(url)
+    assert upgrade(engine, tot=2) == 2
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO runs (start, status, aanleiding, gezien, gedownload, gelezen, geaccepteerd, "
+                          "geweigerd, ongewijzigd, verwijderd, fouten) VALUES ('2026-11-30 06:00:00', 'ok', "
+                          "'gepland', 3, 3, 3, 3, 0, 0, 0, '[]')"))
+    engine.dispose()
+    return url
+
+
+def test_looking_at_an_older_store_never_changes_its_schema(tmp_path, capsys) -> None:
+    from pmiek.cli import main
+
+    pad = tmp_path / "oud.sqlite"
+    url = _store_van_versie_2(pad)
+    voor = _tabellen(pad)
+    assert "kwartaal_verzendingen" not in voor
+    with pytest.raises(InputError) as e:
+        open_store(url, alleen_lezen=True)
+    assert "eerdere versie van pMIEK Monitor" in e.value.melding and "pmiek sync" in e.value.melding
+    # The commands that only look: status and a preview of the quarterly e-mail.
+    assert main(["status", "--store", str(pad)]) != 0
+    assert "eerdere versie" in capsys.readouterr().err
+    assert main(["report", "--quarter", "2026Q3", "--preview", str(tmp_path / "p"), "--store", str(pad)]) != 0
+    assert "eerdere versie" in capsys.readouterr().err
+    config = tmp_path / "pmiek.toml"
+    config.write_text('[source]\npath = "fiches"\n[store]\npath = "oud.sqlite"\n', encoding="utf-8")
+    assert main(["report", "--quarter", "2026Q3", "--preview", str(tmp_path / "p"), "--config", str(config)]) != 0
+    assert "eerdere versie" in capsys.readouterr().err
+    config.write_text('[source]\npath = "fiches"\n[store]\npath = "nog-niet.sqlite"\n', encoding="utf-8")
+    assert main(["report", "--quarter", "2026Q3", "--preview", str(tmp_path / "p"), "--config", str(config)]) != 0
+    assert "bestaat nog niet" in capsys.readouterr().err and not (tmp_path / "nog-niet.sqlite").exists()
+    assert _tabellen(pad) == voor and huidige_versie(maak_engine(url)) == 2
+
+    store = open_store(url)  # a sync (or the service) upgrades it; then looking works
+    store.close()
+    assert {"kwartaal_snapshots", "kwartaal_verzendingen", "ux_verzending_in_behandeling"} <= _tabellen(pad)
+    assert main(["status", "--store", str(pad)]) == 0
+    assert "run 1: geslaagd, gepland" in capsys.readouterr().out
+
+
+def test_quarterly_tables_made_outside_the_chain_are_kept(tmp_path) -> None:
+    """Releases up to 5bff393 created the quarterly tables whenever the report ran: step 3 finds
+    them there and keeps their rows."""
+    from sync.store import Base, kwartaal_verzendingen
+
+    url = _store_van_versie_2(tmp_path / "s.sqlite")
+    engine = maak_engine(url)
+    Base.metadata.create_all(engine, tables=[kwartaal_verzendingen])
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO kwartaal_verzendingen (kwartaal, message_id, transport, status, aanleiding, "
+                          "geforceerd, ontvangers, aangemaakt, bijgewerkt) VALUES ('2026Q3', '<m@x>', 'outbox', "
+                          "'verzonden', 'gepland', 0, 'a@b.nl', '2026-10-05 06:00:00', '2026-10-05 06:00:00')"))
+    engine.dispose()
+    store = open_store(url)
+    try:
+        assert huidige_versie(store.engine) == SCHEMA_VERSIE
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT status FROM kwartaal_verzendingen")).scalars().all() == ["verzonden"]
+    finally:
+        store.close()
+
+
+def test_stored_jobs_point_at_the_moved_functions(tmp_path) -> None:
+    import pickle
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    url = _store_van_versie_2(tmp_path / "s.sqlite")
+    trigger = CronTrigger.from_crontab("0 7 * * 1-5", timezone="Europe/Amsterdam")
+    volgende = dt.datetime(2026, 12, 1, 7, 0, tzinfo=trigger.timezone)
+    staten = {
+        "pmiek-sync": {"version": 1, "id": "pmiek-sync", "func": "sync.dienst:geplande_sync", "trigger": trigger,
+                       "args": ("/etc/pmiek.toml",), "kwargs": {}, "next_run_time": volgende, "coalesce": True},
+        "pmiek-kwartaalrapport": {"version": 1, "id": "pmiek-kwartaalrapport",
+                                  "func": "sync.kwartaalrapport:geplande_rapportage", "trigger": trigger, "args": (),
+                                  "kwargs": {}, "next_run_time": volgende, "misfire_grace_time": 604800},
+        "iets-anders": {"version": 1, "id": "iets-anders", "func": "elders:taak", "trigger": trigger},
+    }
+    engine = maak_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE apscheduler_jobs (id VARCHAR(191) PRIMARY KEY, next_run_time FLOAT, "
+                          "job_state BLOB NOT NULL)"))
+        for job_id, state in staten.items():
+            conn.execute(text("INSERT INTO apscheduler_jobs VALUES (:i, :t, :s)"),
+                         {"i": job_id, "t": volgende.timestamp(), "s": pickle.dumps(state)})
+    engine.dispose()
+    open_store(url).close()
+    engine = maak_engine(url)
+    with engine.connect() as conn:
+        na = {i: pickle.loads(s) for i, s in conn.execute(text("SELECT id, job_state FROM apscheduler_jobs"))}
+    engine.dispose()
+    for state in [*na.values(), *staten.values()]:  # a trigger has no ==: compare what it says
+        state["trigger"] = (str(state["trigger"]), str(state["trigger"].timezone))
+    assert na["pmiek-sync"] == {**staten["pmiek-sync"], "func": "sync.synchronisatie:geplande_sync"}
+    assert na["pmiek-kwartaalrapport"] == {**staten["pmiek-kwartaalrapport"],
+                                           "func": "sync.kwartaal.rapportage:geplande_rapportage"}
+    assert na["iets-anders"] == staten["iets-anders"]
+
+
+def test_a_store_without_scheduled_jobs_upgrades(tmp_path) -> None:
+    url = _store_van_versie_2(tmp_path / "s.sqlite")
+    store = open_store(url)
+    try:
+        assert huidige_versie(store.engine) == SCHEMA_VERSIE
+        assert [r.status for r in store.runs()] == ["ok"]
+    finally:
+        store.close()
+
+
+REFERENTIE = Path(__file__).resolve().parent / "reference" / "store-5bff393.sqlite"
+
+
+def test_a_store_written_by_the_previous_release_opens_and_upgrades(tmp_path, capsys) -> None:
+    """tests/reference/store-5bff393.sqlite was made by the release before the restructure
+    (scripts/make_reference_store.py): a sync of the example fiches, 2026Q4 sent to an outbox,
+    and the service's two jobs in its job store, all on 30-11-2026 at 09:00."""
+    from pmiek.cli import main
+    from sync.config import config_voor_map
+    from sync.dienst import maak_scheduler
+    from sync.kwartaal import rapportage as kr
+    from sync.overzicht_bouw import bouw_overzicht
+    from sync.synchronisatie import JOB_ID, geplande_sync
+
+    pad = tmp_path / "pmiek.sqlite"
+    shutil.copyfile(REFERENTIE, pad)
+    url = sqlite_url(pad)
+    engine = maak_engine(url)
+    assert huidige_versie(engine) == 2
+    engine.dispose()
+
+    store = open_store(url)
+    try:
+        assert huidige_versie(store.engine) == SCHEMA_VERSIE
+        # History and runs survive: the run, and every accepted version behind the overview.
+        (run,) = store.runs()
+        assert (run.status, run.gezien, run.geaccepteerd) == ("ok", 11, 11)
+        assert len(bouw_overzicht(store, dt.date(2026, 11, 30)).projecten) == 11
+        # The send record and the frozen quarter survive.
+        rapport = kr.Kwartaalrapport(store.engine, store, tmp_path / "rapport.lock")
+        assert [(r["kwartaal"], r["status"], r["transport"]) for r in rapport.verzendingen()] == [
+            ("2026Q4", "verzonden", "outbox")]
+        stuk = rapport.stuk("2026Q4")
+        assert stuk.bevroren and stuk.overzicht.peildatum == dt.date(2026, 11, 30) and len(stuk.overzicht.projecten) == 11
+
+        # Today's scheduler restores both stored jobs (a job it cannot import it would delete),
+        # with their stored next runs: the sync's, already past, is a pending catch-up.
+        config = config_voor_map(tmp_path / "fiches", pad, tmp_path / "master.xlsx")
+        scheduler = maak_scheduler(config, store.engine)
+        scheduler.start(paused=True)
+        try:
+            jobs = {job.id: job for job in scheduler.get_jobs()}
+        finally:
+            scheduler.shutdown(wait=False)
+        assert set(jobs) == {JOB_ID, kr.JOB_ID}
+        assert jobs[JOB_ID].func_ref == "sync.synchronisatie:geplande_sync" and jobs[JOB_ID].func is geplande_sync
+        assert jobs[kr.JOB_ID].func_ref == "sync.kwartaal.rapportage:geplande_rapportage"
+        assert jobs[kr.JOB_ID].func is kr.geplande_rapportage
+        amsterdam = config.sync.tz
+        assert jobs[JOB_ID].next_run_time == dt.datetime(2026, 12, 1, 7, 0, tzinfo=amsterdam)
+        assert jobs[kr.JOB_ID].next_run_time == dt.datetime(2027, 1, 4, 8, 0, tzinfo=amsterdam)
+    finally:
+        store.close()
+
+    # The quarter counts as sent: a second --send is refused.
+    outbox = tmp_path / "outbox"
+    assert main(["report", "--quarter", "2026Q4", "--send", "--store", str(pad), "--outbox", str(outbox)]) != 0
+    assert "Het kwartaaloverzicht 2026Q4 is al verzonden op 30-11-2026 09:00 via outbox" in capsys.readouterr().err
+    assert not outbox.exists()
+    assert main(["status", "--store", str(pad)]) == 0
+    uit = capsys.readouterr().out
+    assert "run 1: geslaagd, handmatig" in uit and "2026Q4: verzonden via outbox (30-11-2026 09:00)" in uit

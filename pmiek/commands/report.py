@@ -27,7 +27,7 @@ def register(sub) -> None:
 
 def _opzet(args):
     """(Kwartaalrapport, store, settings, transport factory) from --config or --store/--outbox."""
-    from sync.config import laad_config, sqlite_url
+    from sync.config import ReportConfig, laad_config, sqlite_url
     from sync.kwartaal import rapportage as kr
     from sync.store import open_store
 
@@ -36,8 +36,13 @@ def _opzet(args):
             raise InputError("--config cannot be combined with --store/--outbox",
                              "Gebruik óf --config, óf --store (met --outbox), niet beide.")
         config = laad_config(args.config)
-        inst = kr.instellingen_uit_config(config)
-        rapport, store = kr.voor_config(config)
+        inst = config.report
+        if args.preview is not None and config.store_path is not None and not config.store_path.is_file():
+            # Looking must not leave an empty database behind (SQLite creates the file on open).
+            raise InputError(f"store {config.store_path} does not exist",
+                             f"De database {config.store_path} bestaat nog niet; draai eerst een synchronisatie "
+                             "(pmiek sync).")
+        rapport, store = kr.voor_config(config, alleen_lezen=args.preview is not None)
         return rapport, store, inst, lambda: kr.maak_transport(inst, config)
     if args.store is None:
         raise InputError("need --config or --store", "Geef --config BESTAND, of --store BESTAND (met --outbox MAP).")
@@ -48,12 +53,10 @@ def _opzet(args):
     if args.send and args.outbox is None:
         raise InputError("--send with --store needs --outbox",
                          "Zonder configuratiebestand verzendt --send naar een map: geef --outbox MAP.")
-    inst = kr.RapportInstellingen(
-        ontvangers=["energy-board@localhost"], afzender=kr.STANDAARD_AFZENDER,
-        onderwerp="pMIEK kwartaaloverzicht {kwartaal}", transport="outbox",
-        outbox=(args.outbox or Path("outbox")).resolve(),
-    )
-    store = open_store(sqlite_url(args.store), aanmaken=False)
+    # Without a config file: the defaults of [report], into the outbox folder given.
+    inst = ReportConfig(transport="outbox", outbox=(args.outbox or Path("outbox")).resolve())
+    # A preview only looks: it never upgrades (or otherwise changes) the store.
+    store = open_store(sqlite_url(args.store), aanmaken=False, alleen_lezen=args.preview is not None)
     lock = args.store.resolve().with_name(args.store.name + ".rapport.lock")
     rapport = kr.Kwartaalrapport(store.engine, store, lock)
     return rapport, store, inst, lambda: kr.maak_transport(inst)

@@ -36,7 +36,7 @@ def run(args) -> int:
         if not args.store.is_file():
             raise InputError(f"store {args.store} does not exist", f"De database {args.store} bestaat niet.")
         url = sqlite_url(args.store)
-    store = open_store(url, aanmaken=False)
+    store = open_store(url, alleen_lezen=True)  # looking never changes the store
     try:
         runs = store.runs(args.aantal)
         rapport = _kwartaalrapporten(store, url)

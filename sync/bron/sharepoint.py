@@ -325,4 +325,4 @@ def bron_uit_config(sp: Any) -> SharePointBron:
     from sync.graph import verbinding_uit_config
 
     return SharePointBron(verbinding_uit_config(sp), folder=sp.folder, site=sp.site, drive_id=sp.drive_id,
-                          bibliotheek=getattr(sp, "library", None))
+                          bibliotheek=sp.library)

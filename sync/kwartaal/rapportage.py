@@ -41,28 +41,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from filelock import FileLock, Timeout
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from fiche.datums import kwartaal as kwartaal_code
-from fiche.errors import ConfigError, InputError, PmiekError
+from fiche.errors import InputError, PmiekError
 from fiche.stoplicht import Stoplicht
+from sync.config import ReportConfig
 from sync.kwartaal.bericht import bouw_bericht, nieuw_message_id
 from sync.kwartaal.inhoud import bouw_rapport, datum_nl, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
 from sync.kwartaal.tijdlijn import tijdlijn_png
@@ -76,7 +62,7 @@ from sync.kwartaal.transport import (
     schrijf_preview,
 )
 from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
-from sync.store import UtcDateTime, dumps, loads
+from sync.store import dumps, kwartaal_snapshots as snapshots, kwartaal_verzendingen as verzendingen, loads
 
 log = logging.getLogger("pmiek.sync.kwartaal.rapportage")
 
@@ -91,167 +77,30 @@ STATUS_NL = {
     CONTROLEREN: "onzeker, handmatig controleren",
 }
 
-metadata = MetaData()
-
-snapshots = Table(
-    "kwartaal_snapshots", metadata,
-    Column("kwartaal", String(8), primary_key=True),
-    Column("peildatum", Date, nullable=False),
-    Column("gemaakt", UtcDateTime, nullable=False),
-    Column("overzicht", Text, nullable=False),  # the Overzicht as JSON
-    Column("master", LargeBinary, nullable=False),  # the master workbook of that peildatum
-)
-
-verzendingen = Table(
-    "kwartaal_verzendingen", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("kwartaal", String(8), nullable=False, index=True),
-    Column("message_id", String(300), nullable=False),
-    Column("transport", String(20), nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("aanleiding", String(20), nullable=False),
-    Column("geforceerd", Boolean, nullable=False, default=False),
-    Column("ontvangers", Text, nullable=False),
-    Column("aangemaakt", UtcDateTime, nullable=False),
-    Column("bijgewerkt", UtcDateTime, nullable=False),
-    Column("detail", Text),  # where it went (a file, the server's reply)
-    Column("melding", Text),  # Dutch, for `pmiek status`
-    Column("pid", Integer),
-)
-# One attempt in flight per quarter, enforced by the database itself.
-Index("ux_verzending_in_behandeling", verzendingen.c.kwartaal, unique=True,
-      sqlite_where=text("status = 'verzenden'"), postgresql_where=text("status = 'verzenden'"))
-
-
-def maak_tabellen(engine: Engine) -> None:
-    """Our tables in the store's database (idempotent; they sit beside the store's own)."""
-    metadata.create_all(engine, checkfirst=True)
-
-
 def nu() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-# --- settings -------------------------------------------------------------------------------
+# --- from the settings (`sync.config.ReportConfig`, `config.report`) ---------------------------
 
-@dataclass
-class RapportInstellingen:
-    ontvangers: list[str]
-    afzender: str
-    onderwerp: str
-    transport: str  # outbox | smtp | graph
-    outbox: Path
-    cron: str | None = None
-    smtp: SmtpInstellingen | None = None
-    # A mail server that is down for a few minutes at 08:00 on a Monday must not cost the
-    # quarter its e-mail: 6 attempts, 30 s doubling to at most 10 min, about 15 min in all.
-    pogingen: int = 6
-    wacht_basis: float = 30.0
-    wacht_max: float = 600.0
-    #: A quarterly run missed while the service was down is still made up this long after.
-    inhaal_dagen: int = 7
-
-    def herhaling(self) -> Herhaling:
-        return Herhaling(pogingen=self.pogingen, basis=self.wacht_basis, maximum=self.wacht_max)
+def herhaling(rp: ReportConfig) -> Herhaling:
+    return Herhaling(pogingen=rp.retries, basis=rp.retry_base_seconds, maximum=rp.retry_max_seconds)
 
 
-STANDAARD_AFZENDER = "pmiek-monitor@localhost"
-EXTRA_SLEUTELS = ("smtp_host", "smtp_port", "smtp_starttls", "smtp_user_env", "smtp_password_env", "smtp_ca_bundle",
-                  "timeout", "retries", "retry_base_seconds", "retry_max_seconds", "catch_up_days")
-
-
-def instellingen_uit_config(config: Any) -> RapportInstellingen:
-    """The [report] section of the service config (its extra keys are this module's)."""
-    rp = config.report
-    extra = dict(rp.extra or {})
-    for k in extra:
-        if k not in EXTRA_SLEUTELS:
-            raise ConfigError(f"report.{k}", "unknown key",
-                              f"onbekende instelling (tikfout?). Bekend: recipients, sender, subject, transport, "
-                              f"outbox, cron, {', '.join(EXTRA_SLEUTELS)}.")
-
-    def getal(k: str, standaard: float, lo: float, hi: float, geheel: bool = False) -> Any:
-        v = extra.get(k, standaard)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi \
-                or (geheel and not isinstance(v, int)):
-            raise ConfigError(f"report.{k}", f"must be a number between {lo} and {hi}",
-                              f"moet een {'geheel ' if geheel else ''}getal tussen {lo:g} en {hi:g} zijn.")
-        return v
-
-    basis = config.path.parent if getattr(config, "path", None) else Path.cwd()
-
-    def pad(k: str) -> Path | None:
-        v = extra.get(k)
-        if v in (None, ""):
-            return None
-        if not isinstance(v, str):
-            raise ConfigError(f"report.{k}", "must be text", "moet tekst zijn (een pad).")
-        p = Path(os.path.expanduser(v))
-        return p if p.is_absolute() else basis / p
-
-    smtp = None
+def maak_transport(rp: ReportConfig, config: Any = None) -> Transport:
+    """The transport `rp.transport` names; "graph" uses the SharePoint source of `config`."""
+    if rp.transport == "outbox":
+        return OutboxTransport(rp.outbox)
     if rp.transport == "smtp":
-        host = extra.get("smtp_host")
-        if not isinstance(host, str) or not host.strip():
-            raise ConfigError("report.smtp_host", "is required for transport 'smtp'",
-                              "is verplicht als transport 'smtp' is.")
-        starttls = extra.get("smtp_starttls", True)
-        if not isinstance(starttls, bool):
-            raise ConfigError("report.smtp_starttls", "must be true or false", "moet true of false zijn.")
-        smtp = SmtpInstellingen(
-            host=host.strip(), port=int(getal("smtp_port", 587, 1, 65535, geheel=True)), starttls=starttls,
-            user_env=extra.get("smtp_user_env", "PMIEK_SMTP_USER") or None,
-            password_env=extra.get("smtp_password_env", "PMIEK_SMTP_PASSWORD") or None,
-            ca_bundle=pad("smtp_ca_bundle"), timeout=float(getal("timeout", 30, 1, 600)),
-        )
-    _controleer_adressen("report.recipients", rp.recipients)
-    if rp.sender:
-        _controleer_adressen("report.sender", [rp.sender])
-    if rp.transport != "outbox" and not rp.recipients:
-        raise ConfigError("report.recipients", "is required to send",
-                          "is verplicht om te verzenden (lijst met e-mailadressen).")
-    if rp.transport != "outbox" and not rp.sender:
-        raise ConfigError("report.sender", "is required to send", "is verplicht om te verzenden (het afzenderadres).")
-    if rp.transport == "graph" and config.source.type != "sharepoint":
-        raise ConfigError("report.transport", "'graph' uses the app registration of a sharepoint source",
-                          "'graph' gebruikt de app-registratie van de SharePoint-bron "
-                          "([source] type = \"sharepoint\").")
-    return RapportInstellingen(
-        ontvangers=list(rp.recipients) or ["energy-board@localhost"],
-        afzender=rp.sender or STANDAARD_AFZENDER,
-        onderwerp=rp.subject,
-        transport=rp.transport,
-        outbox=Path(rp.outbox) if rp.outbox else basis / "outbox",
-        cron=rp.cron,
-        smtp=smtp,
-        pogingen=int(getal("retries", 6, 1, 10, geheel=True)),
-        wacht_basis=float(getal("retry_base_seconds", 30, 0, 600)),
-        wacht_max=float(getal("retry_max_seconds", 600, 0, 3600)),
-        inhaal_dagen=int(getal("catch_up_days", 7, 0, 92, geheel=True)),
-    )
-
-
-def _controleer_adressen(sleutel: str, adressen: list[str]) -> None:
-    """Plain addresses only: a display name or a line break has no business in a header."""
-    from email_validator import EmailNotValidError, validate_email
-    for adres in adressen:
-        try:
-            validate_email(adres, check_deliverability=False)
-        except EmailNotValidError as exc:
-            raise ConfigError(sleutel, f"{adres!r} is not a valid e-mail address ({exc})",
-                              f"'{adres}' is geen geldig e-mailadres.") from None
-
-
-def maak_transport(inst: RapportInstellingen, config: Any = None) -> Transport:
-    if inst.transport == "outbox":
-        return OutboxTransport(inst.outbox)
-    if inst.transport == "smtp":
-        assert inst.smtp is not None
-        return SmtpTransport(inst.smtp, inst.herhaling())
+        assert rp.smtp is not None  # the config requires smtp_host with this transport
+        smtp = rp.smtp
+        return SmtpTransport(SmtpInstellingen(host=smtp.host, port=smtp.port, starttls=smtp.starttls,
+                                              user_env=smtp.user_env, password_env=smtp.password_env,
+                                              ca_bundle=smtp.ca_bundle, timeout=smtp.timeout), herhaling(rp))
     from sync.graph import verbinding_uit_config
     from sync.kwartaal.transport import GraphTransport
     verbinding = verbinding_uit_config(config.source.sharepoint)
-    return GraphTransport(verbinding.client, inst.afzender, verbinding.session, inst.herhaling(),
+    return GraphTransport(verbinding.client, rp.sender, verbinding.session, herhaling(rp),
                           timeout=config.source.sharepoint.timeout)
 
 
@@ -345,7 +194,6 @@ class Kwartaalrapport:
         self.engine = engine
         self.store = store  # sync.store.Store: `bouw_overzicht` reads fiche versions from it
         self.lock_pad = lock_pad
-        maak_tabellen(engine)
 
     # --- snapshot ---
 
@@ -395,14 +243,14 @@ class Kwartaalrapport:
     # --- building the message ---
 
     @staticmethod
-    def bericht(stuk: Kwartaalstuk, inst: RapportInstellingen, message_id: str | None = None,
+    def bericht(stuk: Kwartaalstuk, inst: ReportConfig, message_id: str | None = None,
                 datum: dt.datetime | None = None) -> EmailMessage:
         rapport = bouw_rapport(stuk.overzicht)
         png = tijdlijn_png(rapport.projecten, rapport.peildatum)
-        return bouw_bericht(rapport, png, stuk.master, afzender=inst.afzender, ontvangers=inst.ontvangers,
-                            onderwerp_template=inst.onderwerp, message_id=message_id, datum=datum)
+        return bouw_bericht(rapport, png, stuk.master, afzender=inst.sender, ontvangers=inst.recipients,
+                            onderwerp_template=inst.subject, message_id=message_id, datum=datum)
 
-    def preview(self, kwartaal: str, map_: Path, inst: RapportInstellingen,
+    def preview(self, kwartaal: str, map_: Path, inst: ReportConfig,
                 moment: dt.datetime | None = None) -> dict[str, Path]:
         """Write the quarter's e-mail (.eml, .html, picture, master) into `map_` without sending."""
         stuk = self.stuk(kwartaal, moment)
@@ -452,7 +300,7 @@ class Kwartaalrapport:
 
     # --- sending ---
 
-    def verstuur(self, kwartaal: str, inst: RapportInstellingen, transport: Transport, *, force: bool = False,
+    def verstuur(self, kwartaal: str, inst: ReportConfig, transport: Transport, *, force: bool = False,
                  aanleiding: str = "handmatig", moment: dt.datetime | None = None) -> dict:
         """Send the quarter's e-mail exactly once (see the module docstring); returns the record."""
         lock = self._lock()
@@ -461,7 +309,7 @@ class Kwartaalrapport:
         finally:
             lock.release()
 
-    def _verstuur(self, kwartaal: str, inst: RapportInstellingen, transport: Transport, force: bool,
+    def _verstuur(self, kwartaal: str, inst: ReportConfig, transport: Transport, force: bool,
                   aanleiding: str, moment: dt.datetime | None) -> dict:
         vorige = self.laatste(kwartaal)
         hervat: dict | None = None
@@ -503,7 +351,7 @@ class Kwartaalrapport:
         if hervat is not None:
             rij_id, message_id, datum = hervat["id"], hervat["message_id"], hervat["aangemaakt"]
         else:
-            rij_id, message_id, datum = None, nieuw_message_id(kwartaal, inst.afzender), moment
+            rij_id, message_id, datum = None, nieuw_message_id(kwartaal, inst.sender), moment
         # Built before the record is written: a failure here leaves no "verzenden" row behind.
         bericht = self.bericht(stuk, inst, message_id=message_id, datum=datum)
         if rij_id is None:
@@ -511,7 +359,7 @@ class Kwartaalrapport:
                 with self.engine.begin() as conn:
                     sleutel = conn.execute(insert(verzendingen).values(
                         kwartaal=kwartaal, message_id=message_id, transport=transport.naam, status=VERZENDEN,
-                        aanleiding=aanleiding, geforceerd=force, ontvangers=", ".join(inst.ontvangers),
+                        aanleiding=aanleiding, geforceerd=force, ontvangers=", ".join(inst.recipients),
                         aangemaakt=moment, bijgewerkt=moment, pid=os.getpid(),
                     )).inserted_primary_key
                 if sleutel is None:  # SQLAlchemy types it optional; an INSERT always has one
@@ -590,7 +438,7 @@ class AlVerzonden(InputError):
 def demo_rapport(config: Any, moment: dt.datetime | None = None) -> dict[str, Path]:
     """`pmiek demo`: the running quarter's e-mail written into the outbox as a preview (no send
     record and no frozen snapshot: the demo's fiches may still be edited and synced)."""
-    inst = instellingen_uit_config(config)
+    inst = config.report
     moment = moment or nu()
     kwartaal = kwartaal_code(lokale_datum(moment))
     rapport, store = voor_config(config)
@@ -607,9 +455,10 @@ def te_rapporteren_kwartaal(moment: dt.datetime) -> str:
     return vorig_kwartaal(kwartaal_code(dag))
 
 
-def voor_config(config: Any) -> tuple[Kwartaalrapport, Any]:
+def voor_config(config: Any, alleen_lezen: bool = False) -> tuple[Kwartaalrapport, Any]:
+    """The report on the config's store; `alleen_lezen` (a preview) never changes the store."""
     from sync.store import open_store
-    store = open_store(config.store_url)
+    store = open_store(config.store_url, alleen_lezen=alleen_lezen)
     lock = config.lock_path.with_name(config.lock_path.name.replace(".lock", ".rapport.lock"))
     return Kwartaalrapport(store.engine, store, lock), store
 
@@ -621,7 +470,7 @@ def geplande_rapportage(config_pad: str) -> None:
     from sync.synchronisatie import sync_eenmalig
     try:
         config = laad_config(config_pad)
-        inst = instellingen_uit_config(config)
+        inst = config.report
         try:
             sync_eenmalig(config, aanleiding="gepland", voortgang=False)
         except PmiekError as exc:
