@@ -24,7 +24,7 @@ from typing import Any, Callable
 from filelock import FileLock, Timeout
 
 from fiche.errors import ConfigError, InputError
-from sync.config import Config
+from sync.config import STANDAARD_TIJDZONE, Config
 from sync.kwartaal import rapportage
 from sync.store import open_store
 from sync.synchronisatie import JOB_ID, _lock, geplande_sync
@@ -182,7 +182,7 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
 
 # --- the quarterly job --------------------------------------------------------------------------
 
-def kwartaal_trigger(inst: rapportage.RapportInstellingen, timezone: str = "Europe/Amsterdam"):
+def kwartaal_trigger(inst: rapportage.RapportInstellingen, timezone: str = STANDAARD_TIJDZONE):
     from apscheduler.triggers.cron import CronTrigger
     if inst.cron:
         return CronTrigger.from_crontab(inst.cron, timezone=timezone)

@@ -11,6 +11,9 @@ and never becomes a formula, and characters XML cannot hold are dropped. Only ht
 a fiche become hyperlinks. The output depends only on the snapshot (the generation time comes
 from `overzicht.gegenereerd`, not the clock), so a generated master can be compared part by
 part with the committed reference file; only the package timestamps differ between runs.
+
+The figures (plusprojecten, capacity, data quality) are the snapshot's rules (`sync.overzicht`,
+`sync.regels`); this module only lays them out, so they match the quarterly e-mail by construction.
 """
 
 from __future__ import annotations
@@ -20,13 +23,11 @@ import io
 import logging
 import textwrap
 import weakref
-from collections import defaultdict
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -37,17 +38,18 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from fiche.datums import kwartaal_label
+from fiche.datums import (
+    datum_dmj, kwartaal_label, kwartaal_label_van_code, kwartaal_sorteersleutel, lokale_tijd, tijd_dmj,
+)
 from fiche.errors import PmiekError, oorzaak_nl
 from fiche.schema import FASEN, UREN_NORM
 from fiche.stoplicht import TEKSTKLEUREN, Stoplicht, mijlpaal_stoplicht, mijlpaal_vertraging
 from sync.bestanden import atomisch_schrijven
-from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand, is_voorzitter, organisatie, uren_per_week
+from sync.overzicht import Overzicht, ProjectStand, rangorde
+from sync.regels import FASE_ONBEKEND, capaciteit, datakwaliteit
 
 log = logging.getLogger(__name__)
 
-#: Local time of the province: generation and version times are shown in it.
-TIJDZONE = ZoneInfo("Europe/Amsterdam")
 DATUM = "d-m-yyyy"
 DATUMTIJD = "d-m-yyyy hh:mm"
 UREN = "0.0"
@@ -74,7 +76,6 @@ SCORE_UITLEG = ("Score (icoon): 3 = op planning of gerealiseerd, 2 = risico op v
 TYPE_LABEL = {"concreet": "Concreet", "verkenning": "Verkenning"}
 TREND_LABEL = {"nieuw": "Nieuw", "verslechterd": "Verslechterd", "verbeterd": "Verbeterd",
                "gerealiseerd": "Gerealiseerd", "gelijk": "Gelijk"}
-FASE_ONBEKEND = "Fase onbekend"
 GEEN_PROJECTEN = "Geen projecten in dit overzicht: er is nog geen geldige fiche ontvangen."
 
 #: Data-quality kinds: Dutch label and urgency (shown with the colour of a stoplicht).
@@ -156,13 +157,6 @@ def veilige_url(url: str | None) -> str | None:
     return url
 
 
-def lokale_tijd(moment: dt.datetime) -> dt.datetime:
-    """Excel has no time zones: an aware time is shown in Dutch local time, naive."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(TIJDZONE).replace(tzinfo=None)
-    return moment.replace(microsecond=0)
-
-
 def _als_stoplicht(value: Any) -> Stoplicht | None:
     if isinstance(value, Stoplicht):
         return value
@@ -205,7 +199,9 @@ def _stijl(cell, font: Font | None = None, fill: PatternFill | None = None, alig
     per_werkboek[sleutel] = copy(cell._style)
 
 
-def _schrijf_cel(cell, value: Any, kolom: Kolom) -> None:
+def _schrijf_cel(cell, value: Any, kolom: Kolom, tz: dt.tzinfo) -> None:
+    """`tz`: the snapshot's configured zone; Excel has no time zones, so aware times are written
+    as naive local time in it."""
     if kolom.soort == "score":
         light = _als_stoplicht(value)
         score = SCORE.get(light) if light is not None else (value if isinstance(value, int) else None)
@@ -244,7 +240,7 @@ def _schrijf_cel(cell, value: Any, kolom: Kolom) -> None:
         return
     formaat = None
     if isinstance(value, dt.datetime):
-        cell.value = lokale_tijd(value)
+        cell.value = lokale_tijd(value, tz)
         formaat = DATUMTIJD if kolom.soort == "tijd" else DATUM
     elif isinstance(value, dt.date):
         cell.value = value
@@ -287,17 +283,8 @@ def _titelblok(blad: Blad, regel3: str | None, regel4: str | None = None) -> Non
 
 
 def _peilregel(o: Overzicht) -> str:
-    return (f"Peildatum: {_datum(o.peildatum)} ({kwartaal_label(o.peildatum)})  ·  "
-            f"Gegenereerd: {_datumtijd(o.gegenereerd)}")
-
-
-def _datum(d: dt.date | None) -> str:
-    return "" if d is None else f"{d.day}-{d.month}-{d.year}"
-
-
-def _datumtijd(moment: dt.datetime) -> str:
-    t = lokale_tijd(moment)
-    return f"{_datum(t.date())} {t:%H:%M}"
+    return (f"Peildatum: {datum_dmj(o.peildatum)} ({kwartaal_label(o.peildatum)})  ·  "
+            f"Gegenereerd: {tijd_dmj(o.gegenereerd, o.tz)}")
 
 
 def _tabel(
@@ -319,7 +306,7 @@ def _tabel(
         if len(rij) != len(kolommen):
             raise ValueError(f"table {naam}: row has {len(rij)} values for {len(kolommen)} columns")
         for j, (kolom, value) in enumerate(zip(kolommen, rij)):
-            _schrijf_cel(ws.cell(row=KOPRIJ + 1 + i, column=eerste_kolom + j), value, kolom)
+            _schrijf_cel(ws.cell(row=KOPRIJ + 1 + i, column=eerste_kolom + j), value, kolom, blad.overzicht.tz)
     _rijhoogte(ws, KOPRIJ, [(k.kop, k.breedte) for k in kolommen])
     for i, rij in enumerate(rijen):
         _rijhoogte(ws, KOPRIJ + 1 + i, [
@@ -381,8 +368,8 @@ def _opmaak(blad: Blad, bevries: str = "A") -> None:
     ws.page_margins.top = ws.page_margins.bottom = 0.75
     ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.oddHeader.left.text = f"pMIEK monitoring – {blad.titel}"
-    ws.oddHeader.right.text = f"Peildatum {_datum(o.peildatum)}"
-    ws.oddFooter.left.text = f"Gegenereerd {_datumtijd(o.gegenereerd)}"
+    ws.oddHeader.right.text = f"Peildatum {datum_dmj(o.peildatum)}"
+    ws.oddFooter.left.text = f"Gegenereerd {tijd_dmj(o.gegenereerd, o.tz)}"
     ws.oddFooter.right.text = "Pagina &P van &N"
 
 
@@ -391,11 +378,6 @@ def _locatie(blad_naam: str, rij: int, kolom: str = "A") -> str:
 
 
 # --- Ordering and derived values --------------------------------------------------------------
-
-def _volgorde(p: ProjectStand) -> tuple:
-    """Concrete projects first, worst light first, then by name."""
-    return (p.fiche_type != "concreet", -p.stoplicht.ernst, p.projectnaam.lower(), p.sleutel)
-
 
 def _mijlpaal_stoplicht(p: ProjectStand, m: dict[str, Any]) -> Stoplicht:
     light = _als_stoplicht(m.get("stoplicht"))
@@ -420,36 +402,6 @@ def _als_datum(value: Any) -> dt.date | None:
         except ValueError:
             return None
     return None
-
-
-def voorzitter_meldingen(overzicht: Overzicht) -> list[DatakwaliteitMelding]:
-    """Teams without exactly one voorzitter that the snapshot's findings do not mention yet."""
-    al = {(m.project or "").lower() for m in overzicht.datakwaliteit if m.soort == "geen_voorzitter"}
-    out = []
-    for p in sorted(overzicht.projecten, key=_volgorde):
-        if p.voorzitter is not None or p.projectnaam.lower() in al:
-            continue
-        aantal = p.aantal_voorzitters
-        if aantal == 0:
-            tekst = "Het projectteam heeft geen voorzitter (trekker en contactpersoon)."
-        else:
-            tekst = f"Het projectteam heeft {aantal} voorzitters; er hoort er één te zijn."
-        out.append(DatakwaliteitMelding("geen_voorzitter", p.bron_naam, tekst, project=p.projectnaam,
-                                        bron_id=p.bron_id, link=p.link))
-    return out
-
-
-def _kwartaal_sleutel(q: str) -> tuple[int, int]:
-    jaar, _, nummer = q.upper().partition("Q")
-    try:
-        return int(jaar), int(nummer)
-    except ValueError:
-        return (9999, 9)
-
-
-def _kwartaal_kop(q: str) -> str:
-    jaar, nummer = _kwartaal_sleutel(q)
-    return f"Q{nummer} {jaar}" if jaar != 9999 else q
 
 
 # --- The sheets -------------------------------------------------------------------------------
@@ -542,7 +494,7 @@ def _overzicht(blad: Blad, projecten: list[ProjectStand], mijlpaal_rij: dict[str
 
 
 def _plus(blad: Blad, projecten: list[ProjectStand], overzicht_rij: dict[str, int]) -> None:
-    plus = [p for p in projecten if p.is_plusproject]
+    plus = blad.overzicht.plusprojecten
     uitleg = ("Elektriciteitsprojecten waarvan de IBN dreigt te verschuiven door (mogelijke) vertraging, "
               "en verkenningen die uitlopen.")
     if not projecten:
@@ -613,61 +565,29 @@ def _knelpunten(blad: Blad, projecten: list[ProjectStand], overzicht_rij: dict[s
     _opmaak(blad, bevries="B")
 
 
-@dataclass
-class Capaciteit:
-    """Hours per week per organisation: per project and per phase."""
-
-    per_project: list[tuple[str, ProjectStand, int, int, float]]  # organisatie, project, voorz., deeln., uren
-    per_fase: dict[str, dict[str, float]]  # organisatie -> fase (or FASE_ONBEKEND) -> uren
-
-    @property
-    def totaal(self) -> float:
-        return sum(sum(f.values()) for f in self.per_fase.values())
-
-
-def bereken_capaciteit(projecten: Iterable[ProjectStand]) -> Capaciteit:
-    groepen: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    by_key: dict[str, ProjectStand] = {}
-    for p in projecten:
-        if not p.vraagt_inzet:
-            continue  # same rule as the quarterly e-mail, so both show the same totals
-        by_key[p.sleutel] = p
-        for lid in p.projectteam:
-            groepen[(organisatie(lid), p.sleutel)].append(lid)
-    per_project = []
-    per_fase: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for (org, sleutel), leden in groepen.items():
-        p = by_key[sleutel]
-        uren = sum(uren_per_week(lid) for lid in leden)
-        voorz = sum(1 for lid in leden if is_voorzitter(lid))
-        per_project.append((org, p, voorz, len(leden) - voorz, uren))
-        per_fase[org][p.fase if p.fase in FASEN else FASE_ONBEKEND] += uren
-    per_project.sort(key=lambda r: (r[0].lower(), r[0], _volgorde(r[1])))
-    return Capaciteit(per_project, {org: dict(f) for org, f in per_fase.items()})
-
-
 def _capaciteit(blad: Blad, projecten: list[ProjectStand]) -> None:
-    cap = bereken_capaciteit(projecten)
+    cap = capaciteit(projecten)
     norm = (f"Uren per week uit de teamlijsten; zonder opgave geldt de norm: voorzitter "
             f"{UREN_NORM['Voorzitter']:g} uur, deelnemer {UREN_NORM['Deelnemer']:g} uur per week. "
             "Gerealiseerde projecten tellen niet mee.")
     if not projecten:
         regel3 = norm + " " + GEEN_PROJECTEN
     else:
-        regel3 = norm + f" Totaal: {_uren(cap.totaal)} uur per week."
+        regel3 = norm + f" Totaal: {_uren(cap.totaal_uren)} uur per week."
     _titelblok(blad, regel3, "Links: per organisatie en fase. Rechts: per organisatie en project. " + SCORE_UITLEG)
     fase_rijen = []
-    for org in sorted(cap.per_fase, key=lambda o: (o.lower(), o)):
-        f = cap.per_fase[org]
+    per_organisatie_fase = cap.per_organisatie_fase
+    for org in sorted(per_organisatie_fase, key=lambda o: (o.lower(), o)):
+        f = per_organisatie_fase[org]
         waarden = [f.get(fase, 0.0) for fase in FASEN] + [f.get(FASE_ONBEKEND, 0.0)]
         fase_rijen.append([org, *waarden, sum(waarden)])
     _tabel(blad, "tblCapaciteitFase", K_CAP_FASE, fase_rijen)
     start = len(K_CAP_FASE) + 2  # one empty column between the two tables
     blad.ws.column_dimensions[get_column_letter(start - 1)].width = 3
     project_rijen = [
-        [org, p.projectnaam, TYPE_LABEL.get(p.fiche_type, p.fiche_type), p.fase or FASE_ONBEKEND,
-         p.stoplicht, p.stoplicht, voorz, deeln, uren]
-        for org, p, voorz, deeln, uren in cap.per_project
+        [r.organisatie, r.project.projectnaam, TYPE_LABEL.get(r.project.fiche_type, r.project.fiche_type), r.fase,
+         r.project.stoplicht, r.project.stoplicht, r.voorzitters, r.deelnemers, r.uren_per_week]
+        for r in cap.per_project
     ]
     _tabel(blad, "tblCapaciteitProject", K_CAP_PROJECT, project_rijen, eerste_kolom=start)
     _opmaak(blad, bevries="B")
@@ -679,7 +599,7 @@ def _uren(value: float) -> str:
 
 def _datakwaliteit(blad: Blad, projecten: list[ProjectStand]) -> None:
     o = blad.overzicht
-    meldingen = list(o.datakwaliteit) + voorzitter_meldingen(o)
+    meldingen = datakwaliteit(o)
     volgorde = list(SOORTEN)
     meldingen.sort(key=lambda m: (
         volgorde.index(m.soort) if m.soort in volgorde else len(volgorde), (m.project or "").lower(), m.bron_naam,
@@ -706,13 +626,13 @@ def _historie(blad: Blad, projecten: list[ProjectStand]) -> None:
     # Today's light is this quarter's entry, whether or not the store recorded it yet.
     for p in projecten:
         historie.setdefault(p.sleutel, {})[o.kwartaal] = p.stoplicht
-    kwartalen = sorted({q for rij in historie.values() for q in rij} | {o.kwartaal}, key=_kwartaal_sleutel)
+    kwartalen = sorted({q for rij in historie.values() for q in rij} | {o.kwartaal}, key=kwartaal_sorteersleutel)
     by_key = {p.sleutel: p for p in projecten}
     huidige = [p.sleutel for p in projecten]
     vervallen = sorted(k for k in historie if k not in by_key)
     kolommen = ((Kolom("Projectnaam", 44, "lang"), Kolom("Type", 12))
-                + tuple(Kolom(_kwartaal_kop(q), 21, "stoplicht") for q in kwartalen)
-                + (Kolom("Trend", 13), Kolom(f"Score {_kwartaal_kop(o.kwartaal)}", 10, "score")))
+                + tuple(Kolom(kwartaal_label_van_code(q), 21, "stoplicht") for q in kwartalen)
+                + (Kolom("Trend", 13), Kolom(f"Score {kwartaal_label_van_code(o.kwartaal)}", 10, "score")))
     rijen = []
     for sleutel in huidige + vervallen:
         p = by_key.get(sleutel)
@@ -733,7 +653,7 @@ def _historie(blad: Blad, projecten: list[ProjectStand]) -> None:
 
 def bouw_master(overzicht: Overzicht) -> Workbook:
     """The master workbook for one snapshot, built from scratch."""
-    projecten = sorted(overzicht.projecten, key=_volgorde)
+    projecten = sorted(overzicht.projecten, key=rangorde)
     wb = Workbook()
     bladen = {}
     for i, naam in enumerate(BLADEN):

@@ -4,16 +4,33 @@ Dutch date texts and local time in a given zone."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from zoneinfo import ZoneInfo
-
 from fiche.datums import (
-    DatumFout, add_months, dag_einde, datum_dmj, datum_kort, datum_nl, from_excel_serial, kwartaal,
-    kwartaal_begin, kwartaal_einde, kwartaal_grenzen, kwartaal_label, kwartaal_label_van_code,
-    kwartaal_sorteersleutel, lokale_datum, lokale_tijd, parse_datum, parse_kwartaal, tijd_dmj, to_excel_serial,
-    volgend_kwartaal_begin, vorig_kwartaal,
+    DatumFout,
+    add_months,
+    dag_einde,
+    datum_dmj,
+    datum_kort,
+    datum_nl,
+    from_excel_serial,
+    kwartaal,
+    kwartaal_begin,
+    kwartaal_einde,
+    kwartaal_grenzen,
+    kwartaal_label,
+    kwartaal_label_van_code,
+    kwartaal_sorteersleutel,
+    lokale_datum,
+    lokale_tijd,
+    parse_datum,
+    parse_kwartaal,
+    tijd_dmj,
+    to_excel_serial,
+    volgend_kwartaal_begin,
+    vorig_kwartaal,
 )
 
 D = dt.date
