@@ -1,8 +1,12 @@
-"""Dates as people type them in a fiche, and the month arithmetic that Excel's EDATE does.
+"""The one home for dates: as people type them in a fiche, Excel's month arithmetic (EDATE),
+quarters, the Dutch ways of writing a date, and local date and time in a given time zone.
 
 A fiche cell may hold a real Excel date, or text such as `1-3-2031`, `01-03-2031`,
 `1 maart 2031`, `Q3 2031` or `2031`. A quarter or a year is a period: as a lower bound it means
 its first day, as an upper bound (or a prognose) its last day.
+
+Standard library only: this module is bundled into xlwings Lite, which runs in Pyodide. The time
+zone is always passed in (the service's configured `sync.timezone`); nothing here assumes one.
 """
 
 from __future__ import annotations
@@ -127,6 +131,11 @@ def parse_datum(value: Any, grens: Grens = "begin") -> dt.date | None:
     )
 
 
+# --- quarters ---------------------------------------------------------------------------------
+
+_KWARTAALCODE = re.compile(r"^(\d{4})Q([1-4])$|^Q([1-4])(\d{4})$")
+
+
 def kwartaal(day: dt.date) -> str:
     """'2026Q4' for a date in October-December 2026."""
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
@@ -135,3 +144,114 @@ def kwartaal(day: dt.date) -> str:
 def kwartaal_label(day: dt.date) -> str:
     """The Dutch way of naming a quarter: 'Q4 2026'."""
     return f"Q{(day.month - 1) // 3 + 1} {day.year}"
+
+
+def kwartaal_begin(day: dt.date) -> dt.date:
+    """The first day of the quarter `day` lies in."""
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def kwartaal_einde(day: dt.date) -> dt.date:
+    """The last day of the quarter `day` lies in."""
+    return _period(day.year, 1, 3 * ((day.month - 1) // 3) + 3, "eind")
+
+
+def volgend_kwartaal_begin(day: dt.date) -> dt.date:
+    """The first day of the quarter after the one `day` lies in."""
+    return kwartaal_einde(day) + dt.timedelta(days=1)
+
+
+def parse_kwartaal(code: str) -> tuple[int, int]:
+    """'2026Q4' (also '2026-Q4', 'Q4 2026') as (2026, 4); DatumFout (a ValueError) with a Dutch
+    text otherwise."""
+    tekst = "".join(str(code).split()).upper().replace("-", "")
+    m = _KWARTAALCODE.match(tekst)
+    if m:
+        jaar, q = int(m[1] or m[4]), int(m[2] or m[3])
+        if MIN_JAAR <= jaar <= MAX_JAAR:
+            return jaar, q
+    raise DatumFout(f"'{code}' is geen kwartaal; schrijf bijvoorbeeld 2026Q4.")
+
+
+def kwartaal_grenzen(code: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a quarter code like '2026Q4'."""
+    jaar, q = parse_kwartaal(code)
+    begin = dt.date(jaar, 3 * q - 2, 1)
+    return begin, kwartaal_einde(begin)
+
+
+def vorig_kwartaal(code: str) -> str:
+    """'2026Q4' -> '2026Q3'; '2027Q1' -> '2026Q4'."""
+    jaar, q = parse_kwartaal(code)
+    return f"{jaar - 1}Q4" if q == 1 else f"{jaar}Q{q - 1}"
+
+
+def kwartaal_label_van_code(code: str) -> str:
+    """'2026Q4' as 'Q4 2026'; text that is no quarter code is returned as it is."""
+    try:
+        jaar, q = parse_kwartaal(code)
+    except DatumFout:
+        return code
+    return f"Q{q} {jaar}"
+
+
+def kwartaal_sorteersleutel(code: str) -> tuple[int, int]:
+    """Sorts quarter codes in time order; anything else after them."""
+    try:
+        return parse_kwartaal(code)
+    except DatumFout:
+        return (9999, 9)
+
+
+# --- writing dates the Dutch way ----------------------------------------------------------------
+
+MAANDNAMEN = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+              "september", "oktober", "november", "december")
+
+
+def datum_dmj(day: dt.date | None, leeg: str = "") -> str:
+    """'1-3-2031': how a fiche and the master write a date; `leeg` when unknown."""
+    if day is None:
+        return leeg
+    return f"{day.day}-{day.month}-{day.year}"
+
+
+def datum_nl(day: dt.date | None, leeg: str = "-") -> str:
+    """'31 december 2026', for running text; `leeg` when unknown."""
+    if day is None:
+        return leeg
+    return f"{day.day} {MAANDNAMEN[day.month - 1]} {day.year}"
+
+
+def datum_kort(day: dt.date | None, leeg: str = "-") -> str:
+    """'30 jun 2032' for narrow table cells; `leeg` when unknown."""
+    if day is None:
+        return leeg
+    return f"{day.day} {MAANDNAMEN[day.month - 1][:3]} {day.year}"
+
+
+# --- local time -----------------------------------------------------------------------------------
+
+def lokale_tijd(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """An aware moment as naive local time in `tz`, to the second (Excel has no time zones); a
+    naive moment is taken as local already."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(tz).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def lokale_datum(moment: dt.datetime, tz: dt.tzinfo) -> dt.date:
+    """The calendar day an aware moment falls on in `tz`."""
+    return moment.astimezone(tz).date()
+
+
+def tijd_dmj(moment: dt.datetime, tz: dt.tzinfo) -> str:
+    """'1-3-2031 14:05' in local time."""
+    t = lokale_tijd(moment, tz)
+    return f"{datum_dmj(t.date())} {t:%H:%M}"
+
+
+def dag_einde(dag: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """The last instant of `dag` in local time `tz`, as an aware UTC datetime."""
+    volgende = dt.datetime.combine(dag + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz)
+    return (volgende - dt.timedelta(microseconds=1)).astimezone(dt.timezone.utc)

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from fiche import schema as S
-from fiche.datums import DatumFout, add_months, parse_datum
+from fiche.datums import DatumFout, add_months, datum_dmj, parse_datum
 from fiche.model import Beoordeling, Bevinding, Ernst, FicheData, MijlpaalOordeel, TabelRij
 from fiche.stoplicht import (
     NABIJ_MAANDEN_STANDAARD,
@@ -74,14 +74,10 @@ def _tekst(waarde: Any) -> str:
     if isinstance(waarde, dt.datetime):
         waarde = waarde.date()
     if isinstance(waarde, dt.date):
-        return f"{waarde.day}-{waarde.month}-{waarde.year}"
+        return datum_dmj(waarde)
     if isinstance(waarde, float) and waarde.is_integer():
         return str(int(waarde))
     return " ".join(str(waarde).split())
-
-
-def _datum_nl(d: dt.date) -> str:
-    return f"{d.day}-{d.month}-{d.year}"
 
 
 #: The plain address almost every team member has: accepted without asking email-validator, which
@@ -221,7 +217,7 @@ class _Validatie:
         label = lambda k: schema.field(k).label  # noqa: E731
         if lo and hi and lo > hi:
             self.vind("venster_omgekeerd", hi_k, cel(hi_k),
-                      f"{label(lo_k)} ({_datum_nl(lo)}) ligt na {label(hi_k).lower()} ({_datum_nl(hi)}).")
+                      f"{label(lo_k)} ({datum_dmj(lo)}) ligt na {label(hi_k).lower()} ({datum_dmj(hi)}).")
         if schema.field(prog_k).required:
             if prog_k in data.cellen and _is_leeg(data.velden.get(prog_k)) and real is None:
                 self.vind("prognose_ontbreekt", prog_k, cel(prog_k),
@@ -236,19 +232,19 @@ class _Validatie:
                           + ". Het stoplicht is Onbekend tot deze gegevens bekend zijn.")
         if real is not None and real > self.vandaag:
             self.vind("gerealiseerd_toekomst", real_k, cel(real_k),
-                      f"{label(real_k)} ({_datum_nl(real)}) ligt in de toekomst; "
+                      f"{label(real_k)} ({datum_dmj(real)}) ligt in de toekomst; "
                       "vul deze datum pas in als het zover is.")
         if prog is not None and real is None and prog < self.vandaag:
             self.vind("prognose_verlopen", prog_k, cel(prog_k),
-                      f"{label(prog_k)} ({_datum_nl(prog)}) ligt in het verleden, maar er is niets gerealiseerd. "
+                      f"{label(prog_k)} ({datum_dmj(prog)}) ligt in het verleden, maar er is niets gerealiseerd. "
                       "Werk de prognose bij, of vul de gerealiseerde datum in.")
         peil = w.get("peildatum")
         if peil is not None and peil > self.vandaag:
             self.vind("peildatum_toekomst", "peildatum", cel("peildatum"),
-                      f"De peildatum ({_datum_nl(peil)}) ligt in de toekomst (vandaag is {_datum_nl(self.vandaag)}).")
+                      f"De peildatum ({datum_dmj(peil)}) ligt in de toekomst (vandaag is {datum_dmj(self.vandaag)}).")
         elif peil is not None and add_months(peil, _PEILDATUM_MAX_OUDERDOM_MAANDEN) < self.vandaag:
             self.vind("peildatum_verouderd", "peildatum", cel("peildatum"),
-                      f"De peildatum ({_datum_nl(peil)}) is meer dan twee kwartalen oud; werk de fiche bij.")
+                      f"De peildatum ({datum_dmj(peil)}) is meer dan twee kwartalen oud; werk de fiche bij.")
 
         stoplicht = project_stoplicht(prog, lo, hi, real, nabij)
         self.beoordeel_mijlpalen(lo, hi, nabij)
@@ -309,7 +305,7 @@ class _Validatie:
             cel = rij.cellen.get
             if gereed is not None and gereed > self.vandaag:
                 self.vind("mijlpaal_gereed_toekomst", "mijlpalen.gereed", cel("gereed"),
-                          f"Mijlpaal '{naam}': gereed ({_datum_nl(gereed)}) ligt in de toekomst. Vul een "
+                          f"Mijlpaal '{naam}': gereed ({datum_dmj(gereed)}) ligt in de toekomst. Vul een "
                           "verwachte datum in bij Prognose.")
             if prognose is None and gereed is None and _is_leeg(rij.waarden.get("prognose")) \
                     and _is_leeg(rij.waarden.get("gereed")):
@@ -317,7 +313,7 @@ class _Validatie:
                           f"Mijlpaal '{naam}' heeft geen prognose en geen gereed-datum; het stoplicht is Onbekend.")
             if prognose is not None and gereed is None and prognose < self.vandaag:
                 self.vind("mijlpaal_prognose_verlopen", "mijlpalen.prognose", cel("prognose"),
-                          f"Mijlpaal '{naam}': de prognose ({_datum_nl(prognose)}) ligt in het verleden maar de "
+                          f"Mijlpaal '{naam}': de prognose ({datum_dmj(prognose)}) ligt in het verleden maar de "
                           "mijlpaal is niet gereed. Werk de prognose bij of vul Gereed in.")
             vertraging = mijlpaal_vertraging(gepland, prognose, gereed)
             actueel = gereed or prognose
@@ -326,8 +322,8 @@ class _Validatie:
                     and abs(vertraging) > _MAX_AFWIJKING_DAGEN:
                 k = "gereed" if gereed else "prognose"
                 self.vind("mijlpaal_datums_onwaarschijnlijk", f"mijlpalen.{k}", cel(k),
-                          f"Mijlpaal '{naam}': {k} ({_datum_nl(actueel)}) ligt meer dan tien jaar van "
-                          f"gepland ({_datum_nl(gepland)}); controleer de datums.")
+                          f"Mijlpaal '{naam}': {k} ({datum_dmj(actueel)}) ligt meer dan tien jaar van "
+                          f"gepland ({datum_dmj(gepland)}); controleer de datums.")
             berekend = mijlpaal_stoplicht(gepland, prognose, gereed, lo, hi, nabij)
             handmatig = Stoplicht.van_label(waarden.get("stoplicht_handmatig"))
             if handmatig is not None and is_groener(handmatig, berekend) and _is_leeg(waarden.get("toelichting")):

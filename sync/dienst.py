@@ -24,7 +24,7 @@ from typing import Any, Callable
 from filelock import FileLock, Timeout
 
 from fiche.errors import ConfigError, InputError
-from sync.config import Config, ReportConfig
+from sync.config import STANDAARD_TIJDZONE, Config, ReportConfig
 from sync.kwartaal import rapportage
 from sync.kwartaal.transport import SmtpTransport
 from sync.store import open_store
@@ -185,7 +185,7 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
 
 # --- the quarterly job --------------------------------------------------------------------------
 
-def kwartaal_trigger(inst: ReportConfig, timezone: str = "Europe/Amsterdam"):
+def kwartaal_trigger(inst: ReportConfig, timezone: str = STANDAARD_TIJDZONE):
     from apscheduler.triggers.cron import CronTrigger
     if inst.cron:
         return CronTrigger.from_crontab(inst.cron, timezone=timezone)

@@ -2,7 +2,9 @@
 e-mail are both built from.
 
 The store produces an `Overzicht`; `sync.master` writes it as a workbook and the report renders
-it as an e-mail. Keeping one snapshot type means the two always tell the same story.
+it as an e-mail. Keeping one snapshot type means the two always tell the same story; the portfolio
+rules computed on it (capacity, data quality) live in `sync.regels`, the per-project ones
+(plusproject, freshness, voorzitter) here.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from fiche.datums import kwartaal
+from fiche.datums import kwartaal, kwartaal_begin
 from fiche.schema import FASEN, UREN_NORM
 from fiche.stoplicht import Stoplicht
+from sync.config import STANDAARD_TIJDZONE
 
 
 def is_voorzitter(lid: dict[str, Any]) -> bool:
@@ -148,6 +152,11 @@ class ProjectStand:
         return None
 
 
+def rangorde(p: ProjectStand) -> tuple:
+    """The order projects are listed in: concrete projects first, worst light first, then by name."""
+    return (p.fiche_type != "concreet", -p.stoplicht.ernst, p.projectnaam.lower(), p.sleutel)
+
+
 @dataclass
 class DatakwaliteitMelding:
     """A fiche the project leader must chase: invalid, stale, duplicate, without voorzitter."""
@@ -169,14 +178,28 @@ class Overzicht:
     datakwaliteit: list[DatakwaliteitMelding] = field(default_factory=list)
     #: Stoplicht per project (sleutel) per quarter ("2026Q4"), oldest first.
     historie: dict[str, dict[str, Stoplicht]] = field(default_factory=dict)
+    #: The configured time zone (`sync.timezone`) the snapshot was taken in: local times shown
+    #: from it (generation time, version times) use this zone. A name, so the frozen JSON keeps it.
+    tijdzone: str = STANDAARD_TIJDZONE
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.tijdzone)
 
     @property
     def kwartaal(self) -> str:
         return kwartaal(self.peildatum)
 
     @property
+    def kwartaal_begin(self) -> dt.date:
+        """Fiches with an older peildatum are not updated this quarter (`ProjectStand.is_verouderd`)."""
+        return kwartaal_begin(self.peildatum)
+
+    @property
     def plusprojecten(self) -> list[ProjectStand]:
-        return [p for p in self.projecten if p.is_plusproject]
+        """The plusprojecten (`ProjectStand.is_plusproject`) in `rangorde`: master and e-mail list
+        exactly these, in this order."""
+        return sorted((p for p in self.projecten if p.is_plusproject), key=rangorde)
 
     def tellingen(self, fiche_type: str) -> dict[Stoplicht, int]:
         counts = {light: 0 for light in Stoplicht}

@@ -1,7 +1,7 @@
 """Builds the portfolio snapshot (`sync.overzicht.Overzicht`) for any peildatum from the store.
 
 "As of a date" means: the versions whose source modification time lies on or before the end of
-that day (Europe/Amsterdam). Per file the last accepted version counts; a newer refused or
+that day in the configured time zone (`sync.timezone`). Per file the last accepted version counts; a newer refused or
 unreadable version keeps the older valid one in the overview and adds a Datakwaliteit entry. Two
 files claiming one project are flagged and not merged: the most recently changed one counts.
 Trend and slip compare with the state at the end of the previous quarter; the history holds
@@ -18,10 +18,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from fiche.datums import kwartaal
+from fiche.datums import dag_einde, datum_dmj, kwartaal, kwartaal_begin, lokale_datum, volgend_kwartaal_begin
 from fiche.schema import energiecluster, schema_for
 from fiche.stoplicht import Stoplicht
+from sync.config import STANDAARD_TIJDZONE
 from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
+from sync.regels import project_meldingen, sorteer_meldingen
 from sync.store import (
     STATUS_GEACCEPTEERD,
     STATUS_GEWEIGERD,
@@ -31,8 +33,6 @@ from sync.store import (
     Store,
     loads,
 )
-
-TZ = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass
@@ -61,29 +61,13 @@ class _Bestandstand:
     geldig: _Versie | None
 
 
-def dag_einde(dag: dt.date, tz: ZoneInfo = TZ) -> dt.datetime:
-    """The last instant of `dag` in local time, as an aware UTC datetime."""
-    volgende = dt.datetime.combine(dag + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz)
-    return (volgende - dt.timedelta(microseconds=1)).astimezone(dt.timezone.utc)
-
-
-def kwartaal_begin(dag: dt.date) -> dt.date:
-    return dt.date(dag.year, 3 * ((dag.month - 1) // 3) + 1, 1)
-
-
-def _datum_nl(d: dt.date | dt.datetime | None) -> str:
-    if d is None:
-        return "onbekende datum"
-    if isinstance(d, dt.datetime):
-        d = d.astimezone(TZ).date()
-    return f"{d.day}-{d.month}-{d.year}"
-
-
 class OverzichtBouwer:
     """Loads the version index once; answers "state as of" for many moments cheaply."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, tijdzone: str = STANDAARD_TIJDZONE) -> None:
         self.store = store
+        self.tijdzone = tijdzone
+        self.tz = ZoneInfo(tijdzone)
         with store.session() as s:
             rows = s.execute(select(
                 FicheVersie.id, FicheVersie.bron_id, FicheVersie.item_id, FicheVersie.naam, FicheVersie.link,
@@ -189,12 +173,12 @@ class OverzichtBouwer:
         )
 
     def overzicht(self, peildatum: dt.date, gegenereerd: dt.datetime | None = None) -> Overzicht:
-        moment = dag_einde(peildatum)
+        moment = dag_einde(peildatum, self.tz)
         stand = self.stand(moment)
         gekozen, claims = self.gekozen(stand)
         laatste_per_versie = {b.geldig.id: b.laatste for b in stand.values() if b.geldig is not None}
 
-        vorig_moment = dag_einde(kwartaal_begin(peildatum) - dt.timedelta(days=1))
+        vorig_moment = dag_einde(kwartaal_begin(peildatum) - dt.timedelta(days=1), self.tz)
         vorig, _ = self.gekozen(self.stand(vorig_moment))
 
         projecten = []
@@ -215,6 +199,7 @@ class OverzichtBouwer:
             projecten=projecten,
             datakwaliteit=self._datakwaliteit(peildatum, stand, gekozen, claims, projecten),
             historie=self._historie(peildatum),
+            tijdzone=self.tijdzone,
         )
 
     def _datakwaliteit(self, peildatum, stand, gekozen, claims, projecten) -> list[DatakwaliteitMelding]:
@@ -231,7 +216,8 @@ class OverzichtBouwer:
                 else:
                     tekst = "Bestand is geen leesbare fiche en is overgeslagen: " + (laatste.melding or "")
                 if b.geldig is not None:
-                    tekst += f" Het overzicht toont de laatste geldige versie van {_datum_nl(b.geldig.gewijzigd)}."
+                    versie_van = datum_dmj(lokale_datum(b.geldig.gewijzigd, self.tz))
+                    tekst += f" Het overzicht toont de laatste geldige versie van {versie_van}."
                 else:
                     tekst += " Er is nog geen geldige versie; het project staat niet in het overzicht."
                 meldingen.append(DatakwaliteitMelding(
@@ -239,7 +225,7 @@ class OverzichtBouwer:
                     project=laatste.projectnaam or (b.geldig.projectnaam if b.geldig else None),
                     sinds=laatste.gewijzigd, bron_id=laatste.item_id, link=laatste.link))
             elif laatste.status == STATUS_VERWIJDERD \
-                    and laatste.gewijzigd >= dag_einde(kw_begin - dt.timedelta(days=1)):
+                    and laatste.gewijzigd >= dag_einde(kw_begin - dt.timedelta(days=1), self.tz):
                 # A deletion is news in the quarter it happened; a project another file still
                 # describes did not disappear.
                 sleutel = b.geldig.project_sleutel if b.geldig else None
@@ -260,34 +246,19 @@ class OverzichtBouwer:
                     f"{len(vs)} bestanden claimen project '{vs[0].projectnaam}': {namen}. "
                     f"Alleen '{vs[0].naam}' (het laatst gewijzigd) telt mee.",
                     project=vs[0].projectnaam, sinds=v.gewijzigd, bron_id=v.item_id, link=v.link))
-        for p in projecten:
-            # A realised project has nothing left to report on.
-            if p.is_verouderd(kw_begin):
-                meldingen.append(DatakwaliteitMelding(
-                    "verouderd", p.bron_naam,
-                    f"Fiche niet bijgewerkt dit kwartaal (peildatum {_datum_nl(p.fiche_peildatum)}).",
-                    project=p.projectnaam, sinds=p.versie_ontvangen, bron_id=p.bron_id, link=p.link))
-            if p.voorzitter is None:
-                n = p.aantal_voorzitters
-                tekst = ("Projectteam heeft geen voorzitter." if n == 0
-                         else f"Projectteam heeft {n} voorzitters; er hoort er één te zijn.")
-                meldingen.append(DatakwaliteitMelding(
-                    "geen_voorzitter", p.bron_naam, tekst, project=p.projectnaam, sinds=p.versie_ontvangen,
-                    bron_id=p.bron_id, link=p.link))
-        volgorde = ["ongeldig", "onleesbaar", "dubbel", "verwijderd", "verouderd", "geen_voorzitter"]
-        meldingen.sort(key=lambda m: (volgorde.index(m.soort) if m.soort in volgorde else 99, m.bron_naam.lower()))
-        return meldingen
+        meldingen += project_meldingen(projecten, kw_begin)
+        return sorteer_meldingen(meldingen)
 
     def _historie(self, peildatum: dt.date) -> dict[str, dict[str, Stoplicht]]:
         eerste = self.eerste_moment()
         historie: dict[str, dict[str, Stoplicht]] = defaultdict(dict)
         if eerste is None:
             return {}
-        dag = kwartaal_begin(eerste.astimezone(TZ).date())
+        dag = kwartaal_begin(lokale_datum(eerste, self.tz))
         while dag <= peildatum:
-            volgend = dt.date(dag.year + (dag.month == 10), (dag.month + 2) % 12 + 1, 1)
+            volgend = volgend_kwartaal_begin(dag)
             einde = min(volgend - dt.timedelta(days=1), peildatum)
-            gekozen, _ = self.gekozen(self.stand(dag_einde(einde)))
+            gekozen, _ = self.gekozen(self.stand(dag_einde(einde, self.tz)))
             for sleutel, v in gekozen.items():
                 historie[sleutel][kwartaal(einde)] = Stoplicht(v.stoplicht) if v.stoplicht else Stoplicht.ONBEKEND
             dag = volgend
@@ -302,6 +273,8 @@ def _datum(waarde: Any) -> dt.date | None:
     return None
 
 
-def bouw_overzicht(store: Store, peildatum: dt.date, gegenereerd: dt.datetime | None = None) -> Overzicht:
-    """The snapshot as of `peildatum`, from the store alone."""
-    return OverzichtBouwer(store).overzicht(peildatum, gegenereerd)
+def bouw_overzicht(store: Store, peildatum: dt.date, gegenereerd: dt.datetime | None = None,
+                   tijdzone: str = STANDAARD_TIJDZONE) -> Overzicht:
+    """The snapshot as of `peildatum` (a day in `tijdzone`, the configured `sync.timezone`), from
+    the store alone."""
+    return OverzichtBouwer(store, tijdzone).overzicht(peildatum, gegenereerd)

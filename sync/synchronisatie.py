@@ -20,7 +20,7 @@ from sync.bron import FicheBron
 from sync.config import Config, laad_config
 from sync.intake import IntakeResultaat, Tellingen, verwerk
 from sync.overzicht import Overzicht
-from sync.overzicht_bouw import TZ, bouw_overzicht
+from sync.overzicht_bouw import bouw_overzicht
 from sync.store import Store, open_store
 
 log = logging.getLogger("pmiek.sync.synchronisatie")
@@ -114,7 +114,7 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
     itself is recorded in the store and raised as a `PmiekError`."""
     eigen_store = store is None
     store = store or open_store(config.store_url)
-    vandaag = peildatum or dt.datetime.now(TZ).date()
+    vandaag = peildatum or dt.datetime.now(config.sync.tz).date()
     run_id = None
     try:
         # The run is recorded first, so a source that cannot even be set up (no certificate,
@@ -125,7 +125,7 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
                  extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
         intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang,
                                           lege_bron_toestaan=lege_bron_toestaan)
-        overzicht = bouw_overzicht(store, vandaag)
+        overzicht = bouw_overzicht(store, vandaag, tijdzone=config.sync.timezone)
         master = schrijf_master_atomisch(overzicht, config.master.path)
         melding = publiceer(config, master)
         store.eindig_run(run_id, "ok", intake.tellingen.as_dict(), intake.fouten,

@@ -1,13 +1,36 @@
-"""fiche.datums: dates as people type them in a fiche, and Excel's EDATE month arithmetic."""
+"""fiche.datums: dates as people type them in a fiche, Excel's EDATE month arithmetic, quarters,
+Dutch date texts and local time in a given zone."""
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from fiche.datums import (
-    DatumFout, add_months, from_excel_serial, kwartaal, kwartaal_label, parse_datum, to_excel_serial,
+    DatumFout,
+    add_months,
+    dag_einde,
+    datum_dmj,
+    datum_kort,
+    datum_nl,
+    from_excel_serial,
+    kwartaal,
+    kwartaal_begin,
+    kwartaal_einde,
+    kwartaal_grenzen,
+    kwartaal_label,
+    kwartaal_label_van_code,
+    kwartaal_sorteersleutel,
+    lokale_datum,
+    lokale_tijd,
+    parse_datum,
+    parse_kwartaal,
+    tijd_dmj,
+    to_excel_serial,
+    volgend_kwartaal_begin,
+    vorig_kwartaal,
 )
 
 D = dt.date
@@ -129,3 +152,51 @@ def test_serial_round_trip_and_quarters():
     assert to_excel_serial(D(1900, 3, 1)) == 61  # Excel's (Lotus) epoch, past the 1900 leap bug
     assert kwartaal(D(2026, 11, 3)) == "2026Q4"
     assert kwartaal_label(D(2026, 1, 1)) == "Q1 2026"
+
+
+def test_quarter_codes():
+    assert parse_kwartaal("2026Q4") == (2026, 4)
+    assert parse_kwartaal("q1 2027") == (2027, 1)
+    assert parse_kwartaal("2026-Q2") == (2026, 2)
+    for fout in ("2026Q5", "Q4", "2026", "abc", "1890Q1"):
+        with pytest.raises(ValueError, match="geen kwartaal"):
+            parse_kwartaal(fout)
+    assert kwartaal_grenzen("2026Q4") == (D(2026, 10, 1), D(2026, 12, 31))
+    assert kwartaal_grenzen("2024Q1") == (D(2024, 1, 1), D(2024, 3, 31))
+    assert vorig_kwartaal("2027Q1") == "2026Q4"
+    assert vorig_kwartaal("2026Q3") == "2026Q2"
+    assert kwartaal_label_van_code("2026Q3") == "Q3 2026"
+    assert kwartaal_label_van_code("iets anders") == "iets anders"
+    assert sorted(["2026Q1", "x", "2025Q4", "2026Q10"], key=kwartaal_sorteersleutel)[:2] == ["2025Q4", "2026Q1"]
+
+
+@pytest.mark.parametrize("day, begin, einde", [
+    (D(2026, 2, 28), D(2026, 1, 1), D(2026, 3, 31)),
+    (D(2024, 5, 15), D(2024, 4, 1), D(2024, 6, 30)),
+    (D(2026, 9, 30), D(2026, 7, 1), D(2026, 9, 30)),
+    (D(2026, 12, 31), D(2026, 10, 1), D(2026, 12, 31)),
+])
+def test_quarter_bounds_of_a_day(day, begin, einde):
+    assert (kwartaal_begin(day), kwartaal_einde(day)) == (begin, einde)
+    assert volgend_kwartaal_begin(day) == einde + dt.timedelta(days=1)
+    assert kwartaal_grenzen(kwartaal(day)) == (begin, einde)
+
+
+def test_dutch_date_texts():
+    assert datum_dmj(D(2031, 3, 1)) == "1-3-2031"
+    assert datum_dmj(None) == "" and datum_dmj(None, "onbekende datum") == "onbekende datum"
+    assert datum_nl(D(2026, 12, 31)) == "31 december 2026"
+    assert datum_kort(D(2032, 6, 30)) == "30 jun 2032"
+    assert datum_nl(None) == datum_kort(None) == "-"
+
+
+def test_local_time_follows_the_given_zone():
+    ams, ny = ZoneInfo("Europe/Amsterdam"), ZoneInfo("America/New_York")
+    # 31 October 2026 is after the DST change: local midnight is 23:00 UTC.
+    assert dag_einde(D(2026, 10, 31), ams) == dt.datetime(2026, 10, 31, 22, 59, 59, 999999, tzinfo=dt.timezone.utc)
+    assert dag_einde(D(2026, 7, 1), ams) == dt.datetime(2026, 7, 1, 21, 59, 59, 999999, tzinfo=dt.timezone.utc)
+    moment = dt.datetime(2026, 9, 30, 23, 30, 12, 500, tzinfo=dt.timezone.utc)
+    assert lokale_tijd(moment, ams) == dt.datetime(2026, 10, 1, 1, 30, 12)
+    assert lokale_datum(moment, ams) == D(2026, 10, 1) and lokale_datum(moment, ny) == D(2026, 9, 30)
+    assert tijd_dmj(moment, ams) == "1-10-2026 01:30"
+    assert lokale_tijd(dt.datetime(2026, 1, 2, 3, 4, 5, 6), ny) == dt.datetime(2026, 1, 2, 3, 4, 5)

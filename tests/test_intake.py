@@ -10,7 +10,7 @@ from test_sync_scenarios import (  # noqa: F401 - klok: the scenarios' clock
 )
 
 from sync.intake import project_sleutel
-from sync.overzicht_bouw import bouw_overzicht, dag_einde
+from sync.overzicht_bouw import bouw_overzicht
 from sync.store import open_store
 
 
@@ -82,8 +82,3 @@ def test_any_past_peildatum_can_be_rebuilt(tmp_path) -> None:
     assert p.vorige_prognose == dt.date(2032, 2, 1)
     assert list(laatst.historie[p.sleutel]) == ["2026Q2", "2026Q3", "2026Q4"]
 
-
-def test_day_end_is_local_midnight() -> None:
-    # 31 October 2026 is after the DST change: local midnight is 23:00 UTC.
-    assert dag_einde(dt.date(2026, 10, 31)) == dt.datetime(2026, 10, 31, 22, 59, 59, 999999, tzinfo=dt.timezone.utc)
-    assert dag_einde(dt.date(2026, 7, 1)) == dt.datetime(2026, 7, 1, 21, 59, 59, 999999, tzinfo=dt.timezone.utc)

@@ -121,7 +121,7 @@ def test_plain_text_tells_the_same_story(bericht_en_master):
     assert "- Concrete projecten (6): 1 rood, 2 oranje, 1 onbekend, 1 groen, 1 gerealiseerd" in tekst
     assert "- Verkenningen (4): 1 rood, 1 oranje, 1 onbekend, 1 groen" in tekst
     assert "- Prognose later: Deelnet Emmen: nieuwbouw station Emmen Noord 110/20 kV: +822 dagen (nu 30 juni 2033)" in tekst
-    assert "- Zonder voorzitter: Nieuwbouw station Assen Zeijerveen (Zeijerveen 2): geen voorzitter opgegeven" in tekst
+    assert "- Zonder voorzitter: Nieuwbouw station Assen Zeijerveen (Zeijerveen 2): Projectteam heeft geen voorzitter." in tekst
     assert "samen 53,5 uur per week" in tekst
     for rij in r.plusprojecten:
         assert f"* {rij.project.projectnaam} [{rij.project.stoplicht.label}]" in tekst

@@ -12,6 +12,7 @@ import sys
 import textwrap
 import zipfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from xml.dom import minidom
 from xml.etree import ElementTree as ET
 
@@ -23,6 +24,7 @@ from sample_overzicht import (
     HOSTILE_FORMULA, HOSTILE_ORGANISATIE, HOSTILE_SCRIPT, empty_overzicht, sample_overzicht,
 )
 from sync.master import BLADEN, KOPRIJ, MasterWriteError, bouw_master, schrijf_master
+from sync.overzicht import rangorde
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "reference" / "master_reference.xlsx"
@@ -378,29 +380,54 @@ def test_capaciteit_sums_follow_the_team_lists_and_the_norm(master_wb):
 def test_datakwaliteit_lists_findings_and_a_team_without_voorzitter(master_wb):
     rows = _table_rows(master_wb["Datakwaliteit"], "tblDatakwaliteit")
     assert [r["Soort"] for r in rows] == [
-        "Ongeldige fiche", "Onleesbaar bestand", "Dubbele fiche", "Verouderde fiche", "Geen voorzitter",
-        "Verwijderde fiche"]
-    geen = rows[4]
+        "Ongeldige fiche", "Onleesbaar bestand", "Dubbele fiche", "Verouderde fiche", "Verouderde fiche",
+        "Geen voorzitter", "Verwijderde fiche"]
+    geen = rows[5]
     assert geen["Project"] == "Nieuwbouw station Assen Zeijerveen (Zeijerveen 2)"
     assert geen["Urgentie"] == "Middel" and geen["Score"] == 2
     assert rows[0]["Urgentie"] == "Hoog" and rows[0]["Score"] == 1
     assert rows[0]["Sinds"].strftime("%Y-%m-%d %H:%M") == "2026-09-29 09:12"
 
 
-def test_voorzitter_finding_is_not_doubled_when_the_store_reports_it(tmp_path):
-    from sync.master import voorzitter_meldingen
+def test_voorzitter_finding_is_not_doubled_when_the_store_reports_it():
     from sync.overzicht import DatakwaliteitMelding
+    from sync.regels import datakwaliteit
+
+    def geen_voorzitter(o):
+        return [m for m in datakwaliteit(o) if m.soort == "geen_voorzitter"]
 
     o = sample_overzicht()
-    assert [m.project for m in voorzitter_meldingen(o)] == ["Nieuwbouw station Assen Zeijerveen (Zeijerveen 2)"]
+    assert [m.project for m in geen_voorzitter(o)] == ["Nieuwbouw station Assen Zeijerveen (Zeijerveen 2)"]
     o.datakwaliteit.append(DatakwaliteitMelding("geen_voorzitter", "Zeijerveen 2.xlsx", "Geen voorzitter.",
                                                 project="Nieuwbouw station Assen Zeijerveen (Zeijerveen 2)"))
-    assert voorzitter_meldingen(o) == []
+    assert [m.melding for m in geen_voorzitter(o)] == ["Geen voorzitter."]
     two = copy.deepcopy(o.projecten[0])
     two.projectteam[1]["rol"] = "Voorzitter"
     o.projecten[0] = two
-    assert [m.melding for m in voorzitter_meldingen(o)] == [
-        "Het projectteam heeft 2 voorzitters; er hoort er één te zijn."]
+    assert [m.melding for m in geen_voorzitter(o)] == [
+        "Projectteam heeft 2 voorzitters; er hoort er één te zijn.", "Geen voorzitter."]
+
+
+def test_master_and_e_mail_show_the_one_data_quality_list(master_wb):
+    # Both present sync.regels.datakwaliteit: the fiche that is stale only by its peildatum is listed
+    # in the workbook as well as in the e-mail.
+    from sync.kwartaal.inhoud import bouw_rapport
+
+    rows = _table_rows(master_wb["Datakwaliteit"], "tblDatakwaliteit")
+    verouderd = {r["Project"] for r in rows if r["Soort"] == "Verouderde fiche"}
+    assert verouderd == {naam for naam, _ in bouw_rapport(sample_overzicht()).datakwaliteit.niet_bijgewerkt}
+
+
+def test_times_are_shown_in_the_snapshots_configured_time_zone():
+    # sync.timezone travels with the snapshot: generation and version times follow it.
+    o = sample_overzicht()
+    o.tijdzone = "America/New_York"
+    wb = bouw_master(o)
+    assert wb["Overzicht"]["A2"].value == "Peildatum: 30-9-2026 (Q3 2026)  ·  Gegenereerd: 5-10-2026 03:30"
+    assert wb["Overzicht"].oddFooter.left.text == "Gegenereerd 5-10-2026 03:30"
+    versie = _table_rows(wb["Overzicht"], "tblOverzicht")[0]["Versie van"]
+    p = sorted(o.projecten, key=rangorde)[0]
+    assert versie == p.versie_ontvangen.astimezone(ZoneInfo("America/New_York")).replace(tzinfo=None, microsecond=0)
 
 
 def test_historie_has_a_column_per_quarter(master_wb):

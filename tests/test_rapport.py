@@ -5,15 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-import pytest
 from PIL import Image
+from sample_overzicht import HOSTILE_FORMULA, empty_overzicht, sample_overzicht
 
 from fiche.stoplicht import Stoplicht
-from sample_overzicht import HOSTILE_FORMULA, empty_overzicht, sample_overzicht
-from sync.master import bereken_capaciteit
-from sync.kwartaal.inhoud import (
-    bouw_rapport, datum_nl, kwartaal_grenzen, parse_kwartaal, samenvatting, vorig_kwartaal,
-)
+from sync.kwartaal.inhoud import bouw_rapport, samenvatting
 from sync.kwartaal.tijdlijn import tijdlijn_png
 
 L = Stoplicht
@@ -21,20 +17,6 @@ L = Stoplicht
 
 def namen(projecten) -> list[str]:
     return [p.projectnaam for p in projecten]
-
-
-def test_quarter_codes():
-    assert parse_kwartaal("2026Q4") == (2026, 4)
-    assert parse_kwartaal("q1 2027") == (2027, 1)
-    assert parse_kwartaal("2026-Q2") == (2026, 2)
-    for fout in ("2026Q5", "Q4", "2026", "abc", "1890Q1"):
-        with pytest.raises(ValueError, match="geen kwartaal"):
-            parse_kwartaal(fout)
-    assert kwartaal_grenzen("2026Q4") == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
-    assert kwartaal_grenzen("2024Q1") == (dt.date(2024, 1, 1), dt.date(2024, 3, 31))
-    assert vorig_kwartaal("2027Q1") == "2026Q4"
-    assert vorig_kwartaal("2026Q3") == "2026Q2"
-    assert datum_nl(dt.date(2026, 12, 31)) == "31 december 2026"
 
 
 def test_counts_per_light_for_both_types():
@@ -116,13 +98,14 @@ def test_data_quality():
     niet = dict(dk.niet_bijgewerkt)
     # From the overview's own entry, and noticed from the fiche peildatum (20-6-2026 is before Q3).
     assert "Onderzoek oprichten regionaal warmtebedrijf" in niet
-    assert niet["Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV"] == "laatst bijgewerkt 20 juni 2026"
+    assert niet["Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV"] == \
+        "Fiche niet bijgewerkt dit kwartaal (peildatum 20-6-2026)."
     # Realised projects need no update.
     assert "Uitbreiding station Hoogeveen 110/20 kV" not in niet
     ongeldig = dict(dk.ongeldig)
     assert set(ongeldig) == {"Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV", "notities.xlsx"}
-    # Zeijerveen has no voorzitter and no entry says so: the report notices it itself.
-    assert dict(dk.zonder_voorzitter) == {"Nieuwbouw station Assen Zeijerveen (Zeijerveen 2)": "geen voorzitter opgegeven"}
+    # Zeijerveen has no voorzitter and no entry says so: the snapshot's rule notices it itself.
+    assert dict(dk.zonder_voorzitter) == {"Nieuwbouw station Assen Zeijerveen (Zeijerveen 2)": "Projectteam heeft geen voorzitter."}
     assert {naam for naam, _ in dk.overig} == {"Waterstof in Hoogeveen", "Waterstof in Coevorden"}
 
 
@@ -137,17 +120,32 @@ def test_capacity():
     # The realised project's team (Karin Meijer, Enexis) no longer counts.
     assert org["Enexis"].personen == 2
     assert c.totaal_uren == sum(r.uren_per_week for r in c.per_organisatie)
+    assert c.totaal_uren == 53.5
     assert [r.naam for r in c.per_fase][0] == "Verkenningsfase"
 
 
-def test_capacity_totals_match_the_master_workbook():
-    # The Board and the project leader must not see two different totals for the same quarter.
+def test_capacity_of_a_project_without_phase_has_one_label():
+    from sync.regels import FASE_ONBEKEND, capaciteit
+
     o = sample_overzicht()
-    mail = bouw_rapport(o).capaciteit
-    master = bereken_capaciteit(o.projecten)
-    assert master.totaal == mail.totaal_uren == 53.5
-    per_org_master = {org: sum(f.values()) for org, f in master.per_fase.items()}
-    assert per_org_master == {r.naam: r.uren_per_week for r in mail.per_organisatie}
+    p = next(p for p in o.projecten if p.fiche_type == "concreet" and p.vraagt_inzet)
+    p.fase_netbeheerder = p.fase_overheid = None
+    c = capaciteit(o.projecten)
+    assert c.per_fase[-1].naam == FASE_ONBEKEND == "Fase onbekend"
+    uren = sum(r.uren_per_week for r in c.per_project if r.project is p)
+    assert c.per_fase[-1].uren_per_week == uren > 0
+    assert sum(f.get(FASE_ONBEKEND, 0) for f in c.per_organisatie_fase.values()) == uren
+    assert {r.fase for r in c.per_project if r.project is p} == {FASE_ONBEKEND}
+    # Every view is a sum over the same rows.
+    assert sum(g.uren_per_week for g in c.per_fase) == sum(g.uren_per_week for g in c.per_organisatie) == c.totaal_uren
+
+
+def test_frozen_snapshot_keeps_its_time_zone():
+    from sync.kwartaal.rapportage import overzicht_naar_json, overzicht_van_json
+
+    o = sample_overzicht()
+    o.tijdzone = "America/New_York"
+    assert overzicht_van_json(overzicht_naar_json(o)).tz.key == "America/New_York"
 
 
 def test_timeline_png_is_deterministic_and_coloured():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fiche.errors import InputError
-from sync.config import laad_config, sqlite_url
-from sync.overzicht_bouw import TZ
+from sync.config import STANDAARD_TIJDZONE, laad_config, sqlite_url
 
 STATUS_NL = {"ok": "geslaagd", "fout": "mislukt", "bezig": "bezig", "afgebroken": "afgebroken"}
 
@@ -20,14 +20,17 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _tijd(moment) -> str:
-    return moment.astimezone(TZ).strftime("%d-%m-%Y %H:%M:%S") if moment else "-"
+def _tijd(moment, tz) -> str:
+    return moment.astimezone(tz).strftime("%d-%m-%Y %H:%M:%S") if moment else "-"
 
 
 def run(args) -> int:
     from sync.store import loads, open_store
+    # Times in the configured zone; with only --store there is no config, so its default.
+    tz = ZoneInfo(STANDAARD_TIJDZONE)
     if args.config is not None:
         config = laad_config(args.config)
+        tz = config.sync.tz
         url = config.store_url
         if config.store_path is not None and not config.store_path.exists():
             print(f"Nog geen synchronisaties uitgevoerd (de database {config.store_path} bestaat nog niet).")
@@ -45,8 +48,8 @@ def run(args) -> int:
             return 1 if rapport else 0
         print("Laatste synchronisatie:" if len(runs) == 1 else f"Laatste {len(runs)} synchronisaties (nieuwste eerst):")
         for r in runs:
-            print(f"- run {r.id}: {STATUS_NL.get(r.status, r.status)}, {r.aanleiding}, gestart {_tijd(r.start)}, "
-                  f"klaar {_tijd(r.einde)}")
+            print(f"- run {r.id}: {STATUS_NL.get(r.status, r.status)}, {r.aanleiding}, gestart {_tijd(r.start, tz)}, "
+                  f"klaar {_tijd(r.einde, tz)}")
             print(f"    {r.gezien} in bron, {r.gedownload} opgehaald, {r.gelezen} gelezen, {r.geaccepteerd} "
                   f"geaccepteerd, {r.geweigerd} afgekeurd, {r.ongewijzigd} ongewijzigd, {r.verwijderd} verwijderd")
             for f in loads(r.fouten) or []:

@@ -24,9 +24,10 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
+from fiche.datums import datum_kort, datum_nl
 from fiche.errors import ConfigError
 from fiche.stoplicht import TEKSTKLEUREN, Stoplicht
-from sync.kwartaal.inhoud import KORT, TELVOLGORDE, Rapport, aantal, datum_kort, datum_nl
+from sync.kwartaal.inhoud import KORT, TELVOLGORDE, Rapport, aantal
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 STANDAARD_ONDERWERP = "pMIEK kwartaaloverzicht {kwartaal}"

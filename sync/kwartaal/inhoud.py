@@ -3,24 +3,23 @@
 Everything the e-mail says is decided here, as data with Dutch labels: counts per stoplicht,
 what changed since the previous quarter, the plusprojecten, the verkenningen, data quality and
 capacity, and the one-sentence summary on top. `sync.kwartaal.bericht` only lays this out (text and HTML),
-so the plain-text and HTML parts cannot disagree.
+so the plain-text and HTML parts cannot disagree. The portfolio rules themselves (plusprojecten,
+capacity, data quality) are the snapshot's (`sync.overzicht`, `sync.regels`), shared with the
+master workbook.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from fiche.datums import DatumFout, kwartaal_label, parse_datum
-from fiche.schema import FASEN
+from fiche.datums import DatumFout, kwartaal_grenzen, kwartaal_label, parse_datum, vorig_kwartaal
 from fiche.stoplicht import Stoplicht
-from sync.overzicht import Overzicht, ProjectStand, is_voorzitter, organisatie, uren_per_week
+from sync.overzicht import Overzicht, ProjectStand
+from sync.regels import Capaciteit, capaciteit, datakwaliteit
 
-MAANDNAMEN = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-              "september", "oktober", "november", "december")
 #: Order in which the counts are shown: worst first is what a board member scans for.
 TELVOLGORDE = (Stoplicht.VERTRAAGD, Stoplicht.RISICO, Stoplicht.ONBEKEND, Stoplicht.OP_PLANNING,
                Stoplicht.GEREALISEERD)
@@ -29,48 +28,6 @@ KORT = {
     Stoplicht.VERTRAAGD: "rood", Stoplicht.RISICO: "oranje", Stoplicht.OP_PLANNING: "groen",
     Stoplicht.ONBEKEND: "onbekend", Stoplicht.GEREALISEERD: "gerealiseerd",
 }
-
-
-_KWARTAALCODE = re.compile(r"^(\d{4})Q([1-4])$|^Q([1-4])(\d{4})$")
-
-
-def datum_nl(day: dt.date | None) -> str:
-    """'31 december 2026'; '-' when unknown."""
-    if day is None:
-        return "-"
-    return f"{day.day} {MAANDNAMEN[day.month - 1]} {day.year}"
-
-
-def datum_kort(day: dt.date | None) -> str:
-    """'30 jun 2032' for narrow table cells; '-' when unknown."""
-    if day is None:
-        return "-"
-    return f"{day.day} {MAANDNAMEN[day.month - 1][:3]} {day.year}"
-
-
-def kwartaal_grenzen(code: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a quarter code like '2026Q4'."""
-    jaar, q = parse_kwartaal(code)
-    begin = dt.date(jaar, 3 * q - 2, 1)
-    eind = parse_datum(f"Q{q} {jaar}", "eind")
-    assert eind is not None
-    return begin, eind
-
-
-def parse_kwartaal(code: str) -> tuple[int, int]:
-    """'2026Q4' (also '2026-Q4', 'Q4 2026') as (2026, 4); ValueError with a Dutch text otherwise."""
-    tekst = "".join(str(code).split()).upper().replace("-", "")
-    m = _KWARTAALCODE.match(tekst)
-    if m:
-        jaar, q = int(m[1] or m[4]), int(m[2] or m[3])
-        if 1990 <= jaar <= 2100:
-            return jaar, q
-    raise ValueError(f"'{code}' is geen kwartaal; schrijf bijvoorbeeld 2026Q4.")
-
-
-def vorig_kwartaal(code: str) -> str:
-    jaar, q = parse_kwartaal(code)
-    return f"{jaar - 1}Q4" if q == 1 else f"{jaar}Q{q - 1}"
 
 
 def aantal(n: int, enkelvoud: str, meervoud: str) -> str:
@@ -138,22 +95,6 @@ class Datakwaliteit:
     @property
     def leeg(self) -> bool:
         return not (self.niet_bijgewerkt or self.ongeldig or self.zonder_voorzitter or self.overig)
-
-
-@dataclass
-class CapaciteitRij:
-    naam: str  # organisation or phase
-    personen: int
-    voorzitters: int
-    uren_per_week: float
-
-
-@dataclass
-class Capaciteit:
-    per_organisatie: list[CapaciteitRij]
-    per_fase: list[CapaciteitRij]
-    totaal_personen: int
-    totaal_uren: float
 
 
 @dataclass
@@ -247,7 +188,7 @@ def _tekst(v: Any) -> str | None:
 
 def plusrijen(overzicht: Overzicht) -> list[PlusRij]:
     rijen = []
-    for p in sorted(overzicht.plusprojecten, key=lambda p: (p.fiche_type != "concreet", *_ernst_volgorde(p))):
+    for p in overzicht.plusprojecten:
         k = p.hoofdknelpunt or {}
         rijen.append(PlusRij(p, _tekst(k.get("knelpunt")), _tekst(k.get("oplossing")), _tekst(k.get("eigenaar"))))
     return rijen
@@ -281,65 +222,24 @@ def verkenningrijen(overzicht: Overzicht) -> list[VerkenningRij]:
 
 
 def bepaal_datakwaliteit(overzicht: Overzicht) -> Datakwaliteit:
+    """The snapshot's findings (`sync.regels.datakwaliteit`) grouped for the Board, one line per
+    project (or file) and kind."""
     dk = Datakwaliteit()
-    begin, _ = kwartaal_grenzen(overzicht.kwartaal)
     gezien: dict[str, set[str]] = defaultdict(set)
-
-    def add(lijst: list, soort: str, naam: str, uitleg: str) -> None:
+    for m in datakwaliteit(overzicht):
+        naam = m.project or m.bron_naam
+        if m.soort in ("ongeldig", "onleesbaar"):
+            soort, lijst = "ongeldig", dk.ongeldig
+        elif m.soort == "verouderd":
+            soort, lijst = m.soort, dk.niet_bijgewerkt
+        elif m.soort == "geen_voorzitter":
+            soort, lijst = m.soort, dk.zonder_voorzitter
+        else:
+            soort, lijst = m.soort, dk.overig
         if naam.lower() not in gezien[soort]:
             gezien[soort].add(naam.lower())
-            lijst.append((naam, uitleg))
-
-    for m in overzicht.datakwaliteit:
-        naam = m.project or m.bron_naam
-        if m.soort == "ongeldig" or m.soort == "onleesbaar":
-            add(dk.ongeldig, "ongeldig", naam, m.melding)
-        elif m.soort == "verouderd":
-            add(dk.niet_bijgewerkt, "verouderd", naam, m.melding)
-        elif m.soort == "geen_voorzitter":
-            add(dk.zonder_voorzitter, "geen_voorzitter", naam, m.melding)
-        else:
-            add(dk.overig, m.soort, naam, m.melding)
-    for p in sorted(overzicht.projecten, key=lambda p: p.projectnaam.lower()):
-        if p.is_verouderd(begin):
-            add(dk.niet_bijgewerkt, "verouderd", p.projectnaam,
-                f"laatst bijgewerkt {datum_nl(p.fiche_peildatum)}" if p.fiche_peildatum
-                else "geen peildatum ingevuld")
-        if p.voorzitter is None:
-            add(dk.zonder_voorzitter, "geen_voorzitter", p.projectnaam,
-                "meer dan één voorzitter opgegeven" if p.aantal_voorzitters > 1 else "geen voorzitter opgegeven")
-        if p.nieuwere_versie_ongeldig:
-            add(dk.ongeldig, "ongeldig", p.projectnaam,
-                "nieuwste versie afgekeurd; het overzicht toont de vorige geldige versie")
+            lijst.append((naam, m.melding))
     return dk
-
-
-def bepaal_capaciteit(overzicht: Overzicht) -> Capaciteit:
-    org: dict[str, list] = defaultdict(lambda: [set(), 0, 0.0])
-    fase: dict[str, list] = defaultdict(lambda: [set(), 0, 0.0])
-    personen: set[str] = set()
-    totaal = 0.0
-    for p in overzicht.projecten:
-        if not p.vraagt_inzet:
-            continue
-        for lid in p.projectteam:
-            naam = (_tekst(lid.get("naam")) or "?").lower()
-            org_naam = organisatie(lid)
-            wie = f"{naam}|{org_naam.lower()}"
-            uren = uren_per_week(lid)
-            voorzitter = is_voorzitter(lid)
-            for groep, sleutel in ((org, org_naam), (fase, p.fase or "Onbekend")):
-                groep[sleutel][0].add(wie)
-                groep[sleutel][1] += int(voorzitter)
-                groep[sleutel][2] += uren
-            personen.add(wie)
-            totaal += uren
-    per_org = sorted((CapaciteitRij(k, len(v[0]), v[1], v[2]) for k, v in org.items()),
-                     key=lambda r: (-r.uren_per_week, r.naam.lower()))
-    volgorde = {f: i for i, f in enumerate(FASEN)}
-    per_fase = sorted((CapaciteitRij(k, len(v[0]), v[1], v[2]) for k, v in fase.items()),
-                      key=lambda r: volgorde.get(r.naam, 99))
-    return Capaciteit(per_org, per_fase, len(personen), totaal)
 
 
 def bouw_rapport(overzicht: Overzicht) -> Rapport:
@@ -361,7 +261,7 @@ def bouw_rapport(overzicht: Overzicht) -> Rapport:
         plusprojecten=plus,
         verkenningen=verkenningrijen(overzicht),
         datakwaliteit=bepaal_datakwaliteit(overzicht),
-        capaciteit=bepaal_capaciteit(overzicht),
+        capaciteit=capaciteit(overzicht.projecten),
         projecten=sorted(overzicht.projecten, key=lambda p: (p.fiche_type != "concreet", p.projectnaam.lower())),
         vorig_kwartaal_label=kwartaal_label(kwartaal_grenzen(vorig_kwartaal(code))[0]),
     )

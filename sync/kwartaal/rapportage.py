@@ -45,12 +45,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from fiche.datums import kwartaal as kwartaal_code
+from fiche import datums
+from fiche.datums import datum_nl, kwartaal as kwartaal_code, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
 from fiche.errors import InputError, PmiekError
 from fiche.stoplicht import Stoplicht
-from sync.config import ReportConfig
+from sync.config import STANDAARD_TIJDZONE, ReportConfig
 from sync.kwartaal.bericht import bouw_bericht, nieuw_message_id
-from sync.kwartaal.inhoud import bouw_rapport, datum_nl, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
+from sync.kwartaal.inhoud import bouw_rapport
 from sync.kwartaal.tijdlijn import tijdlijn_png
 from sync.kwartaal.transport import (
     Herhaling,
@@ -66,7 +67,6 @@ from sync.store import dumps, kwartaal_snapshots as snapshots, kwartaal_verzendi
 
 log = logging.getLogger("pmiek.sync.kwartaal.rapportage")
 
-TZ = ZoneInfo("Europe/Amsterdam")
 JOB_ID = "pmiek-kwartaalrapport"
 #: First Monday of January, April, July and October, 08:00 local time (after the 07:00 sync).
 STANDAARD_CRON = {"month": "1,4,7,10", "day": "1st mon", "hour": 8, "minute": 0}
@@ -138,6 +138,7 @@ def overzicht_van_json(tekst: str) -> Overzicht:
         peildatum=data["peildatum"], gegenereerd=data["gegenereerd"], projecten=projecten,
         datakwaliteit=[DatakwaliteitMelding(**m) for m in data.get("datakwaliteit") or []],
         historie={k: {q: Stoplicht(s) for q, s in v.items()} for k, v in (data.get("historie") or {}).items()},
+        tijdzone=data.get("tijdzone") or STANDAARD_TIJDZONE,
     )
 
 
@@ -171,8 +172,9 @@ def peildatum_voor(kwartaal: str, vandaag: dt.date) -> dt.date:
     return min(eind, vandaag)
 
 
-def lokale_datum(moment: dt.datetime | None = None) -> dt.date:
-    return (moment or nu()).astimezone(TZ).date()
+def lokale_datum(moment: dt.datetime | None = None, tz: dt.tzinfo | None = None) -> dt.date:
+    """Today (or `moment`) in the configured zone `tz` (default: the config's default zone)."""
+    return datums.lokale_datum(moment or nu(), tz or ZoneInfo(STANDAARD_TIJDZONE))
 
 
 def controleer_kwartaal(kwartaal: str, vandaag: dt.date) -> str:
@@ -190,8 +192,10 @@ def controleer_kwartaal(kwartaal: str, vandaag: dt.date) -> str:
 class Kwartaalrapport:
     """The quarterly report against one store (engine), with its lock file."""
 
-    def __init__(self, engine: Engine, store: Any, lock_pad: Path) -> None:
+    def __init__(self, engine: Engine, store: Any, lock_pad: Path, tijdzone: str = STANDAARD_TIJDZONE) -> None:
         self.engine = engine
+        self.tijdzone = tijdzone  # the configured sync.timezone: "today", the peildatum, shown times
+        self.tz = ZoneInfo(tijdzone)
         self.store = store  # sync.store.Store: `bouw_overzicht` reads fiche versions from it
         self.lock_pad = lock_pad
 
@@ -212,9 +216,9 @@ class Kwartaalrapport:
             return Kwartaalstuk(kwartaal, overzicht_van_json(bewaard[0]), bewaard[1], True)
         from sync.overzicht_bouw import bouw_overzicht
         moment = moment or nu()
-        vandaag = lokale_datum(moment)
+        vandaag = lokale_datum(moment, self.tz)
         peildatum = peildatum_voor(kwartaal, vandaag)
-        overzicht = bouw_overzicht(self.store, peildatum, gegenereerd=moment)
+        overzicht = bouw_overzicht(self.store, peildatum, gegenereerd=moment, tijdzone=self.tijdzone)
         if bevriezen:
             # Frozen is final (the scheduled send will find the quarter sent): never an empty
             # overview, which would tell the Board that all is well.
@@ -342,7 +346,7 @@ class Kwartaalrapport:
             # after it must not open the door to a plain second send.
             verzonden = [r for r in self.verzendingen(kwartaal) if r["status"] == VERZONDEN]
             if verzonden:
-                raise AlVerzonden(kwartaal, verzonden[-1])
+                raise AlVerzonden(kwartaal, verzonden[-1], self.tz)
             if vorige["status"] == CONTROLEREN:
                 raise OnzekereVerzending(f"send of {kwartaal} awaits a manual check", vorige["melding"] or "")
 
@@ -415,11 +419,11 @@ class Kwartaalrapport:
         regels = []
         for kw in sorted(per_kwartaal, reverse=True)[:aantal]:
             rij = per_kwartaal[kw]
-            tijd = rij["bijgewerkt"].astimezone(TZ).strftime("%d-%m-%Y %H:%M")
+            tijd = rij["bijgewerkt"].astimezone(self.tz).strftime("%d-%m-%Y %H:%M")
             eerder = verzonden.get(kw)
             regels.append(f"- {kw}: {STATUS_NL.get(rij['status'], rij['status'])} via {rij['transport']} ({tijd})"
                           + (" [opnieuw verzonden met --force]" if rij["geforceerd"] else "")
-                          + (f"; eerder verzonden op {eerder['bijgewerkt'].astimezone(TZ):%d-%m-%Y %H:%M}"
+                          + (f"; eerder verzonden op {eerder['bijgewerkt'].astimezone(self.tz):%d-%m-%Y %H:%M}"
                              if eerder is not None and eerder is not rij else ""))
             if rij["status"] in (MISLUKT, CONTROLEREN) and rij["melding"]:
                 regels.append(f"    {rij['melding']}")
@@ -427,8 +431,8 @@ class Kwartaalrapport:
 
 
 class AlVerzonden(InputError):
-    def __init__(self, kwartaal: str, rij: dict) -> None:
-        tijd = rij["bijgewerkt"].astimezone(TZ).strftime("%d-%m-%Y %H:%M")
+    def __init__(self, kwartaal: str, rij: dict, tz: dt.tzinfo | None = None) -> None:
+        tijd = rij["bijgewerkt"].astimezone(tz or ZoneInfo(STANDAARD_TIJDZONE)).strftime("%d-%m-%Y %H:%M")
         super().__init__(f"quarter {kwartaal} was already sent (record {rij['id']})",
                          f"Het kwartaaloverzicht {kwartaal} is al verzonden op {tijd} via {rij['transport']}. "
                          "Gebruik --force om het nogmaals te verzenden.")
@@ -440,7 +444,7 @@ def demo_rapport(config: Any, moment: dt.datetime | None = None) -> dict[str, Pa
     record and no frozen snapshot: the demo's fiches may still be edited and synced)."""
     inst = config.report
     moment = moment or nu()
-    kwartaal = kwartaal_code(lokale_datum(moment))
+    kwartaal = kwartaal_code(lokale_datum(moment, config.sync.tz))
     rapport, store = voor_config(config)
     try:
         return rapport.preview(kwartaal, inst.outbox, inst, moment)
@@ -449,9 +453,9 @@ def demo_rapport(config: Any, moment: dt.datetime | None = None) -> dict[str, Pa
 
 
 
-def te_rapporteren_kwartaal(moment: dt.datetime) -> str:
-    """The quarterly run reports on the quarter that just ended."""
-    dag = lokale_datum(moment)
+def te_rapporteren_kwartaal(moment: dt.datetime, tz: dt.tzinfo | None = None) -> str:
+    """The quarterly run reports on the quarter that just ended (in the configured zone `tz`)."""
+    dag = lokale_datum(moment, tz)
     return vorig_kwartaal(kwartaal_code(dag))
 
 
@@ -460,7 +464,7 @@ def voor_config(config: Any, alleen_lezen: bool = False) -> tuple[Kwartaalrappor
     from sync.store import open_store
     store = open_store(config.store_url, alleen_lezen=alleen_lezen)
     lock = config.lock_path.with_name(config.lock_path.name.replace(".lock", ".rapport.lock"))
-    return Kwartaalrapport(store.engine, store, lock), store
+    return Kwartaalrapport(store.engine, store, lock, config.sync.timezone), store
 
 
 def geplande_rapportage(config_pad: str) -> None:
@@ -477,7 +481,7 @@ def geplande_rapportage(config_pad: str) -> None:
             # A failed sync leaves the store as the last good run: report on that, and say so in the log.
             log.error("sync before the quarterly report failed; reporting on the last good state",
                       extra={"fields": {"error": str(exc)}})
-        kwartaal = te_rapporteren_kwartaal(nu())
+        kwartaal = te_rapporteren_kwartaal(nu(), config.sync.tz)
         rapport, store = voor_config(config)
         try:
             rapport.verstuur(kwartaal, inst, maak_transport(inst, config), aanleiding="gepland")

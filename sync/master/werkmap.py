@@ -1,0 +1,112 @@
+"""The master workbook as a whole: built from one snapshot and written atomically (`sync.master`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from fiche.bestanden import atomisch_schrijven
+from fiche.datums import kwartaal_label
+from fiche.errors import PmiekError, oorzaak_nl
+from sync.master.bladen import (
+    BLADEN,
+    CAPACITEIT,
+    DATAKWALITEIT,
+    HISTORIE,
+    KNELPUNTEN,
+    MIJLPALEN,
+    OVERZICHT,
+    PLUS,
+    capaciteit_blad,
+    datakwaliteit_blad,
+    historie_blad,
+    knelpunten_blad,
+    mijlpalen_blad,
+    mijlpalen_rijen,
+    overzicht_blad,
+    plus_blad,
+)
+from sync.master.cellen import Blad, peilregel
+from sync.overzicht import Overzicht, rangorde
+
+# The name the log has always used, whichever module of the package writes.
+log = logging.getLogger("sync.master")
+
+
+class MasterWriteError(PmiekError):
+    """The master workbook could not be written; the previous master (if any) is untouched."""
+
+
+# --- The workbook -----------------------------------------------------------------------------
+
+def bouw_master(overzicht: Overzicht) -> Workbook:
+    """The master workbook for one snapshot, built from scratch."""
+    projecten = sorted(overzicht.projecten, key=rangorde)
+    wb = Workbook()
+    bladen = {}
+    for i, naam in enumerate(BLADEN):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        ws.title = naam
+        bladen[naam] = Blad(overzicht, ws, naam)
+    mijlpaal_rijen, mijlpaal_eerste = mijlpalen_rijen(projecten)
+    overzicht_rij = overzicht_blad(bladen[OVERZICHT], projecten, mijlpaal_eerste)
+    plus_blad(bladen[PLUS], projecten, overzicht_rij)
+    mijlpalen_blad(bladen[MIJLPALEN], projecten, mijlpaal_rijen, overzicht_rij)
+    knelpunten_blad(bladen[KNELPUNTEN], projecten, overzicht_rij)
+    capaciteit_blad(bladen[CAPACITEIT], projecten)
+    datakwaliteit_blad(bladen[DATAKWALITEIT], projecten)
+    historie_blad(bladen[HISTORIE], projecten)
+
+    props = wb.properties
+    props.creator = props.lastModifiedBy = "pMIEK Monitor"
+    props.title = f"pMIEK monitoring {kwartaal_label(overzicht.peildatum)}"
+    props.subject = "Masterwerkmap pMIEK monitoring"
+    props.description = f"{peilregel(overzicht)}. Gegenereerd door pMIEK Monitor; niet handmatig bewerken."
+    props.keywords = "pMIEK; monitoring; Provincie Drenthe"
+    props.language = "nl-NL"
+    gegenereerd = overzicht.gegenereerd
+    if gegenereerd.tzinfo is not None:
+        gegenereerd = gegenereerd.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    props.created = gegenereerd.replace(microsecond=0)
+    wb.active = 0
+    return wb
+
+
+def schrijf_master(overzicht: Overzicht, pad: Path) -> Path:
+    """Writes the master atomically: a temp file in the same folder, then `os.replace`.
+
+    A reader (or a crash) never sees a half-written master; when writing fails the previous
+    master stays as it was and `MasterWriteError` says why, in Dutch for the user.
+    """
+    pad = Path(pad)
+    wb = bouw_master(overzicht)
+    # Serialised in memory first (a master is small): a failing disk then fails one plain write.
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    try:
+        atomisch_schrijven(pad, buffer.getbuffer())
+    except PermissionError as exc:
+        log.error("master write refused path=%s error=%s", pad, exc)
+        raise MasterWriteError(
+            f"cannot write master workbook {pad}: {exc}",
+            f"De masterwerkmap '{pad}' kon niet worden geschreven: het bestand is geopend (bijvoorbeeld in "
+            "Excel) of de map is niet schrijfbaar. De vorige versie is ongewijzigd; sluit het bestand en "
+            "probeer het opnieuw.",
+        ) from exc
+    except OSError as exc:
+        log.error("master write failed path=%s error=%s", pad, exc)
+        raise MasterWriteError(
+            f"cannot write master workbook {pad}: {exc}",
+            f"Het masterwerkboek '{pad}' kon niet worden geschreven ({oorzaak_nl(exc)}). "
+            "De vorige versie is ongewijzigd.",
+        ) from exc
+    log.info("master written path=%s projects=%d peildatum=%s", pad, len(overzicht.projecten),
+             overzicht.peildatum.isoformat())
+    return pad
+
+
+

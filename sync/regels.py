@@ -1,0 +1,191 @@
+"""The portfolio rules, computed once on the snapshot (`sync.overzicht.Overzicht`): capacity per
+organisation (split by project and by phase) and the data-quality list (the store's findings plus
+stale fiches and teams without exactly one voorzitter).
+
+The master workbook (`sync.master`) and the quarterly e-mail (`sync.kwartaal.inhoud`) only present
+what these functions return, so the two give the same figures by construction. The per-project
+rules they rest on (`ProjectStand.is_plusproject`, `is_verouderd`, `voorzitter`, `vraagt_inzet`)
+live on the snapshot itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from fiche.datums import datum_dmj
+from fiche.schema import FASEN
+from sync.overzicht import (
+    DatakwaliteitMelding,
+    Overzicht,
+    ProjectStand,
+    is_voorzitter,
+    organisatie,
+    rangorde,
+    uren_per_week,
+)
+
+#: The phase column and row of a project whose phase nobody filled in.
+FASE_ONBEKEND = "Fase onbekend"
+FASE_VOLGORDE = (*FASEN, FASE_ONBEKEND)
+
+
+# --- capacity -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Inzet:
+    """One organisation's part in one project's team."""
+
+    organisatie: str
+    project: ProjectStand
+    fase: str  # one of FASE_VOLGORDE
+    voorzitters: int
+    deelnemers: int
+    uren_per_week: float
+    #: Who (name and organisation, lower case): a person in several teams counts once per group.
+    personen: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CapaciteitGroep:
+    """Totals for one organisation or one phase."""
+
+    naam: str
+    personen: int
+    voorzitters: int
+    uren_per_week: float
+
+
+@dataclass
+class Capaciteit:
+    """Hours per week the projectteams ask for; every view is a sum over `per_project`."""
+
+    per_project: list[Inzet]
+
+    def _groepen(self, sleutel) -> dict[str, CapaciteitGroep]:
+        wie: dict[str, set[str]] = defaultdict(set)
+        voorz: dict[str, int] = defaultdict(int)
+        uren: dict[str, float] = defaultdict(float)
+        for r in self.per_project:
+            k = sleutel(r)
+            wie[k] |= r.personen
+            voorz[k] += r.voorzitters
+            uren[k] += r.uren_per_week
+        return {k: CapaciteitGroep(k, len(wie[k]), voorz[k], uren[k]) for k in uren}
+
+    @property
+    def per_organisatie(self) -> list[CapaciteitGroep]:
+        """Largest demand first."""
+        return sorted(self._groepen(lambda r: r.organisatie).values(),
+                      key=lambda g: (-g.uren_per_week, g.naam.lower()))
+
+    @property
+    def per_fase(self) -> list[CapaciteitGroep]:
+        """In the order of the phases, the unknown phase last."""
+        return sorted(self._groepen(lambda r: r.fase).values(), key=lambda g: FASE_VOLGORDE.index(g.naam))
+
+    @property
+    def per_organisatie_fase(self) -> dict[str, dict[str, float]]:
+        """Organisation -> phase -> hours per week (phases without hours left out)."""
+        uit: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for r in self.per_project:
+            uit[r.organisatie][r.fase] += r.uren_per_week
+        return {org: dict(f) for org, f in uit.items()}
+
+    @property
+    def totaal_uren(self) -> float:
+        return sum(r.uren_per_week for r in self.per_project)
+
+    @property
+    def totaal_personen(self) -> int:
+        return len(set().union(*(r.personen for r in self.per_project)))
+
+
+def _persoon(lid: dict, org: str) -> str:
+    naam = " ".join(str(lid.get("naam") or "").split()) or "?"
+    return f"{naam.lower()}|{org.lower()}"
+
+
+def capaciteit(projecten: Iterable[ProjectStand]) -> Capaciteit:
+    """Seed: voorzitter 3, deelnemer 2 hours a week unless the team list says otherwise; a
+    realised project asks for no effort any more."""
+    groepen: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    per_sleutel: dict[str, ProjectStand] = {}
+    for p in projecten:
+        if not p.vraagt_inzet:
+            continue
+        per_sleutel[p.sleutel] = p
+        for lid in p.projectteam:
+            groepen[(organisatie(lid), p.sleutel)].append(lid)
+    rijen = []
+    for (org, sleutel), leden in groepen.items():
+        p = per_sleutel[sleutel]
+        voorz = sum(1 for lid in leden if is_voorzitter(lid))
+        rijen.append(Inzet(
+            organisatie=org, project=p, fase=p.fase if p.fase in FASEN else FASE_ONBEKEND,
+            voorzitters=voorz, deelnemers=len(leden) - voorz,
+            uren_per_week=sum(uren_per_week(lid) for lid in leden),
+            personen=frozenset(_persoon(lid, org) for lid in leden),
+        ))
+    rijen.sort(key=lambda r: (r.organisatie.lower(), r.organisatie, rangorde(r.project)))
+    return Capaciteit(rijen)
+
+
+# --- data quality ---------------------------------------------------------------------------------
+
+#: Kinds of finding, most urgent first.
+SOORTEN = ("ongeldig", "onleesbaar", "dubbel", "verwijderd", "verouderd", "geen_voorzitter")
+
+
+def project_meldingen(projecten: Iterable[ProjectStand], kwartaal_begin: dt.date) -> list[DatakwaliteitMelding]:
+    """What the projects themselves show: a fiche not updated this quarter, a team without
+    exactly one voorzitter. `sync.overzicht_bouw` adds these to the store's findings."""
+    meldingen = []
+    for p in projecten:
+        if p.is_verouderd(kwartaal_begin):
+            meldingen.append(DatakwaliteitMelding(
+                "verouderd", p.bron_naam,
+                f"Fiche niet bijgewerkt dit kwartaal (peildatum {datum_dmj(p.fiche_peildatum, 'onbekende datum')}).",
+                project=p.projectnaam, sinds=p.versie_ontvangen, bron_id=p.bron_id, link=p.link))
+        if p.voorzitter is None:
+            n = p.aantal_voorzitters
+            tekst = ("Projectteam heeft geen voorzitter." if n == 0
+                     else f"Projectteam heeft {n} voorzitters; er hoort er één te zijn.")
+            meldingen.append(DatakwaliteitMelding(
+                "geen_voorzitter", p.bron_naam, tekst, project=p.projectnaam, sinds=p.versie_ontvangen,
+                bron_id=p.bron_id, link=p.link))
+    return meldingen
+
+
+def sorteer_meldingen(meldingen: list[DatakwaliteitMelding]) -> list[DatakwaliteitMelding]:
+    return sorted(meldingen, key=lambda m: (SOORTEN.index(m.soort) if m.soort in SOORTEN else len(SOORTEN),
+                                            m.bron_naam.lower()))
+
+
+def datakwaliteit(overzicht: Overzicht) -> list[DatakwaliteitMelding]:
+    """Every data-quality finding of the snapshot, once per kind and project.
+
+    `overzicht.datakwaliteit` holds what the store found (and, for a snapshot built by
+    `sync.overzicht_bouw`, these project findings already); whatever the projects show that no
+    finding mentions yet (a hand-made or older frozen snapshot) is added here.
+    """
+    meldingen = list(overzicht.datakwaliteit)
+
+    def soort(m: DatakwaliteitMelding) -> str:
+        return "ongeldig" if m.soort == "onleesbaar" else m.soort  # one refusal per project is enough
+
+    gezien = {(soort(m), (m.project or m.bron_naam).lower()) for m in meldingen}
+    aanvulling = project_meldingen(overzicht.projecten, overzicht.kwartaal_begin)
+    # The store reports a refused newer version by file; make sure its project shows it too.
+    aanvulling += [DatakwaliteitMelding(
+        "ongeldig", p.bron_naam, "Nieuwste versie afgekeurd; het overzicht toont de vorige geldige versie.",
+        project=p.projectnaam, bron_id=p.bron_id, link=p.link)
+        for p in overzicht.projecten if p.nieuwere_versie_ongeldig]
+    for m in aanvulling:
+        sleutel = (soort(m), (m.project or m.bron_naam).lower())
+        if sleutel not in gezien:
+            gezien.add(sleutel)
+            meldingen.append(m)
+    return sorteer_meldingen(meldingen)
