@@ -38,7 +38,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from fiche.datums import kwartaal_label
-from fiche.errors import PmiekError, oorzaak_nl
+from fiche.errors import FileError, oorzaak_nl
 from fiche.schema import FASEN, UREN_NORM
 from fiche.stoplicht import TEKSTKLEUREN, Stoplicht, mijlpaal_stoplicht, mijlpaal_vertraging
 from sync.bestanden import atomisch_schrijven
@@ -98,7 +98,7 @@ STOPLICHT_VUL = {light: PatternFill("solid", start_color=light.kleur, end_color=
 STOPLICHT_FONT = {(light, vet): Font(color=TEKSTKLEUREN[light], bold=vet) for light in Stoplicht for vet in (False, True)}
 
 
-class MasterWriteError(PmiekError):
+class MasterWriteError(FileError):
     """The master workbook could not be written; the previous master (if any) is untouched."""
 
 
