@@ -156,7 +156,7 @@ class GraphVerbinding:
         self.max_retries = max_retries
         self.max_wait = max_wait
         self.herhaling = herhaling or Herhaling(
-            pogingen=max_retries + 1, basis=1.0, maximum=max_wait, opgeven_boven=max_wait, logger=log,
+            pogingen=max_retries + 1, basis=0.5, maximum=max_wait, opgeven_boven=max_wait, logger=log,
             logregel="graph request failed, retrying")
         self.authority = f"{authority_host.rstrip('/')}/{tenant_id}"
         ca = Path(ca_bundle) if ca_bundle else None
@@ -334,7 +334,9 @@ class GraphVerbinding:
         self.session.close()
 
 
-Verzender = Callable[[str, str, "bytes | None", "dict[str, str]"], requests.Response]
+#: One request to a pre-authenticated URL: (method, url, body, headers) -> the answer; raises
+#: `ClientRequestException` for an answer of 400 or more.
+Verzender = Callable[[str, str, bytes | None, dict[str, str]], requests.Response]
 
 
 def sessie_verzender(sessie: requests.Session, timeout: float | None = None) -> Verzender:
