@@ -9,12 +9,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from sample_overzicht import sample_overzicht
 
 from fiche.datums import DatumFout, parse_datum
 from fiche.errors import (
-    ConfigError, FileError, FileRefused, InputError, PmiekError, RemoteError, TijdelijkeFout, oorzaak_nl,
+    ConfigError,
+    FileError,
+    FileRefused,
+    InputError,
+    PmiekError,
+    RemoteError,
+    TijdelijkeFout,
+    oorzaak_nl,
 )
-from sample_overzicht import sample_overzicht
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +55,11 @@ def test_a_master_that_cannot_be_written_is_a_file_error(tmp_path):
 def test_transport_errors_are_remote_errors_and_keep_their_kind(tmp_path):
     from sync.herhaling import Herhaling
     from sync.kwartaal.transport import (
-        OnzekereVerzending, SmtpInstellingen, SmtpTransport, TijdelijkeVerzendFout, VerzendFout,
+        OnzekereVerzending,
+        SmtpInstellingen,
+        SmtpTransport,
+        TijdelijkeVerzendFout,
+        VerzendFout,
     )
 
     assert issubclass(TijdelijkeVerzendFout, TijdelijkeFout)
