@@ -16,6 +16,8 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
+from fiche.errors import InputError
+
 Grens = Literal["begin", "eind"]
 
 MAANDEN = {
@@ -40,8 +42,10 @@ _KWARTAAL = re.compile(r"^(?:q|k|kw)\s*([1-4])\s*[-/ ]?\s*(\d{4})$|^(\d{4})\s*[-
 _JAAR = re.compile(r"^(\d{4})$", re.ASCII)
 
 
-class DatumFout(ValueError):
-    """Text that is not a date we understand; the message is Dutch and names the text."""
+class DatumFout(InputError, ValueError):
+    """Text that is not a date (or quarter) we understand. `melding` is Dutch and names the text;
+    `str()` is the English log line. Also a `ValueError`, as Python's own parsers raise, so code
+    that parses with `int()`/`float()` and this module alike can catch one kind."""
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -68,11 +72,12 @@ def _period(year: int, first_month: int, last_month: int, grens: Grens) -> dt.da
 
 def _checked(year: int, month: int, day: int, text: str) -> dt.date:
     if not MIN_JAAR <= year <= MAX_JAAR:
-        raise DatumFout(f"'{text}': het jaar {year} ligt buiten {MIN_JAAR}-{MAX_JAAR}.")
+        raise DatumFout(f"year {year} outside {MIN_JAAR}-{MAX_JAAR}: {text!r}",
+                        f"'{text}': het jaar {year} ligt buiten {MIN_JAAR}-{MAX_JAAR}.")
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise DatumFout(f"'{text}' is geen bestaande datum.") from None
+        raise DatumFout(f"no such day: {text!r}", f"'{text}' is geen bestaande datum.") from None
 
 
 def parse_datum(value: Any, grens: Grens = "begin") -> dt.date | None:
@@ -88,7 +93,7 @@ def parse_datum(value: Any, grens: Grens = "begin") -> dt.date | None:
             return _period(serial, 1, 12, grens)
         return day
     if isinstance(value, bool):
-        raise DatumFout(f"'{value}' is geen datum.")
+        raise DatumFout(f"not a date: {value!r}", f"'{value}' is geen datum.")
     if isinstance(value, (int, float)):
         # A bare year typed in a cell arrives as a number; real serials are far larger.
         if float(value).is_integer() and MIN_JAAR <= value <= MAX_JAAR:
@@ -97,7 +102,7 @@ def parse_datum(value: Any, grens: Grens = "begin") -> dt.date | None:
             day = from_excel_serial(value)
             if MIN_JAAR <= day.year <= MAX_JAAR:
                 return day
-        raise DatumFout(f"'{value}' is geen datum.")
+        raise DatumFout(f"number is no date: {value!r}", f"'{value}' is geen datum.")
     text = " ".join(str(value).strip().lower().split())
     if not text:
         return None
@@ -108,11 +113,11 @@ def parse_datum(value: Any, grens: Grens = "begin") -> dt.date | None:
         return _checked(int(m[1]), int(m[2]), int(m[3]), original)
     if m := _D_MAAND_Y.match(text):
         if m[2] not in MAANDEN:
-            raise DatumFout(f"'{original}': onbekende maand '{m[2]}'.")
+            raise DatumFout(f"unknown month {m[2]!r}: {original!r}", f"'{original}': onbekende maand '{m[2]}'.")
         return _checked(int(m[3]), MAANDEN[m[2]], int(m[1]), original)
     if m := _MAAND_Y.match(text):
         if m[1] not in MAANDEN:
-            raise DatumFout(f"'{original}' is geen datum.")
+            raise DatumFout(f"unknown month {m[1]!r}: {original!r}", f"'{original}' is geen datum.")
         month = MAANDEN[m[1]]
         year = int(m[2])
         _checked(year, month, 1, original)
@@ -127,7 +132,8 @@ def parse_datum(value: Any, grens: Grens = "begin") -> dt.date | None:
         _checked(year, 1, 1, original)
         return _period(year, 1, 12, grens)
     raise DatumFout(
-        f"'{original}' is geen datum. Gebruik bijvoorbeeld 1-3-2031, 1 maart 2031, Q3 2031 of 2031."
+        f"not a date: {original!r}",
+        f"'{original}' is geen datum. Gebruik bijvoorbeeld 1-3-2031, 1 maart 2031, Q3 2031 of 2031.",
     )
 
 

@@ -1,7 +1,17 @@
-"""One small exception tree, by cause: input, file, remote.
+"""The one exception tree of pMIEK Monitor, by cause: input, configuration, file, remote.
+
+    PmiekError
+    |- InputError      something a person typed or a fiche holds is wrong (a CLI argument, a date)
+    |- ConfigError     a configuration value is missing or invalid; `key` names it
+    |- FileError       a file cannot be read or written (FileRefused: not readable as a fiche)
+    '- RemoteError     a remote party (Graph, SMTP, the token endpoint) failed
+       '- TijdelijkeFout  refused for now, nothing happened there: worth retrying
 
 Every error carries two texts: `str(error)` is the English line for the log, `error.melding`
 is the Dutch sentence shown to the user (in Excel, the CLI report, the master workbook).
+Modules raise from this tree (or a subclass of it), never a bare `ValueError` with Dutch text.
+
+Standard library only: this module is bundled into xlwings Lite, which runs in Pyodide.
 """
 
 from __future__ import annotations
@@ -16,10 +26,10 @@ class PmiekError(Exception):
 
 
 class InputError(PmiekError):
-    """Something a person supplied is wrong: a command-line argument or a config value."""
+    """Something a person supplied is wrong: a command-line argument, a value in a fiche."""
 
 
-class ConfigError(InputError):
+class ConfigError(PmiekError):
     """A configuration value is missing or invalid; `key` names it."""
 
     def __init__(self, key: str, log_message: str, melding: str | None = None) -> None:
@@ -31,7 +41,11 @@ class ConfigError(InputError):
         self.key = key
 
 
-class FileRefused(PmiekError):
+class FileError(PmiekError):
+    """A file cannot be read or written (the master workbook, an outbox, a fiche)."""
+
+
+class FileRefused(FileError):
     """A file cannot be read as a fiche: corrupt, foreign, encrypted, a bomb, empty."""
 
     def __init__(self, reason: str, log_message: str, melding: str) -> None:
@@ -45,6 +59,16 @@ class RemoteError(PmiekError):
     def __init__(self, log_message: str, melding: str | None = None, status: int | None = None) -> None:
         super().__init__(log_message, melding or "De externe dienst gaf een fout; probeer het later opnieuw.")
         self.status = status
+
+
+class TijdelijkeFout(RemoteError):
+    """Refused for now (throttled, unavailable, no connection): nothing happened on the other side,
+    so trying again is safe. `wacht` is the server's Retry-After in seconds, when it gave one."""
+
+    def __init__(self, log_message: str, melding: str | None = None, status: int | None = None,
+                 wacht: float | None = None) -> None:
+        super().__init__(log_message, melding, status)
+        self.wacht = wacht
 
 
 _OORZAKEN = {

@@ -128,7 +128,7 @@ class _Validatie:
             try:
                 return parse_datum(waarde, bound)  # type: ignore[arg-type]
             except DatumFout as exc:
-                self.vind("datum_ongeldig", veld, cel, f"{label}: {exc}")
+                self.vind("datum_ongeldig", veld, cel, f"{label}: {exc.melding}")
                 return None
         if kind == "choice":
             tekst = _tekst(waarde)

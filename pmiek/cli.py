@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 
-from fiche.errors import FileRefused, InputError, PmiekError
+from fiche.errors import ConfigError, FileRefused, InputError, PmiekError
 from pmiek.logsetup import setup_logging
 
 log = logging.getLogger("pmiek.cli")
@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         # Flush here, not at interpreter exit, so a closed pipe is handled below.
         sys.stdout.flush()
         return code
-    except InputError as exc:
+    except (InputError, ConfigError) as exc:
+        # What the person typed or configured: a usage error, like argparse's own
         log.error("input error: %s", exc)
         print(f"Fout: {exc.melding}", file=sys.stderr)
         return EXIT_USAGE

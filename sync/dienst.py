@@ -24,6 +24,7 @@ from typing import Any, Callable
 from filelock import FileLock, Timeout
 
 from fiche.errors import ConfigError, InputError
+from sync import herhaling
 from sync.config import STANDAARD_TIJDZONE, Config, ReportConfig
 from sync.kwartaal import rapportage
 from sync.kwartaal.transport import SmtpTransport
@@ -175,7 +176,11 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
         return 0
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=True)  # a running sync finishes; its files are committed one by one anyway
+            herhaling.stop_herhalingen()  # a job waiting between retries gives up now instead of holding the stop
+            try:
+                scheduler.shutdown(wait=True)  # a running sync finishes; its files are committed one by one anyway
+            finally:
+                herhaling.herhalingen_toestaan()
         if store is not None:
             store.close()
         for sig, handler in vorige.items():

@@ -1,9 +1,10 @@
-"""The connection to Microsoft Graph: app-only token from msal, the office365 GraphClient, and one
-request path with timeouts and bounded, logged retries that honour `Retry-After`.
+"""The connection to Microsoft Graph: app-only token from msal, the office365 GraphClient, one
+request path with timeouts and bounded, logged retries that honour `Retry-After`, and the one
+upload-session implementation.
 
 Used by the SharePoint fiche source (`sync.bron.sharepoint`), publishing the master
-(`sync.publiceren`) and, later, mail through Graph. Why it looks the way it does (see
-`../shared/PITFALLS.md`):
+(`sync.publiceren`) and mail through Graph (`sync.kwartaal.transport`). Why it looks the way it
+does (see `../shared/PITFALLS.md`):
 
 - msal is built here, not through the library's `with_certificate`/`with_client_secret`, so its
   HTTP client can carry our timeout, retries and CA bundle; the GraphClient gets a
@@ -15,9 +16,14 @@ Used by the SharePoint fiche source (`sync.bron.sharepoint`), publishing the mas
   makes every request wait out a `Retry-After` the service sent.
 - Retries: the library's `with_auto_retry()` neither logs nor sleeps for `Retry-After`, and
   requests we send ourselves (delta links, upload chunks) never pass through it. So every call
-  goes through `GraphVerbinding.verzoek` / `uitvoeren`, which use the library's own retry helper
-  with a callback that logs each retry and waits the server's `Retry-After` (bounded by
-  `max_wait`), for at most `max_retries` retries.
+  goes through `GraphVerbinding.verzoek` / `uitvoeren` / `upload_sessie`, retried by the one
+  policy of `sync.herhaling` (`GraphVerbinding.herhaling`): at most `max_retries` retries, the
+  server's `Retry-After` honoured, one above `max_wait` ends the attempt at once. The token
+  requests get the same policy below msal, on its HTTP session.
+- Upload sessions (`upload_sessie`): chunks of a multiple of 320 KiB to the pre-authenticated
+  `uploadUrl`, without a bearer token but through our own session (routing, CA, timeout), each
+  chunk retried; a lost answer (416) resumes from the session's `nextExpectedRanges`; a failed
+  upload cancels its session. The library's own chunk upload bypasses all of that.
 
 Secrets come from an environment variable or a certificate file and are never logged.
 """
@@ -27,10 +33,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import msal
 import requests
@@ -38,12 +43,13 @@ from office365.graph_client import GraphClient
 from office365.runtime.client_request_exception import ClientRequestException
 from office365.runtime.http.http_method import HttpMethod
 from office365.runtime.http.request_options import RequestOptions
-from office365.runtime.retry import is_transient_error, response_retry_after, retry
-from urllib3.util.retry import Retry
 
 from fiche.errors import ConfigError, RemoteError
+from sync.herhaling import Herhaling, status_van, zonder_query
 
 log = logging.getLogger("pmiek.sync.graph")
+
+T = TypeVar("T")
 
 PUBLIEKE_GRAPH = "https://graph.microsoft.com"
 PUBLIEKE_AUTHORITY = "https://login.microsoftonline.com"
@@ -52,7 +58,10 @@ GRAPH_SCOPE = ["https://graph.microsoft.com/.default"]
 #: The longest `Retry-After` we wait for inside one run; beyond it we give up and the next run retries.
 MAX_WACHT_STANDAARD = 120.0
 
-_URL_QUERY = re.compile(r"(https?://[^\s?]+)\?\S*")
+#: Upload-session chunks must be a multiple of this.
+CHUNK_EENHEID = 320 * 1024
+#: 16 x 320 KiB = 5 MiB, within Graph's advice for drive items (5-10 MiB per chunk).
+CHUNK_STANDAARD = 16 * CHUNK_EENHEID
 
 _apps: dict[tuple[str, str, str, str], msal.ConfidentialClientApplication] = {}
 _apps_lock = threading.Lock()
@@ -81,22 +90,6 @@ class _TimeoutSession(requests.Session):
         if not kwargs.get("proxies"):
             kwargs["proxies"] = requests.utils.get_environ_proxies(url)  # honours no_proxy
         return super().request(method, url, *args, **kwargs)
-
-
-class _LoggedRetry(Retry):
-    """urllib3 retry for the token endpoint that says in the log what it is doing."""
-
-    def get_retry_after(self, response):
-        # honour Retry-After, but never sleep longer than one run may wait
-        wacht = super().get_retry_after(response)
-        return None if wacht is None else min(wacht, MAX_WACHT_STANDAARD)
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        nieuw = super().increment(method, url, response, error, _pool, _stacktrace)
-        log.warning("token request failed, retrying", extra=_velden(
-            url=(url or "").split("?")[0], status=getattr(response, "status", None),
-            error=type(error).__name__ if error else None, retries_left=nieuw.total))
-        return nieuw
 
 
 class _GraphOmleiding(requests.adapters.HTTPAdapter):
@@ -148,19 +141,24 @@ class GraphVerbinding:
     certificate, or PFX) with its thumbprint, or the NAME of the environment variable holding a
     client secret. `authority_host`, `graph_url` and `ca_bundle` are for a relay or
     TLS-inspecting proxy with its own CA, or the test stub. `max_retries` bounds the retries of
-    one request; a `Retry-After` above `max_wait` seconds ends the attempt at once.
+    one request; a `Retry-After` above `max_wait` seconds ends the attempt at once. `herhaling`
+    replaces the retry policy built from those two (tests pass one without real waits).
     """
 
     def __init__(self, tenant_id: str, client_id: str, *, certificate: str | Path | None = None,
                  certificate_thumbprint: str | None = None, certificate_password_env: str | None = None,
                  secret_env: str | None = None, authority_host: str = PUBLIEKE_AUTHORITY,
                  graph_url: str = PUBLIEKE_GRAPH, ca_bundle: str | Path | None = None, timeout: float = 30.0,
-                 max_retries: int = 5, max_wait: float = MAX_WACHT_STANDAARD) -> None:
+                 max_retries: int = 5, max_wait: float = MAX_WACHT_STANDAARD,
+                 herhaling: Herhaling | None = None) -> None:
         self.tenant_id = tenant_id
         self.client_id = client_id
         self.timeout = timeout
         self.max_retries = max_retries
         self.max_wait = max_wait
+        self.herhaling = herhaling or Herhaling(
+            pogingen=max_retries + 1, basis=0.5, maximum=max_wait, opgeven_boven=max_wait, logger=log,
+            logregel="graph request failed, retrying")
         self.authority = f"{authority_host.rstrip('/')}/{tenant_id}"
         ca = Path(ca_bundle) if ca_bundle else None
 
@@ -197,9 +195,9 @@ class GraphVerbinding:
             if app is not None:
                 return app
             http = _TimeoutSession(self.timeout, ca)
-            adapter = requests.adapters.HTTPAdapter(max_retries=_LoggedRetry(
-                total=self.max_retries, other=0, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504),
-                allowed_methods=None, respect_retry_after_header=True, raise_on_status=False))
+            # msal answers repeats from its own throttle cache, so the retries sit below it, in the session
+            adapter = requests.adapters.HTTPAdapter(
+                max_retries=self.herhaling.urllib3_retry("token request", logregel="token request failed, retrying"))
             http.mount("https://", adapter)
             http.mount("http://", adapter)
             publiek = authority_host.rstrip("/") == PUBLIEKE_AUTHORITY
@@ -211,8 +209,8 @@ class GraphVerbinding:
                 )
             except (ValueError, requests.RequestException) as exc:
                 raise RemoteError(f"token authority {self.authority} unusable: {type(exc).__name__}: {exc}",
-                                  "De aanmeldservice van Microsoft (Entra ID) is niet bereikbaar "
-                                  "of de tenant klopt niet.") from None
+                                  "De aanmeldservice van Microsoft (Entra ID) is niet bereikbaar of de tenant "
+                                  "klopt niet.") from None
             _apps[sleutel] = app
             return app
 
@@ -224,10 +222,10 @@ class GraphVerbinding:
                               "De aanmeldservice van Microsoft (Entra ID) is niet bereikbaar.") from None
         if "access_token" not in res:
             # error_description names the AADSTS code, never the secret
-            uitleg = res.get("error_description", "").splitlines()[0] if res.get("error_description") else ""
-            raise RemoteError(f"token refused: {res.get('error')}: {uitleg}",
-                              "Aanmelden bij Microsoft 365 is geweigerd: controleer de app-registratie, "
-                              "het certificaat of het geheim.")
+            beschrijving = (res.get("error_description") or "").splitlines()
+            raise RemoteError(f"token refused: {res.get('error')}: {beschrijving[0] if beschrijving else ''}",
+                              "Aanmelden bij Microsoft 365 is geweigerd: controleer de app-registratie, het "
+                              "certificaat of het geheim.")
         if res.get("token_source") == "identity_provider":
             log.info("access token acquired", extra=_velden(expires_in=res.get("expires_in")))
         return {"access_token": res["access_token"], "token_type": res.get("token_type", "Bearer")}
@@ -238,39 +236,52 @@ class GraphVerbinding:
         """Absolute Graph URL for a path below the service root ("drives/x/root/delta")."""
         return f"{self.client.pending_request().service_root_url}/{pad.lstrip('/')}"
 
-    def _na_fout(self, wat: str) -> Callable[[int, Exception], int | None]:
-        def na_fout(poging: int, exc: Exception) -> int | None:
-            response = getattr(exc, "response", None)
-            status = getattr(response, "status_code", None)
-            wacht = response_retry_after(response)
-            if poging >= self.max_retries + 1:
-                raise self.als_remote(wat, exc, pogingen=poging) from None
-            if wacht is not None and wacht > self.max_wait:
-                # honouring it would stall this run: give up, the next run asks again
+    def _opgeven(self, wat: str) -> Callable[[BaseException, int, str], BaseException]:
+        """What the retry policy raises when it gives up on a Graph call."""
+        def opgeven(exc: BaseException, pogingen: int, reden: str) -> BaseException:
+            if reden == "wachttijd":
+                # honouring it would stall this run: give up, the next run asks again; and the
+                # rate limiter must not hold this process back for that long either
                 limiter = self.client.rate_limiter
                 if limiter is not None:
                     limiter.reset()
-                raise RemoteError(f"{wat}: throttled, Retry-After {wacht}s exceeds max_wait {self.max_wait}s",
-                                  "Microsoft 365 vraagt ons te wachten; de volgende run probeert het opnieuw.",
-                                  status) from None
-            log.warning("graph request failed, retrying", extra=_velden(
-                what=wat, status=status, error=type(exc).__name__, attempt=poging,
-                max_retries=self.max_retries, retry_after=wacht))
-            return wacht
-        return na_fout
+                wacht = getattr(getattr(exc, "response", None), "headers", {}).get("Retry-After")
+                return RemoteError(f"{wat}: throttled, Retry-After {wacht}s exceeds max_wait {self.max_wait}s",
+                                   "Microsoft 365 vraagt ons te wachten; de volgende run probeert het opnieuw.",
+                                   status_van(exc))
+            return self.als_remote(wat, exc, pogingen=pogingen)
+        return opgeven
 
     @staticmethod
-    def als_remote(wat: str, exc: Exception, pogingen: int = 1) -> RemoteError:
-        status = getattr(getattr(exc, "response", None), "status_code", None)
+    def als_remote(wat: str, exc: BaseException, pogingen: int = 1) -> RemoteError:
+        if isinstance(exc, RemoteError):
+            return exc
+        status = status_van(exc)
         # download and upload-session URLs carry pre-authentication in their query: keep it out of logs
-        tekst = _URL_QUERY.sub(r"\1?...", str(exc))
+        tekst = zonder_query(str(exc))
         log_tekst = f"{wat} failed after {pogingen} attempt(s): {status or ''} {type(exc).__name__}: {tekst}"
         return RemoteError(log_tekst.replace("  ", " "),
                            "Microsoft 365 (SharePoint) gaf een fout; de volgende run probeert het opnieuw.", status)
 
-    def _met_retries(self, wat: str, functie: Callable[[], Any]) -> Any:
-        return retry(functie, max_retry=self.max_retries + 1, timeout_secs=1, max_delay=int(self.max_wait),
-                     is_retriable=is_transient_error, on_failure=self._na_fout(wat))
+    def _met_herhaling(self, wat: str, functie: Callable[[], T]) -> T:
+        """`functie` under the retry policy. A refusal with an answer (404, 410, 412, 423 ...) is
+        raised as the library's `ClientRequestException` for the caller to decide; anything else
+        that ends the call is a `RemoteError`."""
+        try:
+            return self.herhaling.voer_uit(wat, functie, opgeven=self._opgeven(wat))
+        except requests.RequestException as exc:
+            if isinstance(exc, ClientRequestException) and getattr(exc, "response", None) is not None:
+                raise
+            raise self.als_remote(wat, exc) from None
+
+    def _zonder_token(self, methode: str, url: str, data: bytes | None, headers: dict[str, str]) -> requests.Response:
+        """One request to a pre-authenticated URL (an upload session's `uploadUrl`): no bearer
+        token, but our session (routing, CA, timeout) and the rate limiter, like every other call."""
+        opties = RequestOptions(url=url, method=HttpMethod[methode.capitalize()], data=data, headers=dict(headers))
+        response = self.client.pending_request().transport.execute(opties)
+        if response.status_code >= 400:
+            raise ClientRequestException.from_response(response)
+        return response
 
     def verzoek(self, methode: str, url: str, *, json: Any = None, data: bytes | None = None,
                 headers: dict[str, str] | None = None, aanmelden: bool = True, wat: str | None = None,
@@ -287,32 +298,40 @@ class GraphVerbinding:
         pending = self.client.pending_request()
 
         def poging() -> requests.Response:
+            if not aanmelden:
+                return self._zonder_token(methode, volledig, data, dict(headers or {}))
             opties = RequestOptions(url=volledig, method=HttpMethod[methode.capitalize()],
                                     data=json if json is not None else data, headers=dict(headers or {}), stream=stream)
             if json is not None:
                 opties.set_header("Content-Type", "application/json")
-            if aanmelden:
-                return pending.execute_request_direct(opties)
-            response = pending.transport.execute(opties)
-            if response.status_code >= 400:
-                raise ClientRequestException.from_response(response)
-            return response
+            return pending.execute_request_direct(opties)
 
-        try:
-            return self._met_retries(wat, poging)
-        except requests.RequestException as exc:
-            if isinstance(exc, ClientRequestException) and getattr(exc, "response", None) is not None:
-                raise  # the caller decides (404, 410, 412, 423 ...)
-            raise self.als_remote(wat, exc) from None
+        return self._met_herhaling(wat, poging)
 
     def get_json(self, url: str, wat: str | None = None) -> dict[str, Any]:
         return self.verzoek("GET", url, wat=wat).json()
 
-    def uitvoeren(self, wat: str) -> None:
-        """Run the client's pending queries (`client.x.y().get()` style) with the same retries."""
+    def uitvoeren(self, wat: str, opdracht: Callable[[], T]) -> T:
+        """Queue a library query (`opdracht`, e.g. `lambda: client.x.y().get()`) and run it, with the
+        same retries; returns what `opdracht` returned (the result object, filled in).
+
+        Each attempt queues the query afresh: the client pops a query before running it, so a
+        failed one is not replayed (and `client.clear()` would also drop the configured transport).
+        """
+        def poging() -> T:
+            resultaat = opdracht()
+            self.client.execute_query()
+            return resultaat
+
+        return self._met_herhaling(wat, poging)
+
+    def upload_sessie(self, upload_url: str, data: bytes, *, chunk_grootte: int = CHUNK_STANDAARD,
+                      wat: str = "upload chunk", melding: str | None = None) -> dict[str, Any]:
+        """`upload_sessie` (the function) through this connection: its session, rate limiter and
+        retry policy. Raises `ClientRequestException` for a refusal, `RemoteError` otherwise."""
         try:
-            self.client.execute_query_retry(max_retry=self.max_retries + 1, timeout_secs=1,
-                                            max_delay=int(self.max_wait), failure_callback=self._na_fout(wat))
+            return upload_sessie(self._zonder_token, self.herhaling, upload_url, data, chunk_grootte=chunk_grootte,
+                                 wat=wat, melding=melding, opgeven=self._opgeven(wat))
         except requests.RequestException as exc:
             if isinstance(exc, ClientRequestException) and getattr(exc, "response", None) is not None:
                 raise
@@ -320,6 +339,84 @@ class GraphVerbinding:
 
     def close(self) -> None:
         self.session.close()
+
+
+#: One request to a pre-authenticated URL: (method, url, body, headers) -> the answer; raises
+#: `ClientRequestException` for an answer of 400 or more.
+Verzender = Callable[[str, str, bytes | None, dict[str, str]], requests.Response]
+
+
+def sessie_verzender(sessie: requests.Session, timeout: float | None = None) -> Verzender:
+    """A `Verzender` for `upload_sessie` over a plain `requests.Session` (no bearer token)."""
+    def verzend(methode: str, url: str, data: bytes | None, headers: dict[str, str]) -> requests.Response:
+        kw: dict[str, Any] = {"timeout": timeout} if timeout else {}
+        response = sessie.request(methode, url, data=data, headers=headers, **kw)
+        if response.status_code >= 400:
+            raise ClientRequestException.from_response(response)
+        return response
+    return verzend
+
+
+def upload_sessie(verzend: Verzender, herhaling: Herhaling, upload_url: str, data: bytes, *,
+                  chunk_grootte: int = CHUNK_STANDAARD, wat: str = "upload chunk", melding: str | None = None,
+                  opgeven: Callable[[BaseException, int, str], BaseException] | None = None) -> dict[str, Any]:
+    """Send `data` to an upload session's pre-authenticated `upload_url`, in chunks; the final
+    answer's JSON (the drive item; `{}` for a mail attachment, whose answer has no body).
+
+    The one implementation for the master (a drive item) and for mail attachments. `verzend`
+    does one request and raises `ClientRequestException` for an answer of 400 or more; every
+    chunk request goes through `herhaling` (`opgeven` as in `Herhaling.voer_uit`). Graph answers
+    a chunk with 202 (drive) or 200 (mail) and `nextExpectedRanges`, the last one with 200/201.
+    A 416 means the service already has (part of) the range, e.g. after a lost answer: ask the
+    session where to go on. On any failure the session is cancelled (best effort) and the
+    failure raised; `melding` is the Dutch text when the service never confirms the upload.
+    """
+    if chunk_grootte <= 0 or chunk_grootte % CHUNK_EENHEID:
+        raise ValueError(f"chunk_grootte must be a positive multiple of {CHUNK_EENHEID}")
+    totaal = len(data)
+
+    def stuur(methode: str, stuk: bytes | None = None, headers: dict[str, str] | None = None) -> requests.Response:
+        return herhaling.voer_uit(wat, lambda: verzend(methode, upload_url, stuk, dict(headers or {})), opgeven=opgeven)
+
+    try:
+        begin, bereik_fouten = 0, 0
+        while begin < totaal:
+            eind = min(begin + chunk_grootte, totaal) - 1
+            try:
+                antwoord = stuur("PUT", data[begin:eind + 1], {
+                    "Content-Range": f"bytes {begin}-{eind}/{totaal}", "Content-Type": "application/octet-stream"})
+            except ClientRequestException as exc:
+                bereik_fouten += 1
+                if status_van(exc) != 416 or bereik_fouten > 3:
+                    raise
+                begin = _volgende_begin(stuur("GET").json())
+                continue
+            body = _json_of_leeg(antwoord)
+            if antwoord.status_code == 201 or "id" in body or (
+                    antwoord.status_code == 200 and not body.get("nextExpectedRanges")):
+                return body
+            begin = _volgende_begin(body, eind + 1)
+        raise RemoteError(f"{wat}: upload session ended without the final answer",
+                          melding or "Microsoft 365 bevestigde de upload niet; de volgende run probeert het opnieuw.")
+    except BaseException:
+        try:
+            verzend("DELETE", upload_url, None, {})
+        except Exception as exc:  # noqa: BLE001 - best effort; an abandoned session expires by itself
+            log.info("could not cancel the upload session", extra=_velden(what=wat, error=type(exc).__name__))
+        raise
+
+
+def _volgende_begin(body: dict[str, Any], standaard: int = 0) -> int:
+    bereiken = body.get("nextExpectedRanges") or [f"{standaard}-"]
+    return int(str(bereiken[0]).split("-")[0])
+
+
+def _json_of_leeg(antwoord: requests.Response) -> dict[str, Any]:
+    try:
+        body = antwoord.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def verbinding_uit_config(sp: Any) -> GraphVerbinding:

@@ -4,10 +4,10 @@ default, e.g. a network share) or into a SharePoint document library through Mic
 The local master is never touched here: when publishing fails the new local copy stays, and the
 result says to try again on the next run. SharePoint specifics (PITFALLS):
 
-- Up to 4 MB one `PUT .../content`; above it an upload session whose chunks are multiples of
-  320 KiB. The chunks go to the session's pre-authenticated `uploadUrl` without a bearer token,
-  but through our own session, so proxy, CA bundle, timeouts, retries and test routing apply
-  (the library's own chunk upload bypasses all of that).
+- Up to 4 MB one `PUT .../content`; above it an upload session (`sync.graph.upload_sessie`,
+  shared with mail attachments): chunks of a multiple of 320 KiB to the pre-authenticated
+  `uploadUrl`, through our own session, so proxy, CA bundle, timeouts, retries and test routing
+  apply (the library's own chunk upload bypasses all of that).
 - 423 Locked: the master is open in Excel (a shared lock the API cannot break). We log who holds
   it and report "retry next run".
 - 412 Precondition Failed: with `vorige_etag` (the eTag of our last upload) as `If-Match`, the
@@ -29,16 +29,15 @@ from office365.runtime.client_request_exception import ClientRequestException
 from fiche.bestanden import atomisch_schrijven
 from fiche.errors import RemoteError
 from sync.bron.sharepoint import SharePointLocatie
-from sync.graph import GraphVerbinding
+from sync.graph import CHUNK_EENHEID, CHUNK_STANDAARD, GraphVerbinding
 
 log = logging.getLogger("pmiek.sync.publiceren")
 
 #: Graph's limit for a single PUT of file content.
 SIMPEL_MAX = 4 * 1024 * 1024
-#: Upload-session chunks must be a multiple of this.
-CHUNK_EENHEID = 320 * 1024
-#: 16 x 320 KiB = 5 MiB, within Graph's advice (5-10 MiB per chunk).
-CHUNK_STANDAARD = 16 * CHUNK_EENHEID
+
+__all__ = ["CHUNK_EENHEID", "CHUNK_STANDAARD", "SIMPEL_MAX", "MapPublicatie", "Publicatie", "PublicatieResultaat",
+           "SharePointPublicatie", "publiceer_sharepoint"]
 
 
 @dataclass
@@ -161,44 +160,9 @@ class SharePointPublicatie(SharePointLocatie):
         sessie = self.verbinding.verzoek(
             "POST", f"{self._item_pad(naam)}/createUploadSession", headers=headers, wat=f"upload session {naam}",
             json={"item": {"@microsoft.graph.conflictBehavior": "replace", "name": naam}}).json()
-        upload_url = sessie["uploadUrl"]
-        try:
-            return self._chunks(upload_url, naam, data)
-        except BaseException:
-            self._sessie_annuleren(upload_url)
-            raise
-
-    def _chunks(self, upload_url: str, naam: str, data: bytes) -> dict[str, Any]:
-        totaal = len(data)
-        begin = 0
-        while begin < totaal:
-            eind = min(begin + self.chunk_grootte, totaal) - 1
-            try:
-                antwoord = self.verbinding.verzoek(
-                    "PUT", upload_url, data=data[begin:eind + 1], aanmelden=False, wat=f"upload chunk {naam}",
-                    headers={"Content-Range": f"bytes {begin}-{eind}/{totaal}"})
-            except ClientRequestException as exc:
-                if _status(exc) != 416:
-                    raise
-                # the service already had (part of) this range, e.g. a retry after a lost answer: ask where to go on
-                begin = self._volgende_begin(upload_url)
-                continue
-            if antwoord.status_code in (200, 201):
-                return antwoord.json()
-            volgende = (antwoord.json().get("nextExpectedRanges") or [f"{eind + 1}-"])[0]
-            begin = int(volgende.split("-")[0])
-        raise RemoteError(f"upload session for {naam} ended without the item",
-                          "SharePoint bevestigde de upload van de master niet; de volgende run probeert het opnieuw.")
-
-    def _volgende_begin(self, upload_url: str) -> int:
-        status = self.verbinding.verzoek("GET", upload_url, aanmelden=False, wat="upload session status").json()
-        return int((status.get("nextExpectedRanges") or ["0-"])[0].split("-")[0])
-
-    def _sessie_annuleren(self, upload_url: str) -> None:
-        try:
-            self.verbinding.verzoek("DELETE", upload_url, aanmelden=False, wat="cancel upload session")
-        except Exception as exc:  # noqa: BLE001 - best effort; an abandoned session expires by itself
-            log.info("could not cancel the upload session", extra={"fields": {"error": type(exc).__name__}})
+        return self.verbinding.upload_sessie(
+            sessie["uploadUrl"], data, chunk_grootte=self.chunk_grootte, wat=f"upload chunk {naam}",
+            melding="SharePoint bevestigde de upload van de master niet; de volgende run probeert het opnieuw.")
 
     def _laatst_gewijzigd_door(self, naam: str) -> str | None:
         try:

@@ -234,3 +234,14 @@ def test_failed_upload_removes_the_draft(graph_stub, graph_verbinding, postvak, 
         transport(graph_verbinding).verzend(groot)
     assert postvak.verzonden == [] and postvak.concepten == {}
     assert graph_stub.tel("DELETE", r"/messages/") == 1
+
+
+def test_throttled_attachment_chunk_is_retried_by_the_shared_upload_session(graph_stub, graph_verbinding, postvak,
+                                                                           klein_bericht):
+    groot = groot_bericht(klein_bericht)
+    graph_stub.fout_injecteren("PUT", r"^/_mailupload/", 429, headers={"Retry-After": "0"})
+    transport(graph_verbinding).verzend(groot)
+    (m,) = postvak.verzonden
+    master = [p for p in groot.walk() if p.get_content_disposition() == "attachment"][0].get_content()
+    assert m["attachments"][-1]["bytes"] == master
+    assert graph_stub.tel("PUT", r"^/_mailupload/") == len(postvak.chunk_headers) + 1  # the 429 came before the stub route

@@ -50,7 +50,7 @@ def _vandaag(tekst: str | None) -> dt.date:
     try:
         d = parse_datum(tekst)
     except DatumFout as exc:
-        raise InputError(f"bad --peildatum {tekst!r}", f"--peildatum: {exc}") from None
+        raise InputError(f"bad --peildatum {tekst!r}: {exc}", f"--peildatum: {exc.melding}") from None
     if d is None:
         raise InputError("empty --peildatum", "--peildatum is leeg; geef een datum, bijv. 1-10-2026.")
     return d

@@ -182,9 +182,9 @@ class SharePointBron(SharePointLocatie):
         if item.grootte > MAX_GROOTTE:
             raise FileRefused("too_large", f"{item.naam}: larger than {MAX_GROOTTE} bytes",
                               f"{item.naam} is te groot om een fiche te zijn.")
-        resultaat = self.verbinding.client.drives[self.drive_id].items[item.id].get_content()
+        items = self.verbinding.client.drives[self.drive_id].items
         try:
-            self.verbinding.uitvoeren(f"download {item.naam}")
+            resultaat = self.verbinding.uitvoeren(f"download {item.naam}", lambda: items[item.id].get_content())
         except ClientRequestException as exc:
             if _status(exc) == 404:
                 raise FileRefused("gone", f"{item.naam}: removed during the sync",

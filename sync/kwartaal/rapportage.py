@@ -181,7 +181,8 @@ def controleer_kwartaal(kwartaal: str, vandaag: dt.date) -> str:
     try:
         jaar, q = parse_kwartaal(kwartaal)
     except ValueError as exc:
-        raise InputError(f"invalid quarter {kwartaal!r}", str(exc)) from None
+        # a DatumFout carries its Dutch text in `melding`
+        raise InputError(f"invalid quarter {kwartaal!r}", getattr(exc, "melding", str(exc))) from None
     code = f"{jaar}Q{q}"
     begin, _ = kwartaal_grenzen(code)
     if begin > vandaag:

@@ -8,7 +8,9 @@
   3 MB travel inside the request; a larger master goes through a draft message and an attachment
   upload session, then the draft is sent.
 
-Failures are sorted into three kinds, because "exactly once" depends on it:
+Retries follow the one policy of `sync.herhaling` (`Herhaling`, re-exported here); the
+transports sort every failure into the exception tree first, so the policy retries only a
+`TijdelijkeVerzendFout`. Failures are sorted into three kinds, because "exactly once" depends on it:
 - `TijdelijkeVerzendFout`: the server refused for now (4xx, 429, 503, connection refused,
   a timeout before the message was handed over). Nothing was sent: retried with backoff.
 - `VerzendFout`: refused for good (5xx, wrong login, no STARTTLS). Nothing was sent: not retried.
@@ -21,10 +23,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import random
 import smtplib
 import ssl
-import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any, Callable, Protocol, TypeVar
 
 from fiche.bestanden import atomisch_schrijven
-from fiche.errors import ConfigError, RemoteError, oorzaak_nl
+from fiche.errors import ConfigError, RemoteError, TijdelijkeFout, oorzaak_nl
+from sync.herhaling import Herhaling
 from sync.kwartaal.bericht import onderdelen
 
 log = logging.getLogger("pmiek.verzenden")
@@ -42,7 +43,7 @@ T = TypeVar("T")
 
 #: Graph's limit for attachments sent inside one request (the request itself may not pass 4 MB).
 GRAPH_INLINE_LIMIET = 3 * 1024 * 1024
-#: Upload session chunk: a multiple of 320 KiB, under Graph's 4 MB per request.
+#: Upload session chunk: a multiple of 320 KiB (`sync.graph.CHUNK_EENHEID`), under Graph's 4 MB per request.
 GRAPH_CHUNK = 10 * 320 * 1024
 
 
@@ -50,13 +51,8 @@ class VerzendFout(RemoteError):
     """Refused for good; nothing was sent."""
 
 
-class TijdelijkeVerzendFout(RemoteError):
-    """Refused for now; nothing was sent; worth retrying."""
-
-    def __init__(self, log_message: str, melding: str | None = None, status: int | None = None,
-                 wacht: float | None = None) -> None:
-        super().__init__(log_message, melding, status)
-        self.wacht = wacht  # the server's Retry-After, when it gave one
+class TijdelijkeVerzendFout(TijdelijkeFout):
+    """Refused for now; nothing was sent; worth retrying (`wacht`: the server's Retry-After)."""
 
 
 class OnzekereVerzending(RemoteError):
@@ -77,35 +73,6 @@ class Transport(Protocol):
 
     def al_verzonden(self, message_id: str) -> bool | None:
         """True/False when the transport can tell whether `message_id` went out; None if it cannot."""
-
-
-@dataclass
-class Herhaling:
-    """Bounded retries with exponential backoff (and a little jitter so services don't align)."""
-
-    pogingen: int = 4
-    basis: float = 2.0
-    maximum: float = 60.0
-    slaap: Callable[[float], None] = time.sleep
-
-    def wacht(self, poging: int, server: float | None) -> float:
-        if server is not None:
-            return min(max(server, 0.0), self.maximum)
-        return min(self.basis * (2 ** (poging - 1)), self.maximum) * (1 + random.random() * 0.1)
-
-    def voer_uit(self, wat: str, actie: Callable[[], T]) -> T:
-        for poging in range(1, self.pogingen + 1):
-            try:
-                return actie()
-            except TijdelijkeVerzendFout as exc:
-                if poging >= self.pogingen:
-                    log.error("%s failed after %d attempts: %s", wat, poging, exc)
-                    raise
-                pauze = self.wacht(poging, exc.wacht)
-                log.warning("%s: transient failure (attempt %d of %d), retrying in %.1fs: %s",
-                            wat, poging, self.pogingen, pauze, exc)
-                self.slaap(pauze)
-        raise AssertionError("unreachable")
 
 
 def _kwartaal(bericht: EmailMessage) -> str:
@@ -329,7 +296,8 @@ def _graph_fout(wat: str, exc: Exception) -> RemoteError:
 class GraphTransport:
     """`client` is an office365 `GraphClient` with its token callback and transport (timeout,
     CA, routing) already set; `sessie` is the `requests.Session` used for upload-session chunks,
-    which the library would otherwise send outside that transport (see PITFALLS)."""
+    which the library would otherwise send outside that transport (see PITFALLS). `herhaling`
+    retries every step; each step sorts its failure into the tree first (`_graph_fout`)."""
 
     naam = "graph"
 
@@ -454,24 +422,16 @@ class GraphTransport:
         return Resultaat(self.naam, f"draft+send {self.afzender}")
 
     def _upload(self, upload_url: str, data: bytes) -> None:
-        import requests
+        """The attachment through the one upload-session implementation (`sync.graph`): the
+        uploadUrl carries its own token, so no Authorization header, on purpose."""
+        from sync.graph import sessie_verzender, upload_sessie
 
-        start = 0
-        while start < len(data):
-            stuk = data[start:start + GRAPH_CHUNK]
-            eind = start + len(stuk) - 1
-            headers = {"Content-Range": f"bytes {start}-{eind}/{len(data)}", "Content-Type": "application/octet-stream"}
-
-            def put(stuk: bytes = stuk, headers: dict = headers) -> None:
-                try:
-                    # The uploadUrl carries its own token: no Authorization header, on purpose.
-                    r = self.sessie.put(upload_url, data=stuk, headers=headers, timeout=self.timeout)
-                    r.raise_for_status()
-                except requests.RequestException as exc:
-                    raise _graph_fout("upload chunk", exc) from exc
-
-            self.herhaling.voer_uit(f"Graph upload chunk {start}-{eind}", put)
-            start = eind + 1
+        try:
+            upload_sessie(sessie_verzender(self.sessie, self.timeout), self.herhaling, upload_url, data,
+                          chunk_grootte=GRAPH_CHUNK, wat="Graph upload chunk",
+                          melding="Microsoft Graph bevestigde de upload van de bijlage niet.")
+        except Exception as exc:
+            raise _graph_fout("upload chunk", exc) from exc
 
     def _opruimen(self, message: Any) -> None:
         try:

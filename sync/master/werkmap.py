@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from fiche.bestanden import atomisch_schrijven
 from fiche.datums import kwartaal_label
-from fiche.errors import PmiekError, oorzaak_nl
+from fiche.errors import FileError, oorzaak_nl
 from sync.master.bladen import (
     BLADEN,
     CAPACITEIT,
@@ -37,7 +37,7 @@ from sync.overzicht import Overzicht, rangorde
 log = logging.getLogger("sync.master")
 
 
-class MasterWriteError(PmiekError):
+class MasterWriteError(FileError):
     """The master workbook could not be written; the previous master (if any) is untouched."""
 
 
