@@ -25,7 +25,7 @@ from addin.werkboek import XlwingsBron, bereik_coords, splits_verwijzing
 from fiche import schema as S
 from fiche.errors import PmiekError
 
-log = logging.getLogger("addin")
+log = logging.getLogger("pmiek.addin")
 
 __all__ = ["validate", "Resultaat"]
 

@@ -31,7 +31,7 @@ from fiche.veilig import (
     weiger_te_groot,
 )
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("pmiek.fiche.reader")
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REF = re.compile(

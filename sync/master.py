@@ -44,7 +44,7 @@ from fiche.stoplicht import TEKSTKLEUREN, Stoplicht, mijlpaal_stoplicht, mijlpaa
 from sync.bestanden import atomisch_schrijven
 from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand, is_voorzitter, organisatie, uren_per_week
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("pmiek.sync.master")
 
 #: Local time of the province: generation and version times are shown in it.
 TIJDZONE = ZoneInfo("Europe/Amsterdam")

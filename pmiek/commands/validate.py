@@ -31,7 +31,7 @@ from fiche.reader import lees_fiche, splits_verwijzing
 from fiche.stoplicht import Stoplicht
 from fiche.validatie import valideer
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("pmiek.commands.validate")
 
 EXIT_OK, EXIT_FOUTEN, EXIT_ONLEESBAAR = 0, 1, 2
 

@@ -36,7 +36,7 @@ from fiche.errors import ConfigError, RemoteError, oorzaak_nl
 from sync.bestanden import atomisch_schrijven
 from sync.kwartaal.bericht import onderdelen
 
-log = logging.getLogger("pmiek.verzenden")
+log = logging.getLogger("pmiek.sync.kwartaal.transport")
 
 T = TypeVar("T")
 
