@@ -324,6 +324,6 @@ def test_console_script_exit_codes_and_no_traceback(goed, fout, kapot, tmp_path)
         r = subprocess.run([script, "validate", *args], capture_output=True, text=True, timeout=120)
         assert r.returncode == verwacht, (args, r.stdout, r.stderr)
         assert "Traceback" not in r.stderr and "Traceback" not in r.stdout, r.stderr
-    r = subprocess.run([script, "validate", str(versleuteld), *PEIL], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([script, "-v", "validate", str(versleuteld), *PEIL], capture_output=True, text=True, timeout=120)
     assert "wachtwoord" in r.stdout
-    assert "reason=versleuteld" in r.stderr  # the English log line
+    assert "reason=versleuteld" in r.stderr  # the English log line (asked for with -v)
