@@ -144,7 +144,7 @@ def test_peildatum_freezes_today(capsys, goed):
 def test_bad_peildatum_is_a_usage_error(capsys, goed):
     code, out, err = run(capsys, str(goed), "--peildatum", "gisteren")
     assert code == 2
-    assert "--peildatum" in err and "'gisteren' is geen datum" in err
+    assert "--as-of" in err and "'gisteren' is geen datum" in err
     assert "Traceback" not in err
 
 
