@@ -21,7 +21,7 @@ from fiche.stoplicht import (
     NABIJ_MAANDEN_STANDAARD, Stoplicht, is_groener, mijlpaal_stoplicht, mijlpaal_vertraging, project_stoplicht,
 )
 
-#: Every rule: code -> (severity, what it checks). The README lists the same table.
+#: Every rule: code -> (severity, what it checks). docs/fiche-en-validatie.md shows the same table (tests/test_regeltabel.py).
 KNOWN_CODES: dict[str, tuple[Ernst, str]] = {
     "type_onbekend": ("error", "the fiche type (pmiek_fiche_type) is missing or not concreet/verkenning"),
     "versie_onbekend": ("error", "the template version is missing or not supported; names both versions"),
