@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fiche.errors import InputError
-from sync.config import laad_config, sqlite_url
 from pmiek.commands import oude_spelling
+from sync.config import laad_config, sqlite_url
 from sync.overzicht_bouw import TZ
 
 STATUS_NL = {"ok": "geslaagd", "fout": "mislukt", "bezig": "bezig", "afgebroken": "afgebroken"}
