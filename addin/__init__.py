@@ -26,7 +26,7 @@ from addin.werkboek import XlwingsBron
 from fiche.errors import PmiekError
 from fiche.kleurplan import Kleurplan, maak_kleurplan
 
-log = logging.getLogger("addin")
+log = logging.getLogger("pmiek.addin")
 
 __all__ = ["validate", "Resultaat"]
 

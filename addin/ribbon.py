@@ -14,7 +14,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-log = logging.getLogger("addin.ribbon")
+log = logging.getLogger("pmiek.addin.ribbon")
 
 HELP_TEKST = (
     "pMIEK-fiche\n\n"

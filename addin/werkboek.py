@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-log = logging.getLogger("addin.werkboek")
+log = logging.getLogger("pmiek.addin.werkboek")
 
 _CEL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 

@@ -28,7 +28,7 @@ from fiche.kleurplan import Kleur, maak_kleurplan
 from fiche.model import Beoordeling, FicheData
 from fiche.veilig import controleer_archief
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("pmiek.fiche.gekleurde_kopie")
 
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _CEL = re.compile(r"^([A-Z]{1,3})(\d+)$")

@@ -38,7 +38,7 @@ from fiche.veilig import (
     weiger_te_groot,
 )
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("pmiek.fiche.reader")
 
 _REF = re.compile(
     r"^(?:'(?P<q>(?:[^']|'')+)'|(?P<p>[^'!]+))!\$?(?P<c1>[A-Za-z]{1,3})\$?(?P<r1>\d+)"

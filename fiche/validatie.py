@@ -26,7 +26,8 @@ from fiche.stoplicht import (
     project_stoplicht,
 )
 
-#: Every rule: code -> (severity, what it checks). The README lists the same table.
+#: Every rule: code -> (severity, what it checks). docs/fiche-en-validatie.md shows the same table
+#: (tests/test_regeltabel.py).
 KNOWN_CODES: dict[str, tuple[Ernst, str]] = {
     "type_onbekend": ("error", "the fiche type (pmiek_fiche_type) is missing or not concreet/verkenning"),
     "versie_onbekend": ("error", "the template version is missing or not supported; names both versions"),

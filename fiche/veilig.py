@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from fiche.errors import FileRefused, PmiekError
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("pmiek.fiche.veilig")
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"

@@ -1,7 +1,8 @@
 """`pmiek` console script: parses the command line and dispatches to one command module.
 
-Errors raised on purpose (`fiche.errors.PmiekError`) end as their Dutch message on stderr and an
-English log line, never as a traceback.
+Errors raised on purpose (`fiche.errors.PmiekError`) end as their Dutch message on stderr, never as
+a traceback; the English log line about them only with `-v` or `PMIEK_LOG_LEVEL` (see
+`pmiek.logsetup`), and always for `pmiek serve`.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    setup_logging(verbose=args.verbose)
+    setup_logging(verbose=args.verbose, service=args.command == "serve")
     try:
         code = int(args.func(args) or 0)
         # Flush here, not at interpreter exit, so a closed pipe is handled below.

@@ -6,7 +6,9 @@ set -euo pipefail
 nodig=()
 command -v soffice >/dev/null 2>&1 || nodig+=(libreoffice-calc-nogui)
 command -v chromium >/dev/null 2>&1 || nodig+=(chromium)
-fc-list 2>/dev/null | grep -qi dejavu || nodig+=(fonts-dejavu-core)
+# Not `grep -q`: it exits at the first match, fc-list then dies of SIGPIPE and, under pipefail,
+# the font counted as missing now and then, so apt-get ran on a machine that had everything.
+fc-list 2>/dev/null | grep -i dejavu >/dev/null || nodig+=(fonts-dejavu-core)
 if [ ${#nodig[@]} -eq 0 ]; then
     exit 0
 fi

@@ -131,7 +131,7 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             f"De bron ({bron.beschrijving()}) bevat geen enkele fiche meer, terwijl er {aanwezig} bekend waren. "
             "Is de map of de netwerkschijf wel bereikbaar? Er is niets als verwijderd gemarkeerd en het "
             "masterwerkboek is niet bijgewerkt. Zijn alle fiches echt weg, draai dan eenmalig "
-            "'pmiek sync --lege-bron-toestaan'.")
+            "'pmiek sync --allow-empty-source'.")
 
     balk = _voortgang(len(items), voortgang)
     try:

@@ -149,9 +149,22 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
             store.close()
 
 
+def _weiger_ontbrekende_map_vooraf(config: Config) -> None:
+    """A mistyped --source on a fresh setup must not leave an empty store and lock files behind,
+    so a missing fiche folder is refused before either is opened. Against an existing store the
+    run goes ahead and is recorded as failed (by the folder source), so `pmiek status` shows it."""
+    if config.source.type != "folder":
+        return
+    pad = config.source.map_instellingen().path
+    if pad.is_dir() or config.store_path is None or config.store_path.exists():
+        return
+    raise InputError(f"source folder {pad} does not exist", f"De fichemap {pad} bestaat niet of is geen map.")
+
+
 def sync_eenmalig(config: Config, aanleiding: str = "handmatig", voortgang: bool | None = None,
                   peildatum: dt.date | None = None, lege_bron_toestaan: bool = False) -> SyncResultaat:
     """`pmiek sync`: one run under the run lock."""
+    _weiger_ontbrekende_map_vooraf(config)
     lock = run_lock(config)
     try:
         return voer_sync_uit(config, aanleiding=aanleiding, voortgang=voortgang, peildatum=peildatum,

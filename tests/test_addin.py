@@ -183,7 +183,7 @@ def test_invoer_kleur_is_the_templates_input_fill():
 def test_example_same_verdict_as_cli(path):
     _, resultaat, actions = run(path)
     cli = subprocess.run(
-        [sys.executable, "-m", "pmiek.cli", "validate", "--json", "--peildatum", PEILDATUM.isoformat(), str(path)],
+        [sys.executable, "-m", "pmiek.cli", "validate", "--json", "--as-of", PEILDATUM.isoformat(), str(path)],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
     assert cli.returncode in (0, 1), cli.stderr

@@ -68,3 +68,38 @@ def test_a_closed_pipe_is_no_traceback():
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+
+
+#: The flags renamed to English (naming rule, docs/ontwikkelaars.md): old spelling -> new spelling.
+OUDE_SPELLINGEN = [
+    (["sync", "--geen-voortgang"], ["sync", "--no-progress"], "geen_voortgang", True),
+    (["sync", "--lege-bron-toestaan"], ["sync", "--allow-empty-source"], "lege_bron_toestaan", True),
+    (["status", "--store", "s.sqlite", "--aantal", "3"], ["status", "--store", "s.sqlite", "--count", "3"], "aantal", 3),
+    (["validate", "f.xlsx", "--peildatum", "1-10-2026"], ["validate", "f.xlsx", "--as-of", "1-10-2026"],
+     "peildatum", "1-10-2026"),
+]
+
+
+@pytest.mark.parametrize("oud, nieuw, dest, waarde", OUDE_SPELLINGEN)
+def test_old_flag_spellings_still_work_but_are_not_in_the_help(oud, nieuw, dest, waarde, capsys):
+    from pmiek.cli import build_parser
+    parser = build_parser()
+    assert getattr(parser.parse_args(oud), dest) == waarde
+    assert getattr(parser.parse_args(nieuw), dest) == waarde
+    with pytest.raises(SystemExit):
+        main([nieuw[0], "--help"])
+    hulp = capsys.readouterr().out
+    assert next(a for a in nieuw if a.startswith("--") and a != "--store") in hulp
+    assert next(a for a in oud if a.startswith("--") and a != "--store") not in hulp
+
+
+def test_every_flag_is_english():
+    """One language for flags: the ones a user sees in --help are English words."""
+    from pmiek.cli import build_parser
+    sub = next(a for a in build_parser()._actions if a.choices and "sync" in a.choices)
+    zichtbaar = {o for p in sub.choices.values() for a in p._actions if a.help != "==SUPPRESS=="
+                 for o in a.option_strings}
+    assert {"--as-of", "--no-progress", "--allow-empty-source", "--count", "--quarter", "--send"} <= zichtbaar
+    nederlands = {"aantal", "peildatum", "geen", "lege", "bron", "voortgang", "toestaan", "kwartaal", "map",
+                  "uit", "verzend", "voorbeeld", "kleur", "forceer", "alleen", "datum"}
+    assert not {o for o in zichtbaar if set(o.lstrip("-").split("-")) & nederlands}

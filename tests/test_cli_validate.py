@@ -21,7 +21,7 @@ from fiche.stoplicht import Stoplicht
 from pmiek.cli import main
 from test_validatie import GEVALLEN, maak, tabellen_ok, velden_concreet
 
-PEIL = ["--peildatum", "1-11-2026"]
+PEIL = ["--as-of", "1-11-2026"]
 
 
 @pytest.fixture
@@ -137,15 +137,15 @@ def test_status_labels_in_json(capsys, tmp_path):
 
 def test_peildatum_freezes_today(capsys, goed):
     # The goed fiche's peildatum is 1-10-2026: on 1-9-2026 it lies in the future.
-    code, out, _ = run(capsys, "--json", str(goed), "--peildatum", "1 september 2026")
+    code, out, _ = run(capsys, "--json", str(goed), "--as-of", "1 september 2026")
     assert code == 1
     assert "peildatum_toekomst" in [x["code"] for x in json.loads(out)["files"][0]["findings"]]
 
 
 def test_bad_peildatum_is_a_usage_error(capsys, goed):
-    code, out, err = run(capsys, str(goed), "--peildatum", "gisteren")
+    code, out, err = run(capsys, str(goed), "--as-of", "gisteren")
     assert code == 2
-    assert "--peildatum" in err and "'gisteren' is geen datum" in err
+    assert "--as-of" in err and "'gisteren' is geen datum" in err
     assert "Traceback" not in err
 
 
@@ -353,11 +353,11 @@ def test_console_script_exit_codes_and_no_traceback(goed, fout, kapot, tmp_path)
     with goed.open("rb") as f, versleuteld.open("wb") as o:
         OOXMLFile(f).encrypt("wachtwoord", o)
     gevallen = [([str(goed), *PEIL], 0), ([str(fout), *PEIL], 1), ([str(kapot), *PEIL], 2),
-                ([str(versleuteld), *PEIL], 2), ([str(goed), "--peildatum", "morgen"], 2), (PEIL, 2)]
+                ([str(versleuteld), *PEIL], 2), ([str(goed), "--as-of", "morgen"], 2), (PEIL, 2)]
     for args, verwacht in gevallen:
         r = subprocess.run([script, "validate", *args], capture_output=True, text=True, timeout=120)
         assert r.returncode == verwacht, (args, r.stdout, r.stderr)
         assert "Traceback" not in r.stderr and "Traceback" not in r.stdout, r.stderr
-    r = subprocess.run([script, "validate", str(versleuteld), *PEIL], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([script, "-v", "validate", str(versleuteld), *PEIL], capture_output=True, text=True, timeout=120)
     assert "wachtwoord" in r.stdout
-    assert "reason=versleuteld" in r.stderr  # the English log line
+    assert "reason=versleuteld" in r.stderr  # the English log line (asked for with -v)

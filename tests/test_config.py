@@ -221,8 +221,8 @@ def test_relative_store_url_and_symlinked_store_share_the_config_folder_and_lock
 
 def test_cli_names_the_key_without_traceback(tmp_path) -> None:
     pad = schrijf(tmp_path, '[source]\npath = "fiches"\n[sync]\ncron = "0 25 * * *"\n')
-    r = subprocess.run([sys.executable, "-m", "pmiek.cli", "sync", "--config", str(pad)],
+    r = subprocess.run([sys.executable, "-m", "pmiek.cli", "-v", "sync", "--config", str(pad)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
     assert "Fout: Instelling 'sync.cron':" in r.stderr and "cron-uitdrukking" in r.stderr
-    assert "Traceback" not in r.stderr and "config key 'sync.cron'" in r.stderr  # the English log line
+    assert "Traceback" not in r.stderr and "config key 'sync.cron'" in r.stderr  # the English log line (-v)

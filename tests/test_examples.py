@@ -184,7 +184,7 @@ def test_pmiek_validate_on_the_examples():
 
     files = sorted(str(p) for p in EXAMPLES.glob("*.xlsx"))
     run = subprocess.run(
-        [sys.executable, "-m", "pmiek.cli", "validate", "--json", "--peildatum", _vandaag().isoformat(), *files],
+        [sys.executable, "-m", "pmiek.cli", "validate", "--json", "--as-of", _vandaag().isoformat(), *files],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )
     assert run.returncode == 0, run.stderr

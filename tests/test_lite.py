@@ -159,7 +159,7 @@ def test_embedded_main_py_gives_the_cli_findings_on_every_example(tmp_path, monk
     assert all(h.startswith("<pmiek>/") for h in acties["_herkomst"]), acties["_herkomst"]
 
     cli = subprocess.run(
-        [sys.executable, "-m", "pmiek.cli", "validate", "--json", "--peildatum", PEILDATUM.isoformat(),
+        [sys.executable, "-m", "pmiek.cli", "validate", "--json", "--as-of", PEILDATUM.isoformat(),
          *map(str, VOORBEELDEN)],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )

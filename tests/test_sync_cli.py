@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 import sys
@@ -51,14 +52,42 @@ def test_sync_without_config_then_status(tmp_path) -> None:
 def test_sync_arguments_are_checked(tmp_path) -> None:
     r = pmiek("sync", "--source", str(tmp_path))
     assert r.returncode == 2 and "--source MAP --store BESTAND --master BESTAND" in r.stderr
+    # Against a store that has runs, a missing folder is a failed run that `pmiek status` shows.
+    fiches = tmp_path / "fiches"
+    fiches.mkdir()
+    shutil.copyfile(VOORBEELDEN[0], fiches / "a.xlsx")
+    assert pmiek("sync", "--source", str(fiches), "--store", str(tmp_path / "s.sqlite"),
+                 "--master", str(tmp_path / "m.xlsx")).returncode == 0
     r = pmiek("sync", "--source", str(tmp_path / "nee"), "--store", str(tmp_path / "s.sqlite"),
               "--master", str(tmp_path / "m.xlsx"))
     assert r.returncode == 2 and "bestaat niet" in r.stderr and "Traceback" not in r.stderr
     s = pmiek("status", "--store", str(tmp_path / "s.sqlite"))
     assert s.returncode == 1  # the last run failed: usable as a health check
-    assert "run 1: mislukt" in s.stdout and "De fichemap" in s.stdout and "bestaat niet" in s.stdout
+    assert "run 2: mislukt" in s.stdout and "De fichemap" in s.stdout and "bestaat niet" in s.stdout
     r = pmiek("status", "--store", str(tmp_path / "nee.sqlite"))
     assert r.returncode == 2 and "bestaat niet" in r.stderr
+
+
+def test_a_mistyped_source_on_a_fresh_setup_leaves_nothing_behind(tmp_path) -> None:
+    data = tmp_path / "data"
+    r = pmiek("sync", "--source", str(tmp_path / "fichse"), "--store", str(data / "s.sqlite"),
+              "--master", str(tmp_path / "uit" / "m.xlsx"), env_extra={"PMIEK_LOG_LEVEL": ""})
+    assert r.returncode == 2
+    # The Dutch message stands alone: no English log line in front of it without -v.
+    assert r.stderr == f"Fout: De fichemap {tmp_path / 'fichse'} bestaat niet of is geen map.\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no store, no lock file, no folders
+
+
+def test_the_english_log_line_only_when_asked_for(tmp_path) -> None:
+    config = tmp_path / "pmiek.toml"
+    config.write_text('[source]\npath = "fiches"\n[sync]\ncron = "0 25 * * *"\n', encoding="utf-8")
+    stil = pmiek("sync", "--config", str(config), env_extra={"PMIEK_LOG_LEVEL": ""})
+    assert stil.returncode == 2 and stil.stderr.startswith("Fout: Instelling 'sync.cron':")
+    assert stil.stderr.count("\n") == 1 and "level=" not in stil.stderr
+    for gevraagd in (pmiek("-v", "sync", "--config", str(config)),
+                     pmiek("sync", "--config", str(config), env_extra={"PMIEK_LOG_LEVEL": "WARNING"})):
+        assert gevraagd.returncode == 2 and "Fout: Instelling 'sync.cron':" in gevraagd.stderr
+        assert "level=error" in gevraagd.stderr and "config key 'sync.cron'" in gevraagd.stderr
 
 
 def test_structured_log_lines_when_not_a_terminal(tmp_path) -> None:
@@ -84,6 +113,15 @@ def test_demo_in_a_fresh_folder(tmp_path) -> None:
     # The config it wrote works for the next steps it prints.
     s = pmiek("status", "--config", str(doel / "pmiek.toml"))
     assert s.returncode == 0 and "run 1: geslaagd, demo" in s.stdout
+    # ...and the next steps work exactly as printed (`pmiek` itself is not on PATH after demo.sh).
+    stappen = r.stdout.split("Probeer daarna:\n", 1)[1].splitlines()
+    assert len(stappen) == 2
+    for stap in stappen:
+        argv = shlex.split(stap.split("   (")[0])
+        assert argv[0] != "pmiek" or shutil.which("pmiek"), stap
+        uit = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=300, cwd=ROOT)
+        assert uit.returncode == 0, (stap, uit.stderr)
+    assert "run 2: geslaagd" in pmiek("status", "--config", str(doel / "pmiek.toml")).stdout
     # Not into a folder that holds something.
     r2 = pmiek("demo", "--dir", str(doel))
     assert r2.returncode == 2 and "is niet leeg" in r2.stderr

@@ -353,7 +353,7 @@ def test_a_folder_that_suddenly_lists_nothing_is_not_taken_at_its_word(tmp_path)
     with pytest.raises(InputError) as fout:
         sync_eenmalig(o.config(), peildatum=VANDAAG, voortgang=False)
     assert "geen enkele fiche" in fout.value.melding and "3 bekend" in fout.value.melding
-    assert "--lege-bron-toestaan" in fout.value.melding
+    assert "--allow-empty-source" in fout.value.melding
     assert eerste.master.read_bytes() == master  # the master still shows both projects
     store = open_store(o.config().store_url)
     try:

@@ -92,7 +92,7 @@ def test_smtp_delivers_a_parseable_report(smtp_server, certificaat, smtp_login, 
 def test_transient_refusal_is_retried_with_backoff(smtp_server, certificaat, smtp_login, bericht, caplog):
     smtp_server.weiger_tijdelijk = 2
     t = transport(smtp_server, certificaat[0], pogingen=3)
-    with caplog.at_level(logging.WARNING, logger="pmiek.verzenden"):
+    with caplog.at_level(logging.WARNING, logger="pmiek.sync.kwartaal.transport"):
         t.verzend(bericht)
     assert len(smtp_server.berichten) == 1 and smtp_server.data_pogingen == 3
     assert len(t.slapen) == 2 and t.slapen[1] > t.slapen[0] >= 0.5  # exponential

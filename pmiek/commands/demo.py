@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 import shutil
+import sys
 from pathlib import Path
 
 from fiche.errors import InputError
@@ -49,7 +51,25 @@ def run(args) -> int:
     print(f"  configuratie:        {config_pad}")
     from sync.kwartaal.rapportage import demo_rapport  # issue 5: the quarterly e-mail, into the outbox
     print(f"  kwartaaloverzicht:   {demo_rapport(config)['html']}  (e-mail als .eml ernaast)")
+    pmiek = pmiek_opdracht()
+    config_arg = shlex.quote(str(config_pad))
     print("Probeer daarna:")
-    print(f"  pmiek status --config {config_pad}")
-    print(f"  pmiek sync --config {config_pad}   (na het wijzigen van een fiche)")
+    print(f"  {pmiek} status --config {config_arg}")
+    print(f"  {pmiek} sync --config {config_arg}   (na het wijzigen van een fiche)")
     return 0
+
+
+def pmiek_opdracht() -> str:
+    """How the user can start `pmiek` from where they are: `scripts/demo.sh` does not activate the
+    virtualenv, so a bare `pmiek` is usually not on PATH and the printed next steps must say
+    `.venv/bin/pmiek` (relative when the virtualenv is below the current folder)."""
+    script = Path(sys.executable).parent / "pmiek"
+    if not script.is_file():
+        return f"{shlex.quote(sys.executable)} -m pmiek.cli"
+    op_path = shutil.which("pmiek")
+    if op_path is not None and Path(op_path).resolve() == script.resolve():
+        return "pmiek"
+    try:
+        return shlex.quote(str(script.absolute().relative_to(Path.cwd())))
+    except ValueError:
+        return shlex.quote(str(script.absolute()))

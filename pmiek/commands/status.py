@@ -6,6 +6,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fiche.errors import InputError
+from pmiek.commands import oude_spelling
 from sync.config import STANDAARD_TIJDZONE, laad_config, sqlite_url
 
 STATUS_NL = {"ok": "geslaagd", "fout": "mislukt", "bezig": "bezig", "afgebroken": "afgebroken"}
@@ -16,7 +17,8 @@ def register(sub) -> None:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--config", type=Path, help="configuratiebestand (TOML)")
     g.add_argument("--store", type=Path, help="databasebestand (SQLite)")
-    p.add_argument("--aantal", type=int, default=10, help="hoeveel runs (standaard 10)")
+    p.add_argument("--count", dest="aantal", type=int, default=10, metavar="N", help="hoeveel runs (standaard 10)")
+    oude_spelling(p, "--aantal", dest="aantal", type=int, default=10)
     p.set_defaults(func=run)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fiche.errors import InputError
+from pmiek.commands import oude_spelling
 from sync.config import config_voor_map, laad_config
 
 
@@ -14,9 +15,11 @@ def register(sub) -> None:
     p.add_argument("--source", type=Path, help="map met fiches (zonder configuratiebestand)")
     p.add_argument("--store", type=Path, help="databasebestand (SQLite)")
     p.add_argument("--master", type=Path, help="pad van het masterwerkboek (.xlsx)")
-    p.add_argument("--geen-voortgang", action="store_true", help="geen voortgangsbalk tonen")
-    p.add_argument("--lege-bron-toestaan", action="store_true",
+    p.add_argument("--no-progress", dest="geen_voortgang", action="store_true", help="geen voortgangsbalk tonen")
+    oude_spelling(p, "--geen-voortgang", dest="geen_voortgang", action="store_true")
+    p.add_argument("--allow-empty-source", dest="lege_bron_toestaan", action="store_true",
                    help="een bron zonder enige fiche accepteren (alle bekende fiches gelden dan als verwijderd)")
+    oude_spelling(p, "--lege-bron-toestaan", dest="lege_bron_toestaan", action="store_true")
     p.set_defaults(func=run)
 
 

@@ -15,7 +15,7 @@ from fiche.errors import InputError, oorzaak_nl
 from fiche.schema import FICHE_TYPES, TEMPLATE_VERSION
 from fiche.template import maak_deterministisch, write_template
 
-log = logging.getLogger("pmiek.template")
+log = logging.getLogger("pmiek.commands.template")
 
 
 def postprocess(path: Path) -> None:

@@ -24,8 +24,9 @@ from fiche.rapport_tekst import tekst_rapport, tekst_samenvatting, tekst_weigeri
 from fiche.reader import lees_fiche
 from fiche.stoplicht import Stoplicht
 from fiche.validatie import valideer
+from pmiek.commands import oude_spelling
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("pmiek.commands.validate")
 
 EXIT_OK, EXIT_FOUTEN, EXIT_ONLEESBAAR = 0, 1, 2
 
@@ -39,8 +40,9 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="uitvoer als JSON")
     p.add_argument("--colour", "--color", dest="colour", metavar="OUT",
                    help="schrijf een gekleurde kopie: een bestand bij één fiche, een map bij meerdere")
-    p.add_argument("--peildatum", metavar="DATUM",
-                   help="beoordeel alsof het vandaag DATUM is (bijv. 1-10-2026); standaard vandaag")
+    p.add_argument("--as-of", dest="peildatum", metavar="DATUM",
+                   help="peildatum: beoordeel alsof het vandaag DATUM is (bijv. 1-10-2026); standaard vandaag")
+    oude_spelling(p, "--peildatum", dest="peildatum")
     p.set_defaults(func=run)
 
 
@@ -50,9 +52,9 @@ def _vandaag(tekst: str | None) -> dt.date:
     try:
         d = parse_datum(tekst)
     except DatumFout as exc:
-        raise InputError(f"bad --peildatum {tekst!r}: {exc}", f"--peildatum: {exc.melding}") from None
+        raise InputError(f"bad --as-of {tekst!r}: {exc}", f"--as-of: {exc.melding}") from None
     if d is None:
-        raise InputError("empty --peildatum", "--peildatum is leeg; geef een datum, bijv. 1-10-2026.")
+        raise InputError("empty --as-of", "--as-of is leeg; geef een datum, bijv. 1-10-2026.")
     return d
 
 

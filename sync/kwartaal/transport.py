@@ -37,7 +37,7 @@ from fiche.errors import ConfigError, RemoteError, TijdelijkeFout, oorzaak_nl
 from sync.herhaling import Herhaling
 from sync.kwartaal.bericht import onderdelen
 
-log = logging.getLogger("pmiek.verzenden")
+log = logging.getLogger("pmiek.sync.kwartaal.transport")
 
 T = TypeVar("T")
 

@@ -34,7 +34,7 @@ from sync.master.cellen import Blad, peilregel
 from sync.overzicht import Overzicht, rangorde
 
 # The name the log has always used, whichever module of the package writes.
-log = logging.getLogger("sync.master")
+log = logging.getLogger("pmiek.sync.master")
 
 
 class MasterWriteError(FileError):
