@@ -23,9 +23,10 @@ bash scripts/setup.sh
 # each worker's collection would otherwise compile them again.
 unset PYTHONDONTWRITEBYTECODE
 # One worker per core (pytest-xdist; two on the development machine and CI): the tests use their
-# own temporary folders, ports and LibreOffice profiles, so they run side by side.
+# own temporary folders, ports and LibreOffice profiles, so they run side by side. worksteal:
+# an idle worker takes tests from a busy one, so the long LibreOffice tests do not end alone.
 if [ "$snel" -eq 1 ]; then
-    .venv/bin/python -m pytest -n auto -m "not libreoffice and not chromium and not subprocess" ${args[@]+"${args[@]}"}
+    .venv/bin/python -m pytest -n auto --dist worksteal -m "not libreoffice and not chromium and not subprocess" ${args[@]+"${args[@]}"}
 else
-    .venv/bin/python -m pytest -n auto ${args[@]+"${args[@]}"}
+    .venv/bin/python -m pytest -n auto --dist worksteal ${args[@]+"${args[@]}"}
 fi
