@@ -179,15 +179,33 @@ def test_invoer_kleur_is_the_templates_input_fill():
     assert kp.INVOER_KLEUR == INVOER_FILL.fgColor.rgb[-6:]
 
 
-@pytest.mark.parametrize("path", VOORBEELDEN, ids=[p.stem for p in VOORBEELDEN])
-def test_example_same_verdict_as_cli(path):
-    _, resultaat, actions = run(path)
+def cli_oordelen_van(paths: list[Path]) -> dict[str, dict]:
+    """`pmiek validate --json` over `paths` in one process, by file stem."""
     cli = subprocess.run(
-        [sys.executable, "-m", "pmiek.cli", "validate", "--json", "--as-of", PEILDATUM.isoformat(), str(path)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        [sys.executable, "-m", "pmiek.cli", "validate", "--json", "--as-of", PEILDATUM.isoformat(),
+         *map(str, paths)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
     )
     assert cli.returncode in (0, 1), cli.stderr
-    (fiche,) = json.loads(cli.stdout)["files"]
+    oordelen = {Path(f["path"]).stem: f for f in json.loads(cli.stdout)["files"]}
+    assert sorted(oordelen) == sorted(p.stem for p in paths)
+    return oordelen
+
+
+@pytest.fixture(scope="module")
+def cli_oordelen() -> dict[str, dict]:
+    # One CLI process for all examples, not one per example: the same verdicts, ten start-ups fewer.
+    return cli_oordelen_van(VOORBEELDEN)
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize("path", VOORBEELDEN, ids=[p.stem for p in VOORBEELDEN])
+def test_example_same_verdict_as_cli(path, cli_oordelen):
+    same_verdict_as_cli(path, cli_oordelen[path.stem])
+
+
+def same_verdict_as_cli(path: Path, fiche: dict) -> None:
+    _, resultaat, actions = run(path)
     b = resultaat.beoordeling
     assert b.stoplicht.label == fiche["status"]
     assert b.project == fiche["project"] and b.fiche_type == fiche["fiche_type"]
@@ -202,6 +220,7 @@ def test_example_same_verdict_as_cli(path):
     assert sorted(r[2].lstrip("'") for r in rijen) == sorted(f["message"] for f in fiche["findings"])
 
 
+@pytest.mark.subprocess
 def test_other_names_in_the_workbook_are_none_of_the_add_ins_business(tmp_path):
     # A partner's own names: a whole column, a whole row, a formula and a far-away cell; and one
     # of ours made sheet-scoped (as a copied sheet does). Same verdict as the CLI, few reads.
@@ -222,7 +241,7 @@ def test_other_names_in_the_workbook_are_none_of_the_add_ins_business(tmp_path):
                                   b'name="pmiek_toelichting"', data, count=1)
                 assert n == 1
             zout.writestr(info, data)
-    test_example_same_verdict_as_cli(doel)
+    same_verdict_as_cli(doel, cli_oordelen_van([doel])[doel.stem])
     _, resultaat, _ = run(doel)
     assert resultaat.leesacties <= 1 + len(S.TABLES) + 1
 

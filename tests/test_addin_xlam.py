@@ -45,6 +45,7 @@ def xlam():
         return {n: z.read(n) for n in z.namelist()}
 
 
+@pytest.mark.subprocess
 def test_committed_xlam_is_the_build_output(build, tmp_path):
     vers = build.build(tmp_path / "pmiek.xlam")
     assert vers.read_bytes() == XLAM.read_bytes(), "run scripts/build_addin.py and commit addin/pmiek.xlam"
@@ -79,6 +80,7 @@ def test_every_button_runs_an_existing_python_entry_point(build, xlam):
             assert args[0] in ("concreet", "verkenning")
 
 
+@pytest.mark.subprocess
 def test_vba_project_reads_back_and_is_marked_for_recompilation(build, xlam, tmp_path):
     data = xlam["xl/vbaProject.bin"]
     assert olefile.isOleFile(io.BytesIO(data))

@@ -58,6 +58,7 @@ def test_schema_json_has_the_contract_keys(capsys):
     assert tables["mijlpalen"]["name"] == "tbl_mijlpalen"
 
 
+@pytest.mark.subprocess
 def test_a_closed_pipe_is_no_traceback():
     # As in `pmiek schema | head -1`: whoever reads our output has already gone.
     proc = subprocess.Popen(

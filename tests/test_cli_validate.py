@@ -345,6 +345,7 @@ def _pmiek_script() -> str:
     return script
 
 
+@pytest.mark.subprocess
 def test_console_script_exit_codes_and_no_traceback(goed, fout, kapot, tmp_path):
     script = _pmiek_script()
     versleuteld = tmp_path / "versleuteld.xlsx"

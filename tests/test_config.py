@@ -219,6 +219,7 @@ def test_relative_store_url_and_symlinked_store_share_the_config_folder_and_lock
     assert b.lock_path == a.lock_path
 
 
+@pytest.mark.subprocess
 def test_cli_names_the_key_without_traceback(tmp_path) -> None:
     pad = schrijf(tmp_path, '[source]\npath = "fiches"\n[sync]\ncron = "0 25 * * *"\n')
     r = subprocess.run([sys.executable, "-m", "pmiek.cli", "-v", "sync", "--config", str(pad)],

@@ -157,6 +157,7 @@ def test_frozen_snapshot_reproduces_the_quarter(tmp_path):
     assert eerste["master"].read_bytes() == tweede["master"].read_bytes()
 
 
+@pytest.mark.subprocess
 def test_preview_of_a_running_quarter_is_not_frozen(tmp_path):
     pad = maak_config(tmp_path)
     sync(pad)
@@ -174,6 +175,7 @@ def test_preview_of_a_running_quarter_is_not_frozen(tmp_path):
         store.close()
 
 
+@pytest.mark.subprocess
 def test_cli_with_store_and_outbox_and_no_config(tmp_path):
     pad = maak_config(tmp_path)
     sync(pad)
@@ -195,6 +197,7 @@ def test_cli_with_store_and_outbox_and_no_config(tmp_path):
     assert (tmp_path / "vorig" / f"pmiek-kwartaaloverzicht-{verwacht}.eml").is_file()
 
 
+@pytest.mark.subprocess
 def test_an_empty_store_is_not_sent_as_an_all_clear(tmp_path):
     pad = maak_config(tmp_path)
     (tmp_path / "fiches").mkdir(exist_ok=True)
@@ -214,6 +217,7 @@ def test_an_empty_store_is_not_sent_as_an_all_clear(tmp_path):
     assert r.returncode == 0, r.stderr
 
 
+@pytest.mark.subprocess
 def test_sending_a_running_quarter_says_what_that_means(tmp_path):
     pad = maak_config(tmp_path)
     sync(pad)
@@ -224,6 +228,7 @@ def test_sending_a_running_quarter_says_what_that_means(tmp_path):
     assert f"{lopend} loopt nog" in r.stdout and "niet meer verzonden" in r.stdout
 
 
+@pytest.mark.subprocess
 def test_bad_quarter_and_missing_store_are_clear_dutch_errors(tmp_path):
     r = pmiek("report", "--quarter", "", "--preview", str(tmp_path), "--store", str(tmp_path / "x.sqlite"))
     assert r.returncode == 2 and "geen kwartaal" in r.stderr and "Traceback" not in r.stderr
@@ -237,6 +242,7 @@ def test_bad_quarter_and_missing_store_are_clear_dutch_errors(tmp_path):
 
 # --- exactly once -------------------------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_once_per_quarter_across_restart_and_force(smtp_omgeving):
     pad, server = smtp_omgeving
     r = pmiek("report", "--quarter", "2026Q4", "--send", "--config", str(pad))
@@ -275,6 +281,7 @@ def test_once_per_quarter_across_restart_and_force(smtp_omgeving):
     assert "2026Q4: mislukt via smtp" in r.stdout and "eerder verzonden op" in r.stdout
 
 
+@pytest.mark.subprocess
 def test_crash_after_the_server_accepted_does_not_send_twice(smtp_omgeving):
     pad, server = smtp_omgeving
     proc = subprocess.Popen([sys.executable, "-m", "pmiek.cli", "report", "--quarter", "2026Q4", "--send",
@@ -331,6 +338,7 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("moment", ["ervoor", "erna"])
 def test_outbox_crash_is_resolved_by_asking_the_outbox(tmp_path, moment):
     pad = maak_config(tmp_path)
@@ -351,6 +359,7 @@ def test_outbox_crash_is_resolved_by_asking_the_outbox(tmp_path, moment):
     assert rij["message_id"] in emls[0].read_text(encoding="utf-8", errors="replace")
 
 
+@pytest.mark.subprocess
 def test_final_failure_is_recorded_and_shown_then_a_later_send_works(smtp_omgeving):
     pad, server = smtp_omgeving
     server.weiger_tijdelijk = 10
@@ -477,6 +486,7 @@ def test_service_down_at_the_time_sends_once_on_restart(tmp_path):
     assert len(list((tmp_path / "outbox").glob("2026Q4-*.eml"))) == 1
 
 
+@pytest.mark.subprocess
 def test_demo_writes_the_quarterly_email_into_its_outbox(tmp_path):
     r = pmiek("demo", "--dir", str(tmp_path / "demo"))
     assert r.returncode == 0, r.stderr

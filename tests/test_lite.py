@@ -133,6 +133,7 @@ json.dump(uit, open(sys.argv[3], "w", encoding="utf-8"))
 '''
 
 
+@pytest.mark.subprocess
 def test_embedded_main_py_gives_the_cli_findings_on_every_example(tmp_path, monkeypatch):
     assert len(VOORBEELDEN) == 11
     main = tmp_path / "main.py"

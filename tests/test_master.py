@@ -484,6 +484,7 @@ def test_write_replaces_the_master_in_one_step(tmp_path):
         assert pad.stat().st_mode & 0o077, "master must not be left private like a temp file"
 
 
+@pytest.mark.subprocess
 def test_failed_write_leaves_the_previous_master_intact(tmp_path):
     """A write that dies half-way (file size limit: the disk is 'full') keeps the old master."""
     pad = tmp_path / "master.xlsx"

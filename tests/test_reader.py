@@ -345,6 +345,7 @@ def test_entity_bomb_in_a_sheet(fiche, tmp_path):
     assert weigering(pad).reason == "xml_bom"
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("soort", ["verre_cel", "hoge_cel", "gedeelde_teksten"])
 def test_a_small_file_asking_for_a_huge_grid_is_refused_not_fatal(fiche, tmp_path, soort):
     # 50 KB files that made the reading engine abort the whole process (a Rust allocation

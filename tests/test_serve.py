@@ -205,6 +205,7 @@ def _pmiek(*args: str, **kwargs) -> subprocess.Popen:
                             stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, **kwargs)
 
 
+@pytest.mark.subprocess
 def test_second_service_refused_sync_beside_it_and_sigterm_stops(tmp_path) -> None:
     config = maak_omgeving(tmp_path, cron="0 7 * * 1-5")
     eerste = _pmiek("serve", "--config", str(config))
@@ -242,6 +243,7 @@ def test_second_service_refused_sync_beside_it_and_sigterm_stops(tmp_path) -> No
     assert opnieuw.returncode == 0
 
 
+@pytest.mark.subprocess
 def test_sigkill_mid_sync_then_a_clean_run_loses_nothing(tmp_path) -> None:
     config = maak_omgeving(tmp_path, kopieen=30)
     totaal = 30 * len(VOORBEELDEN)
@@ -277,6 +279,7 @@ def test_sigkill_mid_sync_then_a_clean_run_loses_nothing(tmp_path) -> None:
     assert "run 1: afgebroken" in status.stdout and "run 2: geslaagd" in status.stdout
 
 
+@pytest.mark.subprocess
 def test_ctrl_c_stops_the_service_cleanly(tmp_path) -> None:
     config = maak_omgeving(tmp_path)
     dienst = _pmiek("serve", "--config", str(config))

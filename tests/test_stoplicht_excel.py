@@ -9,11 +9,11 @@ every parsed helper date) must equal what `fiche.stoplicht` / `fiche.datums` say
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import re
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
@@ -71,18 +71,18 @@ def convert_all(libreoffice, sources: list[Path], sheets: tuple[str, ...], outdi
     """Recalculate many workbooks and export their sheets (`sheets` must be among them): a few
     LibreOffice runs side by side, each with its own profile and a share of the files."""
     outdir.mkdir(parents=True, exist_ok=True)
-    procs = []
-    for part in range(parallel):
-        batch = sources[part::parallel]
-        if not batch:
-            continue
-        profile = libreoffice.profiles / uuid.uuid4().hex
-        cmd = [libreoffice.binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-               "--convert-to", CSV_FILTER, "--outdir", str(outdir), *map(str, batch)]
-        procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    for proc in procs:
-        _, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err
+    with contextlib.ExitStack() as profielen:
+        procs = []
+        for part in range(parallel):
+            batch = sources[part::parallel]
+            if not batch:
+                continue
+            profile = profielen.enter_context(libreoffice.profiel())  # the session's warm profiles
+            cmd = libreoffice.command(profile, batch, CSV_FILTER, outdir)
+            procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        for proc in procs:
+            _, err = proc.communicate(timeout=600)
+            assert proc.returncode == 0, err
     missing = [(s, sheet) for s in sources for sheet in sheets if not (outdir / f"{s.stem}-{sheet}.csv").exists()]
     assert not missing, f"LibreOffice exported nothing for {missing}"
 

@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
+
+pytestmark = pytest.mark.subprocess  # every test here runs pmiek as a process
 
 ROOT = Path(__file__).resolve().parent.parent
 VOORBEELDEN = sorted((ROOT / "workbook_templates" / "examples").glob("*.xlsx"))

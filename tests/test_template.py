@@ -379,6 +379,7 @@ def test_build_is_deterministic(tmp_path):
     assert "2025-05-06T00:00:00Z" in core and "pMIEK Monitor" in core
 
 
+@pytest.mark.subprocess
 def test_cli_writes_both_templates(tmp_path):
     out = tmp_path / "uit"
     result = subprocess.run([sys.executable, "-m", "pmiek.cli", "template", "--out", str(out)],
