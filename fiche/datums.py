@@ -5,12 +5,13 @@ A fiche cell may hold a real Excel date, or text such as `1-3-2031`, `01-03-2031
 `1 maart 2031`, `Q3 2031`, `H1 2031` or `2031`. A quarter, a half year or a year is a period: as a
 lower bound it means its first day, as an upper bound (or a prognose) its last day.
 
-Planning phrases: `begin 2031`, `medio 2031` and `eind 2031` name one day whatever the bound
-(1-1, 1-7 and 31-12). Medio is 1 July, where the two halves of the year meet, rather than
-30 June: like `begin`, it then names the first day of a month, and `medio 2031` as a prognose
-lies in the second half (H2), as "half 2031" is usually meant to be "from July on". Seasons
-(`voorjaar 2031`) and `begin`/`eind` with a month or quarter are refused with a message that says
-what to type instead: a season has no agreed first or last day.
+Planning phrases: `begin 2031`, `medio 2031` and `eind 2031` (also `einde`) name one day
+whatever the bound: 1-1, 1-7 and 31-12. They are points, not periods, so the bound does not move
+them. Medio is 1 July rather than 30 June: it is where the two halves of the year meet, it does
+not depend on which half a reader counts it to, and like `begin` it is the first day of a month,
+as every other date we read without a day is for a lower bound. Seasons (`voorjaar 2031`),
+`begin`/`eind` with a month or quarter and half years in words are refused with a message that
+says what to type instead: a season has no agreed first or last day.
 
 Standard library only: this module is bundled into xlwings Lite, which runs in Pyodide. The time
 zone is always passed in (the service's configured `sync.timezone`); nothing here assumes one.
