@@ -114,6 +114,9 @@ class XlwingsBron:
         # As in the reader, a sheet-scoped pmiek_ name only fills in when no global one exists.
         globaal: dict[str, str] = {}
         lokaal: dict[str, str] = {}
+        # Broken ones (#REF! after a deleted column) are passed on as they are, never read: the
+        # validator then says which name broke instead of calling it missing.
+        self._verbroken: dict[str, str] = {}
         for name in book.names:
             volledig = name.name
             naam = volledig.rpartition("!")[2]
@@ -121,14 +124,17 @@ class XlwingsBron:
                 continue
             verwijzing = name.refers_to
             if not verwijzing or "!" not in verwijzing or "," in verwijzing:
+                self._verbroken.setdefault(naam, (verwijzing or "").lstrip("="))
                 continue
             sheet, ref = splits_verwijzing(verwijzing)
-            if not sheet or not ref or "#REF" in ref:
-                continue
             try:
+                if not sheet or not ref or "#REF" in ref:
+                    raise ValueError(verwijzing)
                 bereik_coords(ref)
             except ValueError:
-                continue  # not a cell or a block of cells: the validator reports the name as missing
+                # not a cell or a block of cells: the validator reports the name as broken
+                self._verbroken.setdefault(naam, verwijzing.lstrip("="))
+                continue
             (lokaal if "!" in volledig else globaal).setdefault(naam, f"{quote_sheet(sheet)}!{_absoluut(ref)}")
         self._namen: dict[str, str] = {**lokaal, **globaal}
         self._tabellen: dict[str, tuple[str, str]] = {}
@@ -164,7 +170,7 @@ class XlwingsBron:
     # --- WerkboekBron ------------------------------------------------------------------
 
     def defined_names(self) -> dict[str, str]:
-        return dict(self._namen)
+        return {**self._verbroken, **self._namen}
 
     def tabellen(self) -> dict[str, tuple[str, str]]:
         return dict(self._tabellen)

@@ -2,8 +2,16 @@
 quarters, the Dutch ways of writing a date, and local date and time in a given time zone.
 
 A fiche cell may hold a real Excel date, or text such as `1-3-2031`, `01-03-2031`,
-`1 maart 2031`, `Q3 2031` or `2031`. A quarter or a year is a period: as a lower bound it means
-its first day, as an upper bound (or a prognose) its last day.
+`1 maart 2031`, `Q3 2031`, `H1 2031` or `2031`. A quarter, a half year or a year is a period: as a
+lower bound it means its first day, as an upper bound (or a prognose) its last day.
+
+Planning phrases: `begin 2031`, `medio 2031` and `eind 2031` (also `einde`) name one day
+whatever the bound: 1-1, 1-7 and 31-12. They are points, not periods, so the bound does not move
+them. Medio is 1 July rather than 30 June: it is where the two halves of the year meet, it does
+not depend on which half a reader counts it to, and like `begin` it is the first day of a month,
+as every other date we read without a day is for a lower bound. Seasons (`voorjaar 2031`),
+`begin`/`eind` with a month or quarter and half years in words are refused with a message that
+says what to type instead: a season has no agreed first or last day.
 
 Standard library only: this module is bundled into xlwings Lite, which runs in Pyodide. The time
 zone is always passed in (the service's configured `sync.timezone`); nothing here assumes one.
@@ -40,6 +48,24 @@ _MAAND_Y = re.compile(r"^([a-z]+)\.?\s+(\d{4})$", re.ASCII)
 _KWARTAAL = re.compile(r"^(?:q|k|kw)\s*([1-4])\s*[-/ ]?\s*(\d{4})$|^(\d{4})\s*[-/ ]?\s*(?:q|k|kw)\s*([1-4])$",
                        re.ASCII)
 _JAAR = re.compile(r"^(\d{4})$", re.ASCII)
+#: "begin 2031", "medio 2031", "eind 2031": one space (the text is normalised first), so the
+#: Excel formulas can test the same thing exactly.
+_RONDOM_JAAR = re.compile(r"^(begin|medio|eind|einde) (\d{4})$", re.ASCII)
+_RONDOM_DAG = {"begin": (1, 1), "medio": (7, 1), "eind": (12, 31), "einde": (12, 31)}
+#: "H1 2031", "2031 H2", "h1-2031": tested after spaces, "-" and "/" are dropped, exactly as the
+#: Excel formulas do it.
+_HALFJAAR = re.compile(r"^h([12])(\d{4})$|^(\d{4})h([12])$", re.ASCII)
+_JAARTAL = re.compile(r"(?<!\d)(\d{4})(?!\d)", re.ASCII)
+#: Phrases refused with a hint. A season has no agreed first or last day; say which quarter.
+_SEIZOENEN = {
+    "voorjaar": ("Q2", "1-4"), "lente": ("Q2", "1-4"), "zomer": ("Q3", "1-7"),
+    "najaar": ("Q4", "1-10"), "herfst": ("Q4", "1-10"), "winter": ("Q1", "1-1"),
+}
+_SEIZOEN = re.compile(r"^(?:in )?(?:het |de )?(" + "|".join(_SEIZOENEN) + r")(?![a-z])", re.ASCII)
+_RONDOM = re.compile(r"^(begin|medio|eind|einde|half|halverwege|midden)(?![a-z])", re.ASCII)
+_HELFT = re.compile(r"\b(eerste|1e|tweede|2e) (?:helft|halfjaar)\b", re.ASCII)
+#: The forms every refusal offers.
+VOORBEELDEN = "1-3-2031, 1 maart 2031, Q3 2031, H1 2031, eind 2031 of 2031"
 
 
 class DatumFout(InputError, ValueError):
@@ -93,7 +119,7 @@ def parse_datum(value: Any, grens: Grens = "begin") -> dt.date | None:
             return _period(serial, 1, 12, grens)
         return day
     if isinstance(value, bool):
-        raise DatumFout(f"not a date: {value!r}", f"'{value}' is geen datum.")
+        raise DatumFout(f"not a date: {value!r}", f"'{value}' is geen datum. Gebruik bijvoorbeeld {VOORBEELDEN}.")
     if isinstance(value, (int, float)):
         # A bare year typed in a cell arrives as a number; real serials are far larger.
         if float(value).is_integer() and MIN_JAAR <= value <= MAX_JAAR:
@@ -102,7 +128,8 @@ def parse_datum(value: Any, grens: Grens = "begin") -> dt.date | None:
             day = from_excel_serial(value)
             if MIN_JAAR <= day.year <= MAX_JAAR:
                 return day
-        raise DatumFout(f"number is no date: {value!r}", f"'{value}' is geen datum.")
+        raise DatumFout(f"number is no date: {value!r}",
+                        f"'{value}' is geen datum. Gebruik bijvoorbeeld {VOORBEELDEN}.")
     text = " ".join(str(value).strip().lower().split())
     if not text:
         return None
@@ -115,9 +142,20 @@ def parse_datum(value: Any, grens: Grens = "begin") -> dt.date | None:
         if m[2] not in MAANDEN:
             raise DatumFout(f"unknown month {m[2]!r}: {original!r}", f"'{original}': onbekende maand '{m[2]}'.")
         return _checked(int(m[3]), MAANDEN[m[2]], int(m[1]), original)
+    if m := _RONDOM_JAAR.match(text):
+        month, day = _RONDOM_DAG[m[1]]
+        return _checked(int(m[2]), month, day, original)
+    if m := _HALFJAAR.match(re.sub(r"[ /-]", "", text)):
+        half = int(m[1] or m[4])
+        year = int(m[2] or m[3])
+        _checked(year, 1, 1, original)
+        return _period(year, 6 * half - 5, 6 * half, grens)
+    if fout := _planningsfout(text, original):
+        raise fout
     if m := _MAAND_Y.match(text):
         if m[1] not in MAANDEN:
-            raise DatumFout(f"unknown month {m[1]!r}: {original!r}", f"'{original}' is geen datum.")
+            raise DatumFout(f"unknown month {m[1]!r}: {original!r}",
+                            f"'{original}' is geen datum. Gebruik bijvoorbeeld {VOORBEELDEN}.")
         month = MAANDEN[m[1]]
         year = int(m[2])
         _checked(year, month, 1, original)
@@ -131,10 +169,48 @@ def parse_datum(value: Any, grens: Grens = "begin") -> dt.date | None:
         year = int(m[1])
         _checked(year, 1, 1, original)
         return _period(year, 1, 12, grens)
-    raise DatumFout(
-        f"not a date: {original!r}",
-        f"'{original}' is geen datum. Gebruik bijvoorbeeld 1-3-2031, 1 maart 2031, Q3 2031 of 2031.",
-    )
+    raise DatumFout(f"not a date: {original!r}", f"'{original}' is geen datum. Gebruik bijvoorbeeld {VOORBEELDEN}.")
+
+
+def _planningsfout(text: str, original: str) -> DatumFout | None:
+    """A refusal that says what to type for a planning phrase we do not read as a date (a season,
+    "eind maart 2031", "eerste helft 2031"); None when `text` is none of them."""
+    jaren = _JAARTAL.findall(text)
+    jaar = jaren[-1] if jaren else "2031"
+    if m := _SEIZOEN.match(text):
+        kwartaal, eerste_dag = _SEIZOENEN[m[1]]
+        return DatumFout(
+            f"season is no date: {original!r}",
+            f"'{original}': een seizoen is geen eenduidige datum. Typ het kwartaal of een dag, "
+            f"bijvoorbeeld {kwartaal} {jaar} of {eerste_dag}-{jaar}.",
+        )
+    if m := _HELFT.search(text):
+        half = "H1" if m[1] in ("eerste", "1e") else "H2"
+        return DatumFout(f"half year in words: {original!r}",
+                         f"'{original}' is geen datum. Typ het halfjaar als {half} {jaar}.")
+    if m := _RONDOM.match(text):
+        woord = {"einde": "eind", "half": "medio", "halverwege": "medio", "midden": "medio"}.get(m[1], m[1])
+        rest = text[m.end():].strip(" -/")
+        if _JAAR.match(rest):
+            hint = f"typ {woord} {rest}" + (", met een spatie" if woord == m[1] else "")
+        else:
+            # A day to type instead: the first or last day of the period that follows, the 15th
+            # of a month for "medio".
+            try:
+                eerste, laatste = parse_datum(rest, "begin"), parse_datum(rest, "eind")
+            except DatumFout:
+                eerste = laatste = None
+            dag: dt.date | None = {"begin": eerste, "eind": laatste}.get(woord)
+            if woord == "medio" and eerste and laatste and (eerste.year, eerste.month) == (laatste.year, laatste.month):
+                dag = eerste.replace(day=15)
+            hint = (f"typ de dag zelf: {dag.day}-{dag.month}-{dag.year}" if dag
+                    else f"typ de dag zelf (bijvoorbeeld 1-3-{jaar}) of een kwartaal (Q3 {jaar})")
+        return DatumFout(
+            f"planning phrase is no date: {original!r}",
+            f"'{original}' is geen datum. Begin, medio en eind gaan alleen samen met een jaar (eind {jaar} is "
+            f"31-12-{jaar}); {hint}.",
+        )
+    return None
 
 
 # --- quarters ---------------------------------------------------------------------------------

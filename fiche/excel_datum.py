@@ -15,7 +15,7 @@ from typing import Sequence
 from fiche.datums import MAX_JAAR, MIN_JAAR, to_excel_serial
 
 #: Helper cells per date input, in order; see `excel_datum_cellen`.
-DATUM_HULPCELLEN = ("tekst", "streep", "kort", "dmj", "d_maand_j", "overig", "datum")
+DATUM_HULPCELLEN = ("tekst", "streep", "kort", "dmj", "d_maand_j", "overig", "planning", "datum")
 
 
 def excel_datum_cellen(x: str, refs: Sequence[str], grens: str = "begin") -> list[str]:
@@ -28,15 +28,19 @@ def excel_datum_cellen(x: str, refs: Sequence[str], grens: str = "begin") -> lis
 
     Mirrors parse_datum for real dates and numbers (a whole number 1990-2100 is a year), and for
     the text forms d-m-jjjj (also / and .), jjjj-m-d, "1 maart 2031", "maart 2031", "Q3 2031" /
-    "K3 2031" / "kw3 2031" / "2031 Q3" and "2031". A year, quarter or month means its first day
-    for grens "begin" and its last day for "eind". Month names are looked up on `Lijsten`.
+    "K3 2031" / "kw3 2031" / "2031 Q3", "H1 2031" / "2031 H2", "2031", and the planning phrases
+    "begin 2031" (1-1), "medio 2031" (1-7) and "eind 2031" / "einde 2031" (31-12). A year, half
+    year, quarter or month means its first day for grens "begin" and its last day for "eind".
+    Month names are looked up on `Lijsten`.
     """
-    t, s, k, r_dmj, r_dmaandj, r_overig, _ = refs
+    t, s, k, r_dmj, r_dmaandj, r_overig, r_planning, _ = refs
     lo_serial, hi_serial = to_excel_serial(dt.date(MIN_JAAR, 1, 1)), to_excel_serial(dt.date(MAX_JAAR + 1, 1, 1))
     eind = grens == "eind"
 
     def jaar_ok(y: str) -> str:
-        return f"AND(LEN({y})=4,{y}*1>={MIN_JAAR},{y}*1<={MAX_JAAR},INT({y}*1)={y}*1)"
+        # The number written back must be the text itself: "2e03" or "２０３１" are numbers to
+        # Excel but not four ASCII digits, which is all parse_datum takes for a year.
+        return f'AND(LEN({y})=4,{y}*1>={MIN_JAAR},{y}*1<={MAX_JAAR},{y}*1&""={y})'
 
     def periode(y: str, m_first: str, m_last: str) -> str:
         # DATE(y, m+1, 0) is the last day of month m in Excel and LibreOffice alike.
@@ -94,12 +98,31 @@ def excel_datum_cellen(x: str, refs: Sequence[str], grens: str = "begin") -> lis
     sy = f"LEFT({k},4)"
     kw_na = (f'IF(AND(OR({merk}="q",{merk}="k",{merk}="kw"),OR({sq}="1",{sq}="2",{sq}="3",{sq}="4"),'
              f"{jaar_ok(sy)}),{periode(sy, f'3*{sq}-2', f'3*{sq}')},NA())")
-    overig = "".join(f"IFERROR({branch}," for branch in (b_jaar, b_maand_j, kw_voor, kw_na)) + '""' + ")" * 4
+    # "begin 2031", "medio 2031", "eind 2031", "einde 2031": one day whatever the bound; exactly
+    # one space after the word (t is trimmed and its spaces collapsed, as in parse_datum).
+    y6, y7 = f"MID({t},6,99)", f"MID({t},7,99)"
+    b_rond = (f'IF(AND(OR(LEFT({t},6)="begin ",LEFT({t},6)="medio "),{jaar_ok(y7)}),'
+              f'DATE({y7}*1,IF(LEFT({t},1)="b",1,7),1),'
+              f'IF(AND(LEFT({t},5)="eind ",{jaar_ok(y6)}),DATE({y6}*1,12,31),'
+              f'IF(AND(LEFT({t},6)="einde ",{jaar_ok(y7)}),DATE({y7}*1,12,31),NA())))')
+    # "H1 2031", "h2-2031", "2031 H1": like the quarters, after spaces, "-" and "/" are dropped.
+    hh, hy = f"MID({k},2,1)", f"MID({k},3,99)"
+    h_voor = (f'IF(AND(LEFT({k},1)="h",OR({hh}="1",{hh}="2"),{jaar_ok(hy)}),'
+              f"{periode(hy, f'6*{hh}-5', f'6*{hh}')},NA())")
+    nh, ny = f"RIGHT({k},1)", f"LEFT({k},4)"
+    h_na = (f'IF(AND(LEN({k})=6,MID({k},5,1)="h",OR({nh}="1",{nh}="2"),{jaar_ok(ny)}),'
+            f"{periode(ny, f'6*{nh}-5', f'6*{nh}')},NA())")
+
+    def eerste_van(*takken: str) -> str:
+        return "".join(f"IFERROR({tak}," for tak in takken) + '""' + ")" * len(takken)
+
+    overig = eerste_van(b_jaar, b_maand_j, kw_voor, kw_na)
+    planning = eerste_van(b_rond, h_voor, h_na)
 
     number = (
         f"IF(AND({x}>={MIN_JAAR},{x}<={MAX_JAAR},{x}=INT({x})),{periode(x, '1', '12')},"
         f'IF(AND({x}>={lo_serial},{x}<{hi_serial}),INT({x}),""))'
     )
     datum = (f"IF(ISNUMBER({x}),{number},IF(ISNUMBER({r_dmj}),{r_dmj},IF(ISNUMBER({r_dmaandj}),{r_dmaandj},"
-             f'IF(ISNUMBER({r_overig}),{r_overig},""))))')
-    return [tekst, streep, kort, dmj, d_maand_j, overig, datum]
+             f'IF(ISNUMBER({r_overig}),{r_overig},IF(ISNUMBER({r_planning}),{r_planning},"")))))')
+    return [tekst, streep, kort, dmj, d_maand_j, overig, planning, datum]

@@ -39,6 +39,11 @@ class FicheData:
     #: Cell of the project stoplicht formula, when the workbook has one.
     stoplicht_cel: str | None = None
     bron: str = ""
+    #: Where the fiche type was read: the reference of its defined name as the workbook holds it
+    #: (None when the name is missing, "Fiche!#REF!" after its cell was deleted) and the cell it
+    #: led to (None when broken), so a refusal can say what broke.
+    type_verwijzing: str | None = None
+    type_cel: str | None = None
 
 
 @dataclass(frozen=True)

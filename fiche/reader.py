@@ -124,7 +124,7 @@ def extraheer(bron: WerkboekBron, naam: str | None = None) -> FicheData:
     def lees(defined: str) -> tuple[Any, str | None]:
         return gelezen.get(defined.lower(), (None, None))
 
-    type_waarde, _ = lees(S.NAAM_FICHE_TYPE)
+    type_waarde, type_cel = lees(S.NAAM_FICHE_TYPE)
     fiche_type = _label(type_waarde) or None
     versie, _ = lees(S.NAAM_TEMPLATE_VERSIE)
     if isinstance(versie, float) and versie.is_integer():
@@ -175,6 +175,8 @@ def extraheer(bron: WerkboekBron, naam: str | None = None) -> FicheData:
         nabij_maanden=nabij,
         stoplicht_cel=stoplicht_cel,
         bron=naam,
+        type_verwijzing=op_naam.get(S.NAAM_FICHE_TYPE.lower()),
+        type_cel=type_cel,
     )
 
 

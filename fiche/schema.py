@@ -195,7 +195,7 @@ H_ONDERZOEKSVRAAG = "Wat is samenvattend de belangrijkste vraag die voorligt in 
 H_IP_VERK = "Is er sprake van opname in investeringsplannen netbeheerder?"
 H_AFH_VERK = ("Welke afhankelijkheden kent het project (andere infrastructuur, sectorale ontwikkelingen, buiten "
               "provincie)? Zie de categorisering uit de projectfiches voor concrete projecten.")
-H_DATUM = " Typ een datum (1-3-2031, 1 maart 2031) of een periode (Q3 2031, 2031)."
+H_DATUM = " Typ een datum (1-3-2031, 1 maart 2031, eind 2031) of een periode (Q3 2031, H1 2031, 2031)."
 
 # --- Fields shared by both types -------------------------------------------------------------
 

@@ -29,14 +29,16 @@ from fiche.stoplicht import (
 #: Every rule: code -> (severity, what it checks). docs/fiche-en-validatie.md shows the same table
 #: (tests/test_regeltabel.py).
 KNOWN_CODES: dict[str, tuple[Ernst, str]] = {
-    "type_onbekend": ("error", "the fiche type (pmiek_fiche_type) is missing or not concreet/verkenning"),
+    "type_onbekend": ("error", "the fiche type (pmiek_fiche_type) is missing, broken (#REF!) or not "
+                               "concreet/verkenning; names the name and the cell"),
     "versie_onbekend": ("error", "the template version is missing or not supported; names both versions"),
     "veld_ontbreekt": ("error", "a schema field's defined name is missing or broken in the workbook"),
     "tabel_ontbreekt": ("error", "a schema table (Excel table) is missing in the workbook"),
     "verplicht": ("error", "a required field is empty"),
     "verplicht_kolom": ("error", "a required column is empty in a filled table row"),
     "keuze_ongeldig": ("error", "a value not in the field's choice list (open choice lists accept anything)"),
-    "datum_ongeldig": ("error", "text in a date field or column that is not a date"),
+    "datum_ongeldig": ("error", "text in a date field or column that is not a date (a season, eind maart 2031); "
+                               "says what to type instead"),
     "getal_ongeldig": ("error", "a number field holds no number or an implausible one"),
     "venster_omgekeerd": ("error", "ondergrens later than bovengrens"),
     "prognose_ontbreekt": ("error", "no prognose while the IBN/oplevering is not realised"),
@@ -173,9 +175,7 @@ class _Validatie:
         data = self.data
         schema = S.SCHEMAS.get(data.fiche_type or "")
         if schema is None:
-            self.vind("type_onbekend", None, None,
-                      (f"Onbekend fichetype '{data.fiche_type}'" if data.fiche_type else "Het fichetype ontbreekt")
-                      + f"; verwacht {' of '.join(S.FICHE_TYPES)}. Gebruik het fiche-sjabloon.")
+            self.vind("type_onbekend", None, data.type_cel, _type_melding(data))
         ondersteund = ", ".join(S.SUPPORTED_TEMPLATE_VERSIONS)
         if data.template_versie not in S.SUPPORTED_TEMPLATE_VERSIONS:
             bestand = f"versie {data.template_versie}" if data.template_versie else "geen versie"
@@ -381,6 +381,42 @@ class _Validatie:
                 self.vind("knelpunt_ontbreekt", "knelpunten", m.cel,
                           f"Mijlpaal '{m.mijlpaal or m.nummer}' staat op {m.stoplicht.label}, maar er is geen open "
                           "knelpunt. Benoem in de tabel Knelpunten de oorzaak en de oplossing.")
+
+
+#: Where the template keeps the fiche type: the help column C of the sheet Fiche (fiche.template;
+#: tests/test_validatie.py holds the two together).
+TYPE_CEL_SJABLOON = "Fiche!C2"
+
+
+def _type_melding(data: FicheData) -> str:
+    """Why the fiche type is unknown, naming the defined name and the cell that broke, and what
+    to do. Deleting the help column C (or row 2) of the sheet Fiche turns the name into #REF!."""
+    naam, verwacht = S.NAAM_FICHE_TYPE, " of ".join(f"'{t}'" for t in S.FICHE_TYPES)
+    # The field names still tell which type this fiche is (the reader looked up both types').
+    passend = [t for t, schema in S.SCHEMAS.items() if all(f.key in data.cellen for f in schema.fields)]
+    typ = f"'{passend[0]}'" if len(passend) == 1 else verwacht
+    beheer = "Formules > Namen beheren"
+    if data.type_verwijzing is None:
+        return (f"Het fichetype ontbreekt: het werkboek heeft geen celnaam {naam}. "
+                "Neem de gegevens over in het actuele fiche-sjabloon.")
+    if data.type_cel is None:
+        if "#REF" in data.type_verwijzing.upper():
+            return (f"Het fichetype is niet te lezen: de celnaam {naam} verwijst naar '{data.type_verwijzing}', "
+                    f"een cel die niet meer bestaat (in het fiche-sjabloon cel {TYPE_CEL_SJABLOON}, in de "
+                    "hulpkolom). Waarschijnlijk is die kolom of rij verwijderd. Maak het verwijderen ongedaan, of "
+                    f"typ {typ} in een lege cel en laat de celnaam {naam} daarnaar verwijzen ({beheer}).")
+        return (f"Het fichetype is niet te lezen: de celnaam {naam} verwijst naar '{data.type_verwijzing}', "
+                f"geen losse cel van dit werkboek. Laat de celnaam naar één cel met {typ} verwijzen (in het "
+                f"fiche-sjabloon cel {TYPE_CEL_SJABLOON}; {beheer}).")
+    if data.fiche_type is None:
+        probleem = f"Het fichetype ontbreekt: cel {data.type_cel} (celnaam {naam}) is leeg."
+    else:
+        probleem = (f"Onbekend fichetype '{data.fiche_type}' in cel {data.type_cel} (celnaam {naam}); verwacht "
+                    f"{verwacht}.")
+    if data.type_cel == TYPE_CEL_SJABLOON:
+        return f"{probleem} Typ daar {typ}."
+    return (f"{probleem} In het fiche-sjabloon staat het fichetype in cel {TYPE_CEL_SJABLOON}: laat de celnaam "
+            f"daarnaar verwijzen ({beheer}), of typ {typ} in cel {data.type_cel}.")
 
 
 def _kort(tekst: Any, n: int = 40) -> str:

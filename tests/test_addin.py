@@ -363,6 +363,19 @@ def test_not_a_fiche_gives_a_dutch_message_and_touches_nothing(tmp_path):
     assert "geen pMIEK-fiche" in actions[0]["args"][0]
 
 
+def test_deleted_help_column_names_the_broken_fiche_type_name(tmp_path):
+    # Deleting column C of the sheet Fiche leaves Excel's "#REF!" in pmiek_fiche_type: the add-in
+    # passes the broken name on, so the finding says which name broke (not that it is missing).
+    pad = write_fiche(tmp_path / "f.xlsx", "concreet", {"projectnaam": "Kolom weg"})
+    wb = openpyxl.load_workbook(pad)
+    wb.defined_names[S.NAAM_FICHE_TYPE].attr_text = "Fiche!#REF!"
+    wb.save(pad)
+    _, resultaat, _ = run(pad)
+    (x,) = resultaat.beoordeling.bevindingen
+    assert x.code == "type_onbekend"
+    assert "pmiek_fiche_type" in x.melding and "Fiche!#REF!" in x.melding and "'concreet'" in x.melding
+
+
 def test_multi_area_addresses_cover_cells_within_excels_limit():
     cellen = [(r, 2) for r in range(6, 40) if r % 3] + [(r, 9) for r in range(4, 200)] + [(5, 3), (5, 4)]
     adressen = kleuren.multi_area_adressen(cellen)

@@ -76,6 +76,63 @@ def test_period_forms_take_the_bound(text, begin, eind):
     assert parse_datum(text, "eind") == eind
 
 
+@pytest.mark.parametrize("text, begin, eind", [
+    ("H1 2031", D(2031, 1, 1), D(2031, 6, 30)),
+    ("h2 2031", D(2031, 7, 1), D(2031, 12, 31)),
+    ("H2-2031", D(2031, 7, 1), D(2031, 12, 31)),
+    ("H1/2031", D(2031, 1, 1), D(2031, 6, 30)),
+    ("H 1 2031", D(2031, 1, 1), D(2031, 6, 30)),
+    ("h12031", D(2031, 1, 1), D(2031, 6, 30)),
+    ("2031 H2", D(2031, 7, 1), D(2031, 12, 31)),
+    ("2031-h1", D(2031, 1, 1), D(2031, 6, 30)),
+    ("Q3/2031", D(2031, 7, 1), D(2031, 9, 30)),
+    # begin, medio and eind name one day, whichever bound the field stands for.
+    ("begin 2031", D(2031, 1, 1), D(2031, 1, 1)),
+    ("Begin  2031", D(2031, 1, 1), D(2031, 1, 1)),
+    ("medio 2032", D(2032, 7, 1), D(2032, 7, 1)),
+    ("MEDIO 2032", D(2032, 7, 1), D(2032, 7, 1)),
+    ("eind 2031", D(2031, 12, 31), D(2031, 12, 31)),
+    (" Eind\u00a02031 ", D(2031, 12, 31), D(2031, 12, 31)),
+    ("einde 2031", D(2031, 12, 31), D(2031, 12, 31)),
+    ("begin 1990", D(1990, 1, 1), D(1990, 1, 1)),
+    ("eind 2100", D(2100, 12, 31), D(2100, 12, 31)),
+])
+def test_planning_phrases(text, begin, eind):
+    assert parse_datum(text, "begin") == begin
+    assert parse_datum(text, "eind") == eind
+
+
+@pytest.mark.parametrize("value, words", [
+    ("voorjaar 2031", ["seizoen", "Q2 2031", "1-4-2031"]),
+    ("Lente 2031", ["seizoen", "Q2 2031"]),
+    ("zomer 2031", ["seizoen", "Q3 2031", "1-7-2031"]),
+    ("najaar 2031", ["seizoen", "Q4 2031", "1-10-2031"]),
+    ("herfst 2031", ["Q4 2031"]),
+    ("winter 2031", ["seizoen", "Q1 2031"]),
+    ("in de zomer van 2032", ["Q3 2032"]),
+    ("eind maart 2031", ["alleen samen met een jaar", "31-3-2031"]),
+    ("begin Q3 2031", ["1-7-2031"]),
+    ("medio maart 2031", ["15-3-2031"]),
+    ("medio Q3 2031", ["Q3 2031"]),
+    ("eind2031", ["eind 2031, met een spatie"]),
+    ("half 2031", ["medio 2031"]),
+    ("midden 2031", ["medio 2031"]),
+    ("eerste helft 2031", ["H1 2031"]),
+    ("2e helft 2031", ["H2 2031"]),
+    ("H3 2031", ["is geen datum", "H1 2031", "eind 2031"]),
+    ("eind 2150", ["het jaar 2150 ligt buiten"]),
+    ("H1 1989", ["het jaar 1989 ligt buiten"]),
+    ("medio 2e03", ["is geen datum"]),
+])
+def test_refused_planning_phrases_say_what_to_type(value, words):
+    with pytest.raises(DatumFout) as exc:
+        parse_datum(value, "eind")
+    assert exc.value.melding.startswith(f"'{value.strip()}'")
+    for word in words:
+        assert word in exc.value.melding, (word, exc.value.melding)
+    assert "geen" not in str(exc.value)  # the log line is English
+
+
 def test_bound_defaults_to_begin():
     assert parse_datum("Q2 2031") == D(2031, 4, 1)
 
@@ -111,7 +168,7 @@ def test_empty_is_none():
 
 
 @pytest.mark.parametrize("value, words", [
-    ("onzin", ["'onzin' is geen datum", "1-3-2031", "Q3 2031"]),
+    ("onzin", ["'onzin' is geen datum", "1-3-2031", "Q3 2031", "eind 2031"]),
     ("31-2-2031", ["'31-2-2031' is geen bestaande datum"]),
     ("29-2-2031", ["geen bestaande datum"]),
     ("13-13-2031", ["geen bestaande datum"]),
@@ -120,10 +177,11 @@ def test_empty_is_none():
     ("Q3 2150", ["het jaar 2150 ligt buiten"]),
     ("Q5 2031", ["is geen datum"]),
     ("2031-13-01", ["geen bestaande datum"]),
-    ("frimaire 2031", ["is geen datum"]),
+    ("frimaire 2031", ["is geen datum", "Gebruik bijvoorbeeld"]),
     (True, ["is geen datum"]),
     (0.5, ["is geen datum"]),
-    (1989, ["is geen datum"]),  # serial 1989 is a day in 1905: neither a plan nor a year in range
+    # serial 1989 is a day in 1905: neither a plan nor a year in range
+    (1989, ["is geen datum", "Gebruik bijvoorbeeld"]),
     (3_000_000, ["is geen datum"]),
 ])
 def test_garbage_gives_a_dutch_datumfout(value, words):

@@ -132,6 +132,13 @@ def project_cases() -> list[dict]:
         dict(venster=(lo, hi), prognose="2033 Q1", nabij=3),
         dict(venster=("2031", "2032"), prognose="Q4 2032", nabij=3),
         dict(venster=("jan 2031", "dec. 2032"), prognose="1 jan 2033", nabij=3),
+        # Planning phrases: begin/medio/eind name one day, a half year takes its bound.
+        dict(venster=("begin 2031", "eind 2032"), prognose="H2 2031", nabij=3),
+        dict(venster=(lo, hi), prognose="medio 2031", nabij=6),
+        dict(venster=(lo, hi), prognose="medio 2031", nabij=3),
+        dict(venster=("H1 2031", "H2 2032"), prognose="eind 2032", nabij=3),
+        dict(venster=("H1 2031", "H1 2033"), prognose="2033 H1", nabij=3),
+        dict(venster=(lo, hi), prognose="voorjaar 2031", nabij=3),
     ]
     return cases
 
@@ -272,6 +279,18 @@ TEKSTEN = [
     # a time after the date and full-width digits (neither side reads those)
     "1\u00a0mei\u00a02031", "1\tmei 2031", "Q3\n2031", "2031/5/1", "2031.5.1", "2031-5-1 00:00",
     "\uff11-5-2031",
+    # Planning phrases (parse_datum's module docstring): begin/medio/eind with a year, half years;
+    # case, spacing and bounds of the year; refused variants (Python explains them, Excel leaves
+    # the cell empty): seasons, eind with a month, no space, half years 0/3, years out of range.
+    "eind 2031", "Eind 2031", "EIND  2031", " eind 2031 ", "eind\u00a02031", "einde 2031", "eind 2100",
+    "eind 2101", "eind 1989", "begin 1990", "begin 2031", "Begin 2031", "BEGIN\t2031", "medio 2032",
+    "MEDIO 2032", "Medio  2031", "medio 2031.", "eind2031", "eind-2031", "eind 31", "eind maart 2031",
+    "begin Q3 2031", "medio maart 2031", "half 2031", "eind 2031 Q3", "H1 2031", "h2 2031", "H2-2031",
+    "H1/2031", "h12031", "H 1 2031", "2031 H2", "2031-h1", "2031h2", "H3 2031", "H0 2031", "H1 2101",
+    "H2 2100", "H1 1990", "h1.2031", "voorjaar 2031", "Zomer 2031", "najaar 2031", "winter 2031",
+    "lente 2031", "herfst 2031", "eerste helft 2031", "Q3/2031", "q3 / 2031",
+    # A year must be four ASCII digits on both sides ("2e03" is a number to Excel).
+    "2e03", "q1 2e03", "1-3-2e03", "medio 2e03", "H1 2e03",
 ]
 
 

@@ -308,6 +308,77 @@ def test_missing_type_is_an_error(tmp_path):
     assert "ontbreekt" in b.bevindingen[0].melding
 
 
+def _wijs_type_naar(verwijzing):
+    def wijzig(wb):
+        wb.defined_names[S.NAAM_FICHE_TYPE].attr_text = verwijzing
+    return wijzig
+
+
+def test_template_keeps_the_fiche_type_where_the_messages_say(tmp_path):
+    from fiche.validatie import TYPE_CEL_SJABLOON
+
+    data = lees_fiche(maak(tmp_path / "f.xlsx"))
+    assert (data.type_cel, data.type_verwijzing) == (TYPE_CEL_SJABLOON, "'Fiche'!$C$2")
+
+
+@pytest.mark.parametrize("fiche_type", ["concreet", "verkenning"])
+def test_deleted_help_column_names_the_broken_name_and_what_to_do(tmp_path, fiche_type):
+    # Deleting column C of the sheet Fiche (the help texts, and the fiche type in C2) leaves
+    # Excel's "#REF!" in the defined name; the field names in column B still tell the type.
+    b = beoordeel(_met_werkboek(tmp_path / "f.xlsx", _wijs_type_naar("Fiche!#REF!"), fiche_type))
+    assert codes(b) == ["type_onbekend"]
+    (x,) = b.bevindingen
+    for woord in ("pmiek_fiche_type", "Fiche!#REF!", "Fiche!C2", "verwijderd", "ongedaan", f"'{fiche_type}'"):
+        assert woord in x.melding, (woord, x.melding)
+    assert "geen pMIEK-fiche" not in x.melding
+    assert b.stoplicht is Stoplicht.ONBEKEND
+
+
+@pytest.mark.parametrize(("verwijzing", "cel", "woorden"), [
+    ("#REF!", None, ["'#REF!'", "verwijderd"]),
+    ("Weg!$C$2", None, ["'Weg!$C$2'", "geen losse cel"]),
+    ("Fiche!$C:$C", None, ["'Fiche!$C:$C'", "geen losse cel"]),
+    # The name moved onto another cell: the template version in B2, an empty cell.
+    ("Fiche!$B$2", "Fiche!B2", ["Onbekend fichetype '1.0' in cel Fiche!B2", "Fiche!C2", "Namen beheren"]),
+    ("Fiche!$C$99", "Fiche!C99", ["cel Fiche!C99 (celnaam pmiek_fiche_type) is leeg", "Fiche!C2"]),
+])
+def test_broken_or_moved_fiche_type_name_points_at_the_cell(tmp_path, verwijzing, cel, woorden):
+    b = beoordeel(_met_werkboek(tmp_path / "f.xlsx", _wijs_type_naar(verwijzing)))
+    (x,) = b.bevindingen
+    assert (x.code, x.cel) == ("type_onbekend", cel)
+    for woord in woorden + ["pmiek_fiche_type", "'concreet'"]:
+        assert woord in x.melding, (woord, x.melding)
+
+
+def test_missing_type_name_says_so(tmp_path):
+    b = beoordeel(_met_werkboek(tmp_path / "f.xlsx", _verwijder_naam(S.NAAM_FICHE_TYPE)))
+    (x,) = b.bevindingen
+    assert x.code == "type_onbekend" and "geen celnaam pmiek_fiche_type" in x.melding
+
+
+@pytest.mark.parametrize(("tekst", "woorden"), [
+    ("eind maart 2031", ["31-3-2031"]),
+    ("voorjaar 2031", ["seizoen", "Q2 2031", "1-4-2031"]),
+    ("H3 2031", ["H1 2031", "eind 2031"]),
+])
+def test_refused_planning_phrase_says_what_to_type(tmp_path, tekst, woorden):
+    b = beoordeel(_c(tmp_path / "f.xlsx", {"ibn_bovengrens": tekst}))
+    (x,) = met_code(b, "datum_ongeldig")
+    assert x.veld == "ibn_bovengrens" and x.cel == lees_fiche(tmp_path / "f.xlsx").cellen["ibn_bovengrens"]
+    assert x.melding.startswith(f"Inbedrijfname (IBN) bovengrens: '{tekst}'")
+    for woord in woorden:
+        assert woord in x.melding, (woord, x.melding)
+
+
+def test_accepted_planning_phrases_take_their_day(tmp_path):
+    b = beoordeel(_c(tmp_path / "f.xlsx", {"ibn_ondergrens": "begin 2031", "ibn_bovengrens": "eind 2033",
+                                           "ibn_prognose": "H1 2031"}, nabij_maanden=6))
+    assert b.bevindingen == []
+    assert b.stoplicht is Stoplicht.OP_PLANNING  # 30-6-2031 lies within six months of 1-1-2031
+    assert (b.waarden["ibn_ondergrens"], b.waarden["ibn_bovengrens"], b.waarden["ibn_prognose"]) == (
+        dt.date(2031, 1, 1), dt.date(2033, 12, 31), dt.date(2031, 6, 30))
+
+
 def test_required_field_finding_names_field_and_cell(tmp_path):
     b = beoordeel(GEVALLEN["verplicht"](tmp_path / "f.xlsx"))
     (x,) = met_code(b, "verplicht")
