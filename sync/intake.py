@@ -153,8 +153,10 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             "'pmiek sync --allow-empty-source'.")
 
     balk = _voortgang(len(items), voortgang)
+    lezing: int | None = None
     try:
         for item in items.values():
+            lezing = None
             t.gezien += 1
             balk.update(1)
             b = bekend.get(item.id)
@@ -219,6 +221,11 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             log.info("fiche version stored", extra={"fields": {
                 "item": item.naam, "status": status, "project": beoordeling.project,
                 "errors": len(beoordeling.fouten), "warnings": len(beoordeling.waarschuwingen)}})
+    except (KeyboardInterrupt, SystemExit):
+        # Stopped from outside (Ctrl-C), not by a file: the version being read is not suspect.
+        if lezing is not None:
+            _wis_lezing(store, lezing)
+        raise
     finally:
         balk.close()
 
@@ -279,6 +286,13 @@ def _bewaar(store: Store, bron_id: int, item: BronItem, bekend: Bestand | None, 
             b.naam, b.etag, b.content_hash = item.naam, item.etag, inhoud_hash
             b.gewijzigd, b.link = item.gewijzigd, item.link
             b.verwijderd, b.laatst_gezien = None, nu()
+
+
+def _wis_lezing(store: Store, lezing_id: int) -> None:
+    with store.session() as s, s.begin():
+        lezing = s.get(Lezing, lezing_id)
+        if lezing is not None:
+            s.delete(lezing)
 
 
 def _proces_leeft(pid: int | None) -> bool:

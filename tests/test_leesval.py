@@ -69,8 +69,9 @@ def _leest(store: Path, naam: str) -> bool:
         conn.close()
 
 
-def _dood_tijdens_lezen(args: list[str], store: Path, naam: str, uitvoer: Path, limiet: float = 240) -> None:
-    """Run `pmiek *args` and SIGKILL it while it reads `naam`.
+def _stop_tijdens_lezen(args: list[str], store: Path, naam: str, uitvoer: Path, sig: int = signal.SIGKILL,
+                        limiet: float = 240) -> int:
+    """Run `pmiek *args`, send it `sig` while it reads `naam`; returns its exit code.
 
     The child runs in steps of about a millisecond (SIGCONT, SIGSTOP) and the store is looked at
     while it stands still, so the kill lands between "reading recorded" and "verdict stored"
@@ -95,12 +96,14 @@ def _dood_tijdens_lezen(args: list[str], store: Path, naam: str, uitvoer: Path, 
                 gestopt = True
                 break
         assert gestopt, f"no reading record for {naam} within {limiet}s"
+        os.kill(proc.pid, sig)
+        os.kill(proc.pid, signal.SIGCONT)
+        return proc.wait(timeout=60)
     finally:
         if proc.returncode is None:
             os.kill(proc.pid, signal.SIGKILL)
             os.kill(proc.pid, signal.SIGCONT)
             proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
 
 
 def _datakwaliteit(master: Path) -> list[tuple]:
@@ -130,7 +133,7 @@ def test_a_sync_killed_while_reading_a_file_does_not_read_that_version_again(tmp
     store, master = tmp_path / "pmiek.sqlite", tmp_path / "uit" / "master.xlsx"
     args = ["sync", "--source", str(fiches), "--store", str(store), "--master", str(master), "--no-progress"]
 
-    _dood_tijdens_lezen(["-v", *args], store, DOEL, tmp_path / "run1.log")
+    assert _stop_tijdens_lezen(["-v", *args], store, DOEL, tmp_path / "run1.log") == -signal.SIGKILL
     assert not master.exists()  # the first run died before the master
 
     # Run 2: the dead run's record refuses that version unread; the rest is read, the master written.
@@ -171,6 +174,26 @@ def test_a_sync_killed_while_reading_a_file_does_not_read_that_version_again(tmp
 
     assert [(i, s, gezien, gelezen) for i, s, gezien, gelezen, *_ in _tellingen(store)] == [
         (1, "afgebroken", 0, 0), (2, "ok", 5, 1), (3, "ok", 5, 0), (4, "ok", 5, 0), (5, "ok", 5, 1)]
+
+
+@pytest.mark.subprocess
+def test_a_sync_stopped_with_ctrl_c_while_reading_does_not_distrust_the_file(tmp_path) -> None:
+    """Ctrl-C stops the run from outside: the version it was reading is read as usual next time."""
+    fiches = tmp_path / "fiches"
+    fiches.mkdir()
+    shutil.copyfile(VOORBEELDEN[0], fiches / VOORBEELDEN[0].name)
+    (fiches / DOEL).write_bytes(_opgevuld(VOORBEELDEN[4]))
+    store, master = tmp_path / "pmiek.sqlite", tmp_path / "master.xlsx"
+    args = ["sync", "--source", str(fiches), "--store", str(store), "--master", str(master), "--no-progress"]
+
+    code = _stop_tijdens_lezen(args, store, DOEL, tmp_path / "run1.log", sig=signal.SIGINT)
+    assert code == 130, (tmp_path / "run1.log").read_text()  # pmiek's exit code for Ctrl-C
+    assert "Traceback" not in (tmp_path / "run1.log").read_text()
+    r = _pmiek("-v", *args)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "2 fiches in de bron, 1 gelezen, 1 geaccepteerd, 0 afgekeurd" in r.stdout, r.stdout
+    assert f"item='{DOEL}'" in r.stderr and "ten val" not in r.stderr
+    assert not any("ten val" in str(c) for rij in _datakwaliteit(master) for c in rij)
 
 
 # --- the rules, in one process -------------------------------------------------------------------
