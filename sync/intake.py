@@ -6,6 +6,12 @@ core. Accepted and refused versions are both stored (a refused one feeds Datakwa
 the overview keeps showing the file's last valid version). Each file is committed on its own,
 so a run that is killed halfway loses nothing already done and the next run simply continues.
 A full listing is authoritative: a known file missing from it is recorded as deleted.
+
+Before a version goes to the reader, that is recorded and committed (`store.Lezing`); the
+record goes in the same transaction as the verdict. A record left by a run that died is a
+version that took the process down while being read (an engine abort, the out-of-memory
+killer, which no `except` can catch): the next run stores it as refused without reading it
+again, so one such file cannot stop every later run. A new version of that file is read as usual.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +36,8 @@ from sync.store import (
     STATUS_VERWIJDERD,
     Bestand,
     FicheVersie,
+    Lezing,
+    Run,
     Store,
     dumps,
     nu,
@@ -96,6 +105,13 @@ def _voortgang(totaal: int, tonen: bool | None):
     return tqdm(total=totaal, disable=not tonen, file=sys.stderr, unit="fiche", desc="Fiches", leave=False)
 
 
+#: Why a version that took the reader down is not read again (Datakwaliteit, `pmiek status`).
+MELDING_LEESVAL = (
+    "Deze versie bracht de lezer ten val: pMIEK Monitor stopte tijdens het lezen ervan. Ze wordt daarom "
+    "niet opnieuw gelezen. Open de fiche in Excel en sla haar opnieuw op als Excel-werkmap (.xlsx), of "
+    "neem contact op met de beheerder.")
+
+
 #: A complete listing that loses every fiche at once is suspect from this many known fiches on;
 #: removing the last one or two of a small test folder is ordinary.
 LEEG_VERDACHT_VANAF = 3
@@ -114,6 +130,9 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
     wijzigingen = bron.wijzigingen(cursor)
     t = Tellingen()
     fouten: list[dict[str, str]] = []
+
+    # Before the known state is loaded: refusing a crashed version updates its file's state.
+    vastgelopen = _weiger_vastgelopen(store, bron_id, run_id)
 
     with store.session() as s:
         bekend = {b.item_id: b for b in s.scalars(select(Bestand).where(Bestand.bron_id == bron_id))}
@@ -134,11 +153,16 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             "'pmiek sync --allow-empty-source'.")
 
     balk = _voortgang(len(items), voortgang)
+    lezing: int | None = None
     try:
         for item in items.values():
+            lezing = None
             t.gezien += 1
             balk.update(1)
             b = bekend.get(item.id)
+            if item.id in vastgelopen and vastgelopen[item.id] == item.etag:
+                t.geweigerd += 1  # refused above, this run; not read
+                continue
             if b is not None and b.verwijderd is None and b.etag == item.etag:
                 t.ongewijzigd += 1
                 continue
@@ -161,26 +185,35 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
                 t.ongewijzigd += 1
                 continue
             t.gelezen += 1
+            # Committed before the reader starts: should reading this kill the process, the next
+            # run finds the record and does not read this version again.
+            lezing = store.begin_lezing(bron_id, item.id, item.naam, item.link, item.etag, inhoud_hash,
+                                        item.gewijzigd, run_id, os.getpid())
+            log.debug("reading file", extra={"fields": {"item": item.naam, "etag": item.etag}})
             try:
                 beoordeling = _beoordeel(inhoud, item.naam, vandaag, nabij_maanden)
             except FileRefused as exc:
-                _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=exc.melding)
+                _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=exc.melding,
+                        lezing_id=lezing)
                 t.geweigerd += 1
                 log.warning("file refused", extra={"fields": {"item": item.naam, "reason": str(exc)}})
                 continue
             except PmiekError as exc:
-                _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=exc.melding)
+                _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=exc.melding,
+                        lezing_id=lezing)
                 t.geweigerd += 1
                 log.warning("file refused", extra={"fields": {"item": item.naam, "reason": str(exc)}})
                 continue
             except Exception:  # noqa: BLE001 - one strange file must never stop the run
                 log.exception("reader failed on a file", extra={"fields": {"item": item.naam}})
                 _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR,
-                        melding=f"{item.naam} kon niet als fiche worden gelezen (onverwachte inhoud).")
+                        melding=f"{item.naam} kon niet als fiche worden gelezen (onverwachte inhoud).",
+                        lezing_id=lezing)
                 t.geweigerd += 1
                 continue
             status = STATUS_GEACCEPTEERD if beoordeling.geldig else STATUS_GEWEIGERD
-            _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=status, beoordeling=beoordeling)
+            _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=status, beoordeling=beoordeling,
+                    lezing_id=lezing)
             if beoordeling.geldig:
                 t.geaccepteerd += 1
             else:
@@ -188,6 +221,11 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             log.info("fiche version stored", extra={"fields": {
                 "item": item.naam, "status": status, "project": beoordeling.project,
                 "errors": len(beoordeling.fouten), "warnings": len(beoordeling.waarschuwingen)}})
+    except (KeyboardInterrupt, SystemExit):
+        # Stopped from outside (Ctrl-C), not by a file: the version being read is not suspect.
+        if lezing is not None:
+            _wis_lezing(store, lezing)
+        raise
     finally:
         balk.close()
 
@@ -214,8 +252,10 @@ def _werk_bestand_bij(store: Store, bestand_id: int, item: BronItem) -> None:
 
 
 def _bewaar(store: Store, bron_id: int, item: BronItem, bekend: Bestand | None, run_id: int | None,
-            inhoud_hash: str | None, status: str, beoordeling=None, melding: str | None = None) -> None:
-    """Store one version and the file's new state in one transaction."""
+            inhoud_hash: str | None, status: str, beoordeling=None, melding: str | None = None,
+            lezing_id: int | None = None) -> None:
+    """Store one version and the file's new state in one transaction, which also clears the
+    record of the read (`lezing_id`) that produced it."""
     waarden = beoordeling.waarden if beoordeling is not None else {}
     projectnaam = (beoordeling.project if beoordeling is not None else None) or waarden.get("projectnaam")
     peildatum = waarden.get("peildatum")
@@ -234,6 +274,10 @@ def _bewaar(store: Store, bron_id: int, item: BronItem, bekend: Bestand | None, 
     )
     with store.session() as s, s.begin():
         s.add(versie)
+        if lezing_id is not None:
+            lezing = s.get(Lezing, lezing_id)
+            if lezing is not None:
+                s.delete(lezing)
         if bekend is None:
             s.add(Bestand(bron_id=bron_id, item_id=item.id, naam=item.naam, etag=item.etag, content_hash=inhoud_hash,
                           gewijzigd=item.gewijzigd, link=item.link, verwijderd=None, laatst_gezien=nu()))
@@ -242,6 +286,84 @@ def _bewaar(store: Store, bron_id: int, item: BronItem, bekend: Bestand | None, 
             b.naam, b.etag, b.content_hash = item.naam, item.etag, inhoud_hash
             b.gewijzigd, b.link = item.gewijzigd, item.link
             b.verwijderd, b.laatst_gezien = None, nu()
+
+
+def _wis_lezing(store: Store, lezing_id: int) -> None:
+    with store.session() as s, s.begin():
+        lezing = s.get(Lezing, lezing_id)
+        if lezing is not None:
+            s.delete(lezing)
+
+
+def _proces_leeft(pid: int | None) -> bool:
+    if not pid:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process (EPERM): it exists
+        return True
+    return True
+
+
+def _verlaten(lezing: Lezing, run: Run | None, run_id: int | None) -> bool | None:
+    """True: the read's process died while reading; False: the read finished (its run ended
+    normally, the record is merely left over); None: another run that is alive is reading."""
+    if run_id is not None and lezing.run_id == run_id:
+        return None
+    if run is None:
+        return None if _proces_leeft(lezing.pid) else True
+    if run.status == "afgebroken":
+        # `Store.start_run` marks a run that was still "bezig" so: only one process owns the
+        # store at a time (the run lock), so its process is gone.
+        return True
+    if run.status == "bezig":
+        return None if _proces_leeft(run.pid) else True
+    # The run ended (ok, or fout with its own message): the process survived the read, so
+    # it was not the file that took it down (a store write after it failed, say).
+    return False
+
+
+def _weiger_vastgelopen(store: Store, bron_id: int, run_id: int | None) -> dict[str, str | None]:
+    """Refuse, without reading, every version of `bron_id` whose read a dead run left behind;
+    returns the refused versions' eTag per item id."""
+    geweigerd: dict[str, str | None] = {}
+    for lezing, run in store.open_lezingen(bron_id):
+        verlaten = _verlaten(lezing, run, run_id)
+        if verlaten is None:
+            continue
+        with store.session() as s, s.begin():
+            rij = s.get_one(Lezing, lezing.id)
+            if not verlaten:
+                s.delete(rij)
+                continue
+            versie = FicheVersie(
+                bron_id=bron_id, item_id=lezing.item_id, naam=lezing.naam, link=lezing.link,
+                status=STATUS_ONLEESBAAR, geaccepteerd=False, content_hash=lezing.content_hash, etag=lezing.etag,
+                gewijzigd=lezing.gewijzigd or lezing.begonnen, ontvangen=nu(), bevindingen="[]",
+                melding=MELDING_LEESVAL, run_id=run_id,
+            )
+            s.add(versie)
+            s.flush()
+            rij.vastgelopen, rij.versie_id = nu(), versie.id
+            # The file's state becomes this version: the listing's eTag check, or the content
+            # hash after a download, then skips it like any version already judged.
+            b = s.scalar(select(Bestand).where(Bestand.bron_id == bron_id, Bestand.item_id == lezing.item_id))
+            if b is None:
+                s.add(Bestand(bron_id=bron_id, item_id=lezing.item_id, naam=lezing.naam, etag=lezing.etag,
+                              content_hash=lezing.content_hash, gewijzigd=lezing.gewijzigd, link=lezing.link,
+                              verwijderd=None, laatst_gezien=nu()))
+            else:
+                b.naam, b.etag, b.content_hash = lezing.naam, lezing.etag, lezing.content_hash
+                b.gewijzigd, b.link, b.verwijderd = lezing.gewijzigd, lezing.link, None
+        geweigerd[lezing.item_id] = lezing.etag
+        log.error("a version took the reader down in an earlier run; refused without reading it again",
+                  extra={"fields": {"item": lezing.naam, "etag": lezing.etag, "run": lezing.run_id,
+                                    "started": lezing.begonnen.isoformat()}})
+    return geweigerd
 
 
 def _markeer_verwijderd(store: Store, bron_id: int, bekend: Bestand, run_id: int | None) -> None:

@@ -1,5 +1,6 @@
-"""The store: every fiche version the service ever saw, the runs, the sources' cursors, and the
-quarterly e-mail's frozen snapshots and send record.
+"""The store: every fiche version the service ever saw, the runs, the sources' cursors, the reads
+in progress (so a file that kills the reader is not read again), and the quarterly e-mail's
+frozen snapshots and send record.
 
 SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
 writes). Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
@@ -46,7 +47,7 @@ from fiche.errors import InputError, PmiekError
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 4
+SCHEMA_VERSIE = 5
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -173,6 +174,32 @@ class Run(Base):
     melding: Mapped[str | None] = mapped_column(Text)
 
 
+class Lezing(Base):
+    """One file version handed to the reader (`sync.intake`), committed before the reader starts.
+
+    Removed in the transaction that stores the reader's verdict. A row that outlives its run
+    means the process died while reading that version (an engine abort, the out-of-memory
+    killer): the next run records the version as refused instead of reading it again, and keeps
+    the row with `vastgelopen` set, for `pmiek status`.
+    """
+
+    __tablename__ = "lezingen"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bron_id: Mapped[int] = mapped_column(ForeignKey("bronnen.id"))
+    item_id: Mapped[str] = mapped_column(String(1000))
+    naam: Mapped[str] = mapped_column(String(500))
+    link: Mapped[str | None] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    gewijzigd: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    begonnen: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    #: When a later run found the read abandoned and refused the version (None: still reading).
+    vastgelopen: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    versie_id: Mapped[int | None] = mapped_column(ForeignKey("fiche_versies.id"))  # the refusal recorded
+
+
 # The quarterly e-mail's record (sync.kwartaal.rapportage reads and writes them).
 
 kwartaal_snapshots = Table(
@@ -282,7 +309,12 @@ def _upgrade_4(conn) -> None:
         log.info("stored job reference updated", extra={"fields": {"job": job_id, "func": nieuw}})
 
 
-UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4}
+def _upgrade_5(conn) -> None:
+    # Reads in progress (issue 13), so a file that took the process down is not read blindly again.
+    Base.metadata.create_all(conn, tables=[cast(Table, Lezing.__table__)])
+
+
+UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5}
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -396,6 +428,40 @@ class Store:
             rows = list(s.scalars(select(Run).order_by(Run.id.desc()).limit(aantal)))
             s.expunge_all()
             return rows
+
+    # --- reads in progress (see Lezing) ---
+
+    def begin_lezing(self, bron_id: int, item_id: str, naam: str, link: str | None, etag: str | None,
+                     content_hash: str, gewijzigd: dt.datetime | None, run_id: int | None, pid: int | None) -> int:
+        """Record, committed, that this version goes to the reader now; returns the record's id."""
+        with self.session() as s, s.begin():
+            lezing = Lezing(bron_id=bron_id, item_id=item_id, naam=naam, link=link, etag=etag,
+                            content_hash=content_hash, gewijzigd=gewijzigd, run_id=run_id, pid=pid, begonnen=nu())
+            s.add(lezing)
+            s.flush()
+            return lezing.id
+
+    def open_lezingen(self, bron_id: int) -> list[tuple[Lezing, Run | None]]:
+        """The reads of `bron_id` nobody completed, each with the run that started it."""
+        with self.session() as s:
+            open_ = select(Lezing).where(Lezing.bron_id == bron_id, Lezing.vastgelopen.is_(None)).order_by(Lezing.id)
+            rows = [(lezing, s.get(Run, lezing.run_id) if lezing.run_id is not None else None)
+                    for lezing in s.scalars(open_)]
+            s.expunge_all()
+            return rows
+
+    def vastgelopen_lezingen(self) -> list[Lezing]:
+        """The versions that took the reader down and are still their file's current version
+        (a newer version, or the file's deletion, ends the entry), oldest first."""
+        with self.session() as s:
+            rows = list(s.scalars(
+                select(Lezing).join(Bestand, (Bestand.bron_id == Lezing.bron_id) & (Bestand.item_id == Lezing.item_id))
+                .where(Lezing.vastgelopen.is_not(None), Bestand.verwijderd.is_(None),
+                       Bestand.content_hash == Lezing.content_hash)
+                .order_by(Lezing.id)))
+            s.expunge_all()
+        # A file reverted to a version that crashed before may have crashed twice: name it once.
+        return list({(r.bron_id, r.item_id): r for r in rows}.values())
 
 
 def open_store(url: str, aanmaken: bool = True, alleen_lezen: bool = False) -> Store:

@@ -1,4 +1,5 @@
-"""`pmiek status`: the last sync runs with their counts and failures."""
+"""`pmiek status`: the last sync runs with their counts and failures, and the fiche versions that
+took the reader down (refused, not read again)."""
 
 from __future__ import annotations
 
@@ -60,9 +61,24 @@ def run(args) -> int:
                 print(f"    {r.melding}")
             if r.master:
                 print(f"    masterwerkboek: {r.master}")
+        _vastgelopen(store, tz)
         return 1 if runs[0].status == "fout" or rapport else 0
     finally:
         store.close()
+
+
+def _vastgelopen(store, tz) -> None:
+    """Name the versions that took the reader down: the runs go on without them (see
+    `sync.intake`), so this and Datakwaliteit are where someone learns about them."""
+    lezingen = store.vastgelopen_lezingen()
+    if not lezingen:
+        return
+    print("Fiches die de lezer ten val brachten (deze versies worden niet opnieuw gelezen):")
+    for lezing in lezingen:
+        run = f"run {lezing.run_id}" if lezing.run_id is not None else "een run"
+        print(f"- {lezing.naam}: versie van {_tijd(lezing.gewijzigd, tz)}; {run} stopte tijdens het lezen "
+              f"({_tijd(lezing.begonnen, tz)})")
+    print("    Sla zo'n fiche opnieuw op als Excel-werkmap (.xlsx); een nieuwe versie wordt gewoon gelezen.")
 
 
 def _kwartaalrapporten(store, url: str) -> bool:
