@@ -158,3 +158,44 @@ def test_every_iso_spelling_of_a_date_reads_as_that_date(tijd: str) -> None:
     origineel = uitslag(voorbeeld.read_bytes(), voorbeeld.name)
     assert uitslag(strict_kopie(voorbeeld.read_bytes(), tijd), voorbeeld.name) == origineel
     assert any(isinstance(v, dt.date) for v in origineel["waarden"].values())
+
+
+def _vullingen(pad: Path) -> dict[tuple[str, str], str | None]:
+    """(sheet part, cell) -> the solid fill colour its style shows, in either namespace spelling."""
+    def kinderen(el, naam: str) -> list:
+        return [k for k in el if k.tag.rpartition("}")[2] == naam]
+
+    with zipfile.ZipFile(pad) as z:
+        stijlen = ET.fromstring(z.read("xl/styles.xml"))
+        fills: list[str | None] = []
+        for f in kinderen(kinderen(stijlen, "fills")[0], "fill"):
+            fg = [c for p in kinderen(f, "patternFill") for c in kinderen(p, "fgColor")]
+            fills.append(fg[0].get("rgb") if fg else None)
+        xfs = [fills[int(x.get("fillId", "0"))] for x in kinderen(kinderen(stijlen, "cellXfs")[0], "xf")]
+        uit = {}
+        for naam in z.namelist():
+            if naam.startswith("xl/worksheets/") and naam.endswith(".xml"):
+                for c in ET.fromstring(z.read(naam)).iter():
+                    if c.tag.rpartition("}")[2] == "c":
+                        uit[(naam, c.get("r"))] = xfs[int(c.get("s", "0"))]
+    return uit
+
+
+def test_the_coloured_copy_of_a_strict_fiche_marks_the_same_cells(tmp_path: Path) -> None:
+    from fiche.gekleurde_kopie import schrijf_gekleurde_kopie
+    from fiche.kleurplan import FOUT_KLEUR
+    from test_validatie import maak, velden_concreet
+
+    origineel = maak(tmp_path / "fiche.xlsx", velden=velden_concreet(gemeente=None, ibn_prognose="binnenkort"))
+    strict = tmp_path / "strict.xlsx"
+    strict.write_bytes(strict_kopie(origineel.read_bytes()))
+    kopieen = []
+    for pad in (origineel, strict):
+        data = lees_fiche(pad)
+        b = valideer(data, VANDAAG)
+        assert {x.code for x in b.bevindingen} >= {"verplicht"}
+        kopieen.append(schrijf_gekleurde_kopie(pad, data, b, tmp_path / f"kleur-{pad.name}"))
+    assert _vullingen(kopieen[1]) == _vullingen(kopieen[0])
+    assert any(rgb and rgb.endswith(FOUT_KLEUR) for rgb in _vullingen(kopieen[0]).values())
+    with zipfile.ZipFile(kopieen[1]) as z:
+        assert b"schemas.openxmlformats.org/spreadsheetml" not in z.read("xl/styles.xml")
