@@ -13,8 +13,9 @@ Two layers:
   A Strict Open XML workbook (Excel's "Strict Open XML Spreadsheet") is read the same way: `fiche.ooxml`
   matches both namespace spellings, and calamine ignores namespaces. Excel stores a date in a Strict
   workbook as ISO 8601 text (`t="d"`, "2031-03-31T00:00:00") instead of a serial number; calamine
-  turns some of those spellings into dates and leaves others text, so those cells are turned into
-  the serial numbers a transitional workbook holds, in an in-memory copy of the sheets (`_iso_datums`).
+  turns some of those spellings into dates and leaves others text, so in each sheet the reader opens
+  those cells are turned into the serial numbers a transitional workbook holds, in an in-memory copy
+  (`_iso_datums`), after the sheet passed the grid check.
   The input is only ever read, never saved.
 """
 
@@ -253,8 +254,6 @@ class CalamineBron:
     """`WerkboekBron` over a checked xlsx: python-calamine for values and tables, defusedxml for names."""
 
     def __init__(self, archief: GecontroleerdArchief, naam: str = "werkboek") -> None:
-        import python_calamine
-
         self.naam = naam
         self._archief = archief
         self._grids: dict[str, list[list[Any]]] = {}
@@ -262,16 +261,19 @@ class CalamineBron:
         self._tabellen: dict[str, tuple[str, str]] | None = None
         self._wb_xml = None
         self._blad_delen: dict[str, str] | None = None
-        inhoud = archief.inhoud
-        if archief.delen.get(ooxml.WORKBOOK, b"").find(b"purl.oclc.org/ooxml/spreadsheetml") >= 0 \
-                and ooxml.is_strict(self._workbook_xml()):
-            inhoud = self._zonder_iso_datums()
+        self._strict = (archief.delen.get(ooxml.WORKBOOK, b"").find(b"purl.oclc.org/ooxml/spreadsheetml") >= 0
+                        and ooxml.is_strict(self._workbook_xml()))
+        self._wb = self._open(archief.inhoud)
+
+    def _open(self, inhoud: bytes):
+        import python_calamine
+
         try:
-            self._wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(inhoud))
+            return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(inhoud))
         except BaseException as exc:  # noqa: BLE001 - calamine's Rust panics are BaseException
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            raise _onleesbaar(naam, exc) from None
+            raise _onleesbaar(self.naam, exc) from None
 
     def _bladen(self) -> dict[str, str]:
         if self._blad_delen is None:
@@ -280,20 +282,19 @@ class CalamineBron:
                 self._blad_delen = ooxml.blad_delen(self._archief.delen, wb)
         return self._blad_delen
 
-    def _zonder_iso_datums(self) -> bytes:
-        """The Strict package with its ISO 8601 date cells as serial numbers (in memory only)."""
-        wb = self._workbook_xml()
-        pr = next(ooxml.elementen(wb, "workbookPr"), None)
+    def _met_serienummers(self, deel: str):
+        """For a sheet of a Strict workbook: a workbook to read it from in which its ISO 8601 date
+        cells hold serial numbers (an in-memory copy with only that part changed), or the workbook
+        itself when the sheet has none. Only called after `controleer_blad` passed that part."""
+        try:
+            data = ooxml.lees_deel(self._archief.inhoud, deel)
+        except Exception as exc:  # noqa: BLE001 - zipfile's CRC, size and deflate errors alike
+            raise _onleesbaar(self.naam, exc) from None
+        if b't="d"' not in data:
+            return self._wb
+        pr = next(ooxml.elementen(self._workbook_xml(), "workbookPr"), None)
         basis = _BASIS_1904 if pr is not None and pr.get("date1904") in ("1", "true") else _BASIS_1900
-        aanwezig = set(self._archief.leden)
-        delen = [d.lstrip("/") for d in self._bladen().values() if d.lstrip("/") in aanwezig]
-        vervang = {}
-        for deel, data in ooxml.delen_lezen(self._archief.inhoud, delen).items():
-            if b't="d"' in data:
-                vervang[deel] = functools.partial(_iso_datums, basis=basis)
-        if not vervang:
-            return self._archief.inhoud
-        return ooxml.herschrijf(self._archief.inhoud, vervang, vast=False)
+        return self._open(ooxml.herschrijf(self._archief.inhoud, {deel: _iso_datums(data, basis)}, vast=False))
 
     def defined_names(self) -> dict[str, str]:
         if self._namen is None:
@@ -320,10 +321,13 @@ class CalamineBron:
             if sheet not in self._wb.sheet_names:
                 raise KeyError(sheet)
             deel = self._bladen().get(sheet)
+            wb = self._wb
             if deel is not None:
                 controleer_blad(self._archief, deel.lstrip("/"), self.naam)
+                if self._strict and deel.lstrip("/") in self._archief.leden:
+                    wb = self._met_serienummers(deel.lstrip("/"))
             try:
-                ws = self._wb.get_sheet_by_name(sheet)
+                ws = wb.get_sheet_by_name(sheet)
                 grid = ws.to_python(skip_empty_area=False)
             except BaseException as exc:  # noqa: BLE001
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
