@@ -144,9 +144,14 @@ def _ole2_stromen(inhoud: bytes) -> set[str]:
         return {n.lower() for n in namen if n.encode("utf-16-le") in inhoud}
 
 
-def _ole2_is_versleuteld(inhoud: bytes) -> bool:
+def _ole2_is_versleuteld(stromen: set[str]) -> bool:
     """An encrypted OOXML workbook is an OLE2 container with EncryptionInfo/EncryptedPackage."""
-    return bool({"encryptioninfo", "encryptedpackage"} & _ole2_stromen(inhoud))
+    return bool({"encryptioninfo", "encryptedpackage"} & stromen)
+
+
+def _ole2_formaat(stromen: set[str]) -> str:
+    """"xls" for a compound file with a BIFF workbook stream (or one too damaged to tell), else "ole2"."""
+    return "xls" if {"workbook", "book"} & stromen or not stromen else "ole2"
 
 
 # --- what a file that is no xlsx really is --------------------------------------------------------
@@ -266,9 +271,7 @@ def herken_formaat(inhoud: bytes) -> str | None:
     is an OOXML workbook (or a zip or binary file we do not recognise). Never raises."""
     if inhoud.startswith(OLE2_MAGIC):
         stromen = _ole2_stromen(inhoud)
-        if {"encryptioninfo", "encryptedpackage"} & stromen:
-            return None  # an encrypted workbook: refused as such
-        return "xls" if {"workbook", "book"} & stromen or not stromen else "ole2"
+        return None if _ole2_is_versleuteld(stromen) else _ole2_formaat(stromen)  # encrypted: refused as such
     if inhoud.startswith(ZIP_MAGIC) or inhoud.startswith(ZIP_LEEG_MAGIC):
         try:
             with zipfile.ZipFile(io.BytesIO(inhoud)) as zf:
@@ -503,13 +506,14 @@ def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STAND
     if len(inhoud) > L.max_bestand:
         raise weiger_te_groot(naam, len(inhoud), L.max_bestand)
     if inhoud.startswith(OLE2_MAGIC):
-        if _ole2_is_versleuteld(inhoud):
+        stromen = _ole2_stromen(inhoud)
+        if _ole2_is_versleuteld(stromen):
             raise _weiger(
                 "versleuteld", naam, "password-encrypted workbook (OLE2 EncryptionInfo)",
                 "Het werkboek is met een wachtwoord beveiligd. Verwijder het wachtwoord "
                 "(Bestand > Info > Werkmap beveiligen) en lever de fiche opnieuw aan.",
             )
-        raise _weiger_formaat("xls", naam, herken_formaat(inhoud) or "xls")
+        raise _weiger_formaat("xls", naam, _ole2_formaat(stromen))
     if not (inhoud.startswith(ZIP_MAGIC) or inhoud.startswith(ZIP_LEEG_MAGIC)):
         formaat = _tekst_formaat(inhoud)
         if formaat is not None:
