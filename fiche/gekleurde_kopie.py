@@ -57,13 +57,21 @@ def _tostring(root) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+def _ns(root) -> str:
+    """SpreadsheetML's main namespace as the part spells it (transitional or Strict, see
+    `fiche.ooxml`), in ElementTree's "{...}" form: new elements go in the same namespace."""
+    tag = str(root.tag)
+    return next((ns for ns in ooxml.MAIN_NAMESPACES if tag.startswith(ns)), f"{{{_NS}}}")
+
+
 class _Stijlen:
     """Adds solid fills to the style sheet: one new cell format per (original format, colour)."""
 
     def __init__(self, data: bytes) -> None:
         self.root = _xml(data)
-        self.fills = self.root.find(f"{{{_NS}}}fills")
-        self.xfs = self.root.find(f"{{{_NS}}}cellXfs")
+        self.ns = _ns(self.root)
+        self.fills = self.root.find(f"{self.ns}fills")
+        self.xfs = self.root.find(f"{self.ns}cellXfs")
         if self.fills is None or self.xfs is None or not len(self.xfs):
             raise ValueError("styles.xml without fills or cellXfs")
         self._fill: dict[str, int] = {}
@@ -76,13 +84,13 @@ class _Stijlen:
         fill_id = int(xf.get("fillId", "0"))
         if fill_id >= len(fills):
             return _ANDERS
-        pf = fills[fill_id].find(f"{{{_NS}}}patternFill")
+        pf = fills[fill_id].find(f"{self.ns}patternFill")
         if pf is None:
             return _ANDERS
         soort = pf.get("patternType", "none")
         if soort == "none":
             return None
-        fg = pf.find(f"{{{_NS}}}fgColor")
+        fg = pf.find(f"{self.ns}fgColor")
         rgb = fg.get("rgb") if fg is not None else None
         return rgb[-6:].upper() if soort == "solid" and rgb else _ANDERS
 
@@ -90,10 +98,10 @@ class _Stijlen:
         if rgb is None:
             return 0  # fill 0 of every style sheet is "none"
         if rgb not in self._fill:
-            f = etree.SubElement(self.fills, f"{{{_NS}}}fill")
-            pf = etree.SubElement(f, f"{{{_NS}}}patternFill", patternType="solid")
-            etree.SubElement(pf, f"{{{_NS}}}fgColor", rgb="FF" + rgb)
-            etree.SubElement(pf, f"{{{_NS}}}bgColor", indexed="64")
+            f = etree.SubElement(self.fills, f"{self.ns}fill")
+            pf = etree.SubElement(f, f"{self.ns}patternFill", patternType="solid")
+            etree.SubElement(pf, f"{self.ns}fgColor", rgb="FF" + rgb)
+            etree.SubElement(pf, f"{self.ns}bgColor", indexed="64")
             self._fill[rgb] = len(self.fills) - 1
             self.fills.set("count", str(len(self.fills)))
         return self._fill[rgb]
@@ -122,14 +130,15 @@ class _Stijlen:
 def _vul_verwijzingen_aan(sheet_data) -> None:
     """Rows and cells may leave out their `r` (they then follow the previous one); written out,
     so a coloured cell lands in the existing row instead of a second row with the same number."""
+    ns = _ns(sheet_data)
     vorige_rij = 0
-    for rij in sheet_data.findall(f"{{{_NS}}}row"):
+    for rij in sheet_data.findall(f"{ns}row"):
         r = rij.get("r")
         nummer = int(r) if r and r.isdigit() else vorige_rij + 1
         rij.set("r", str(nummer))
         vorige_rij = nummer
         vorige_kolom = 0
-        for c in rij.findall(f"{{{_NS}}}c"):
+        for c in rij.findall(f"{ns}c"):
             cm = _CEL.match(c.get("r", ""))
             kolom = _kolom_nummer(cm[1]) if cm else vorige_kolom + 1
             if cm is None:
@@ -140,17 +149,18 @@ def _vul_verwijzingen_aan(sheet_data) -> None:
 def _kleur_blad(data: bytes, cellen: dict[tuple[int, int], Kleur], stijlen: _Stijlen) -> bytes | None:
     """The sheet XML with `cellen` ((row, col) -> fill) applied; None when no cell changes."""
     root = _xml(data)
-    sheet_data = root.find(f"{{{_NS}}}sheetData")
+    ns = _ns(root)
+    sheet_data = root.find(f"{ns}sheetData")
     if sheet_data is None:
-        sheet_data = etree.SubElement(root, f"{{{_NS}}}sheetData")
+        sheet_data = etree.SubElement(root, f"{ns}sheetData")
     _vul_verwijzingen_aan(sheet_data)
-    rijen = {int(r.get("r")): r for r in sheet_data.findall(f"{{{_NS}}}row")}
+    rijen = {int(r.get("r")): r for r in sheet_data.findall(f"{ns}row")}
     gewijzigd = False
     for (rijnr, kolom), rgb in sorted(cellen.items()):
         rij = rijen.get(rijnr)
         cel = None
         na = None
-        for c in (rij.findall(f"{{{_NS}}}c") if rij is not None else ()):
+        for c in (rij.findall(f"{ns}c") if rij is not None else ()):
             cm = _CEL.match(c.get("r", ""))
             if cm is None:
                 continue
@@ -165,7 +175,7 @@ def _kleur_blad(data: bytes, cellen: dict[tuple[int, int], Kleur], stijlen: _Sti
         if nieuw == oud:
             continue  # a cell that already shows this fill, or a missing cell that needs none
         if rij is None:
-            rij = etree.Element(f"{{{_NS}}}row", r=str(rijnr))
+            rij = etree.Element(f"{ns}row", r=str(rijnr))
             volgende = next((r for n, r in sorted(rijen.items()) if n > rijnr), None)
             if volgende is not None:
                 volgende.addprevious(rij)
@@ -173,7 +183,7 @@ def _kleur_blad(data: bytes, cellen: dict[tuple[int, int], Kleur], stijlen: _Sti
                 sheet_data.append(rij)
             rijen[rijnr] = rij
         if cel is None:
-            cel = etree.Element(f"{{{_NS}}}c", r=f"{get_column_letter(kolom)}{rijnr}")
+            cel = etree.Element(f"{ns}c", r=f"{get_column_letter(kolom)}{rijnr}")
             if na is not None:
                 na.addprevious(cel)
             else:

@@ -18,7 +18,11 @@ Standard library only: the reader, and so this module, runs in xlwings Lite (Pyo
 Relationship types are matched in both spellings Excel writes, transitional
 (`http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet`) and Strict
 (`http://purl.oclc.org/ooxml/officeDocument/relationships/worksheet`); the package relationship
-namespace is the same in both. Element namespaces stay transitional, as the reader has always read.
+namespace is the same in both. Element names and the `r:id` attribute are matched in both spellings
+too (`MAIN_NAMESPACES`, `R_IDS`): a Strict workbook (ECMA-376 Part 1 Strict, Excel's "Strict Open XML
+Spreadsheet") has the same parts and elements as a transitional one, only under the
+`http://purl.oclc.org/ooxml/...` namespaces, so its sheets, tables and defined names are found the same.
+`is_strict` tells the two apart.
 """
 
 from __future__ import annotations
@@ -37,10 +41,17 @@ ZIP_MODUS = 0o600
 
 #: SpreadsheetML's main namespace (transitional) as ElementTree spells it.
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+#: The same namespace in Strict Open XML.
+MAIN_NS_STRICT = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
+#: Both spellings, transitional first: a workbook uses one of them throughout.
+MAIN_NAMESPACES = (MAIN_NS, MAIN_NS_STRICT)
 #: The package relationships namespace (the same in Strict).
 REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 #: The `r:id` attribute that points from a part's XML to one of its relationships.
 R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+#: The same attribute in Strict.
+R_ID_STRICT = "{http://purl.oclc.org/ooxml/officeDocument/relationships}id"
+R_IDS = (R_ID, R_ID_STRICT)
 #: Prefixes of a relationship type: transitional and Strict.
 REL_TYPE_PREFIXEN = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/",
@@ -72,6 +83,23 @@ def lees_xml(data: bytes):
         return ET.fromstring(data)
     except Exception as exc:  # noqa: BLE001 - ParseError and anything odd alike
         raise OngeldigeXml(f"{type(exc).__name__}: {exc}") from None
+
+
+def elementen(root, naam: str):
+    """Every element `naam` ("sheet", "definedName") of SpreadsheetML's main namespace below `root`,
+    in document order, whichever spelling (transitional or Strict) the part uses."""
+    for ns in MAIN_NAMESPACES:
+        yield from root.iter(f"{ns}{naam}")
+
+
+def r_id(el) -> str | None:
+    """The `r:id` of an element, in either spelling."""
+    return next((el.get(a) for a in R_IDS if el.get(a) is not None), None)
+
+
+def is_strict(wb) -> bool:
+    """Whether a parsed workbook.xml is Strict Open XML (its root in the Strict main namespace)."""
+    return str(wb.tag).startswith(MAIN_NS_STRICT)
 
 
 # --- relationships ---------------------------------------------------------------------------
@@ -131,8 +159,8 @@ def blad_delen(delen: Mapping[str, bytes], wb=None) -> dict[str, str]:
         wb = lees_xml(delen.get(WORKBOOK, b""))
     rels = relaties(delen, WORKBOOK)
     uit = {}
-    for s in wb.iter(f"{MAIN_NS}sheet"):
-        rel = rels.get(s.get(R_ID))
+    for s in elementen(wb, "sheet"):
+        rel = rels.get(r_id(s) or "")
         if rel and s.get("name"):
             uit[s.get("name")] = rel[1]
     return uit
@@ -158,7 +186,7 @@ def defined_names(wb) -> dict[str, str]:
     when no workbook-scoped one of that name exists; Excel's own `_xlnm.` names are left out."""
     globaal: dict[str, str] = {}
     lokaal: dict[str, str] = {}
-    for el in wb.iter(f"{MAIN_NS}definedName"):
+    for el in elementen(wb, "definedName"):
         n = el.get("name")
         if not n or n.startswith("_xlnm."):
             continue

@@ -10,12 +10,19 @@ Two layers:
   and `xl/tables/*.xml`, read through `fiche.ooxml` (calamine has no API for names, and its table
   API parses every table's data too). Those parts are parsed only after defusedxml has refused
   any DTD in the archive.
+  A Strict Open XML workbook (Excel's "Strict Open XML Spreadsheet") is read the same way: `fiche.ooxml`
+  matches both namespace spellings, and calamine ignores namespaces. Excel stores a date in a Strict
+  workbook as ISO 8601 text (`t="d"`, "2031-03-31T00:00:00") instead of a serial number; calamine
+  turns some of those spellings into dates and leaves others text, so in each sheet the reader opens
+  those cells are turned into the serial numbers a transitional workbook holds, in an in-memory copy
+  (`_iso_datums`), after the sheet passed the grid check.
   The input is only ever read, never saved.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import io
 import logging
@@ -249,21 +256,47 @@ class CalamineBron:
     """`WerkboekBron` over a checked xlsx: python-calamine for values and tables, defusedxml for names."""
 
     def __init__(self, archief: GecontroleerdArchief, naam: str = "werkboek") -> None:
-        import python_calamine
-
         self.naam = naam
         self._archief = archief
         self._grids: dict[str, list[list[Any]]] = {}
-        try:
-            self._wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(archief.inhoud))
-        except BaseException as exc:  # noqa: BLE001 - calamine's Rust panics are BaseException
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                raise
-            raise _onleesbaar(naam, exc) from None
         self._namen: dict[str, str] | None = None
         self._tabellen: dict[str, tuple[str, str]] | None = None
         self._wb_xml = None
         self._blad_delen: dict[str, str] | None = None
+        self._strict = (archief.delen.get(ooxml.WORKBOOK, b"").find(b"purl.oclc.org/ooxml/spreadsheetml") >= 0
+                        and ooxml.is_strict(self._workbook_xml()))
+        self._wb = self._open(archief.inhoud)
+
+    def _open(self, inhoud: bytes):
+        import python_calamine
+
+        try:
+            return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(inhoud))
+        except BaseException as exc:  # noqa: BLE001 - calamine's Rust panics are BaseException
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            raise _onleesbaar(self.naam, exc) from None
+
+    def _bladen(self) -> dict[str, str]:
+        if self._blad_delen is None:
+            wb = self._workbook_xml()
+            with _leesbaar(self.naam):
+                self._blad_delen = ooxml.blad_delen(self._archief.delen, wb)
+        return self._blad_delen
+
+    def _met_serienummers(self, deel: str):
+        """For a sheet of a Strict workbook: a workbook to read it from in which its ISO 8601 date
+        cells hold serial numbers (an in-memory copy with only that part changed), or the workbook
+        itself when the sheet has none. Only called after `controleer_blad` passed that part."""
+        try:
+            data = ooxml.lees_deel(self._archief.inhoud, deel)
+        except Exception as exc:  # noqa: BLE001 - zipfile's CRC, size and deflate errors alike
+            raise _onleesbaar(self.naam, exc) from None
+        if b't="d"' not in data:
+            return self._wb
+        pr = next(ooxml.elementen(self._workbook_xml(), "workbookPr"), None)
+        basis = _BASIS_1904 if pr is not None and pr.get("date1904") in ("1", "true") else _BASIS_1900
+        return self._open(ooxml.herschrijf(self._archief.inhoud, {deel: _iso_datums(data, basis)}, vast=False))
 
     def defined_names(self) -> dict[str, str]:
         if self._namen is None:
@@ -289,15 +322,14 @@ class CalamineBron:
         if sheet not in self._grids:
             if sheet not in self._wb.sheet_names:
                 raise KeyError(sheet)
-            if self._blad_delen is None:
-                wb = self._workbook_xml()
-                with _leesbaar(self.naam):
-                    self._blad_delen = ooxml.blad_delen(self._archief.delen, wb)
-            deel = self._blad_delen.get(sheet)
+            deel = self._bladen().get(sheet)
+            wb = self._wb
             if deel is not None:
                 controleer_blad(self._archief, deel.lstrip("/"), self.naam)
+                if self._strict and deel.lstrip("/") in self._archief.leden:
+                    wb = self._met_serienummers(deel.lstrip("/"))
             try:
-                ws = self._wb.get_sheet_by_name(sheet)
+                ws = wb.get_sheet_by_name(sheet)
                 grid = ws.to_python(skip_empty_area=False)
             except BaseException as exc:  # noqa: BLE001
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -319,6 +351,45 @@ class CalamineBron:
             rij = grid[r] if r < len(grid) else []
             uit.append([rij[c] if c < len(rij) else None for c in range(min_col - 1, max_col)])
         return uit
+
+
+#: Day zero of Excel's two date systems (1900: counted from 30-12-1899, which absorbs Lotus's
+#: non-existent 29-2-1900 for every date from March 1900 on).
+_BASIS_1900 = dt.datetime(1899, 12, 30)
+_BASIS_1904 = dt.datetime(1904, 1, 1)
+#: A cell typed `t="d"` (its start tag, not self-closing) up to its value.
+_ISO_CEL = re.compile(rb'<c\b([^>]*?)\st="d"([^>]*?)(?<!/)>((?:(?!</c>).)*?)<v>([^<]*)</v>', re.DOTALL)
+_ISO = re.compile(r"^(?:(\d{4})-(\d{2})-(\d{2}))?(?:T?(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+                  r"(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def _serieel(tekst: str, basis: dt.datetime) -> str | None:
+    """ISO 8601 text of a `t="d"` cell as Excel's serial number ("2031-03-31T00:00:00" -> "47938");
+    None when it is no ISO date or time. A zone suffix is dropped: a cell value has no zone."""
+    m = _ISO.match(tekst.strip())
+    if not m or not (m[1] or m[4]):
+        return None
+    try:
+        dag = dt.datetime(int(m[1]), int(m[2]), int(m[3])) if m[1] else basis
+        tijd = dt.timedelta(hours=int(m[4] or 0), minutes=int(m[5] or 0), seconds=int(m[6] or 0),
+                            microseconds=int((m[7] or "0")[:6].ljust(6, "0")))
+    except ValueError:
+        return None
+    if tijd >= dt.timedelta(days=1):
+        return None
+    serieel = (dag - basis + tijd) / dt.timedelta(days=1)
+    return repr(int(serieel)) if serieel.is_integer() else repr(serieel)
+
+
+def _iso_datums(data: bytes, basis: dt.datetime = _BASIS_1900) -> bytes:
+    """Sheet XML with every `t="d"` cell holding ISO 8601 text turned into a number cell holding its
+    serial number, as a transitional workbook stores a date (the cell's style keeps the format)."""
+    def vervang(m: re.Match[bytes]) -> bytes:
+        getal = _serieel(m[4].decode("utf-8", "replace"), basis)
+        if getal is None:
+            return m[0]
+        return b"<c" + m[1] + m[2] + b">" + m[3] + b"<v>" + getal.encode() + b"</v>"
+    return _ISO_CEL.sub(vervang, data)
 
 
 def _onleesbaar(naam: str, exc: BaseException) -> FileRefused:

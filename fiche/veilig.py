@@ -11,7 +11,12 @@ is caught too, unless the archive is so small that even deflate's worst case sta
 parses itself are inflated here).
 
 Every refusal is a `fiche.errors.FileRefused` with a reason code (see `WEIGERCODES`) and a Dutch
-message for the person who sent the file.
+message for the person who sent the file. A file that is no xlsx is recognised from its bytes, not
+its name (`herken_formaat`: old Excel 97-2003, OpenDocument, binary Excel .xlsb, CSV and other
+text, Word, PowerPoint, PDF, ...), so the message names what it really is and says how to save it
+as .xlsx. A member whose data is damaged (a bad deflate stream, a wrong CRC, inflating to another
+size than declared but soon ending) is "beschadigd"; only one that goes on inflating far past its
+declared size is refused as a possible zip bomb.
 """
 
 from __future__ import annotations
@@ -71,13 +76,13 @@ WEIGERCODES: dict[str, str] = {
     "niet_gevonden": "the path does not exist or is not a file",
     "leeg": "the file is empty",
     "te_groot": "the file is larger than MAX_BESTAND",
-    "xls": "a legacy .xls (OLE2) workbook",
+    "xls": "an OLE2 compound file that is no encrypted workbook: a legacy .xls (or another old Office file)",
     "versleuteld": "a password-encrypted workbook (OLE2 with EncryptionInfo/EncryptedPackage)",
-    "geen_zip": "not a zip archive, so not an xlsx",
-    "beschadigd": "a truncated or corrupt zip archive",
+    "geen_zip": "not a zip archive, so not an xlsx (CSV or other text, PDF, an image, ...)",
+    "beschadigd": "a truncated or corrupt zip archive, or a member whose data is damaged (deflate, CRC)",
     "zip_bom": "over the caps on member count, uncompressed size or compression ratio",
     "xml_bom": "an XML part with a DTD or entity declarations (entity bomb), refused by defusedxml",
-    "geen_werkboek": "a zip without a workbook part (xl/workbook.xml)",
+    "geen_werkboek": "a zip without a workbook part (xl/workbook.xml): OpenDocument, .xlsb, Word, ...",
     "onleesbaar": "the spreadsheet engine could not read the workbook",
     "geen_fiche": "a workbook without the pMIEK defined names (a foreign workbook)",
 }
@@ -126,16 +131,162 @@ def weiger_te_groot(naam: str, grootte: int, maximum: int = MAX_BESTAND) -> File
     )
 
 
-def _ole2_is_versleuteld(inhoud: bytes) -> bool:
-    """An encrypted OOXML workbook is an OLE2 container with EncryptionInfo/EncryptedPackage."""
+def _ole2_stromen(inhoud: bytes) -> set[str]:
+    """The lower-case names of the streams and storages in an OLE2 compound file ("workbook",
+    "encryptedpackage", "worddocument", ...)."""
     try:
         import olefile
 
         with olefile.OleFileIO(io.BytesIO(inhoud)) as ole:
-            namen = {"/".join(entry).lower() for entry in ole.listdir(streams=True, storages=True)}
-        return bool({"encryptioninfo", "encryptedpackage"} & namen)
+            return {"/".join(entry).lower() for entry in ole.listdir(streams=True, storages=True)}
     except Exception:  # a damaged compound file: fall back to a plain scan of the names
-        return "EncryptionInfo".encode("utf-16-le") in inhoud or "EncryptedPackage".encode("utf-16-le") in inhoud
+        namen = ("EncryptionInfo", "EncryptedPackage", "Workbook", "Book", "WordDocument", "PowerPoint Document")
+        return {n.lower() for n in namen if n.encode("utf-16-le") in inhoud}
+
+
+def _ole2_is_versleuteld(stromen: set[str]) -> bool:
+    """An encrypted OOXML workbook is an OLE2 container with EncryptionInfo/EncryptedPackage."""
+    return bool({"encryptioninfo", "encryptedpackage"} & stromen)
+
+
+def _ole2_formaat(stromen: set[str]) -> str:
+    """"xls" for a compound file with a BIFF workbook stream (or one too damaged to tell), else "ole2"."""
+    return "xls" if {"workbook", "book"} & stromen or not stromen else "ole2"
+
+
+# --- what a file that is no xlsx really is --------------------------------------------------------
+
+_OPSLAAN = "Open het in Excel en kies Opslaan als > Excel-werkmap (.xlsx)."
+_SJABLOON = "Gebruik het fiche-sjabloon (pmiek template) en sla de fiche op als Excel-werkmap (.xlsx)."
+
+#: Format key (as `herken_formaat` returns it) -> (English name for the log, Dutch message).
+FORMATEN: dict[str, tuple[str, str]] = {
+    "xls": ("legacy OLE2 (.xls) workbook",
+            "Dit is een oud Excel-bestand (Excel 97-2003, .xls). Open het in Excel en kies Opslaan als > "
+            "Excel-werkmap (.xlsx), of gebruik het fiche-sjabloon."),
+    "ole2": ("OLE2 compound file that is no workbook (.doc, .ppt, ...)",
+             "Dit is een ouder Office-bestand (bijvoorbeeld Word 97-2003, .doc), geen Excel-werkmap. " + _SJABLOON),
+    "ods": ("OpenDocument spreadsheet (.ods)",
+            "Dit is een OpenDocument-rekenblad (.ods). Open het in Excel of LibreOffice en kies Opslaan als > "
+            "Excel-werkmap (.xlsx)."),
+    "odf": ("OpenDocument file that is no spreadsheet",
+            "Dit is een OpenDocument-bestand (bijvoorbeeld een tekstdocument, .odt), geen rekenblad. " + _SJABLOON),
+    "xlsb": ("binary Excel workbook (.xlsb)",
+             "Dit is een binaire Excel-werkmap (.xlsb). " + _OPSLAAN),
+    "docx": ("Word document (.docx)", "Dit is een Word-document (.docx), geen Excel-werkmap. " + _SJABLOON),
+    "pptx": ("PowerPoint presentation (.pptx)",
+             "Dit is een PowerPoint-presentatie (.pptx), geen Excel-werkmap. " + _SJABLOON),
+    "numbers": ("Apple Numbers file",
+                "Dit is een Numbers-bestand (Apple). Kies in Numbers Archief > Exporteer naar > Excel (.xlsx)."),
+    "csv": ("CSV text",
+            "Dit is een tekstbestand met gescheiden waarden (CSV), geen Excel-werkmap. Een CSV-bestand bewaart "
+            "geen celnamen en kan dus geen fiche zijn: vul de fiche in het fiche-sjabloon in (pmiek template) "
+            "en sla die op als Excel-werkmap (.xlsx)."),
+    "tekst": ("plain text", "Dit is een tekstbestand, geen Excel-werkmap (.xlsx). " + _SJABLOON),
+    "html": ("HTML page",
+             "Dit is een webpagina (HTML), geen echte Excel-werkmap, ook als de naam op .xls eindigt. " + _OPSLAAN),
+    "xml2003": ("Excel 2003 XML spreadsheet",
+                "Dit is een XML-werkblad van Excel 2003 (XML-spreadsheet 2003). " + _OPSLAAN),
+    "xml": ("XML document", "Dit is een XML-bestand, geen Excel-werkmap (.xlsx). " + _SJABLOON),
+    "pdf": ("PDF document", "Dit is een PDF-bestand, geen Excel-werkmap. " + _SJABLOON),
+}
+
+_CSV_SCHEIDERS = (";", ",", "\t", "|")
+
+
+def _als_tekst(kop: bytes) -> str | None:
+    """The head of a file as text, or None when it is binary (NUL or other control bytes)."""
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if kop.startswith(bom):
+            kop, gekozen = kop[len(bom):], codec
+            break
+    else:
+        if b"\x00" in kop:
+            return None
+        gekozen = "utf-8"
+    import codecs
+
+    for codec in dict.fromkeys((gekozen, "cp1252")):
+        try:
+            tekst = codecs.getincrementaldecoder(codec)().decode(kop, final=False)  # the head may end mid-character
+        except UnicodeDecodeError:
+            continue
+        if any(ord(c) < 32 and c not in "\t\r\n\f" for c in tekst):
+            return None
+        return tekst
+    return None
+
+
+def _tekst_formaat(inhoud: bytes) -> str | None:
+    """What a file that is no zip and no compound file is: "csv", "tekst", "html", "xml2003", "xml",
+    "pdf", or None (binary data we do not recognise)."""
+    if inhoud.startswith(b"%PDF-"):
+        return "pdf"
+    tekst = _als_tekst(inhoud[:64 * 1024])
+    if tekst is None:
+        return None
+    kop = tekst.lstrip().lower()
+    if kop.startswith("<"):
+        if "<html" in kop[:4096] or kop.startswith("<!doctype html"):
+            return "html"
+        if "urn:schemas-microsoft-com:office:spreadsheet" in kop[:8192]:
+            return "xml2003"
+        return "xml"
+    regels = [r for r in tekst.splitlines() if r.strip()]
+    if len(tekst) >= 64 * 1024 and len(regels) > 1:
+        regels = regels[:-1]  # the last line of the head may be cut off
+    regels = regels[:20]
+    for scheider in _CSV_SCHEIDERS:
+        aantallen = {r.count(scheider) for r in regels}
+        if regels and len(aantallen) == 1 and min(aantallen) >= 1:
+            return "csv"
+    return "tekst"
+
+
+def _zip_formaat(inhoud: bytes, leden: list[zipfile.ZipInfo]) -> str | None:
+    """What a zip without xl/workbook.xml is: "ods", "odf", "xlsb", "docx", "pptx", "numbers" or None."""
+    op_naam = {i.filename: i for i in leden}
+    if "xl/workbook.bin" in op_naam:
+        return "xlsb"
+    if "word/document.xml" in op_naam:
+        return "docx"
+    if "ppt/presentation.xml" in op_naam:
+        return "pptx"
+    if "Index/Document.iwa" in op_naam or any(n.startswith("Index/") and n.endswith(".iwa") for n in op_naam):
+        return "numbers"
+    if "mimetype" in op_naam:
+        try:
+            mimetype = _pak_uit(inhoud, op_naam["mimetype"], 200)
+        except Exception:  # noqa: BLE001 - a damaged mimetype member: no OpenDocument file we can name
+            return None
+        if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+            return "ods"
+        if mimetype.startswith(b"application/vnd.oasis.opendocument."):
+            return "odf"
+    return None
+
+
+def herken_formaat(inhoud: bytes) -> str | None:
+    """The format of a file that is no xlsx, from its bytes (a key of `FORMATEN`), or None when it
+    is an OOXML workbook (or a zip or binary file we do not recognise). Never raises."""
+    if inhoud.startswith(OLE2_MAGIC):
+        stromen = _ole2_stromen(inhoud)
+        return None if _ole2_is_versleuteld(stromen) else _ole2_formaat(stromen)  # encrypted: refused as such
+    if inhoud.startswith(ZIP_MAGIC) or inhoud.startswith(ZIP_LEEG_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(inhoud)) as zf:
+                leden = zf.infolist()
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return None
+        if any(i.filename == "xl/workbook.xml" for i in leden):
+            return None
+        return _zip_formaat(inhoud, leden)
+    return _tekst_formaat(inhoud)
+
+
+def _weiger_formaat(reason: str, naam: str, formaat: str) -> FileRefused:
+    engels, melding = FORMATEN[formaat]
+    return _weiger(reason, naam, f"{engels}, not an xlsx", melding)
 
 
 class _WortelGevonden(Exception):
@@ -268,39 +419,82 @@ def _hoogstens(info: zipfile.ZipInfo) -> int:
     return info.compress_size * (DEFLATE_MAX_RATIO if info.compress_type == zipfile.ZIP_DEFLATED else 1)
 
 
-def _pak_uit(inhoud: bytes, info: zipfile.ZipInfo, kop: int | None = None) -> bytes:
+#: How far past its declared size a member may inflate before it counts as a zip bomb rather than
+#: damaged data: its declared size again, and at least this much. A damaged deflate stream ends or
+#: fails within a few kilobytes of garbage; a bomb's goes on for megabytes or gigabytes.
+NA_OPGAVE = 256 * 1024
+_BLOK = 64 * 1024
+
+_BESCHADIGD = ("Het bestand is onvolledig of beschadigd (afgebroken opslag of download). "
+               "Sla de fiche opnieuw op en lever haar opnieuw aan.")
+
+
+def _beschadigd(bestand: str, info: zipfile.ZipInfo, reden: str) -> FileRefused:
+    return _weiger("beschadigd", bestand, f"member {info.filename}: {reden}", _BESCHADIGD)
+
+
+def _pak_uit(inhoud: bytes, info: zipfile.ZipInfo, kop: int | None = None, bestand: str = "werkboek") -> bytes:
     """One member's bytes, never inflating more than its declared size (plus one byte to notice a lie);
     with `kop`, only its first `kop` bytes.
 
     Deflate runs in C straight on the archive bytes, before the spreadsheet engine reads anything.
+    Damaged data (a bad local header, a broken deflate stream, a wrong size or CRC) raises
+    `FileRefused` "beschadigd" for `bestand`; a member that goes on inflating far past its declared
+    size (see `NA_OPGAVE`) raises `_Gelogen` (a zip bomb), found while keeping no more than one
+    block of the excess.
     """
     if info.flag_bits & 0x1:
-        raise ValueError("encrypted zip member")
-    sig, n_naam, n_extra = _LOKALE_KOP.unpack_from(inhoud, info.header_offset)
+        raise _beschadigd(bestand, info, "encrypted zip member")
+    try:
+        sig, n_naam, n_extra = _LOKALE_KOP.unpack_from(inhoud, info.header_offset)
+    except struct.error:
+        raise _beschadigd(bestand, info, "local file header cut off") from None
     if sig != ZIP_MAGIC:
-        raise ValueError("bad local file header")
+        raise _beschadigd(bestand, info, "bad local file header")
     begin = info.header_offset + _LOKALE_KOP.size + n_naam + n_extra
     ruw = inhoud[begin:begin + info.compress_size]
     if len(ruw) != info.compress_size:
-        raise ValueError("member data cut off")
+        raise _beschadigd(bestand, info, "member data cut off")
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        raise ValueError(f"compression method {info.compress_type} (Excel writes only deflate)")
-    if kop is not None:
+        raise _beschadigd(bestand, info, f"compression method {info.compress_type} (Excel writes only deflate)")
+    try:
+        if kop is not None:
+            if info.compress_type == zipfile.ZIP_STORED:
+                return ruw[:kop]
+            return zlib.decompressobj(-15).decompress(ruw, kop)
         if info.compress_type == zipfile.ZIP_STORED:
-            return ruw[:kop]
-        return zlib.decompressobj(-15).decompress(ruw, kop)
-    if info.compress_type == zipfile.ZIP_STORED:
-        data = ruw
-    else:
-        d = zlib.decompressobj(-15)
-        data = d.decompress(ruw, info.file_size + 1)
-        if len(data) > info.file_size:
-            raise _Gelogen(info.filename)
-        if not d.eof:
-            raise ValueError("deflate stream incomplete")
+            data = ruw
+        else:
+            d = zlib.decompressobj(-15)
+            data = d.decompress(ruw, info.file_size + 1)
+            if len(data) > info.file_size:
+                _voorbij_opgave(d, info, bestand)
+            if not d.eof:
+                raise _beschadigd(bestand, info, "deflate stream incomplete")
+    except zlib.error as exc:
+        raise _beschadigd(bestand, info, f"damaged deflate data: {exc}") from None
     if len(data) != info.file_size:
-        raise ValueError(f"inflated {len(data)} bytes, declared {info.file_size}")
+        raise _beschadigd(bestand, info, f"inflated {len(data)} bytes, declared {info.file_size}")
+    if zlib.crc32(data) != info.CRC:
+        raise _beschadigd(bestand, info, "CRC mismatch")
     return data
+
+
+def _voorbij_opgave(d, info: zipfile.ZipInfo, bestand: str) -> None:
+    """A member inflated past its declared size: `_Gelogen` when it goes on for more than its declared
+    size again (and at least `NA_OPGAVE`), else (the stream ends or breaks soon after) damaged data."""
+    grens = max(info.file_size, NA_OPGAVE)
+    over = 1
+    rest = d.unconsumed_tail
+    while not d.eof and over <= grens:
+        stuk = d.decompress(rest, _BLOK)
+        rest = d.unconsumed_tail
+        over += len(stuk)
+        if not stuk and not rest:
+            break  # the input ran out before the stream ended
+    if over > grens:
+        raise _Gelogen(info.filename)
+    raise _beschadigd(bestand, info, f"inflates to {info.file_size + over} bytes, declared {info.file_size}")
 
 
 def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STANDAARD_LIMIETEN) -> GecontroleerdArchief:
@@ -312,18 +506,18 @@ def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STAND
     if len(inhoud) > L.max_bestand:
         raise weiger_te_groot(naam, len(inhoud), L.max_bestand)
     if inhoud.startswith(OLE2_MAGIC):
-        if _ole2_is_versleuteld(inhoud):
+        stromen = _ole2_stromen(inhoud)
+        if _ole2_is_versleuteld(stromen):
             raise _weiger(
                 "versleuteld", naam, "password-encrypted workbook (OLE2 EncryptionInfo)",
                 "Het werkboek is met een wachtwoord beveiligd. Verwijder het wachtwoord "
                 "(Bestand > Info > Werkmap beveiligen) en lever de fiche opnieuw aan.",
             )
-        raise _weiger(
-            "xls", naam, "legacy OLE2 (.xls) workbook",
-            "Dit is een oud Excel-bestand (.xls). Open het in Excel en sla het op als "
-            "Excel-werkmap (.xlsx), of gebruik het fiche-sjabloon.",
-        )
+        raise _weiger_formaat("xls", naam, _ole2_formaat(stromen))
     if not (inhoud.startswith(ZIP_MAGIC) or inhoud.startswith(ZIP_LEEG_MAGIC)):
+        formaat = _tekst_formaat(inhoud)
+        if formaat is not None:
+            raise _weiger_formaat("geen_zip", naam, formaat)
         raise _weiger(
             "geen_zip", naam, f"not a zip archive (starts with {inhoud[:8]!r})",
             "Dit is geen Excel-werkmap (.xlsx). Gebruik het fiche-sjabloon en sla op als .xlsx.",
@@ -351,6 +545,9 @@ def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STAND
             )
         namen = {i.filename for i in leden}
         if "xl/workbook.xml" not in namen:
+            formaat = _zip_formaat(inhoud, leden)
+            if formaat is not None:
+                raise _weiger_formaat("geen_werkboek", naam, formaat)
             raise _weiger(
                 "geen_werkboek", naam, "zip without xl/workbook.xml",
                 "Dit zip-bestand is geen Excel-werkmap. Gebruik het fiche-sjabloon (.xlsx).",
@@ -372,23 +569,17 @@ def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STAND
                 grootte = info.file_size
             else:
                 try:
-                    data = _pak_uit(inhoud, info, None if heel else _KOP)
+                    data = _pak_uit(inhoud, info, None if heel else _KOP, naam)
                     if is_xml and not _controleer_xml(info.filename, data, naam, volledig=heel):
-                        data = _pak_uit(inhoud, info)  # a prolog longer than the head: check it all
+                        data = _pak_uit(inhoud, info, bestand=naam)  # a prolog longer than the head: check it all
                         heel = True
                         _controleer_xml(info.filename, data, naam)
                 except FileRefused:
                     raise
                 except _Gelogen:
                     raise _weiger_gelogen(naam, info) from None
-                except Exception as exc:  # noqa: BLE001
-                    # zlib.error (damaged deflate data), a bad local header, an encrypted member or
-                    # an unknown compression method: all a corrupt file for us.
-                    raise _weiger(
-                        "beschadigd", naam, f"member {info.filename}: {type(exc).__name__}: {exc}",
-                        "Het bestand is onvolledig of beschadigd (afgebroken opslag of download). "
-                        "Sla de fiche opnieuw op en lever haar opnieuw aan.",
-                    ) from None
+                except Exception as exc:  # noqa: BLE001 - anything else odd in a member: a corrupt file
+                    raise _beschadigd(naam, info, f"{type(exc).__name__}: {exc}") from None
                 grootte = len(data) if heel else info.file_size
             totaal += grootte
             gepakt += info.compress_size

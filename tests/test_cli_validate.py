@@ -85,7 +85,7 @@ def test_warnings_only_exit_0(capsys, waarschuwing):
 def test_unreadable_file_exit_2_and_others_still_reported(capsys, goed, kapot):
     code, out, err = run(capsys, str(goed), str(kapot), *PEIL)
     assert code == 2
-    assert "Niet te lezen: Dit is geen Excel-werkmap" in out
+    assert "Niet te lezen: Dit is een tekstbestand, geen Excel-werkmap" in out  # named from its bytes
     assert "Stoplicht: Op planning" in out
     assert "2 bestanden: 1 zonder fouten, 0 met fouten, 1 niet te lezen." in out
     assert "Traceback" not in out + err

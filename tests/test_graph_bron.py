@@ -23,7 +23,7 @@ def _vul(stub) -> dict[str, str]:
     ids = {naam: stub.bestand_zetten(f"Fiches/{naam}", f"inhoud {naam}".encode())
            for naam in ("emmen-noord.xlsx", "bargermeer.xlsx", "zeijerveen.xlsx")}
     stub.bestand_zetten("Archief/oud.xlsx", b"archief")  # another folder: not a fiche here
-    stub.bestand_zetten("Fiches/notities.docx", b"geen fiche")
+    stub.bestand_zetten("Fiches/Thumbs.db", b"windows thumbnail cache")
     stub.bestand_zetten("Fiches/~$emmen-noord.xlsx", b"office lock file")
     ids["Sub/dieper.xlsx"] = stub.bestand_zetten("Fiches/Sub/dieper.xlsx", b"subfolder")  # counts too
     return ids
@@ -110,6 +110,22 @@ def test_deleted_and_moved_out_fiches_are_reported_removed(graph_verbinding, gra
 
     volledig = bron.wijzigingen(None)
     assert {i.id for i in volledig.items} == {ids["zeijerveen.xlsx"], ids["Sub/dieper.xlsx"]}
+
+
+def test_every_file_but_lock_temp_and_system_files_is_listed(graph_verbinding, graph_stub):
+    # An .ods, .csv or .docx is listed like a fiche (the reader names its format in Datakwaliteit);
+    # renamed to a lock or temporary name, a listed file is reported removed.
+    ids = {naam: graph_stub.bestand_zetten(f"Fiches/{naam}", b"x")
+           for naam in ("emmen.xlsx", "emmen.xlsm", "meppel.ods", "export.csv", "notities.docx", "oud.xls")}
+    for naam in ("~$emmen.xlsx", ".~lock.meppel.ods#", "emmen.tmp", "Thumbs.db", "desktop.ini", ".verborgen"):
+        graph_stub.bestand_zetten(f"Fiches/{naam}", b"x")
+    bron = _bron(graph_verbinding, graph_stub)
+    eerste = bron.wijzigingen(None)
+    assert {i.naam for i in eerste.items} == set(ids)
+    graph_stub.bestand_verwijderen("Fiches/export.csv")
+    graph_stub.bestand_zetten("Fiches/export.csv.tmp", b"x")
+    tweede = bron.wijzigingen(eerste.cursor)
+    assert tweede.items == [] and ids["export.csv"] in tweede.verwijderd  # (intake ignores the unknown .tmp id)
 
 
 def test_files_outside_the_fiche_folder_never_count(graph_verbinding, graph_stub):

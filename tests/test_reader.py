@@ -13,6 +13,7 @@ import subprocess
 import sys
 import struct
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from fiche.template import build_fiche_workbook
 from fiche.validatie import valideer
 from fiche.veilig import MAX_LEDEN, WEIGERCODES, Limieten
 from test_validatie import VANDAAG, maak, tabellen_ok, velden_concreet
+
+import formaten
 
 
 @pytest.fixture
@@ -215,6 +218,100 @@ def test_truncated_file(fiche, tmp_path):
         assert "onvolledig" in exc.melding
 
 
+#: Format -> (its bytes, reason code, what the message must name). The file is always called
+#: "fiche.xlsx": the format is recognised from the bytes, not the name.
+VREEMDE_FORMATEN = {
+    "xls": (formaten.xls, "xls", "Excel 97-2003"),
+    "doc": (formaten.doc, "xls", "Word 97-2003"),
+    "ods": (formaten.ods, "geen_werkboek", "OpenDocument-rekenblad (.ods)"),
+    "odt": (formaten.odt, "geen_werkboek", "OpenDocument-bestand"),
+    "xlsb": (formaten.xlsb, "geen_werkboek", "binaire Excel-werkmap (.xlsb)"),
+    "docx": (formaten.docx, "geen_werkboek", "Word-document (.docx)"),
+    "csv": (formaten.csv, "geen_zip", "(CSV)"),
+    "csv-komma": (lambda: b"naam,gemeente\nStation,Emmen\n", "geen_zip", "(CSV)"),
+    "tekst": (lambda: "Zie de mail van Anne-Marie.\n".encode("utf-16"), "geen_zip", "tekstbestand"),
+    "html": (formaten.html, "geen_zip", "webpagina (HTML)"),
+    "xml2003": (formaten.xml2003, "geen_zip", "Excel 2003"),
+    "pdf": (lambda: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "geen_zip", "PDF-bestand"),
+}
+
+
+@pytest.mark.parametrize("formaat", VREEMDE_FORMATEN)
+def test_a_foreign_format_is_named_from_its_bytes(tmp_path, formaat):
+    maker, reden, naam = VREEMDE_FORMATEN[formaat]
+    pad = tmp_path / "fiche.xlsx"
+    pad.write_bytes(maker())
+    exc = weigering(pad)
+    assert exc.reason == reden
+    assert naam in exc.melding and "(.xlsx)" in exc.melding
+    assert "zip-bestand" not in exc.melding and "zip-bom" not in exc.melding
+
+
+def test_unrecognised_bytes_keep_the_plain_message(tmp_path):
+    assert "Dit is geen Excel-werkmap (.xlsx)" in weigering(b"\x00\x01\x02 binair" * 40).melding
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("foto.jpg", b"\xff\xd8\xff")
+    assert "Dit zip-bestand is geen Excel-werkmap" in weigering(buf.getvalue()).melding
+
+
+@pytest.mark.libreoffice
+def test_opendocument_spreadsheet_from_libreoffice(fiche, tmp_path, libreoffice):
+    ods = libreoffice.convert(fiche, "ods", tmp_path / "ods")
+    exc = weigering(ods)
+    assert exc.reason == "geen_werkboek" and "OpenDocument-rekenblad (.ods)" in exc.melding
+
+
+def test_macro_enabled_fiche_is_read(fiche, tmp_path):
+    pad = tmp_path / "fiche.xlsm"
+    pad.write_bytes(formaten.xlsm(fiche.read_bytes()))
+    assert lees_fiche(pad).velden == lees_fiche(fiche).velden
+
+
+def _lid_data(inhoud: bytes, lid: str) -> tuple[zipfile.ZipInfo, int]:
+    with zipfile.ZipFile(io.BytesIO(inhoud)) as zf:
+        info = zf.getinfo(lid)
+    return info, info.header_offset + 30 + len(info.filename) + len(info.extra)
+
+
+def test_damaged_data_is_beschadigd_not_a_zip_bomb(fiche):
+    # Flipping a byte of deflate data often makes the stream run a little past the member's
+    # declared size before it breaks: that is damage, not a bomb.
+    inhoud = fiche.read_bytes()
+    gevonden = 0
+    for lid in ("xl/_rels/workbook.xml.rels", "xl/worksheets/sheet2.xml", "xl/workbook.xml", "_rels/.rels"):
+        info, begin = _lid_data(inhoud, lid)
+        for i in range(0, info.compress_size, max(1, info.compress_size // 40)):
+            kapot = bytearray(inhoud)
+            kapot[begin + i] ^= 0x55
+            d = zlib.decompressobj(-15)
+            try:
+                if len(d.decompress(bytes(kapot[begin:begin + info.compress_size]), info.file_size + 1)) \
+                        <= info.file_size:
+                    continue
+            except zlib.error:
+                continue
+            gevonden += 1
+            exc = weigering(bytes(kapot))
+            assert exc.reason == "beschadigd" and "beschadigd" in exc.melding, (lid, i)
+    assert gevonden >= 3  # the case this test is about did occur
+
+
+def test_wrong_crc_is_beschadigd(fiche):
+    inhoud = bytearray(fiche.read_bytes())
+    info, _ = _lid_data(bytes(inhoud), "xl/workbook.xml")
+    # The CRC in the local header and in the central directory, both: the data no longer matches it.
+    fout = struct.pack("<I", info.CRC ^ 0xFFFF)
+    inhoud[info.header_offset + 14:info.header_offset + 18] = fout
+    pos = inhoud.find(b"PK\x01\x02")
+    while pos != -1:
+        if inhoud[pos + 46:pos + 46 + len(info.filename)] == info.filename.encode():
+            inhoud[pos + 16:pos + 20] = fout
+        pos = inhoud.find(b"PK\x01\x02", pos + 4)
+    exc = weigering(bytes(inhoud))
+    assert exc.reason == "beschadigd" and "CRC" in str(exc)
+
+
 def test_corrupt_member_data(fiche, tmp_path):
     inhoud = bytearray(fiche.read_bytes())
     with zipfile.ZipFile(fiche) as zf:
@@ -243,7 +340,7 @@ def test_legacy_xls(fiche, tmp_path, libreoffice):
     xls = libreoffice.convert(fiche, "xls", tmp_path / "xls")
     assert xls.suffix == ".xls" and xls.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
     exc = weigering(xls)
-    assert exc.reason == "xls" and ".xlsx" in exc.melding
+    assert exc.reason == "xls" and ".xlsx" in exc.melding and "Excel 97-2003" in exc.melding
 
 
 def test_too_many_members(fiche, tmp_path):

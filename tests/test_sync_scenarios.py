@@ -31,6 +31,8 @@ from sync.synchronisatie import SyncResultaat, sync_eenmalig
 from sync.overzicht_bouw import bouw_overzicht
 from sync.store import FicheVersie, open_store
 
+import formaten
+
 ROOT = Path(__file__).resolve().parent.parent
 VANDAAG = dt.date(2026, 11, 15)
 UTC = dt.timezone.utc
@@ -262,6 +264,45 @@ def scenario_vreemde_bestanden(o: Omgeving) -> None:
     assert r2.tellingen.gelezen == 0 and len(versies(o)) == 5
 
 
+def scenario_elk_formaat(o: Omgeving) -> None:
+    # Every file a partner may leave in the fiche folder is accounted for: .xlsx and .xlsm are read,
+    # every other format is named in Datakwaliteit; lock, temporary and system files are not files of
+    # a partner and stay out.
+    o.zet("emmen-noord.xlsx", fiche_bytes(0), t(2026, 11, 1))
+    o.zet("bargermeer.xlsm", formaten.xlsm(fiche_bytes(1)), t(2026, 11, 1))
+    o.zet("assen.xls", formaten.xls(), t(2026, 11, 1))
+    o.zet("hoogeveen.xlsb", formaten.xlsb(), t(2026, 11, 1))
+    o.zet("meppel.ods", formaten.ods(), t(2026, 11, 1))
+    o.zet("export.csv", formaten.csv(), t(2026, 11, 1))
+    o.zet("notities.docx", formaten.docx(), t(2026, 11, 1))
+    o.zet("~$emmen-noord.xlsx", b"Anne-Marie                    ", t(2026, 11, 1))
+    o.zet(".~lock.meppel.ods#", b"Anne-Marie,pc,/home,02.11.2026 09:30;", t(2026, 11, 1))
+    o.zet("Thumbs.db", formaten.ole2({"Catalog": b"\x00" * 16}), t(2026, 11, 1))
+    o.zet("desktop.ini", b"[.ShellClassInfo]\r\n", t(2026, 11, 1))
+    o.zet("emmen-noord.tmp", b"half opgeslagen", t(2026, 11, 1))
+    r = sync(o)
+    assert (r.tellingen.gezien, r.tellingen.geaccepteerd, r.tellingen.geweigerd) == (7, 2, 5)
+    assert sorted(p.bron_naam for p in r.overzicht.projecten) == ["bargermeer.xlsm", "emmen-noord.xlsx"]
+    vreemd = {m.bron_naam: m.melding for m in meldingen(r, "onleesbaar")}
+    assert set(vreemd) == {"assen.xls", "hoogeveen.xlsb", "meppel.ods", "export.csv", "notities.docx"}
+    assert "Excel 97-2003" in vreemd["assen.xls"]
+    assert "binaire Excel-werkmap (.xlsb)" in vreemd["hoogeveen.xlsb"]
+    assert "OpenDocument-rekenblad (.ods)" in vreemd["meppel.ods"]
+    assert "(CSV)" in vreemd["export.csv"] and "Word-document" in vreemd["notities.docx"]
+    assert all("Opslaan als" in vreemd[n] for n in ("assen.xls", "hoogeveen.xlsb", "meppel.ods"))
+    assert all("(.xlsx)" in m for m in vreemd.values())
+    # A fiche saved again as .xlsm keeps its project: it moves to the new file, and no "Fiche verwijderd
+    # uit de bron" is reported, since another file still describes the project.
+    o.verwijder("emmen-noord.xlsx")
+    o.zet("emmen-noord.xlsm", formaten.xlsm(fiche_bytes(0)), t(2026, 11, 2))
+    r = sync(o)
+    assert sorted(p.bron_naam for p in r.overzicht.projecten) == ["bargermeer.xlsm", "emmen-noord.xlsm"]
+    assert projectnaam(0) in [p.projectnaam for p in r.overzicht.projecten]
+    assert not meldingen(r, "verwijderd")
+    # Refused once, not read again while unchanged.
+    assert sync(o).tellingen.gelezen == 0
+
+
 def scenario_trend_en_historie(o: Omgeving) -> None:
     # Q3: on schedule; Q4: the prognose slips beyond the bovengrens.
     o.zet("emmen-noord.xlsx", fiche_bytes(0, ibn_prognose=dt.date(2031, 3, 31), peildatum=dt.date(2026, 9, 20)),
@@ -319,8 +360,8 @@ def scenario_submappen(o: Omgeving) -> None:
 
 SCENARIOS = [
     scenario_ongeldig_houdt_laatste_geldige, scenario_ongewijzigd_leest_niets, scenario_verwijderd,
-    scenario_dubbel, scenario_vreemde_bestanden, scenario_trend_en_historie, scenario_verouderd_en_voorzitter,
-    scenario_submappen,
+    scenario_dubbel, scenario_vreemde_bestanden, scenario_elk_formaat, scenario_trend_en_historie,
+    scenario_verouderd_en_voorzitter, scenario_submappen,
 ]
 
 
@@ -373,17 +414,23 @@ def test_a_folder_that_suddenly_lists_nothing_is_not_taken_at_its_word(tmp_path)
     assert r.tellingen.verwijderd == 3 and r.overzicht.projecten == []
 
 
-def test_map_skips_lock_and_temp_files_and_non_xlsx(tmp_path) -> None:
+def test_map_skips_lock_temp_and_system_files(tmp_path) -> None:
     o = MapOmgeving(tmp_path)
     o.zet("fiche.xlsx", fiche_bytes(0), t(2026, 11, 1))
     o.zet("~$fiche.xlsx", b"owner", t(2026, 11, 1))
     o.zet(".~lock.fiche.xlsx#", b"lo lock", t(2026, 11, 1))
     o.zet("fiche.tmp", b"x", t(2026, 11, 1))
-    o.zet("notities.docx", b"x", t(2026, 11, 1))
+    o.zet("3F2A9C01", b"excel slaat op", t(2026, 11, 1))
+    o.zet(".verborgen.xlsx", fiche_bytes(2), t(2026, 11, 1))
+    o.zet("Thumbs.db", b"x", t(2026, 11, 1))
+    o.zet("desktop.ini", b"x", t(2026, 11, 1))
     (o.map / "sub").mkdir()
     o.zet("sub/tweede.xlsx", fiche_bytes(1), t(2026, 11, 1))
+    o.zet("sub/notities.txt", b"bellen met de netbeheerder", t(2026, 11, 1))
     r = sync(o)
-    assert r.tellingen.gezien == 2 and r.tellingen.geaccepteerd == 2 and not r.overzicht.datakwaliteit
+    assert r.tellingen.gezien == 3 and r.tellingen.geaccepteerd == 2
+    [m] = r.overzicht.datakwaliteit
+    assert m.bron_naam == "sub/notities.txt" and "tekstbestand" in m.melding
 
 
 def test_touched_file_is_downloaded_but_not_read_again(tmp_path) -> None:

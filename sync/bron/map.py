@@ -2,8 +2,13 @@
 
 Every listing is a full one (a folder has no change feed), so intake treats it as
 authoritative. The eTag is a hash of size and modification time in nanoseconds: cheap to get
-from `stat`, and it changes whenever a save changes the file. Only `*.xlsx` counts; Office lock
-files (`~$name.xlsx`) and temporary files are skipped.
+from `stat`, and it changes whenever a save changes the file.
+
+Every file in the folder counts (`telt_mee`), whatever its extension, except lock, temporary and
+system files (`is_hulpbestand`): `.xlsx` and `.xlsm` are read as fiches, and an `.xls`, `.xlsb`,
+`.ods`, `.csv` or anything else is refused by the reader with a message that names its real format,
+so it shows in Datakwaliteit instead of silently being left out (or, renamed from `.xlsx`, seeming
+deleted). The master our own service writes into the folder is left out by path (`overslaan`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import re
 from pathlib import Path
 
 from fiche.errors import FileRefused, InputError
@@ -23,12 +29,25 @@ log = logging.getLogger("pmiek.sync.bron.map")
 MAX_GROOTTE = 50 * 1024 * 1024
 
 
-def is_fiche_bestand(naam: str) -> bool:
-    """A file name that may hold a fiche: `.xlsx`, not a lock or temp file, not hidden."""
+#: Files the operating system or an office suite keeps beside a document: never a partner's file.
+_SYSTEEMBESTANDEN = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db", ".ds_store", "icon\r"})
+_TIJDELIJK = (".tmp", ".temp", ".partial", ".crdownload", ".part", "~")
+#: Excel saves through a temporary file named with eight hexadecimal digits and no extension.
+_EXCEL_TIJDELIJK = re.compile(r"[0-9A-F]{8}")
+
+
+def is_hulpbestand(naam: str) -> bool:
+    """A lock, temporary, hidden or system file (no partner put it there on purpose): an Office lock
+    file `~$name.xlsx`, LibreOffice's `.~lock.name.xlsx#`, Excel's temporary saves (`~ABCD.tmp`,
+    `3F2A9C01`), `*.tmp`, hidden dot-files, `Thumbs.db`, `desktop.ini`."""
     lower = naam.lower()
-    if not lower.endswith(".xlsx"):
-        return False
-    return not (naam.startswith("~$") or naam.startswith(".~") or naam.startswith(".") or naam.startswith("~"))
+    return (naam.startswith(("~", ".")) or lower in _SYSTEEMBESTANDEN or lower.endswith(_TIJDELIJK)
+            or _EXCEL_TIJDELIJK.fullmatch(naam) is not None)
+
+
+def telt_mee(naam: str) -> bool:
+    """Whether a file in the fiche folder is accounted for by intake: every file but a `is_hulpbestand`."""
+    return bool(naam) and not is_hulpbestand(naam)
 
 
 def etag_voor(stat: os.stat_result) -> str:
@@ -55,7 +74,7 @@ class MapBron:
         for root, dirs, files in os.walk(self.map):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for naam in sorted(files):
-                if not is_fiche_bestand(naam):
+                if not telt_mee(naam):
                     continue
                 pad = Path(root) / naam
                 if pad in self.overslaan:

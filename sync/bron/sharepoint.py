@@ -10,8 +10,10 @@ delta often lacks `cTag`).
 Delta gives no `parentReference.path` and SharePoint only offers delta on the library root, so
 which files lie below the configured folder is worked out from `parentReference.id`: the cursor
 we hand out carries the deltaLink *and* the folder tree below the configured folder. Files count
-when their parent is in that tree; a file deleted, moved out of it or renamed away from `.xlsx`
-is reported as removed (intake ignores removals of ids it never knew). When a folder in the tree
+when their parent is in that tree, whatever their extension (`sync.bron.map.telt_mee`: every file
+but a lock, temporary or system file, so an `.ods` or `.csv` shows in Datakwaliteit as in the folder
+source); a file deleted, moved out of it or renamed to a lock or temporary name is reported as
+removed (intake ignores removals of ids it never knew). When a folder in the tree
 is moved, deleted, or a folder appears in it, its files are not all in the delta feed, so the run
 falls back to a full enumeration: rare, and it downloads nothing whose eTag is unchanged.
 """
@@ -28,7 +30,7 @@ from office365.runtime.client_request_exception import ClientRequestException
 
 from fiche.errors import ConfigError, FileRefused, RemoteError
 from sync.bron import BronItem, Wijzigingen
-from sync.bron.map import MAX_GROOTTE, is_fiche_bestand
+from sync.bron.map import MAX_GROOTTE, telt_mee
 from sync.graph import GraphVerbinding
 
 log = logging.getLogger("pmiek.sync.bron.sharepoint")
@@ -136,7 +138,7 @@ class SharePointBron(SharePointLocatie):
                 continue
             parent = (rec.get("parentReference") or {}).get("id") or ""  # "": in no folder of ours
             telt = ("file" in rec and (parent == map_id or parent in mappen)
-                    and is_fiche_bestand(rec.get("name") or ""))
+                    and telt_mee(rec.get("name") or ""))
             if telt:
                 items.append(BronItem(
                     id=item_id, naam=_pad(parent, rec["name"], map_id, mappen),

@@ -27,6 +27,21 @@ from cryptography.hazmat.primitives import serialization
 from .certs import StubPki
 
 GRAPH_HOST = "https://graph.microsoft.com"
+#: The mimeType SharePoint reports for a file, by extension (any other: octet-stream).
+MIME_TYPES = {
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
+    ".xlsb": "application/vnd.ms-excel.sheet.binary.macroEnabled.12",
+    ".xls": "application/vnd.ms-excel",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".csv": "text/csv",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _mime_type(naam: str) -> str:
+    punt = naam.rfind(".")
+    return MIME_TYPES.get(naam[punt:].lower() if punt >= 0 else "", "application/octet-stream")
 CHUNK_EENHEID = 320 * 1024
 SIMPEL_MAX = 4 * 1024 * 1024
 
@@ -380,7 +395,7 @@ class GraphStub:
         if item.is_map:
             doc["folder"] = {"childCount": sum(1 for i in self._items.values() if i.parent_id == item.id and not i.verwijderd)}
         else:
-            doc["file"] = {"mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+            doc["file"] = {"mimeType": _mime_type(item.naam)}
         return doc
 
     def _delta_link(self, **q: str) -> str:
