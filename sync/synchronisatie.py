@@ -69,7 +69,10 @@ def maak_bron(config: Config) -> tuple[FicheBron, str]:
         eigen = [config.master.path]
         if config.master.publish_folder is not None:
             eigen.append(config.master.publish_folder / config.master.path.name)
-        return MapBron(config.source.map_instellingen().path, overslaan=tuple(eigen)), "folder"
+        # The outbox only when the report goes there: another transport's folder is not ours.
+        mappen = (config.report.outbox,) if config.report.transport == "outbox" else ()
+        return MapBron(config.source.map_instellingen().path, overslaan=tuple(eigen),
+                       overslaan_mappen=mappen), "folder"
     from sync.bron import sharepoint as bron_sharepoint  # the Graph source (optional import: only for SharePoint)
     return bron_sharepoint.bron_uit_config(config.source.sharepoint_instellingen()), "sharepoint"
 

@@ -8,6 +8,7 @@ reader and validator, a real SQLite store in tmp_path.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -380,6 +381,21 @@ def test_a_master_written_inside_the_fiche_folder_is_not_read_as_a_fiche(tmp_pat
         r = sync_eenmalig(config, peildatum=VANDAAG, voortgang=False)
         assert (r.tellingen.gezien, r.overzicht.datakwaliteit) == (1, [])
     assert (o.map / "master.xlsx").is_file()
+
+
+def test_a_report_outbox_inside_the_fiche_folder_is_not_read_as_fiches(tmp_path) -> None:
+    o = MapOmgeving(tmp_path)
+    o.zet("a.xlsx", fiche_bytes(0), t(2026, 11, 1))
+    (o.map / "outbox").mkdir()
+    (o.map / "outbox" / "pmiek-kwartaaloverzicht-2026Q4.eml").write_bytes(b"From: pmiek@drenthe.nl\r\n\r\nx")
+    config = config_voor_map(o.map, tmp_path / "pmiek.sqlite", tmp_path / "master.xlsx")
+    config.report = dataclasses.replace(config.report, outbox=o.map / "outbox")
+    r = sync_eenmalig(config, peildatum=VANDAAG, voortgang=False)
+    assert (r.tellingen.gezien, r.overzicht.datakwaliteit) == (1, [])
+    # Sent some other way, a folder of that name is a partner's, and counted as usual.
+    config.report = dataclasses.replace(config.report, transport="smtp")
+    r = sync_eenmalig(config, peildatum=VANDAAG, voortgang=False)
+    assert (r.tellingen.gezien, r.tellingen.geweigerd) == (2, 1)
 
 
 def test_a_folder_that_suddenly_lists_nothing_is_not_taken_at_its_word(tmp_path) -> None:

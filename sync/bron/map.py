@@ -57,11 +57,13 @@ def etag_voor(stat: os.stat_result) -> str:
 class MapBron:
     """`FicheBron` over a folder (and its subfolders)."""
 
-    def __init__(self, map_: str | Path, overslaan: tuple[str | Path, ...] = ()) -> None:
+    def __init__(self, map_: str | Path, overslaan: tuple[str | Path, ...] = (),
+                 overslaan_mappen: tuple[str | Path, ...] = ()) -> None:
         self.map = Path(map_).resolve()
-        # Our own output (the master, its published copy) may be configured inside the fiche
-        # folder; read back, it would be refused as "not a fiche" on every run.
+        # Our own output (the master, its published copy, the report outbox) may be configured
+        # inside the fiche folder; read back, it would be refused as "not a fiche" on every run.
         self.overslaan = {Path(p).resolve() for p in overslaan}
+        self.overslaan_mappen = tuple(Path(p).resolve() for p in overslaan_mappen)
 
     def beschrijving(self) -> str:
         return f"folder {self.map}"
@@ -77,7 +79,7 @@ class MapBron:
                 if not telt_mee(naam):
                     continue
                 pad = Path(root) / naam
-                if pad in self.overslaan:
+                if pad in self.overslaan or any(pad.is_relative_to(m) for m in self.overslaan_mappen):
                     continue
                 try:
                     st = pad.stat()
