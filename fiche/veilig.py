@@ -17,6 +17,11 @@ text, Word, PowerPoint, PDF, ...), so the message names what it really is and sa
 as .xlsx. A member whose data is damaged (a bad deflate stream, a wrong CRC, inflating to another
 size than declared but soon ending) is "beschadigd"; only one that goes on inflating far past its
 declared size is refused as a possible zip bomb.
+
+Longer than 500 lines because it is one gate: every byte a partner sends passes these checks
+before any engine sees it, and the limits, the format recognition and the reasons for refusing
+share the safe inflating of members (`_pak_uit`); split, a reader would have to follow one
+refusal through several modules.
 """
 
 from __future__ import annotations
