@@ -292,8 +292,7 @@ class CalamineBron:
                 with _leesbaar(self.naam):
                     self._blad_delen = ooxml.blad_delen(self._archief.delen, wb)
             deel = self._blad_delen.get(sheet)
-            if deel is not None:
-                controleer_blad(self._archief, deel.lstrip("/"), self.naam)
+            controleer_blad(self._archief, deel.lstrip("/") if deel else None, self.naam, blad=sheet)
             try:
                 ws = self._wb.get_sheet_by_name(sheet)
                 grid = ws.to_python(skip_empty_area=False)

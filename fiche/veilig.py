@@ -22,6 +22,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from fiche.errors import FileRefused, PmiekError
@@ -189,12 +190,42 @@ def _controleer_xml(naam_lid: str, data: bytes, bestand: str, volledig: bool = T
     )
 
 
-# Only references beyond column Z or row 9999 are looked at: a fiche has none, so the usual
-# cost is two scans in C over the sheet XML. The patterns start with a literal (fast in `re`)
-# and need no whitespace before `r=`, so a tab or newline there hides nothing.
-_BREDE_KOLOM = re.compile(rb'r="([A-Z]{2,4})[0-9]')
-_HOGE_RIJ = re.compile(rb'r="[A-Z]{1,4}([0-9]{5,8})"')
-_TELLING = re.compile(rb'\b(?:uniqueCount|count)="([0-9]{1,20})"')
+# --- the grid a sheet asks the engine for ---------------------------------------------------
+#
+# python-calamine builds one grid per sheet: from its first to its last non-empty cell, and the
+# reader's `to_python(skip_empty_area=False)` a second one from A1 to the last row and column.
+# What it allocates follows from the cell positions as the engine itself computes them, so that
+# is what is bounded here, measured against python-calamine 0.9.1 (calamine 0.37) in a child
+# process under RLIMIT_AS:
+# - a reference is read right to left in 32-bit arithmetic that wraps: digits make the row,
+#   letters of either case the column (`xfd1048576` is XFD1048576, `A0001048576` is row
+#   1048576, `A4294967297` wraps to row 1); `$` or anything else makes the engine raise;
+# - a cell without `r` sits in the column after the previous cell of its row, on the row of
+#   the last `<row r>` plus one per `</row>` since (a row without `r` is the previous row plus
+#   one, also `<row/>`); a cell's own `r` sets its row and column but not the row counter;
+# - elements count by local name (`x:c` is a cell), attributes only as plain `r`;
+# - only cells with a value count; `<c r="XFD1048576"/>` costs nothing. Here every cell with a
+#   child element counts (a formula without a value too): an upper bound;
+# - `<dimension ref>` only sizes a reservation the engine caps itself, merged cells are not read
+#   by the reader: both are ignored; only the first `<sheetData>` is read.
+# Ordinary sheets (every cell written as `<c r="B12"`, as Excel, LibreOffice and openpyxl write
+# them) are bounded by a few regular-expression passes in C; anything else is replayed exactly
+# by a streaming expat parse with the engine's own counting, memory flat whatever the part's size.
+
+_M32 = 0xFFFF_FFFF
+#: A sheet the reader opens is parsed once more here: beyond this it is no fiche (a fiche sheet
+#: is about 25 KB unpacked) and the parse alone would take too long.
+MAX_BLAD = 25 * 1024 * 1024
+#: Pieces in which a part is inflated and parsed, so memory stays flat for a large part.
+_STROOM = 64 * 1024
+
+# Every place a cell element can start: `<c` or `<prefix:c`, then whitespace, `/` or `>`.
+_CEL_KANDIDAAT = re.compile(rb"[<:]c[\s/>]")
+# ... and the ordinary form: `r` first, an uppercase column of 1-3 letters, a row without leading
+# zeros of at most 7 digits (no arithmetic can wrap).
+_CEL_GEWOON = re.compile(rb'[<:]c[\t\n\r ]+r="[A-Z]{1,3}[1-9][0-9]{0,6}"')
+_CEL_BREED = re.compile(rb'[<:]c[\t\n\r ]+r="([A-Z]{2,3})[1-9]')
+_CEL_HOOG = re.compile(rb'[<:]c[\t\n\r ]+r="[A-Z]{1,3}([1-9][0-9]{3,6})"')
 
 
 def _kolomnummer(letters: bytes) -> int:
@@ -204,39 +235,330 @@ def _kolomnummer(letters: bytes) -> int:
     return n
 
 
-def _controleer_gedeelde_teksten(naam_lid: str, kop: bytes, bestand: str) -> None:
-    """Refuse a shared-string table declaring more entries than any fiche has: the engine
-    reserves room for all of them before reading one (see MAX_GEDEELDE_TEKSTEN)."""
-    eind = kop.find(b">", kop.find(b"<sst"))
-    for m in _TELLING.finditer(kop[: eind if eind > 0 else len(kop)]):
-        if int(m.group(1)) > MAX_GEDEELDE_TEKSTEN:
-            raise _weiger(
-                "zip_bom", bestand, f"{naam_lid} declares {int(m.group(1))} strings > {MAX_GEDEELDE_TEKSTEN}",
-                "Het bestand declareert onwaarschijnlijk veel teksten en wordt om veiligheidsredenen "
-                "niet gelezen.",
-            )
+def _positie(ref: str) -> tuple[int, int | None] | None:
+    """(row, column), 0-based, as the engine computes them from a reference (`column` None when it
+    has no letters); None where the engine raises instead. The engine's own algorithm, 32-bit
+    wrapping included, so that a reference it understands is never judged by another rule."""
+    rij = kol = 0
+    macht = 1
+    in_rij = True
+    for teken in reversed(ref):
+        o = ord(teken)
+        if 48 <= o <= 57:
+            if not in_rij:
+                return None
+            rij = (rij + (o - 48) * macht) & _M32
+            macht = (macht * 10) & _M32
+        elif 65 <= o <= 90 or 97 <= o <= 122:
+            if in_rij:
+                if rij == 0:
+                    return None
+                macht = 1
+                in_rij = False
+            kol = (kol + ((o & ~32) - 64) * macht) & _M32
+            macht = (macht * 26) & _M32
+        else:
+            return None
+    if rij == 0:
+        return None
+    return rij - 1, (kol - 1 if kol else None)
 
 
-def controleer_blad(archief: "GecontroleerdArchief", deel: str, bestand: str) -> None:
-    """Before the engine reads the sheet in zip part `deel`: refuse it when its cells span a grid
-    the engine cannot allocate (see MAX_ROOSTER). Only the sheets the reader opens are
-    inflated for this, so a large hidden helper sheet costs nothing."""
-    info = archief.leden.get(deel)
-    if info is None:
-        return  # the engine will not find it either and says so
+class _Klaar(Exception):
+    """The scan has seen all the engine will read."""
+
+
+class _Structuur(Exception):
+    """A row or cell inside a cell: no writer makes that, and the engine's reading of it is not
+    worth predicting."""
+
+
+class _Rooster:
+    """The engine's walk over a sheet's XML, replayed from expat events: the position of every
+    cell as it counts them, and the largest row and column with a value."""
+
+    def __init__(self) -> None:
+        self.fase = 0  # 0 before <sheetData>, 1 inside it
+        self.rij = 0  # the engine's row counter
+        self.kol = 0  # the engine's column counter
+        self.diepte = 0  # > 0 inside a cell
+        self.cel = (0, 0)
+        self.waarde = False
+        self.max_rij = -1
+        self.max_kol = -1
+        self.cellen = 0
+
+    def start(self, naam: str, attrs: dict[str, str]) -> None:
+        lokaal = naam.split(":", 1)[-1]
+        if self.fase == 0:
+            if lokaal == "sheetData":
+                self.fase = 1
+            return
+        if self.diepte:
+            if lokaal in ("c", "row", "sheetData"):
+                raise _Structuur(naam)
+            self.diepte += 1
+            self.waarde = True
+            return
+        if lokaal == "c":
+            r = attrs.get("r")
+            if r is None:
+                self.cel = (self.rij, self.kol)
+            else:
+                pos = _positie(r)
+                if pos is None or pos[1] is None:
+                    raise _Klaar  # the engine raises here, before it allocates any grid
+                self.cel = (pos[0], pos[1])
+                self.kol = pos[1]
+            self.diepte = 1
+            self.waarde = False
+        elif lokaal == "row":
+            r = attrs.get("r")
+            if r is not None:
+                pos = _positie(r)
+                if pos is None:
+                    raise _Klaar
+                self.rij = pos[0]
+
+    def einde(self, naam: str) -> None:
+        if self.fase == 0:
+            return
+        if self.diepte:
+            self.diepte -= 1
+            if not self.diepte:
+                if self.waarde:
+                    self.cellen += 1
+                    rij, kol = self.cel
+                    if rij > self.max_rij:
+                        self.max_rij = rij
+                    if kol > self.max_kol:
+                        self.max_kol = kol
+                    if self.max_rij >= MAX_RIJ or self.cellen > MAX_ROOSTER:
+                        raise _Klaar  # already too large: no need to read on
+                self.kol = (self.kol + 1) & _M32
+            return
+        lokaal = naam.split(":", 1)[-1]
+        if lokaal == "row":
+            self.rij = (self.rij + 1) & _M32
+            self.kol = 0
+        elif lokaal == "sheetData":
+            raise _Klaar
+
+
+def _stukken(inhoud: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A member's bytes in pieces of at most `_STROOM`, never inflating more than its declared
+    size (plus one byte, to notice a member that lies about it: `_Gelogen`)."""
+    if info.flag_bits & 0x1:
+        raise ValueError("encrypted zip member")
+    sig, n_naam, n_extra = _LOKALE_KOP.unpack_from(inhoud, info.header_offset)
+    if sig != ZIP_MAGIC:
+        raise ValueError("bad local file header")
+    begin = info.header_offset + _LOKALE_KOP.size + n_naam + n_extra
+    ruw = memoryview(inhoud)[begin:begin + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        for i in range(0, len(ruw), _STROOM):
+            yield bytes(ruw[i:i + _STROOM])
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise ValueError(f"compression method {info.compress_type}")
+    d = zlib.decompressobj(-15)
+    totaal = 0
+    for i in range(0, len(ruw), _STROOM):
+        stuk = d.decompress(ruw[i:i + _STROOM], _STROOM)
+        while True:
+            totaal += len(stuk)
+            if totaal > info.file_size:
+                raise _Gelogen(info.filename)
+            if stuk:
+                yield stuk
+            if not d.unconsumed_tail:
+                break
+            stuk = d.decompress(d.unconsumed_tail, _STROOM)
+
+
+def _verboden_dtd(*_args) -> None:
+    raise ValueError("DTD in a sheet")
+
+
+def _parse(inhoud: bytes, info: zipfile.ZipInfo, start, einde=None) -> None:
+    """Feed a member through expat (no namespace processing: names as written) until a handler
+    raises `_Klaar` or the part ends. A DTD is refused (it was already, for the prolog)."""
+    from xml.parsers import expat
+
+    p = expat.ParserCreate()
+    p.StartElementHandler = start
+    if einde is not None:
+        p.EndElementHandler = einde
+    p.StartDoctypeDeclHandler = _verboden_dtd
+    p.EntityDeclHandler = _verboden_dtd
     try:
-        data = _pak_uit(archief.inhoud, info)
+        for stuk in _stukken(inhoud, info):
+            p.Parse(stuk, False)
+        p.Parse(b"", True)
+    except _Klaar:
+        pass
+
+
+def _snelle_grens(data: bytes) -> tuple[int, int, int] | None:
+    """(rows, columns, cells) bounding the grid of a sheet whose every cell is written the
+    ordinary way, counted by regular expressions in C; None when any cell is not."""
+    n = len(_CEL_KANDIDAAT.findall(data))
+    if len(_CEL_GEWOON.findall(data)) != n:
+        return None
+    max_kol = max((_kolomnummer(k) for k in _CEL_BREED.findall(data)), default=26)
+    max_rij = max((int(r) for r in _CEL_HOOG.findall(data)), default=999)
+    return max_rij, max_kol, n
+
+
+def _zip_leden(archief: "GecontroleerdArchief", deel: str) -> list[zipfile.ZipInfo]:
+    """The members the engine may open for part `deel`: it matches names ignoring ASCII case."""
+    deel = deel.lstrip("/").lower()
+    return [i for n, i in archief.leden.items() if n.lower() == deel]
+
+
+def _engine_delen(archief: "GecontroleerdArchief", blad: str) -> set[str]:
+    """The worksheet parts the engine may read for sheet `blad`, resolved its own way: every
+    `<sheet>` of that name (whitespace in names compared loosely), its `r:id` looked up in the
+    workbook's relationships, the target put under "xl/" unless it starts with "xl/" or "/xl/"
+    (and, to be sure, also resolved as the OOXML rules say)."""
+    from fiche import ooxml
+
+    delen = archief.delen
+    try:
+        wb = ooxml.lees_xml(delen.get(ooxml.WORKBOOK, b""))
+        rels_data = next((d for n, d in delen.items() if n.lower() == "xl/_rels/workbook.xml.rels"), b"")
+        rels = ooxml.lees_xml(rels_data) if rels_data else None
+    except ooxml.OngeldigeXml:
+        return set()
+    doelen: dict[str, str] = {}
+    if rels is not None:
+        for r in rels.iter():
+            if r.tag.rpartition("}")[2] == "Relationship" and r.get("Id") is not None:
+                doelen.setdefault(r.get("Id", ""), r.get("Target", ""))
+    los = " ".join(blad.split())
+    uit: set[str] = set()
+    for s in wb.iter():
+        if s.tag.rpartition("}")[2] != "sheet" or " ".join((s.get("name") or "").split()) != los:
+            continue
+        for sleutel, waarde in s.attrib.items():
+            if sleutel.rpartition("}")[2] != "id" or waarde not in doelen:
+                continue
+            doel = doelen[waarde]
+            uit.add(doel[1:] if doel.startswith("/xl/") else doel if doel.startswith("xl/") else f"xl/{doel}")
+            uit.add(ooxml.doelpad("xl", doel))
+    return uit
+
+
+def _weiger_rooster(bestand: str, deel: str, blad: str | None, rijen: int, kolommen: int, cellen: int) -> FileRefused:
+    werkblad = f"Het werkblad '{blad}'" if blad else "Een werkblad"
+    return _weiger(
+        "zip_bom", bestand,
+        f"{deel} asks for a grid of {rijen} rows x {kolommen} columns ({cellen} cells with a value): grid too large",
+        f"{werkblad} bevat een cel ver buiten het gebruikte gebied (bijvoorbeeld helemaal onderaan of "
+        "rechts); zo'n blad wordt om veiligheidsredenen niet gelezen. Verwijder die cel of gebruik het "
+        "fiche-sjabloon.",
+    )
+
+
+def _controleer_deel(archief: "GecontroleerdArchief", info: zipfile.ZipInfo, bestand: str, blad: str | None) -> None:
+    deel = info.filename
+    werkblad = f"Het werkblad '{blad}'" if blad else "Een werkblad"
+    if info.file_size > MAX_BLAD:
+        raise _weiger(
+            "zip_bom", bestand, f"{deel} unpacks to {info.file_size} bytes > {MAX_BLAD}",
+            f"{werkblad} is uitgepakt veel groter dan een fiche ooit wordt "
+            f"({info.file_size / (1024 * 1024):.0f} MB) en wordt om veiligheidsredenen niet gelezen.",
+        )
+    try:
+        if info.file_size <= 4 * _STROOM:
+            data = _pak_uit(archief.inhoud, info)
+            grens = _snelle_grens(data)
+            if grens is not None and grens[0] <= MAX_RIJ and grens[0] * grens[1] <= MAX_ROOSTER:
+                return
+        rooster = _Rooster()
+        _parse(archief.inhoud, info, rooster.start, rooster.einde)
     except _Gelogen:
         raise _weiger_gelogen(bestand, info) from None
-    max_kol = max((_kolomnummer(k) for k in _BREDE_KOLOM.findall(data)), default=26)
-    max_rij = max((int(r) for r in _HOGE_RIJ.findall(data)), default=9_999)
-    if max_rij > MAX_RIJ or max_rij * max_kol > MAX_ROOSTER:
+    except _Structuur as exc:
         raise _weiger(
-            "zip_bom", bestand, f"{deel} has a cell at row {max_rij}, column {max_kol}: grid too large",
-            "Een werkblad bevat een cel ver buiten het gebruikte gebied (bijvoorbeeld helemaal onderaan of "
-            "rechts); zo'n blad wordt om veiligheidsredenen niet gelezen. Verwijder die cel of gebruik het "
-            "fiche-sjabloon.",
-        )
+            "beschadigd", bestand, f"{deel}: element {exc} inside a cell",
+            f"{werkblad} is beschadigd (een rij of cel binnen een cel). Sla de fiche opnieuw op vanuit Excel.",
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - expat's ExpatError, zlib.error, a bad header
+        raise _weiger(
+            "beschadigd", bestand, f"{deel}: {type(exc).__name__}: {exc}",
+            f"{werkblad} is beschadigd (ongeldige XML). Sla de fiche opnieuw op vanuit Excel.",
+        ) from None
+    if rooster.cellen:
+        rijen, kolommen = rooster.max_rij + 1, rooster.max_kol + 1
+        if rijen > MAX_RIJ or rijen * kolommen > MAX_ROOSTER or rooster.cellen > MAX_ROOSTER:
+            raise _weiger_rooster(bestand, deel, blad, rijen, kolommen, rooster.cellen)
+
+
+def controleer_blad(archief: "GecontroleerdArchief", deel: str | None, bestand: str, blad: str | None = None) -> None:
+    """Before the engine reads a sheet: refuse it when the grid it would build is larger than
+    MAX_ROOSTER cells or MAX_RIJ rows (the engine aborts the whole process when it cannot
+    allocate one). `deel` is the sheet's part as the reader resolves it; with the sheet's name
+    `blad`, every part the engine itself may resolve that name to is checked too. Only the sheets
+    the reader opens are inflated for this, so a large hidden helper sheet costs nothing."""
+    namen = {deel} if deel else set()
+    if blad is not None:
+        namen |= _engine_delen(archief, blad)
+    gezien: set[str] = set()
+    for naam in sorted(namen):
+        for info in _zip_leden(archief, naam):
+            if info.filename not in gezien:
+                gezien.add(info.filename)
+                _controleer_deel(archief, info, bestand, blad)
+    # A part that is in no member: the engine will not find it either and says so.
+
+
+_TELLING = ("uniqueCount", "count")
+
+
+def _controleer_gedeelde_teksten(naam_lid: str, kop: bytes, bestand: str,
+                                 inhoud: bytes | None = None, info: zipfile.ZipInfo | None = None) -> None:
+    """Refuse a shared-string table declaring more entries than any fiche has: the engine
+    reserves room for `uniqueCount` entries of the first `sst` element (by local name, root or
+    not, leading zeros and either quote alike) before reading one (see MAX_GEDEELDE_TEKSTEN).
+    `kop` is the part's head; the rest is only inflated when the first `sst` is not in it."""
+
+    def start(naam: str, attrs: dict[str, str]) -> None:
+        if naam.split(":", 1)[-1] != "sst":
+            return
+        for sleutel, waarde in attrs.items():
+            w = waarde.strip()
+            if sleutel.split(":", 1)[-1] in _TELLING and w.isdigit() and w.isascii() and int(w) > MAX_GEDEELDE_TEKSTEN:
+                raise _weiger(
+                    "zip_bom", bestand, f"{naam_lid} declares {int(w)} strings > {MAX_GEDEELDE_TEKSTEN}",
+                    "Het bestand declareert onwaarschijnlijk veel teksten en wordt om veiligheidsredenen "
+                    "niet gelezen.",
+                )
+        raise _Klaar
+
+    from xml.parsers import expat
+
+    p = expat.ParserCreate()
+    p.StartElementHandler = start
+    try:
+        p.Parse(kop, False)
+    except _Klaar:
+        return
+    except expat.ExpatError:
+        pass  # a head cut in a multi-byte character, or malformed: read it whole below
+    if inhoud is None or info is None:
+        return
+    try:
+        _parse(inhoud, info, start)
+    except FileRefused:
+        raise
+    except _Gelogen:
+        raise _weiger_gelogen(bestand, info) from None
+    except Exception as exc:  # noqa: BLE001
+        raise _weiger(
+            "beschadigd", bestand, f"{naam_lid}: {type(exc).__name__}: {exc}",
+            "Het bestand is beschadigd (ongeldige XML). Sla de fiche opnieuw op vanuit Excel.",
+        ) from None
 
 
 def _bewaren(naam: str) -> bool:
@@ -400,7 +722,7 @@ def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STAND
                     "wordt om veiligheidsredenen niet gelezen.",
                 )
             if info.filename.lower().endswith("sharedstrings.xml") and is_xml:
-                _controleer_gedeelde_teksten(info.filename, data[:_KOP], naam)
+                _controleer_gedeelde_teksten(info.filename, data[:_KOP], naam, inhoud, info)
             if _bewaren(info.filename):
                 delen[info.filename] = data
         if totaal > L.ratio_drempel and totaal > L.max_ratio_totaal * max(gepakt, 1):
