@@ -109,6 +109,7 @@ class GecontroleerdArchief:
     inhoud: bytes
     delen: dict[str, bytes]  # small XML parts the reader parses itself (workbook.xml and rels)
     leden: dict[str, zipfile.ZipInfo] = field(default_factory=dict)  # every member, by name
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # what checks worked out once
 
     def open(self) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(self.inhoud))
@@ -219,13 +220,15 @@ MAX_BLAD = 25 * 1024 * 1024
 #: Pieces in which a part is inflated and parsed, so memory stays flat for a large part.
 _STROOM = 64 * 1024
 
-# Every place a cell element can start: `<c` or `<prefix:c`, then whitespace, `/` or `>`.
-_CEL_KANDIDAAT = re.compile(rb"[<:]c[\s/>]")
+# Every place a cell element can start: `<c`, then whitespace, `/` or `>` (each pattern starts with
+# a literal, which `re` searches fast); a prefixed cell (`:c`) sends the sheet to the full scan.
+_CEL_VOORVOEGSEL = re.compile(rb":c[\s/>]")
+_CEL_KANDIDATEN = tuple(b"<c" + bytes([t]) for t in b" \t\n\r\f\v/>")  # `\s` of a bytes pattern, `/`, `>`
 # ... and the ordinary form: `r` first, an uppercase column of 1-3 letters, a row without leading
 # zeros of at most 7 digits (no arithmetic can wrap).
-_CEL_GEWOON = re.compile(rb'[<:]c[\t\n\r ]+r="[A-Z]{1,3}[1-9][0-9]{0,6}"')
-_CEL_BREED = re.compile(rb'[<:]c[\t\n\r ]+r="([A-Z]{2,3})[1-9]')
-_CEL_HOOG = re.compile(rb'[<:]c[\t\n\r ]+r="[A-Z]{1,3}([1-9][0-9]{3,6})"')
+_CEL_GEWOON = re.compile(rb'<c[\t\n\r ]+r="[A-Z]{1,3}[1-9][0-9]{0,6}"')
+_CEL_BREED = re.compile(rb'<c[\t\n\r ]+r="([A-Z]{2,3})[1-9]')
+_CEL_HOOG = re.compile(rb'<c[\t\n\r ]+r="[A-Z]{1,3}([1-9][0-9]{3,6})"')
 
 
 def _kolomnummer(letters: bytes) -> int:
@@ -402,7 +405,9 @@ def _parse(inhoud: bytes, info: zipfile.ZipInfo, start, einde=None) -> None:
 def _snelle_grens(data: bytes) -> tuple[int, int, int] | None:
     """(rows, columns, cells) bounding the grid of a sheet whose every cell is written the
     ordinary way, counted by regular expressions in C; None when any cell is not."""
-    n = len(_CEL_KANDIDAAT.findall(data))
+    if _CEL_VOORVOEGSEL.search(data):
+        return None
+    n = sum(data.count(k) for k in _CEL_KANDIDATEN)
     if len(_CEL_GEWOON.findall(data)) != n:
         return None
     max_kol = max((_kolomnummer(k) for k in _CEL_BREED.findall(data)), default=26)
@@ -416,11 +421,11 @@ def _zip_leden(archief: "GecontroleerdArchief", deel: str) -> list[zipfile.ZipIn
     return [i for n, i in archief.leden.items() if n.lower() == deel]
 
 
-def _engine_delen(archief: "GecontroleerdArchief", blad: str) -> set[str]:
-    """The worksheet parts the engine may read for sheet `blad`, resolved its own way: every
-    `<sheet>` of that name (whitespace in names compared loosely), its `r:id` looked up in the
-    workbook's relationships, the target put under "xl/" unless it starts with "xl/" or "/xl/"
-    (and, to be sure, also resolved as the OOXML rules say)."""
+def _engine_bladen(archief: "GecontroleerdArchief") -> dict[str, set[str]]:
+    """Sheet name (whitespace compared loosely) -> the worksheet parts the engine may read for
+    it, resolved its own way: every `<sheet>` of that name (the engine takes the first, a
+    duplicate name counts too), its `r:id` looked up in the workbook's relationships, the target
+    put under "xl/" unless it starts with "xl/" or "/xl/" (and also resolved as OOXML says)."""
     from fiche import ooxml
 
     delen = archief.delen
@@ -429,23 +434,23 @@ def _engine_delen(archief: "GecontroleerdArchief", blad: str) -> set[str]:
         rels_data = next((d for n, d in delen.items() if n.lower() == "xl/_rels/workbook.xml.rels"), b"")
         rels = ooxml.lees_xml(rels_data) if rels_data else None
     except ooxml.OngeldigeXml:
-        return set()
+        return {}  # the reader refuses such a workbook itself
     doelen: dict[str, str] = {}
     if rels is not None:
         for r in rels.iter():
             if r.tag.rpartition("}")[2] == "Relationship" and r.get("Id") is not None:
                 doelen.setdefault(r.get("Id", ""), r.get("Target", ""))
-    los = " ".join(blad.split())
-    uit: set[str] = set()
+    uit: dict[str, set[str]] = {}
     for s in wb.iter():
-        if s.tag.rpartition("}")[2] != "sheet" or " ".join((s.get("name") or "").split()) != los:
+        if s.tag.rpartition("}")[2] != "sheet":
             continue
+        delen_blad = uit.setdefault(" ".join((s.get("name") or "").split()), set())
         for sleutel, waarde in s.attrib.items():
             if sleutel.rpartition("}")[2] != "id" or waarde not in doelen:
                 continue
             doel = doelen[waarde]
-            uit.add(doel[1:] if doel.startswith("/xl/") else doel if doel.startswith("xl/") else f"xl/{doel}")
-            uit.add(ooxml.doelpad("xl", doel))
+            delen_blad.add(doel[1:] if doel.startswith("/xl/") else doel if doel.startswith("xl/") else f"xl/{doel}")
+            delen_blad.add(ooxml.doelpad("xl", doel))
     return uit
 
 
@@ -503,7 +508,9 @@ def controleer_blad(archief: "GecontroleerdArchief", deel: str | None, bestand: 
     the reader opens are inflated for this, so a large hidden helper sheet costs nothing."""
     namen = {deel} if deel else set()
     if blad is not None:
-        namen |= _engine_delen(archief, blad)
+        if "engine_bladen" not in archief.cache:
+            archief.cache["engine_bladen"] = _engine_bladen(archief)
+        namen |= archief.cache["engine_bladen"].get(" ".join(blad.split()), set())
     gezien: set[str] = set()
     for naam in sorted(namen):
         for info in _zip_leden(archief, naam):
