@@ -124,12 +124,13 @@ def gevallen(sheet: bytes) -> dict[str, tuple[dict[str, bytes], str | None]]:
     # Shared strings: an index out of range, and tables declaring a billion entries in each form.
     blad("gedeelde_tekst_buiten_bereik", _met_rij(sheet, b'<row r="41"><c r="A41" t="s"><v>999999</v></c></row>'))
     for naam, kop in [("gewoon", b'uniqueCount="4000000000"'), ("enkele_quotes", b"uniqueCount='4000000000'"),
-                      ("spaties", b'uniqueCount = "4000000000"'), ("voorloopnullen", b'uniqueCount="0000000000000000000000004000000000"'),
+                      ("spaties", b'uniqueCount = "4000000000"'),
+                      ("voorloopnullen", b'uniqueCount="0000000000000000000000004000000000"'),
                       ("klein", b'count="2" uniqueCount="2"')]:
         sst = b'<sst xmlns="' + MAIN + b'" ' + kop + b"><si><t>x</t></si><si><t>y</t></si></sst>"
         uit[f"gedeelde_teksten_{naam}"] = ({"xl/sharedStrings.xml": sst}, "gelezen" if naam == "klein" else "geweigerd")
-    uit["gedeelde_teksten_voorvoegsel"] = ({"xl/sharedStrings.xml": b'<x:sst xmlns:x="' + MAIN + b'" uniqueCount="4000000000">'
-                                           b"<x:si><x:t>x</x:t></x:si></x:sst>"}, "geweigerd")
+    sst = b'<x:sst xmlns:x="' + MAIN + b'" uniqueCount="4000000000"><x:si><x:t>x</x:t></x:si></x:sst>'
+    uit["gedeelde_teksten_voorvoegsel"] = ({"xl/sharedStrings.xml": sst}, "geweigerd")
     # The largest grid the limits allow (1000 rows x 2000 columns): read, within the memory bound.
     blad("grens_van_het_rooster", _met_rij(sheet, _cel("BXX1000", "1000")), "gelezen")
     # Random mutations, the same every run.
