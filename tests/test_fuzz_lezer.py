@@ -131,6 +131,19 @@ def gevallen(sheet: bytes) -> dict[str, tuple[dict[str, bytes], str | None]]:
         uit[f"gedeelde_teksten_{naam}"] = ({"xl/sharedStrings.xml": sst}, "gelezen" if naam == "klein" else "geweigerd")
     sst = b'<x:sst xmlns:x="' + MAIN + b'" uniqueCount="4000000000"><x:si><x:t>x</x:t></x:si></x:sst>'
     uit["gedeelde_teksten_voorvoegsel"] = ({"xl/sharedStrings.xml": sst}, "geweigerd")
+    # The engine finds its sheet its own way: a part name in another case, the first of two sheets
+    # of one name, a relationship id under another prefix.
+    with zipfile.ZipFile(VOORBEELD) as zf:
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+        wb = zf.read("xl/workbook.xml")
+    ver = _met_rij(sheet, _cel("XFD1048576", "1048576"))
+    uit["deel_in_hoofdletters"] = ({"xl/_rels/workbook.xml.rels": rels.replace(b"/xl/worksheets/sheet1.xml",
+                                                                                 b"worksheets/SHEET1.xml"),
+                                    BLAD: ver}, "geweigerd")
+    uit["twee_bladen_met_een_naam"] = ({"xl/workbook.xml": wb.replace(b'name="Lijsten"', b'name="Fiche"'), BLAD: ver},
+                                       "geweigerd")
+    uit["relatie_onder_ander_voorvoegsel"] = ({"xl/workbook.xml": wb.replace(b"xmlns:r=", b"xmlns:q=").replace(
+        b" r:id=", b" q:id="), BLAD: ver}, None)
     # The largest grid the limits allow (1000 rows x 2000 columns): read, within the memory bound.
     blad("grens_van_het_rooster", _met_rij(sheet, _cel("BXX1000", "1000")), "gelezen")
     # Random mutations, the same every run.
@@ -248,3 +261,65 @@ def test_a_refused_sheet_is_named_in_the_message(tmp_path):
     assert "'Fiche'" in melding["message"] and "veiligheidsredenen" in melding["message"]
     assert "grid too large" in stderr  # the English log line
     assert rss < MAX_RSS_MB
+
+
+#: Run in a child (a wrong prediction could make the engine abort): random small sheets, each cell
+#: position as the scan predicts it against the grid python-calamine builds.
+_VERGELIJK = r'''
+import io, json, random, sys, zipfile
+import python_calamine
+from fiche import veilig
+
+bron = zipfile.ZipFile(sys.argv[1])
+leden = [(i.filename, bron.read(i)) for i in bron.infolist()]
+rnd = random.Random(int(sys.argv[2]))
+V = 't="inlineStr"><is><t>x</t></is></c>'
+
+def ref():
+    letters = "".join(rnd.choice("ABCZabcz") for _ in range(rnd.randint(0, 2)))
+    cijfers = rnd.choice(["", "0", "00"]) + str(rnd.choice([rnd.randint(0, 40), 2**32 + rnd.randint(1, 30)]))
+    return rnd.choice([letters + cijfers] * 12 + ["$" + letters + cijfers, cijfers + letters])
+
+verschillen, vergeleken = [], 0
+for _ in range(int(sys.argv[3])):
+    rijen = []
+    for _ in range(rnd.randint(1, 5)):
+        rij = "<row" + (f' r="{ref()}"' if rnd.random() < .5 else "") + ">"
+        for _ in range(rnd.randint(0, 5)):
+            soort = rnd.random()
+            rij += "<c" + (f' r="{ref()}"' if rnd.random() < .5 else "") + (
+                " " + V if soort < .5 else "/>" if soort < .75 else "><v>1</v></c>")
+        rijen.append(rij + "</row>" if rnd.random() < .9 else "<row/>")
+    blad = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            + "".join(rijen) + "</sheetData></worksheet>").encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for naam, data in leden:
+            z.writestr(naam, blad if naam == "xl/worksheets/sheet1.xml" else data)
+    archief = veilig.controleer_archief(buf.getvalue(), "x")
+    scan = veilig._Rooster()
+    veilig._parse(archief.inhoud, archief.leden["xl/worksheets/sheet1.xml"], scan.start, scan.einde)
+    voorspeld = [scan.max_rij + 1, scan.max_kol + 1] if scan.cellen else [0, 0]
+    if voorspeld[0] * voorspeld[1] > 10_000:
+        continue  # the reader refuses such a sheet; no need to let the engine try
+    try:
+        grid = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(buf.getvalue())).get_sheet_by_name(
+            "Fiche").to_python(skip_empty_area=False)
+    except python_calamine.CalamineError:
+        continue  # the engine raises: no grid to compare
+    vergeleken += 1
+    echt = [len(grid), max((len(r) for r in grid), default=0)]
+    if echt != voorspeld:
+        verschillen.append([blad.decode(), echt, voorspeld])
+print(json.dumps({"vergeleken": vergeleken, "verschillen": verschillen[:5]}))
+'''
+
+
+@pytest.mark.subprocess
+def test_the_scan_places_cells_where_the_engine_does():
+    r = subprocess.run([sys.executable, "-c", _VERGELIJK, str(VOORBEELD), "13", "600"], capture_output=True,
+                       text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    uitkomst = json.loads(r.stdout)
+    assert uitkomst["vergeleken"] > 100
+    assert not uitkomst["verschillen"], uitkomst["verschillen"]
