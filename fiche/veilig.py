@@ -217,6 +217,8 @@ _M32 = 0xFFFF_FFFF
 #: A sheet the reader opens is parsed once more here: beyond this it is no fiche (a fiche sheet
 #: is about 25 KB unpacked) and the parse alone would take too long.
 MAX_BLAD = 25 * 1024 * 1024
+#: Sheets up to this size are inflated whole for the quick bound; larger ones only in pieces.
+MAX_SNEL = 8 * 1024 * 1024
 #: Pieces in which a part is inflated and parsed, so memory stays flat for a large part.
 _STROOM = 64 * 1024
 
@@ -405,8 +407,8 @@ def _parse(inhoud: bytes, info: zipfile.ZipInfo, start, einde=None) -> None:
 def _snelle_grens(data: bytes) -> tuple[int, int, int] | None:
     """(rows, columns, cells) bounding the grid of a sheet whose every cell is written the
     ordinary way, counted by regular expressions in C; None when any cell is not."""
-    if _CEL_VOORVOEGSEL.search(data):
-        return None
+    if _CEL_VOORVOEGSEL.search(data) or b"\x00" in data:
+        return None  # a prefixed cell, or UTF-16 (the patterns read bytes as ASCII): the full scan decides
     n = sum(data.count(k) for k in _CEL_KANDIDATEN)
     if len(_CEL_GEWOON.findall(data)) != n:
         return None
@@ -475,7 +477,7 @@ def _controleer_deel(archief: "GecontroleerdArchief", info: zipfile.ZipInfo, bes
             f"({info.file_size / (1024 * 1024):.0f} MB) en wordt om veiligheidsredenen niet gelezen.",
         )
     try:
-        if info.file_size <= 4 * _STROOM:
+        if info.file_size <= MAX_SNEL:
             data = _pak_uit(archief.inhoud, info)
             grens = _snelle_grens(data)
             if grens is not None and grens[0] <= MAX_RIJ and grens[0] * grens[1] <= MAX_ROOSTER:
