@@ -144,10 +144,11 @@ def gevallen(sheet: bytes) -> dict[str, tuple[dict[str, bytes], str | None]]:
                                        "geweigerd")
     uit["relatie_onder_ander_voorvoegsel"] = ({"xl/workbook.xml": wb.replace(b"xmlns:r=", b"xmlns:q=").replace(
         b" r:id=", b" q:id="), BLAD: ver}, None)
-    # Large sheets: 10 MB of cells without r (the streaming scan), 26 MB of padding.
+    # Large sheets: 12 MB of cells without r (the streaming scan), 26 MB of padding.
     ruis = random.Random(7)
-    rijen = b"".join(b"<row>" + b"".join(b'<c t="inlineStr"><is><t>' + ruis.randbytes(20).hex().encode() + b"</t></is></c>"
-                                         for _ in range(5)) + b"</row>" for _ in range(30_000))
+    cel = b'<c t="inlineStr"><is><t>%s</t></is></c>'
+    rijen = b"".join(b"<row>" + b"".join(cel % ruis.randbytes(20).hex().encode() for _ in range(5)) + b"</row>"
+                     for _ in range(30_000))
     blad("groot_blad_zonder_r", _met_rij(sheet, rijen))  # incompressible, so no zip-bomb cap stops it first
     blad("te_groot_blad", sheet.replace(b"<sheetData>", b"<sheetData>" + b" " * (26 * 1024 * 1024), 1), "geweigerd")
     # The largest grid the limits allow (1000 rows x 2000 columns): read, within the memory bound.
