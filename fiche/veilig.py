@@ -10,6 +10,11 @@ is caught too, unless the archive is so small that even deflate's worst case sta
 (then nothing in it can inflate dangerously, and only the XML prologs and the parts the reader
 parses itself are inflated here).
 
+Each sheet the reader opens is checked once more just before the engine reads it
+(`controleer_blad`): the grid the engine would allocate for it, computed from the cell positions
+as the engine itself computes them (any letter case, leading zeros, cells and rows without `r`),
+must stay within MAX_ROOSTER cells, since an allocation the engine cannot make aborts the process.
+
 Every refusal is a `fiche.errors.FileRefused` with a reason code (see `WEIGERCODES`) and a Dutch
 message for the person who sent the file.
 """
