@@ -735,8 +735,9 @@ def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STAND
                     "Het bestand bevat een verdacht sterk ingepakt onderdeel (mogelijk een 'zip-bom') en "
                     "wordt om veiligheidsredenen niet gelezen.",
                 )
-            if info.filename.lower().endswith("sharedstrings.xml") and is_xml:
-                _controleer_gedeelde_teksten(info.filename, data[:_KOP], naam, inhoud, info)
+            if info.filename.lower().endswith("sharedstrings.xml"):
+                # The engine opens "xl/sharedStrings.xml" in any letter case, ".XML" too.
+                _controleer_gedeelde_teksten(info.filename, data[:_KOP] if is_xml else b"", naam, inhoud, info)
             if _bewaren(info.filename):
                 delen[info.filename] = data
         if totaal > L.ratio_drempel and totaal > L.max_ratio_totaal * max(gepakt, 1):

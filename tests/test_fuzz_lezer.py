@@ -131,6 +131,8 @@ def gevallen(sheet: bytes) -> dict[str, tuple[dict[str, bytes], str | None]]:
         uit[f"gedeelde_teksten_{naam}"] = ({"xl/sharedStrings.xml": sst}, "gelezen" if naam == "klein" else "geweigerd")
     sst = b'<x:sst xmlns:x="' + MAIN + b'" uniqueCount="4000000000"><x:si><x:t>x</x:t></x:si></x:sst>'
     uit["gedeelde_teksten_voorvoegsel"] = ({"xl/sharedStrings.xml": sst}, "geweigerd")
+    sst = b'<sst xmlns="' + MAIN + b'" uniqueCount="4000000000"><si><t>x</t></si></sst>'
+    uit["gedeelde_teksten_deel_in_hoofdletters"] = ({"xl/SharedStrings.XML": sst}, "geweigerd")  # the engine opens it
     # The engine finds its sheet its own way: a part name in another case, the first of two sheets
     # of one name, a relationship id under another prefix.
     with zipfile.ZipFile(VOORBEELD) as zf:
@@ -175,16 +177,18 @@ def _schrijf(doel: Path, delen: dict[str, bytes]) -> None:
     with zipfile.ZipFile(VOORBEELD) as zin:
         leden = [(i.filename, zin.read(i)) for i in zin.infolist()]
     namen = {n for n, _ in leden}
+    sst = next((n for n in delen if n.lower() == "xl/sharedstrings.xml"), None)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
         for naam, data in leden:
-            if naam == "xl/_rels/workbook.xml.rels" and "xl/sharedStrings.xml" in delen:
+            if naam == "xl/_rels/workbook.xml.rels" and sst:
                 data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.'
-                                    b'org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
-                                    b"</Relationships>")
-            if naam == "[Content_Types].xml" and "xl/sharedStrings.xml" in delen:
-                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+                                    b'org/officeDocument/2006/relationships/sharedStrings" Target="'
+                                    + sst[3:].encode() + b'"/></Relationships>')
+            if naam == "[Content_Types].xml" and sst:
+                data = data.replace(b"</Types>", b'<Override PartName="/' + sst.encode() + b'" ContentType="'
+                                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+                                    b'"/></Types>')
             zout.writestr(naam, delen.get(naam, data))
         for naam, data in delen.items():
             if naam not in namen:
