@@ -428,36 +428,54 @@ def _zip_leden(archief: "GecontroleerdArchief", deel: str) -> list[zipfile.ZipIn
     return [i for n, i in archief.leden.items() if n.lower() == deel]
 
 
+def _varianten(archief: "GecontroleerdArchief", naam: str) -> list:
+    """Every member named `naam` in any letter case (the engine matches names so), parsed; a member
+    the safe-open checks did not keep (another case than the one they look for) is parsed by
+    defusedxml, and one that cannot be read is left out (the engine cannot read it either)."""
+    from defusedxml.ElementTree import fromstring as veilig_fromstring
+
+    from fiche import ooxml
+
+    uit = []
+    for lid, info in archief.leden.items():
+        if lid.lower() != naam:
+            continue
+        try:
+            if lid in archief.delen:
+                uit.append(ooxml.lees_xml(archief.delen[lid]))
+            else:
+                uit.append(veilig_fromstring(_pak_uit(archief.inhoud, info)))
+        except Exception:  # noqa: BLE001 - malformed, a DTD, damaged deflate data
+            continue
+    return uit
+
+
 def _engine_bladen(archief: "GecontroleerdArchief") -> dict[str, set[str]]:
     """Sheet name (whitespace compared loosely) -> the worksheet parts the engine may read for
     it, resolved its own way: every `<sheet>` of that name (the engine takes the first, a
     duplicate name counts too), its `r:id` looked up in the workbook's relationships, the target
-    put under "xl/" unless it starts with "xl/" or "/xl/" (and also resolved as OOXML says)."""
+    put under "xl/" unless it starts with "xl/" or "/xl/" (and also resolved as OOXML says).
+    Workbook and relationship parts count in every letter case."""
     from fiche import ooxml
 
-    delen = archief.delen
-    try:
-        wb = ooxml.lees_xml(delen.get(ooxml.WORKBOOK, b""))
-        rels_data = next((d for n, d in delen.items() if n.lower() == "xl/_rels/workbook.xml.rels"), b"")
-        rels = ooxml.lees_xml(rels_data) if rels_data else None
-    except ooxml.OngeldigeXml:
-        return {}  # the reader refuses such a workbook itself
-    doelen: dict[str, str] = {}
-    if rels is not None:
+    doelen: dict[str, set[str]] = {}
+    for rels in _varianten(archief, "xl/_rels/workbook.xml.rels"):
         for r in rels.iter():
-            if r.tag.rpartition("}")[2] == "Relationship" and r.get("Id") is not None:
-                doelen.setdefault(r.get("Id", ""), r.get("Target", ""))
+            if isinstance(r.tag, str) and r.tag.rpartition("}")[2] == "Relationship" and r.get("Id") is not None:
+                doelen.setdefault(r.get("Id", ""), set()).add(r.get("Target", ""))
     uit: dict[str, set[str]] = {}
-    for s in wb.iter():
-        if s.tag.rpartition("}")[2] != "sheet":
-            continue
-        delen_blad = uit.setdefault(" ".join((s.get("name") or "").split()), set())
-        for sleutel, waarde in s.attrib.items():
-            if sleutel.rpartition("}")[2] != "id" or waarde not in doelen:
+    for wb in _varianten(archief, ooxml.WORKBOOK):
+        for s in wb.iter():
+            if not isinstance(s.tag, str) or s.tag.rpartition("}")[2] != "sheet":
                 continue
-            doel = doelen[waarde]
-            delen_blad.add(doel[1:] if doel.startswith("/xl/") else doel if doel.startswith("xl/") else f"xl/{doel}")
-            delen_blad.add(ooxml.doelpad("xl", doel))
+            delen_blad = uit.setdefault(" ".join((s.get("name") or "").split()), set())
+            for sleutel, waarde in s.attrib.items():
+                if sleutel.rpartition("}")[2] != "id":
+                    continue
+                for doel in doelen.get(waarde, ()):
+                    delen_blad.add(doel[1:] if doel.startswith("/xl/") else doel if doel.startswith("xl/")
+                                   else f"xl/{doel}")
+                    delen_blad.add(ooxml.doelpad("xl", doel))
     return uit
 
 

@@ -153,6 +153,10 @@ def gevallen(sheet: bytes) -> dict[str, tuple[dict[str, bytes], str | None]]:
                      for _ in range(30_000))
     blad("groot_blad_zonder_r", _met_rij(sheet, rijen))  # incompressible, so no zip-bomb cap stops it first
     blad("te_groot_blad", sheet.replace(b"<sheetData>", b"<sheetData>" + b" " * (26 * 1024 * 1024), 1), "geweigerd")
+    uit["tweede_werkboekdeel_in_hoofdletters"] = ({
+        "XL/WORKBOOK.XML": wb.replace(b'name="Lijsten"', b'name="Fiche"').replace(b'name="Fiche" sheetId="1"',
+                                                                                  b'name="Voorblad" sheetId="1"'),
+        BLAD: ver}, None)
     # The largest grid the limits allow (1000 rows x 2000 columns): read, within the memory bound.
     blad("grens_van_het_rooster", _met_rij(sheet, _cel("BXX1000", "1000")), "gelezen")
     # Random mutations, the same every run.
