@@ -230,12 +230,10 @@ _STROOM = 64 * 1024
 # Every place a cell element can start: `<c`, then whitespace, `/` or `>` (each pattern starts with
 # a literal, which `re` searches fast); a prefixed cell (`:c`) sends the sheet to the full scan.
 _CEL_VOORVOEGSEL = re.compile(rb":c[\s/>]")
-_CEL_KANDIDATEN = tuple(b"<c" + bytes([t]) for t in b" \t\n\r\f\v/>")  # `\s` of a bytes pattern, `/`, `>`
-# ... and the ordinary form: `r` first, an uppercase column of 1-3 letters, a row without leading
-# zeros of at most 7 digits (no arithmetic can wrap).
-_CEL_GEWOON = re.compile(rb'<c[\t\n\r ]+r="[A-Z]{1,3}[1-9][0-9]{0,6}"')
-_CEL_BREED = re.compile(rb'<c[\t\n\r ]+r="([A-Z]{2,3})[1-9]')
-_CEL_HOOG = re.compile(rb'<c[\t\n\r ]+r="[A-Z]{1,3}([1-9][0-9]{3,6})"')
+# ... read in one pass with the ordinary form: `r` first, an uppercase column of 1-3 letters, a row
+# without leading zeros of at most 7 digits (no arithmetic can wrap); any other cell matches the
+# second branch, with empty groups.
+_CEL = re.compile(rb'<c(?:[\t\n\r ]+r="([A-Z]{1,3})([1-9][0-9]{0,6})"|[\s/>])')
 
 
 def _kolomnummer(letters: bytes) -> int:
@@ -414,12 +412,14 @@ def _snelle_grens(data: bytes) -> tuple[int, int, int] | None:
     ordinary way, counted by regular expressions in C; None when any cell is not."""
     if _CEL_VOORVOEGSEL.search(data) or b"\x00" in data:
         return None  # a prefixed cell, or UTF-16 (the patterns read bytes as ASCII): the full scan decides
-    n = sum(data.count(k) for k in _CEL_KANDIDATEN)
-    if len(_CEL_GEWOON.findall(data)) != n:
+    refs = _CEL.findall(data)
+    if not refs:
+        return 0, 0, 0
+    if not all(k for k, _ in refs):
         return None
-    max_kol = max((_kolomnummer(k) for k in _CEL_BREED.findall(data)), default=26)
-    max_rij = max((int(r) for r in _CEL_HOOG.findall(data)), default=999)
-    return max_rij, max_kol, n
+    max_kol = max(_kolomnummer(k) for k in {k for k, _ in refs})
+    max_rij = max(map(int, {r for _, r in refs}))
+    return max_rij, max_kol, len(refs)
 
 
 def _zip_leden(archief: "GecontroleerdArchief", deel: str) -> list[zipfile.ZipInfo]:
