@@ -28,12 +28,12 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from fiche import ooxml, schema as S
 from fiche.errors import FileRefused
 from fiche.model import FicheData, TabelRij
+from fiche.rooster import controleer_blad
 from fiche.veilig import (
     STANDAARD_LIMIETEN,
     GecontroleerdArchief,
     Limieten,
     controleer_archief,
-    controleer_blad,
     vereis_defusedxml,
     weiger_te_groot,
 )

@@ -283,7 +283,7 @@ def test_a_refused_sheet_is_named_in_the_message(tmp_path):
 _VERGELIJK = r'''
 import io, json, random, sys, zipfile
 import python_calamine
-from fiche import veilig
+from fiche import rooster, veilig
 
 bron = zipfile.ZipFile(sys.argv[1])
 leden = [(i.filename, bron.read(i)) for i in bron.infolist()]
@@ -312,7 +312,7 @@ for _ in range(int(sys.argv[3])):
         for naam, data in leden:
             z.writestr(naam, blad if naam == "xl/worksheets/sheet1.xml" else data)
     archief = veilig.controleer_archief(buf.getvalue(), "x")
-    scan = veilig._Rooster()
+    scan = rooster._Rooster()
     veilig._parse(archief.inhoud, archief.leden["xl/worksheets/sheet1.xml"], scan.start, scan.einde)
     voorspeld = [scan.max_rij + 1, scan.max_kol + 1] if scan.cellen else [0, 0]
     if voorspeld[0] * voorspeld[1] > 10_000:
