@@ -35,12 +35,12 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from fiche import ooxml, schema as S
 from fiche.errors import FileRefused
 from fiche.model import FicheData, TabelRij
+from fiche.rooster import controleer_blad
 from fiche.veilig import (
     STANDAARD_LIMIETEN,
     GecontroleerdArchief,
     Limieten,
     controleer_archief,
-    controleer_blad,
     vereis_defusedxml,
     weiger_te_groot,
 )
@@ -324,10 +324,9 @@ class CalamineBron:
                 raise KeyError(sheet)
             deel = self._bladen().get(sheet)
             wb = self._wb
-            if deel is not None:
-                controleer_blad(self._archief, deel.lstrip("/"), self.naam)
-                if self._strict and deel.lstrip("/") in self._archief.leden:
-                    wb = self._met_serienummers(deel.lstrip("/"))
+            controleer_blad(self._archief, deel.lstrip("/") if deel else None, self.naam, blad=sheet)
+            if deel is not None and self._strict and deel.lstrip("/") in self._archief.leden:
+                wb = self._met_serienummers(deel.lstrip("/"))
             try:
                 ws = wb.get_sheet_by_name(sheet)
                 grid = ws.to_python(skip_empty_area=False)

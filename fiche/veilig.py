@@ -10,6 +10,12 @@ is caught too, unless the archive is so small that even deflate's worst case sta
 (then nothing in it can inflate dangerously, and only the XML prologs and the parts the reader
 parses itself are inflated here).
 
+Each sheet the reader opens is checked once more just before the engine reads it
+(`fiche.rooster.controleer_blad`): the grid the engine would allocate for it, computed from the
+cell positions as the engine itself computes them, must stay within MAX_ROOSTER cells, since an
+allocation the engine cannot make aborts the process. The expat streaming helpers it uses
+(`_parse`, `_stukken`) live here, as the shared-string check needs them too.
+
 Every refusal is a `fiche.errors.FileRefused` with a reason code (see `WEIGERCODES`) and a Dutch
 message for the person who sent the file. A file that is no xlsx is recognised from its bytes, not
 its name (`herken_formaat`: old Excel 97-2003, OpenDocument, binary Excel .xlsb, CSV and other
@@ -28,10 +34,10 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from fiche.errors import FileRefused, PmiekError
@@ -118,6 +124,7 @@ class GecontroleerdArchief:
     inhoud: bytes
     delen: dict[str, bytes]  # small XML parts the reader parses itself (workbook.xml and rels)
     leden: dict[str, zipfile.ZipInfo] = field(default_factory=dict)  # every member, by name
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # what checks worked out once
 
     def open(self) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(self.inhoud))
@@ -345,54 +352,116 @@ def _controleer_xml(naam_lid: str, data: bytes, bestand: str, volledig: bool = T
     )
 
 
-# Only references beyond column Z or row 9999 are looked at: a fiche has none, so the usual
-# cost is two scans in C over the sheet XML. The patterns start with a literal (fast in `re`)
-# and need no whitespace before `r=`, so a tab or newline there hides nothing.
-_BREDE_KOLOM = re.compile(rb'r="([A-Z]{2,4})[0-9]')
-_HOGE_RIJ = re.compile(rb'r="[A-Z]{1,4}([0-9]{5,8})"')
-_TELLING = re.compile(rb'\b(?:uniqueCount|count)="([0-9]{1,20})"')
+# --- streaming a part through expat ------------------------------------------------------
+
+#: Pieces in which a part is inflated and parsed, so memory stays flat for a large part.
+_STROOM = 64 * 1024
 
 
-def _kolomnummer(letters: bytes) -> int:
-    n = 0
-    for b in letters:
-        n = n * 26 + (b - 64)
-    return n
+class _Klaar(Exception):
+    """The scan has seen all the engine will read."""
 
 
-def _controleer_gedeelde_teksten(naam_lid: str, kop: bytes, bestand: str) -> None:
-    """Refuse a shared-string table declaring more entries than any fiche has: the engine
-    reserves room for all of them before reading one (see MAX_GEDEELDE_TEKSTEN)."""
-    eind = kop.find(b">", kop.find(b"<sst"))
-    for m in _TELLING.finditer(kop[: eind if eind > 0 else len(kop)]):
-        if int(m.group(1)) > MAX_GEDEELDE_TEKSTEN:
-            raise _weiger(
-                "zip_bom", bestand, f"{naam_lid} declares {int(m.group(1))} strings > {MAX_GEDEELDE_TEKSTEN}",
-                "Het bestand declareert onwaarschijnlijk veel teksten en wordt om veiligheidsredenen "
-                "niet gelezen.",
-            )
+def _stukken(inhoud: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A member's bytes in pieces of at most `_STROOM`, never inflating more than its declared
+    size (plus one byte, to notice a member that lies about it: `_Gelogen`)."""
+    if info.flag_bits & 0x1:
+        raise ValueError("encrypted zip member")
+    sig, n_naam, n_extra = _LOKALE_KOP.unpack_from(inhoud, info.header_offset)
+    if sig != ZIP_MAGIC:
+        raise ValueError("bad local file header")
+    begin = info.header_offset + _LOKALE_KOP.size + n_naam + n_extra
+    ruw = memoryview(inhoud)[begin:begin + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        for i in range(0, len(ruw), _STROOM):
+            yield bytes(ruw[i:i + _STROOM])
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise ValueError(f"compression method {info.compress_type}")
+    d = zlib.decompressobj(-15)
+    totaal = 0
+    for i in range(0, len(ruw), _STROOM):
+        stuk = d.decompress(ruw[i:i + _STROOM], _STROOM)
+        while True:
+            totaal += len(stuk)
+            if totaal > info.file_size:
+                raise _Gelogen(info.filename)
+            if stuk:
+                yield stuk
+            if not d.unconsumed_tail:
+                break
+            stuk = d.decompress(d.unconsumed_tail, _STROOM)
 
 
-def controleer_blad(archief: "GecontroleerdArchief", deel: str, bestand: str) -> None:
-    """Before the engine reads the sheet in zip part `deel`: refuse it when its cells span a grid
-    the engine cannot allocate (see MAX_ROOSTER). Only the sheets the reader opens are
-    inflated for this, so a large hidden helper sheet costs nothing."""
-    info = archief.leden.get(deel)
-    if info is None:
-        return  # the engine will not find it either and says so
+def _verboden_dtd(*_args) -> None:
+    raise ValueError("DTD in a sheet")
+
+
+def _parse(inhoud: bytes, info: zipfile.ZipInfo, start, einde=None) -> None:
+    """Feed a member through expat (no namespace processing: names as written) until a handler
+    raises `_Klaar` or the part ends. A DTD is refused (it was already, for the prolog)."""
+    from xml.parsers import expat
+
+    p = expat.ParserCreate()
+    p.StartElementHandler = start
+    if einde is not None:
+        p.EndElementHandler = einde
+    p.StartDoctypeDeclHandler = _verboden_dtd
+    p.EntityDeclHandler = _verboden_dtd
     try:
-        data = _pak_uit(archief.inhoud, info)
+        for stuk in _stukken(inhoud, info):
+            p.Parse(stuk, False)
+        p.Parse(b"", True)
+    except _Klaar:
+        pass
+
+
+_TELLING = ("uniqueCount", "count")
+
+
+def _controleer_gedeelde_teksten(naam_lid: str, kop: bytes, bestand: str,
+                                 inhoud: bytes | None = None, info: zipfile.ZipInfo | None = None) -> None:
+    """Refuse a shared-string table declaring more entries than any fiche has: the engine
+    reserves room for `uniqueCount` entries of the first `sst` element (by local name, root or
+    not, leading zeros and either quote alike) before reading one (see MAX_GEDEELDE_TEKSTEN).
+    `kop` is the part's head; the rest is only inflated when the first `sst` is not in it."""
+
+    def start(naam: str, attrs: dict[str, str]) -> None:
+        if naam.split(":", 1)[-1] != "sst":
+            return
+        for sleutel, waarde in attrs.items():
+            w = waarde.strip()
+            if sleutel.split(":", 1)[-1] in _TELLING and w.isdigit() and w.isascii() and int(w) > MAX_GEDEELDE_TEKSTEN:
+                raise _weiger(
+                    "zip_bom", bestand, f"{naam_lid} declares {int(w)} strings > {MAX_GEDEELDE_TEKSTEN}",
+                    "Het bestand declareert onwaarschijnlijk veel teksten en wordt om veiligheidsredenen "
+                    "niet gelezen.",
+                )
+        raise _Klaar
+
+    from xml.parsers import expat
+
+    p = expat.ParserCreate()
+    p.StartElementHandler = start
+    try:
+        p.Parse(kop, False)
+    except _Klaar:
+        return
+    except expat.ExpatError:
+        pass  # a head cut in a multi-byte character, or malformed: read it whole below
+    if inhoud is None or info is None:
+        return
+    try:
+        _parse(inhoud, info, start)
+    except FileRefused:
+        raise
     except _Gelogen:
         raise _weiger_gelogen(bestand, info) from None
-    max_kol = max((_kolomnummer(k) for k in _BREDE_KOLOM.findall(data)), default=26)
-    max_rij = max((int(r) for r in _HOGE_RIJ.findall(data)), default=9_999)
-    if max_rij > MAX_RIJ or max_rij * max_kol > MAX_ROOSTER:
+    except Exception as exc:  # noqa: BLE001
         raise _weiger(
-            "zip_bom", bestand, f"{deel} has a cell at row {max_rij}, column {max_kol}: grid too large",
-            "Een werkblad bevat een cel ver buiten het gebruikte gebied (bijvoorbeeld helemaal onderaan of "
-            "rechts); zo'n blad wordt om veiligheidsredenen niet gelezen. Verwijder die cel of gebruik het "
-            "fiche-sjabloon.",
-        )
+            "beschadigd", bestand, f"{naam_lid}: {type(exc).__name__}: {exc}",
+            "Het bestand is beschadigd (ongeldige XML). Sla de fiche opnieuw op vanuit Excel.",
+        ) from None
 
 
 def _bewaren(naam: str) -> bool:
@@ -595,8 +664,9 @@ def controleer_archief(inhoud: bytes, naam: str = "", limieten: Limieten = STAND
                     "Het bestand bevat een verdacht sterk ingepakt onderdeel (mogelijk een 'zip-bom') en "
                     "wordt om veiligheidsredenen niet gelezen.",
                 )
-            if info.filename.lower().endswith("sharedstrings.xml") and is_xml:
-                _controleer_gedeelde_teksten(info.filename, data[:_KOP], naam)
+            if info.filename.lower().endswith("sharedstrings.xml"):
+                # The engine opens "xl/sharedStrings.xml" in any letter case, ".XML" too.
+                _controleer_gedeelde_teksten(info.filename, data[:_KOP] if is_xml else b"", naam, inhoud, info)
             if _bewaren(info.filename):
                 delen[info.filename] = data
         if totaal > L.ratio_drempel and totaal > L.max_ratio_totaal * max(gepakt, 1):
