@@ -18,6 +18,7 @@ import json
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -200,28 +201,38 @@ def _schrijf(doel: Path, delen: dict[str, bytes]) -> None:
     doel.write_bytes(buf.getvalue())
 
 
+#: Starts the real child and writes its own peak RSS (kB) to argv[1]. The peak a process reports
+#: includes what it had before exec, and a child forked from a pytest worker starts with the
+#: worker's pages; started from this small launcher, it reports only its own.
+_STARTER = """
+import os, subprocess, sys
+p = subprocess.Popen(sys.argv[2:])
+_, status, gebruik = os.wait4(p.pid, 0)
+open(sys.argv[1], "w").write(str(gebruik.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def _valideer(paden: list[Path], timeout: float, *opties: str) -> tuple[int, str, str, float, float]:
     """`pmiek validate --json` over `paden` in one child: (exit code, stdout, stderr, seconds,
     the child's peak RSS in MB, from its own rusage)."""
     uit = paden[0].parent / f"uit-{os.getpid()}-{time.monotonic_ns()}"
     with open(f"{uit}.out", "w+b") as so, open(f"{uit}.err", "w+b") as se:
         begin = time.monotonic()
-        p = subprocess.Popen([sys.executable, "-m", "pmiek.cli", *opties, "validate", "--json", *map(str, paden)],
-                             stdout=so, stderr=se, cwd=ROOT)
-        while True:
-            pid, status, gebruik = os.wait4(p.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - begin > timeout:
-                p.kill()
-                os.wait4(p.pid, 0)
-                pytest.fail(f"pmiek validate did not answer within {timeout} s for {[x.name for x in paden]}")
-            time.sleep(0.02)
-        p.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keep Popen from waiting again
+        p = subprocess.Popen([sys.executable, "-c", _STARTER, f"{uit}.rss",
+                              sys.executable, "-m", "pmiek.cli", *opties, "validate", "--json", *map(str, paden)],
+                             stdout=so, stderr=se, cwd=ROOT, start_new_session=True)
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            pytest.fail(f"pmiek validate did not answer within {timeout} s for {[x.name for x in paden]}")
         duur = time.monotonic() - begin
         so.seek(0)
         se.seek(0)
-        return p.returncode, so.read().decode(), se.read().decode(errors="replace"), duur, gebruik.ru_maxrss / 1024
+        rss_kb = int(Path(f"{uit}.rss").read_text())
+        return p.returncode, so.read().decode(), se.read().decode(errors="replace"), duur, rss_kb / 1024
 
 
 @pytest.mark.subprocess
