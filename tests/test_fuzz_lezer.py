@@ -26,6 +26,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 VOORBEELD = ROOT / "workbook_templates" / "examples" / "01-deelnet-emmen-noord.xlsx"
@@ -349,3 +350,43 @@ def test_the_scan_places_cells_where_the_engine_does():
     uitkomst = json.loads(r.stdout)
     assert uitkomst["vergeleken"] > 100
     assert not uitkomst["verschillen"], uitkomst["verschillen"]
+
+
+@pytest.mark.subprocess
+def test_a_sync_folder_with_engine_killers_still_gets_its_master_every_run(tmp_path):
+    """Files that made the engine abort the whole run (before the grid bound knew these forms)
+    sit among ordinary fiches: the first run and every later one writes the master and names
+    each of them under Datakwaliteit."""
+    with zipfile.ZipFile(VOORBEELD) as zf:
+        sheet = zf.read(BLAD)
+    fiches = tmp_path / "fiches"
+    fiches.mkdir()
+    for pad in sorted(VOORBEELD.parent.glob("0[2-4]-*.xlsx")):
+        (fiches / pad.name).write_bytes(pad.read_bytes())
+    killers = {
+        "kleine-letters.xlsx": _met_rij(sheet, _cel("xfd1048576", "1048576")),
+        "voorloopnullen.xlsx": _met_rij(sheet, _cel("XFD0001048576", "1048576")),
+        "zonder-r.xlsx": _met_rij(sheet, b'<row r="1048576">' + b"<c " + V * 100 + b"</row>"),
+    }
+    for naam, xml in killers.items():
+        _schrijf(fiches / naam, {BLAD: xml})
+    store, master = tmp_path / "pmiek.sqlite", tmp_path / "master.xlsx"
+    args = [sys.executable, "-m", "pmiek.cli", "sync", "--source", str(fiches), "--store", str(store),
+            "--master", str(master), "--no-progress"]
+    for run in (1, 2):
+        if run == 2:  # touched: listed and downloaded again, refused again without a crash
+            for naam in killers:
+                os.utime(fiches / naam, (time.time() + 60, time.time() + 60))
+        r = subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=ROOT)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "Traceback" not in r.stderr and "panicked" not in r.stderr
+        assert "6 fiches in de bron" in r.stdout, r.stdout
+        wb = load_workbook(master, read_only=True)
+        try:
+            regels = [" ".join(str(c) for c in rij if c) for rij in wb["Datakwaliteit"].iter_rows(values_only=True)]
+            projecten = [rij for rij in wb["Overzicht"].iter_rows(min_row=1, values_only=True) if any(rij)]
+        finally:
+            wb.close()
+        for naam in killers:
+            assert any(naam in regel for regel in regels), (naam, regels)
+        assert sum(1 for rij in projecten if any("Aftakking waterstofbackbone" in str(c) for c in rij)) == 1
