@@ -7,9 +7,11 @@
 //   node tests/pyodide_runner.mjs JOB.json RESULT.json
 //
 // JOB: {pyodide_mjs, index_url, simple_url, main_py, requirements, peildatum, calls: [{script,
-// payload_file}]}. RESULT: {versions, timings: {runtime_start, first, calls: [...]}, results:
-// [{actions} | {error}]}, times in milliseconds. Every fetch that is not to the loopback
-// address is refused, so a package that would come from a CDN or PyPI fails the run.
+// payload_file}]}. RESULT: {versions, timings: {runtime_start, installs, first, calls: [...]},
+// results: [{actions} | {error}]}, times in milliseconds; `installs` and `first` count from the
+// runtime's start (micropip and the requirements; then main.py's import and the first call).
+// Every fetch that is not to the loopback address is refused, so a package that would come from
+// a CDN or PyPI fails the run.
 import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
@@ -70,6 +72,7 @@ await pyodide.loadPackage("micropip", { messageCallback: () => {} });
 const micropip = pyodide.pyimport("micropip");
 const vereisten = job.requirements.split("\n").map((r) => r.trim()).filter((r) => r && !r.startsWith("#"));
 await micropip.install.callKwargs(vereisten, { index_urls: [job.simple_url] });
+const tInstall = nu();
 pyodide.globals.set("PEILDATUM", job.peildatum);
 pyodide.globals.set("MAIN_PY", job.main_py);
 pyodide.runPython(HARNAS);
@@ -98,6 +101,6 @@ const versies = pyodide.runPython(
 );
 writeFileSync(uitPad, JSON.stringify({
   versions: JSON.parse(versies),
-  timings: { runtime_start: t1 - t0, first, calls },
+  timings: { runtime_start: t1 - t0, installs: tInstall - t1, first, calls },
   results,
 }));

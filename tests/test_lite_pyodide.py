@@ -24,11 +24,11 @@ from pathlib import Path
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
+import pyodide_lite  # noqa: E402
 import pytest  # noqa: E402
 import xlwings as xw  # noqa: E402
 
 import addin  # noqa: E402
-import pyodide_lite  # noqa: E402
 from addin import controle  # noqa: E402
 from addin.lite import lees_lite_code  # noqa: E402
 from addin.payload import payload_uit_bestand  # noqa: E402
