@@ -20,6 +20,7 @@ if [ "$snel" -eq 0 ]; then
 fi
 bash scripts/setup.sh
 bash scripts/lint.sh
+if [ "$snel" -eq 0 ]; then bash scripts/pyodide.sh; fi  # Pyodide + wheels for tests/test_lite_pyodide.py
 # Cached bytecode for the project and the tests: each of the suite's many `pmiek` processes and
 # each worker's collection would otherwise compile them again.
 unset PYTHONDONTWRITEBYTECODE
@@ -27,7 +28,7 @@ unset PYTHONDONTWRITEBYTECODE
 # own temporary folders, ports and LibreOffice profiles, so they run side by side. worksteal:
 # an idle worker takes tests from a busy one, so the long LibreOffice tests do not end alone.
 if [ "$snel" -eq 1 ]; then
-    .venv/bin/python -m pytest -n auto --dist worksteal -m "not libreoffice and not chromium and not subprocess" ${args[@]+"${args[@]}"}
+    .venv/bin/python -m pytest -n auto --dist worksteal -m "not libreoffice and not chromium and not subprocess and not pyodide" ${args[@]+"${args[@]}"}
 else
     .venv/bin/python -m pytest -n auto --dist worksteal ${args[@]+"${args[@]}"}
 fi
