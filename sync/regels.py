@@ -1,6 +1,7 @@
 """The portfolio rules, computed once on the snapshot (`sync.overzicht.Overzicht`): capacity per
-organisation (split by project and by phase) and the data-quality list (the store's findings plus
-stale fiches and teams without exactly one voorzitter).
+organisation (split by project and by phase), the data-quality list (the store's findings plus
+stale fiches and teams without exactly one voorzitter), the summary per energiecluster and what
+the next WKI meeting should discuss.
 
 The master workbook (`sync.master`) and the quarterly e-mail (`sync.kwartaal.inhoud`) only present
 what these functions return, so the two give the same figures by construction. The per-project

@@ -1,9 +1,9 @@
-"""The sheets of the master workbook (`sync.master`): Overzicht, Plusprojecten, Mijlpalen,
-Knelpunten, Capaciteit, Datakwaliteit and Historie.
+"""The sheets of the master workbook (`sync.master`): Overzicht, WKI, Plusprojecten,
+Energieclusters, Mijlpalen, Knelpunten, Projectdetails, Capaciteit, Datakwaliteit and Historie.
 
-The figures are the snapshot's rules (`Overzicht.plusprojecten`, `sync.regels.capaciteit` and
-`sync.regels.datakwaliteit`); the sheets only lay them out, so they match the quarterly e-mail by
-construction.
+The figures are the snapshot's rules (`Overzicht.plusprojecten`, `sync.regels.capaciteit`,
+`sync.regels.datakwaliteit`, `sync.regels.per_energiecluster` and `sync.regels.wki_agenda`); the
+sheets only lay them out, so they match the quarterly e-mail by construction.
 """
 
 from __future__ import annotations
@@ -112,8 +112,8 @@ K_OVERZICHT = (
     Kolom("IBN/oplevering bovengrens", 13, "datum"), Kolom("Prognose", 12, "datum"),
     Kolom("Gerealiseerd", 12, "datum"), Kolom("Stoplicht", STOPLICHT_BREEDTE, "stoplicht"), Kolom("Score", 8, "score"),
     Kolom("Trend", 13), Kolom("Vorig stoplicht", STOPLICHT_BREEDTE, "stoplicht"), Kolom("Escalatie", 21),
-    Kolom("Plusproject", 12), Kolom("Open knelpunten", 11, "getal"), Kolom("Voorzitter", 22),
-    Kolom("E-mail voorzitter", 30), Kolom("Toelichting", 50, "lang"), Kolom("Peildatum fiche", 12, "datum"),
+    Kolom("Plusproject", 12), Kolom("Open knelpunten", 11, "getal"), Kolom("Voorzitter", 22, "naam"),
+    Kolom("E-mail voorzitter", 30, "naam"), Kolom("Toelichting", 50, "lang"), Kolom("Peildatum fiche", 12, "datum"),
     Kolom("Versie van", 16, "tijd"),
     Kolom("Let op", 30, "lang"), Kolom("Fiche", 34, "lang"),
 )

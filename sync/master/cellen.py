@@ -74,7 +74,8 @@ class Kolom:
     kop: str
     breedte: float
     #: tekst | lang | naam | datum | tijd | getal | uren | stoplicht | score; a "naam" column
-    #: (a project name) is `breedte` wide at least and widens to fit its longest value.
+    #: (a project name, a person, an e-mail address) is `breedte` wide at least and widens to fit
+    #: its longest value.
     soort: str = "tekst"
 
 
