@@ -73,6 +73,13 @@ class ProjectStand:
     bron_naam: str
     link: str | None = None
     onderzoeksvraag: str | None = None
+    #: Dependencies: a concrete fiche asks three questions (other infrastructure, sectoral
+    #: developments, outside the province), a verkenning one (`afhankelijkheden`).
+    afhankelijkheden_infra: str | None = None
+    afhankelijkheden_sectoraal: str | None = None
+    afhankelijkheden_buiten_provincie: str | None = None
+    afhankelijkheden: str | None = None
+    uitvoeringsafspraken: str | None = None
     #: Light and prognose at the end of the previous quarter (None: the project is new).
     vorig_stoplicht: Stoplicht | None = None
     vorige_prognose: dt.date | None = None
@@ -142,6 +149,16 @@ class ProjectStand:
         if self.stoplicht is Stoplicht.GEREALISEERD:
             return False
         return self.fiche_peildatum is None or self.fiche_peildatum < kwartaal_begin
+
+    @property
+    def open_knelpunten(self) -> int:
+        """Knelpunten not yet solved (a row without status counts as open, as on the fiche)."""
+        return sum(1 for k in self.knelpunten if (k.get("status") or "Open") != "Opgelost")
+
+    @property
+    def is_geescaleerd(self) -> bool:
+        """Escalated to the WKI, the Energy Board or a versnellingsatelier."""
+        return (self.escalatie or "Geen").strip() not in ("", "Geen")
 
     @property
     def hoofdknelpunt(self) -> dict[str, Any] | None:

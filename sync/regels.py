@@ -1,6 +1,7 @@
 """The portfolio rules, computed once on the snapshot (`sync.overzicht.Overzicht`): capacity per
-organisation (split by project and by phase) and the data-quality list (the store's findings plus
-stale fiches and teams without exactly one voorzitter).
+organisation (split by project and by phase), the data-quality list (the store's findings plus
+stale fiches and teams without exactly one voorzitter), the summary per energiecluster and what
+the next WKI meeting should discuss.
 
 The master workbook (`sync.master`) and the quarterly e-mail (`sync.kwartaal.inhoud`) only present
 what these functions return, so the two give the same figures by construction. The per-project
@@ -16,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fiche.datums import datum_dmj
-from fiche.schema import FASEN
+from fiche.schema import ENERGIECLUSTERS, FASEN
+from fiche.stoplicht import Stoplicht
 from sync.overzicht import (
     DatakwaliteitMelding,
     Overzicht,
@@ -189,3 +191,102 @@ def datakwaliteit(overzicht: Overzicht) -> list[DatakwaliteitMelding]:
             gezien.add(sleutel)
             meldingen.append(m)
     return sorteer_meldingen(meldingen)
+
+
+# --- per energiecluster ---------------------------------------------------------------------------
+
+#: The four energieclusters (letters from `fiche.schema.ENERGIECLUSTERS`) in order.
+CLUSTERS = tuple(sorted(set(ENERGIECLUSTERS.values())))
+#: The row of projects outside one cluster (several gemeenten, or none filled in).
+GEEN_CLUSTER = "Geen cluster"
+
+
+@dataclass(frozen=True)
+class ClusterStand:
+    """One energiecluster's projects: what its uitvoeringstafel discusses."""
+
+    cluster: str  # a letter of CLUSTERS, or GEEN_CLUSTER
+    gemeenten: tuple[str, ...]
+    projecten: int
+    tellingen: dict[Stoplicht, int]
+    plusprojecten: int
+    open_knelpunten: int
+    geescaleerd: int
+    uren_per_week: float
+
+
+def per_energiecluster(overzicht: Overzicht) -> list[ClusterStand]:
+    """Every cluster A-D (also one without projects, so the sheet always has the four rows),
+    then the projects outside one cluster when there are any."""
+    per: dict[str, list[ProjectStand]] = {c: [] for c in (*CLUSTERS, GEEN_CLUSTER)}
+    for p in overzicht.projecten:
+        per[p.energiecluster if p.energiecluster in per else GEEN_CLUSTER].append(p)
+    uit = []
+    for cluster, projecten in per.items():
+        if cluster == GEEN_CLUSTER and not projecten:
+            continue
+        tel = {light: 0 for light in Stoplicht}
+        for p in projecten:
+            tel[p.stoplicht] += 1
+        uit.append(ClusterStand(
+            cluster=cluster,
+            gemeenten=tuple(g for g, c in ENERGIECLUSTERS.items() if c == cluster),
+            projecten=len(projecten), tellingen=tel,
+            plusprojecten=sum(1 for p in projecten if p.is_plusproject),
+            open_knelpunten=sum(p.open_knelpunten for p in projecten),
+            geescaleerd=sum(1 for p in projecten if p.is_geescaleerd),
+            uren_per_week=capaciteit(projecten).totaal_uren,
+        ))
+    return uit
+
+
+# --- what the next WKI discusses ------------------------------------------------------------------
+
+#: Kinds of WKI agenda item, in the order the meeting takes them.
+WKI_SOORTEN = ("plusproject", "rood_niet_geescaleerd", "ongeldig", "verouderd")
+
+
+@dataclass(frozen=True)
+class WkiPunt:
+    """One item for the next WKI meeting."""
+
+    soort: str  # one of WKI_SOORTEN
+    project: str | None
+    bron_naam: str | None
+    stoplicht: Stoplicht | None
+    escalatie: str | None
+    reden: str  # Dutch: why it is on the agenda
+    link: str | None = None
+    sleutel: str | None = None  # the project's, when it is in the overview
+
+
+def wki_agenda(overzicht: Overzicht) -> list[WkiPunt]:
+    """Seed: the WKI discusses the plusprojecten, decides on escalation of delayed projects, and
+    the project leader chases the fiches that are invalid or not updated. A red project already
+    escalated is on its escalation's agenda instead."""
+    punten = []
+    for p in overzicht.plusprojecten:
+        k = p.hoofdknelpunt
+        reden = "Plusproject: de IBN/oplevering dreigt te verschuiven."
+        if p.slip_dagen:
+            reden += f" Prognose {p.slip_dagen:+d} dagen t.o.v. vorig kwartaal."
+        if k and k.get("knelpunt"):
+            reden += f" Hoofdknelpunt: {k['knelpunt']}"
+        punten.append(WkiPunt("plusproject", p.projectnaam, p.bron_naam, p.stoplicht, p.escalatie, reden, p.link,
+                              p.sleutel))
+    for p in sorted(overzicht.projecten, key=rangorde):
+        if p.stoplicht is Stoplicht.VERTRAAGD and not p.is_geescaleerd:
+            punten.append(WkiPunt(
+                "rood_niet_geescaleerd", p.projectnaam, p.bron_naam, p.stoplicht, p.escalatie,
+                "Vertraagd en nog niet geëscaleerd: besluit of escalatie nodig is.", p.link, p.sleutel))
+    per_project = {p.projectnaam: p for p in overzicht.projecten}
+    for m in datakwaliteit(overzicht):
+        soort = {"ongeldig": "ongeldig", "onleesbaar": "ongeldig", "dubbel": "ongeldig",
+                 "verouderd": "verouderd"}.get(m.soort)
+        if soort is None:
+            continue
+        p = per_project.get(m.project or "")
+        punten.append(WkiPunt(soort, m.project, m.bron_naam, p.stoplicht if p else None,
+                              p.escalatie if p else None, m.melding, m.link, p.sleutel if p else None))
+    punten.sort(key=lambda w: WKI_SOORTEN.index(w.soort))  # stable: each kind keeps its own order
+    return punten

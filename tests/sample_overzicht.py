@@ -354,9 +354,24 @@ def _datakwaliteit() -> list[DatakwaliteitMelding]:
     ]
 
 
+def _details(projecten: list[ProjectStand]) -> None:
+    """Dependencies and agreements for the master's Projectdetails sheet: a concrete project
+    answers three questions, a verkenning one."""
+    by_name = {p.projectnaam: p for p in projecten}
+    noord = by_name["Deelnet Emmen: nieuwbouw station Emmen Noord 110/20 kV"]
+    noord.afhankelijkheden_infra = "Aansluiting op het 110 kV-station Bargermeer (zelfde deelnet)."
+    noord.afhankelijkheden_sectoraal = "Woningbouw Emmen Noord en het bedrijventerrein Bargermeer."
+    noord.uitvoeringsafspraken = "Bestuursovereenkomst gemeente Emmen, Enexis en TenneT (2025)."
+    for p in projecten:
+        if p.fiche_type == "verkenning" and p.onderzoeksvraag:
+            p.afhankelijkheden = "Warmtevraag van de gemeenten en de landelijke subsidieregeling."
+            break
+
+
 def sample_overzicht() -> Overzicht:
     """The rich sample snapshot (a new object on every call: tests may change it)."""
     projecten = _projecten()
+    _details(projecten)
     return Overzicht(
         peildatum=PEILDATUM,
         gegenereerd=GEGENEREERD,

@@ -267,7 +267,7 @@ def test_stoplicht_cells_are_filled_in_their_colour(master_wb):
         columns = [c.column_letter for c in ws[KOPRIJ]
                    if c.value in ("Stoplicht", "Vorig stoplicht", "Stoplicht project")
                    or re.fullmatch(r"Q[1-4] \d{4}", c.value or "")]
-        assert columns or ws.title == "Datakwaliteit", ws.title
+        assert columns or ws.title in ("Datakwaliteit", "Energieclusters"), ws.title
         for col in columns:
             for cell in ws[col][KOPRIJ:]:
                 if cell.value is not None:
@@ -287,7 +287,7 @@ def test_overzicht_rows_and_tables_cover_the_data(master_wb):
     o = sample_overzicht()
     ws = master_wb["Overzicht"]
     rows = _table_rows(ws, "tblOverzicht")
-    assert ws.tables["tblOverzicht"].ref == f"A{KOPRIJ}:V{KOPRIJ + len(o.projecten)}"
+    assert ws.tables["tblOverzicht"].ref == f"A{KOPRIJ}:Z{KOPRIJ + len(o.projecten)}"
     assert [r["Projectnaam"] for r in rows][:2] == [  # concrete first, worst light first
         "Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV", "MS-T verzwaring Coevorden - Dalen"]
     assert [r["Type"] for r in rows] == ["Concreet"] * 6 + ["Verkenning"] * 4
@@ -564,3 +564,178 @@ def test_table_values_after_a_json_round_trip_are_understood():
     assert uren_per_week({"rol": "Deelnemer", "uren": "4,5"}) == 4.5
     assert uren_per_week({"rol": "Voorzitter", "uren": "veel"}) == 3.0
     assert uren_per_week({"rol": "deelnemer", "uren_per_week": None}) == 2.0
+
+
+# --- A master the project leader can work from (issue 11) -------------------------------------
+
+def test_overzicht_shows_plusproject_knelpunten_voorzitter_and_highlights_escalations(master_wb):
+    ws = master_wb["Overzicht"]
+    rows = {r["Projectnaam"]: r for r in _table_rows(ws, "tblOverzicht")}
+    noord = rows["Deelnet Emmen: nieuwbouw station Emmen Noord 110/20 kV"]
+    assert (noord["Plusproject"], noord["Voorzitter"], noord["E-mail voorzitter"]) == (
+        "Ja", "Anna de Vries", "anna.de.vries@example.nl")
+    o = sample_overzicht()
+    for p in o.projecten:
+        row = rows[p.projectnaam]
+        assert row["Open knelpunten"] == sum(1 for k in p.knelpunten if (k.get("status") or "Open") != "Opgelost")
+        assert (row["Plusproject"] == "Ja") == p.is_plusproject
+    assert rows["MS-T verzwaring Coevorden - Dalen"]["Plusproject"] is None
+    # Escalations stand out: bold, red for the Energy Board, amber for the WKI; "Geen" stays plain.
+    header = [c.value for c in ws[KOPRIJ]]
+    col = header.index("Escalatie")
+    cells = {r[0].value: r[col] for r in ws.iter_rows(min_row=KOPRIJ + 1, max_row=KOPRIJ + len(rows))}
+    board = cells["Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV"]
+    assert board.value == "Energy Board" and board.font.bold
+    assert board.fill.fgColor.rgb[-6:] == KLEUREN[Stoplicht.VERTRAAGD]
+    wki = cells["Deelnet Emmen: nieuwbouw station Emmen Noord 110/20 kV"]
+    assert wki.font.bold and wki.fill.fgColor.rgb[-6:] == KLEUREN[Stoplicht.RISICO]
+    geen = cells["MS-T verzwaring Coevorden - Dalen"]
+    assert geen.value == "Geen" and not geen.font.bold and geen.fill.fill_type is None
+
+
+def test_projectdetails_hold_toelichting_onderzoeksvraag_dependencies_and_agreements(master_wb):
+    rows = {r["Projectnaam"]: r for r in _table_rows(master_wb["Projectdetails"], "tblProjectdetails")}
+    o = sample_overzicht()
+    assert list(rows) == [p.projectnaam for p in sorted(o.projecten, key=rangorde)]
+    noord = rows["Deelnet Emmen: nieuwbouw station Emmen Noord 110/20 kV"]
+    assert noord["Toelichting"].startswith("Vergunningprocedure loopt uit")
+    assert noord["Afhankelijkheden"] == (
+        "Andere infrastructuur: Aansluiting op het 110 kV-station Bargermeer (zelfde deelnet).\n"
+        "Sectorale ontwikkelingen: Woningbouw Emmen Noord en het bedrijventerrein Bargermeer.")
+    assert noord["Uitvoeringsafspraken"].startswith("Bestuursovereenkomst")
+    verkenningen = [p for p in o.projecten if p.fiche_type == "verkenning" and p.onderzoeksvraag]
+    assert verkenningen and all(rows[p.projectnaam]["Onderzoeksvraag"] == p.onderzoeksvraag for p in verkenningen)
+    assert rows[verkenningen[0].projectnaam]["Afhankelijkheden"].startswith("Warmtevraag")
+
+
+def test_snapshot_carries_dependencies_and_agreements_from_the_stored_fiche(tmp_path):
+    import datetime as dt
+
+    from sync.overzicht_bouw import OverzichtBouwer, _Versie
+    from sync.store import open_store
+
+    bouwer = OverzichtBouwer(open_store(f"sqlite:///{tmp_path / 's.sqlite'}"))
+    # The assessment as the intake stores it (its "waarden" are the fiche's fields by name).
+    waarden = {"projectnaam": "X", "afhankelijkheden_infra": "infra", "afhankelijkheden_sectoraal": "sector",
+               "afhankelijkheden_buiten_provincie": "buiten", "uitvoeringsafspraken": "afspraak"}
+    bouwer._beoordelingen[1] = {"fiche_type": "concreet", "waarden": waarden, "stoplicht": "Onbekend"}
+    v = _Versie(1, 1, "i", "x.xlsx", None, "geaccepteerd", dt.datetime(2026, 9, 1), "x", "X", "concreet", None,
+                "Onbekend", None, "[]")
+    p = bouwer.project_stand(v, v)
+    assert (p.afhankelijkheden_infra, p.afhankelijkheden_sectoraal, p.afhankelijkheden_buiten_provincie,
+            p.uitvoeringsafspraken) == ("infra", "sector", "buiten", "afspraak")
+
+
+def test_energieclusters_count_per_light_plusprojecten_and_hours(master_wb):
+    from sync.regels import capaciteit
+
+    o = sample_overzicht()
+    ws = master_wb["Energieclusters"]
+    rows = {r["Energiecluster"]: r for r in _table_rows(ws, "tblEnergieclusters")}
+    assert list(rows) == ["A", "B", "C", "D", "Geen cluster"]
+    assert sum(r["Projecten"] for r in rows.values()) == len(o.projecten)
+    for light in Stoplicht:
+        assert sum(r[light.label] for r in rows.values()) == sum(1 for p in o.projecten if p.stoplicht is light)
+    c = [p for p in o.projecten if p.energiecluster == "C"]
+    assert rows["C"]["Projecten"] == len(c) and rows["C"]["Gemeenten"] == "Emmen, Coevorden"
+    assert rows["C"]["Plusprojecten"] == sum(1 for p in c if p.is_plusproject) == 2
+    assert rows["C"]["Uren per week"] == capaciteit(c).totaal_uren
+    assert rows["B"]["Projecten"] == 0  # a cluster without projects still has its row
+    totaal = next(r for r in ws.iter_rows(min_row=KOPRIJ + 1 + len(rows), max_row=KOPRIJ + 1 + len(rows)))
+    assert totaal[0].value == "Totaal" and totaal[0].font.bold
+    assert totaal[2].value == len(o.projecten) and totaal[-2].value == capaciteit(o.projecten).totaal_uren
+
+
+def test_wki_lists_plusprojecten_red_not_escalated_and_invalid_or_stale_fiches():
+    from sync.regels import datakwaliteit
+
+    o = sample_overzicht()
+    bargermeer = next(p for p in o.projecten if p.projectnaam.endswith("Bargermeer 110/20 kV"))
+    bargermeer.escalatie = "Geen"  # red and no longer escalated: the WKI must decide
+    ws = bouw_master(o)["WKI"]
+    rows = _table_rows(ws, "tblWKI")
+    soorten = [r["Onderwerp"] for r in rows]
+    volgorde = ["Plusproject", "Vertraagd, niet geëscaleerd", "Ongeldige of dubbele fiche", "Verouderde fiche"]
+    assert soorten == sorted(soorten, key=volgorde.index)
+    assert [r["Projectnaam"] for r in rows if r["Onderwerp"] == "Plusproject"] == [
+        p.projectnaam for p in o.plusprojecten]
+    assert [r["Projectnaam"] for r in rows if r["Onderwerp"] == "Vertraagd, niet geëscaleerd"] == [
+        bargermeer.projectnaam]  # Waterstof in Hoogeveen is red too, but the WKI already has it
+    meldingen = datakwaliteit(o)
+    assert sum(1 for r in rows if r["Onderwerp"] == "Verouderde fiche") == sum(
+        1 for m in meldingen if m.soort == "verouderd")
+    assert sum(1 for r in rows if r["Onderwerp"] == "Ongeldige of dubbele fiche") == sum(
+        1 for m in meldingen if m.soort in ("ongeldig", "onleesbaar", "dubbel"))
+    assert not any(m.soort == "geen_voorzitter" and r["Waarom op de agenda"] == m.melding
+                   for m in meldingen for r in rows)
+
+
+def test_capaciteit_has_totals_and_no_gaps_between_its_tables(master_wb):
+    ws = master_wb["Capaciteit"]
+    for naam, kolom in (("tblCapaciteitFase", "Totaal uren per week"), ("tblCapaciteitProject", "Uren per week")):
+        table = ws.tables[naam]
+        first, last = table.ref.split(":")
+        last_row = int(re.sub(r"[A-Z]", "", last))
+        header = [c.value for c in ws[table.ref][0]]
+        totaal = ws[f"{re.sub(r'[0-9]', '', first)}{last_row + 1}"]
+        assert totaal.value == "Totaal" and totaal.font.bold, naam
+        som = ws.cell(last_row + 1, totaal.column + header.index(kolom)).value
+        assert som == sum(r[kolom] for r in _table_rows(ws, naam)) == 53.5, naam
+    # The two tables share rows: no row of either is made taller by wrapped text in the other.
+    assert all(ws.row_dimensions[r].height is None for r in range(KOPRIJ + 1, ws.max_row + 1))
+
+
+# --- Nothing cut off ---------------------------------------------------------------------------
+
+STOPLICHT_LABELS = {light.label for light in Stoplicht}
+
+
+def _cut_off(ws, names: set[str]) -> list[str]:
+    """Stoplicht labels and project names the widths set would cut off: a cell fits when its
+    column is as wide as its text (bold text about 10% wider, plus padding), or it wraps (a cell
+    without a hyperlink: LibreOffice does not wrap those) in a row tall enough for its lines."""
+    problems = []
+    for row in ws.iter_rows(min_row=KOPRIJ + 1):
+        for cell in row:
+            text = cell.value
+            if not isinstance(text, str) or (text not in STOPLICHT_LABELS and text not in names):
+                continue
+            width = ws.column_dimensions[cell.column_letter].width
+            needed = len(text) * (1.1 if cell.font.bold else 1.0) + 1
+            if width >= needed:
+                continue
+            lines = len(textwrap.wrap(text, max(1, int(width) - 1)))
+            height = ws.row_dimensions[cell.row].height or 15
+            if cell.alignment.wrap_text and cell.hyperlink is None and height >= 15 * lines:
+                continue
+            problems.append(f"{ws.title}!{cell.coordinate} {text!r} (width {width}, needs {needed:.0f})")
+    return problems
+
+
+def test_no_stoplicht_label_or_project_name_is_cut_off_in_the_sample_master(master_wb):
+    names = {p.projectnaam for p in sample_overzicht().projecten}
+    assert max(len(n) for n in names) > 60  # the two long "Deelnet Emmen ..." names are in it
+    problems = [p for ws in master_wb.worksheets for p in _cut_off(ws, names)]
+    assert problems == []
+
+
+def test_no_stoplicht_label_or_project_name_is_cut_off_in_the_demo_master(tmp_path):
+    """The demo's own master: the example fiches through one real sync."""
+    import shutil
+
+    from pmiek.commands.demo import VOORBEELDEN
+    from sync.config import VOORBEELD_CONFIG, laad_config
+    from sync.synchronisatie import sync_eenmalig
+
+    (tmp_path / "fiches").mkdir()
+    for pad in sorted(VOORBEELDEN.glob("*.xlsx")):
+        shutil.copyfile(pad, tmp_path / "fiches" / pad.name)
+    config_pad = tmp_path / "pmiek.toml"
+    config_pad.write_text(VOORBEELD_CONFIG.format(source="fiches", store="pmiek.sqlite", master="master.xlsx"),
+                          encoding="utf-8")
+    r = sync_eenmalig(laad_config(config_pad), voortgang=False)
+    wb = load_workbook(r.master)
+    names = {row[0] for row in wb["Overzicht"].iter_rows(min_row=KOPRIJ + 1, values_only=True) if row[0]}
+    assert any(n.startswith("Deelnet Emmen") for n in names)
+    problems = [p for ws in wb.worksheets for p in _cut_off(ws, names)]
+    assert problems == []

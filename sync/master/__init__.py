@@ -1,10 +1,13 @@
 """The master monitoring workbook: generated from scratch from one portfolio snapshot (`Overzicht`).
 
 The project leader opens this workbook; nobody edits it by hand, every run replaces it. Sheets:
-Overzicht (one row per project), Plusprojecten, Mijlpalen, Knelpunten, Capaciteit, Datakwaliteit
-and Historie. Every sheet has a title block (peildatum and generation time) above one or two real
-Excel tables with filters, a frozen header row, set column widths, the stoplicht colours as
-static fills, the three-traffic-lights icon set on a numeric score column and a print layout.
+Overzicht (one row per project, with the plusproject flag, open knelpunten, the voorzitter and the
+escalation highlighted), WKI (what the next WKI meeting discusses), Plusprojecten, Energieclusters
+(a summary per cluster A-D), Mijlpalen, Knelpunten, Projectdetails (toelichting, onderzoeksvraag,
+afhankelijkheden, uitvoeringsafspraken), Capaciteit (with totals), Datakwaliteit and Historie.
+Every sheet has a title block (peildatum and generation time) above one or two real Excel tables
+with filters, a frozen header row, set column widths, the stoplicht colours as static fills, the
+three-traffic-lights icon set on a numeric score column and a print layout.
 
 Everything a project team typed is written as text: a fiche line starting with "=" stays text
 and never becomes a formula, and characters XML cannot hold are dropped. Only http(s) links to
@@ -12,10 +15,11 @@ a fiche become hyperlinks. The output depends only on the snapshot (the generati
 from `overzicht.gegenereerd`, not the clock), so a generated master can be compared part by
 part with the committed reference file; only the package timestamps differ between runs.
 
-The figures (plusprojecten, capacity, data quality) are the snapshot's rules (`sync.overzicht`,
-`sync.regels`); this package only lays them out, so they match the quarterly e-mail by construction.
+The figures (plusprojecten, capacity, data quality, clusters, the WKI agenda) are the snapshot's
+rules (`sync.overzicht`, `sync.regels`); this package only lays them out, so they match the
+quarterly e-mail by construction.
 
-Modules: `cellen` (cell values, styles, tables, title block, print layout), `bladen` (the seven
+Modules: `cellen` (cell values, styles, tables, title block, print layout), `bladen` (the ten
 sheets), `werkmap` (the workbook, and writing it atomically).
 """
 

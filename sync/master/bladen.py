@@ -1,9 +1,9 @@
-"""The sheets of the master workbook (`sync.master`): Overzicht, Plusprojecten, Mijlpalen,
-Knelpunten, Capaciteit, Datakwaliteit and Historie.
+"""The sheets of the master workbook (`sync.master`): Overzicht, WKI, Plusprojecten,
+Energieclusters, Mijlpalen, Knelpunten, Projectdetails, Capaciteit, Datakwaliteit and Historie.
 
-The figures are the snapshot's rules (`Overzicht.plusprojecten`, `sync.regels.capaciteit` and
-`sync.regels.datakwaliteit`); the sheets only lay them out, so they match the quarterly e-mail by
-construction.
+The figures are the snapshot's rules (`Overzicht.plusprojecten`, `sync.regels.capaciteit`,
+`sync.regels.datakwaliteit`, `sync.regels.per_energiecluster` and `sync.regels.wki_agenda`); the
+sheets only lay them out, so they match the quarterly e-mail by construction.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sync.master.cellen import (
     KOPRIJ,
     SCORE,
     SCORE_UITLEG,
+    STOPLICHT_BREEDTE,
     Blad,
     Kolom,
     Link,
@@ -33,9 +34,10 @@ from sync.master.cellen import (
     opmaak,
     tabel,
     titelblok,
+    totaalrij,
 )
 from sync.overzicht import ProjectStand
-from sync.regels import FASE_ONBEKEND, capaciteit, datakwaliteit
+from sync.regels import FASE_ONBEKEND, GEEN_CLUSTER, capaciteit, datakwaliteit, per_energiecluster, wki_agenda
 
 TYPE_LABEL = {"concreet": "Concreet", "verkenning": "Verkenning"}
 TREND_LABEL = {"nieuw": "Nieuw", "verslechterd": "Verslechterd", "verbeterd": "Verbeterd",
@@ -80,6 +82,15 @@ def _als_datum(value: Any) -> dt.date | None:
     return None
 
 
+def escalatie_cel(p: ProjectStand) -> Any:
+    """An escalation stands out: bold on red for the Energy Board or a versnellingsatelier,
+    on amber for the WKI; "Geen" stays plain."""
+    if not p.is_geescaleerd:
+        return p.escalatie
+    kleur = Stoplicht.RISICO if (p.escalatie or "").strip() == "WKI" else Stoplicht.VERTRAAGD
+    return Markering(p.escalatie or "", kleur, vet=True)
+
+
 # --- The sheets -------------------------------------------------------------------------------
 
 OVERZICHT = "Overzicht"
@@ -89,37 +100,43 @@ KNELPUNTEN = "Knelpunten"
 CAPACITEIT = "Capaciteit"
 DATAKWALITEIT = "Datakwaliteit"
 HISTORIE = "Historie"
-BLADEN = (OVERZICHT, PLUS, MIJLPALEN, KNELPUNTEN, CAPACITEIT, DATAKWALITEIT, HISTORIE)
+WKI = "WKI"
+CLUSTERS_BLAD = "Energieclusters"
+DETAILS = "Projectdetails"
+BLADEN = (OVERZICHT, WKI, PLUS, CLUSTERS_BLAD, MIJLPALEN, KNELPUNTEN, DETAILS, CAPACITEIT, DATAKWALITEIT, HISTORIE)
 
 K_OVERZICHT = (
-    Kolom("Projectnaam", 48, "lang"), Kolom("Type", 12), Kolom("Drager", 14), Kolom("Gemeente", 18),
-    Kolom("Energiecluster", 11), Kolom("Netbeheerder", 16), Kolom("Fase netbeheerder", 16),
+    Kolom("Projectnaam", 48, "naam"), Kolom("Type", 12), Kolom("Drager", 14), Kolom("Gemeente", 18),
+    Kolom("Energiecluster", 14), Kolom("Netbeheerder", 16), Kolom("Fase netbeheerder", 16),
     Kolom("Fase overheid", 16), Kolom("IBN/oplevering ondergrens", 13, "datum"),
     Kolom("IBN/oplevering bovengrens", 13, "datum"), Kolom("Prognose", 12, "datum"),
-    Kolom("Gerealiseerd", 12, "datum"), Kolom("Stoplicht", 21, "stoplicht"), Kolom("Score", 8, "score"),
-    Kolom("Trend", 13), Kolom("Vorig stoplicht", 21, "stoplicht"), Kolom("Escalatie", 16),
-    Kolom("Toelichting", 50, "lang"), Kolom("Peildatum fiche", 12, "datum"), Kolom("Versie van", 16, "tijd"),
+    Kolom("Gerealiseerd", 12, "datum"), Kolom("Stoplicht", STOPLICHT_BREEDTE, "stoplicht"), Kolom("Score", 8, "score"),
+    Kolom("Trend", 13), Kolom("Vorig stoplicht", STOPLICHT_BREEDTE, "stoplicht"), Kolom("Escalatie", 21),
+    Kolom("Plusproject", 12), Kolom("Open knelpunten", 11, "getal"), Kolom("Voorzitter", 22, "naam"),
+    Kolom("E-mail voorzitter", 30, "naam"), Kolom("Toelichting", 50, "lang"), Kolom("Peildatum fiche", 12, "datum"),
+    Kolom("Versie van", 16, "tijd"),
     Kolom("Let op", 30, "lang"), Kolom("Fiche", 34, "lang"),
 )
 K_PLUS = (
-    Kolom("Projectnaam", 44, "lang"), Kolom("Type", 12), Kolom("Drager", 14), Kolom("Gemeente", 18),
+    Kolom("Projectnaam", 44, "naam"), Kolom("Type", 12), Kolom("Drager", 14), Kolom("Gemeente", 18),
     Kolom("Netbeheerder", 16), Kolom("IBN/oplevering ondergrens", 13, "datum"),
     Kolom("IBN/oplevering bovengrens", 13, "datum"), Kolom("Prognose", 12, "datum"),
     Kolom("Vorige prognose", 12, "datum"), Kolom("Verschuiving (dagen)", 13, "getal"),
-    Kolom("Stoplicht", 21, "stoplicht"), Kolom("Score", 8, "score"), Kolom("Trend", 13),
+    Kolom("Stoplicht", STOPLICHT_BREEDTE, "stoplicht"), Kolom("Score", 8, "score"), Kolom("Trend", 13),
     Kolom("Hoofdknelpunt", 44, "lang"), Kolom("Oplossing", 44, "lang"), Kolom("Eigenaar", 20),
-    Kolom("Escalatie", 16),
+    Kolom("Escalatie", 21),
 )
 K_MIJLPALEN = (
-    Kolom("Projectnaam", 40, "lang"), Kolom("Type", 12), Kolom("Nr", 6, "getal"), Kolom("Mijlpaal", 36, "lang"),
+    Kolom("Projectnaam", 40, "naam"), Kolom("Type", 12), Kolom("Nr", 6, "getal"), Kolom("Mijlpaal", 36, "lang"),
     Kolom("Fase", 16), Kolom("Actiehouder", 18), Kolom("Gepland", 12, "datum"), Kolom("Prognose", 12, "datum"),
-    Kolom("Gereed", 12, "datum"), Kolom("Vertraging (dagen)", 12, "getal"), Kolom("Stoplicht", 21, "stoplicht"),
+    Kolom("Gereed", 12, "datum"), Kolom("Vertraging (dagen)", 12, "getal"),
+    Kolom("Stoplicht", STOPLICHT_BREEDTE, "stoplicht"),
     Kolom("Score", 8, "score"), Kolom("Handmatig stoplicht", 12), Kolom("Toelichting", 44, "lang"),
 )
 K_KNELPUNTEN = (
-    Kolom("Projectnaam", 40, "lang"), Kolom("Type", 12), Kolom("Stoplicht project", 21, "stoplicht"),
+    Kolom("Projectnaam", 40, "naam"), Kolom("Type", 12), Kolom("Stoplicht project", STOPLICHT_BREEDTE, "stoplicht"),
     Kolom("Score", 8, "score"), Kolom("Nr", 6, "getal"), Kolom("Knelpunt", 50, "lang"),
-    Kolom("Oplossing", 50, "lang"), Kolom("Eigenaar", 22), Kolom("Status", 15), Kolom("Escalatie", 16),
+    Kolom("Oplossing", 50, "lang"), Kolom("Eigenaar", 22), Kolom("Status", 15), Kolom("Escalatie", 21),
 )
 K_CAP_FASE = (
     (Kolom("Organisatie", 28),)
@@ -127,13 +144,13 @@ K_CAP_FASE = (
     + (Kolom(FASE_ONBEKEND, 15, "uren"), Kolom("Totaal uren per week", 15, "uren"))
 )
 K_CAP_PROJECT = (
-    Kolom("Organisatie", 28), Kolom("Projectnaam", 40, "lang"), Kolom("Type", 12), Kolom("Fase", 16),
-    Kolom("Stoplicht", 21, "stoplicht"), Kolom("Score", 8, "score"), Kolom("Voorzitters", 11, "getal"),
+    Kolom("Organisatie", 28), Kolom("Projectnaam", 40, "naam"), Kolom("Type", 12), Kolom("Fase", 16),
+    Kolom("Stoplicht", STOPLICHT_BREEDTE, "stoplicht"), Kolom("Score", 8, "score"), Kolom("Voorzitters", 11, "getal"),
     Kolom("Deelnemers", 11, "getal"), Kolom("Uren per week", 12, "uren"),
 )
 K_DATAKWALITEIT = (
     Kolom("Soort", 20), Kolom("Urgentie", 11, "stoplicht"), Kolom("Score", 8, "score"),
-    Kolom("Project", 40, "lang"), Kolom("Bestand", 34, "lang"), Kolom("Melding", 70, "lang"),
+    Kolom("Project", 40, "naam"), Kolom("Bestand", 34, "lang"), Kolom("Melding", 70, "lang"),
     Kolom("Sinds", 16, "tijd"),
 )
 
@@ -161,8 +178,10 @@ def overzicht_blad(blad: Blad, projecten: list[ProjectStand], mijlpaal_rij: dict
             Link(p.projectnaam, locatie=celverwijzing(MIJLPALEN, naam_link) if naam_link else None),
             TYPE_LABEL.get(p.fiche_type, p.fiche_type), p.drager, p.gemeente, p.energiecluster, p.netbeheerder,
             p.fase_netbeheerder, p.fase_overheid, p.ondergrens, p.bovengrens, p.prognose, p.gerealiseerd,
-            p.stoplicht, p.stoplicht, TREND_LABEL.get(p.trend, p.trend), p.vorig_stoplicht, p.escalatie,
-            p.toelichting, p.fiche_peildatum, p.versie_ontvangen, let_op, Link(p.bron_naam, url=p.link),
+            p.stoplicht, p.stoplicht, TREND_LABEL.get(p.trend, p.trend), p.vorig_stoplicht, escalatie_cel(p),
+            "Ja" if p.is_plusproject else None, p.open_knelpunten, (p.voorzitter or {}).get("naam"),
+            (p.voorzitter or {}).get("email"), p.toelichting, p.fiche_peildatum, p.versie_ontvangen, let_op,
+            Link(p.bron_naam, url=p.link),
         ])
     tabel(blad, "tblOverzicht", K_OVERZICHT, rijen)
     opmaak(blad, bevries="B")
@@ -186,7 +205,7 @@ def plus_blad(blad: Blad, projecten: list[ProjectStand], overzicht_rij: dict[str
             TYPE_LABEL.get(p.fiche_type, p.fiche_type), p.drager, p.gemeente, p.netbeheerder,
             p.ondergrens, p.bovengrens, p.prognose, p.vorige_prognose, p.slip_dagen, p.stoplicht, p.stoplicht,
             TREND_LABEL.get(p.trend, p.trend), k.get("knelpunt"), k.get("oplossing"), k.get("eigenaar"),
-            p.escalatie,
+            escalatie_cel(p),
         ])
     tabel(blad, "tblPlusprojecten", K_PLUS, rijen)
     opmaak(blad, bevries="B")
@@ -229,7 +248,7 @@ def knelpunten_blad(blad: Blad, projecten: list[ProjectStand], overzicht_rij: di
             rijen.append([
                 Link(p.projectnaam, locatie=celverwijzing(OVERZICHT, overzicht_rij[p.sleutel])),
                 TYPE_LABEL.get(p.fiche_type, p.fiche_type), p.stoplicht, p.stoplicht, nr, k.get("knelpunt"),
-                k.get("oplossing"), k.get("eigenaar"), k.get("status") or "Open", p.escalatie,
+                k.get("oplossing"), k.get("eigenaar"), k.get("status") or "Open", escalatie_cel(p),
             ])
     uitleg = "Knelpunten per project en de oplossingen die ervoor zijn geformuleerd."
     if not projecten:
@@ -251,21 +270,28 @@ def capaciteit_blad(blad: Blad, projecten: list[ProjectStand]) -> None:
     else:
         regel3 = norm + f" Totaal: {_uren(cap.totaal_uren)} uur per week."
     titelblok(blad, regel3, "Links: per organisatie en fase. Rechts: per organisatie en project. " + SCORE_UITLEG)
-    fase_rijen = []
+    fase_rijen: list[list[Any]] = []
     per_organisatie_fase = cap.per_organisatie_fase
     for org in sorted(per_organisatie_fase, key=lambda o: (o.lower(), o)):
         f = per_organisatie_fase[org]
         waarden = [f.get(fase, 0.0) for fase in FASEN] + [f.get(FASE_ONBEKEND, 0.0)]
         fase_rijen.append([org, *waarden, sum(waarden)])
-    tabel(blad, "tblCapaciteitFase", K_CAP_FASE, fase_rijen)
-    start = len(K_CAP_FASE) + 2  # one empty column between the two tables
+    _, fase_laatste = tabel(blad, "tblCapaciteitFase", K_CAP_FASE, fase_rijen)
+    if fase_rijen:
+        totaalrij(blad, fase_laatste + 1, K_CAP_FASE,
+                  ["Totaal", *(sum(r[j] for r in fase_rijen) for j in range(1, len(K_CAP_FASE)))])
+    start = len(K_CAP_FASE) + 2  # one narrow column between the two tables
     blad.ws.column_dimensions[get_column_letter(start - 1)].width = 3
     project_rijen = [
         [r.organisatie, r.project.projectnaam, TYPE_LABEL.get(r.project.fiche_type, r.project.fiche_type), r.fase,
          r.project.stoplicht, r.project.stoplicht, r.voorzitters, r.deelnemers, r.uren_per_week]
         for r in cap.per_project
     ]
-    tabel(blad, "tblCapaciteitProject", K_CAP_PROJECT, project_rijen, eerste_kolom=start)
+    _, project_laatste = tabel(blad, "tblCapaciteitProject", K_CAP_PROJECT, project_rijen, eerste_kolom=start)
+    if project_rijen:
+        totaalrij(blad, project_laatste + 1, K_CAP_PROJECT,
+                  ["Totaal", None, None, None, None, None, sum(r[6] for r in project_rijen),
+                   sum(r[7] for r in project_rijen), cap.totaal_uren], eerste_kolom=start)
     opmaak(blad, bevries="B")
 
 
@@ -306,8 +332,8 @@ def historie_blad(blad: Blad, projecten: list[ProjectStand]) -> None:
     by_key = {p.sleutel: p for p in projecten}
     huidige = [p.sleutel for p in projecten]
     vervallen = sorted(k for k in historie if k not in by_key)
-    kolommen = ((Kolom("Projectnaam", 44, "lang"), Kolom("Type", 12))
-                + tuple(Kolom(kwartaal_label_van_code(q), 21, "stoplicht") for q in kwartalen)
+    kolommen = ((Kolom("Projectnaam", 44, "naam"), Kolom("Type", 12))
+                + tuple(Kolom(kwartaal_label_van_code(q), STOPLICHT_BREEDTE, "stoplicht") for q in kwartalen)
                 + (Kolom("Trend", 13), Kolom(f"Score {kwartaal_label_van_code(o.kwartaal)}", 10, "score")))
     rijen = []
     for sleutel in huidige + vervallen:
@@ -325,3 +351,103 @@ def historie_blad(blad: Blad, projecten: list[ProjectStand]) -> None:
     opmaak(blad, bevries="B")
 
 
+
+
+WKI_LABEL = {"plusproject": "Plusproject", "rood_niet_geescaleerd": "Vertraagd, niet geëscaleerd",
+             "ongeldig": "Ongeldige of dubbele fiche", "verouderd": "Verouderde fiche"}
+K_WKI = (
+    Kolom("Onderwerp", 27), Kolom("Projectnaam", 40, "naam"), Kolom("Stoplicht", STOPLICHT_BREEDTE, "stoplicht"),
+    Kolom("Score", 8, "score"), Kolom("Escalatie", 21), Kolom("Waarom op de agenda", 70, "lang"),
+    Kolom("Fiche", 34, "lang"),
+)
+
+
+def wki_blad(blad: Blad, projecten: list[ProjectStand], overzicht_rij: dict[str, int]) -> None:
+    punten = wki_agenda(blad.overzicht)
+    uitleg = ("Wat het volgende WKI bespreekt: de plusprojecten, vertraagde projecten die nog niet zijn "
+              "geëscaleerd, en fiches die ongeldig of niet bijgewerkt zijn.")
+    if not projecten:
+        uitleg += " " + GEEN_PROJECTEN
+    elif not punten:
+        uitleg += " Geen agendapunten dit kwartaal."
+    else:
+        tel = {s: sum(1 for w in punten if w.soort == s) for s in WKI_LABEL}
+        uitleg += " " + ", ".join(f"{WKI_LABEL[s].lower()}: {n}" for s, n in tel.items() if n) + "."
+    titelblok(blad, uitleg, SCORE_UITLEG)
+    rij_van_naam = {p.projectnaam: overzicht_rij[p.sleutel] for p in projecten}
+    rijen = []
+    for w in punten:
+        rij = overzicht_rij.get(w.sleutel or "") or rij_van_naam.get(w.project or "")
+        rijen.append([
+            WKI_LABEL[w.soort], Link(w.project, locatie=celverwijzing(OVERZICHT, rij) if rij else None),
+            w.stoplicht, w.stoplicht, w.escalatie, w.reden, Link(w.bron_naam, url=w.link),
+        ])
+    tabel(blad, "tblWKI", K_WKI, rijen)
+    opmaak(blad, bevries="C")
+
+
+def _cluster_kolommen() -> tuple[Kolom, ...]:
+    return ((Kolom("Energiecluster", 14), Kolom("Gemeenten", 48, "lang"), Kolom("Projecten", 11, "getal"))
+            + tuple(Kolom(light.label, 13, "getal") for light in Stoplicht)
+            + (Kolom("Plusprojecten", 13, "getal"), Kolom("Open knelpunten", 11, "getal"),
+               Kolom("Geëscaleerd", 12, "getal"), Kolom("Uren per week", 12, "uren"),
+               Kolom("Score (slechtste)", 10, "score")))
+
+
+def clusters_blad(blad: Blad, projecten: list[ProjectStand]) -> None:
+    clusters = per_energiecluster(blad.overzicht)
+    uitleg = ("Per energiecluster (de uitvoeringstafels): projecten per stoplicht, plusprojecten, open "
+              "knelpunten en gevraagde uren per week. Projecten in meerdere gemeenten staan onder "
+              f"'{GEEN_CLUSTER}'.")
+    if not projecten:
+        uitleg += " " + GEEN_PROJECTEN
+    titelblok(blad, uitleg, "Score (icoon): het slechtste stoplicht in het cluster. " + SCORE_UITLEG)
+    kolommen = _cluster_kolommen()
+    rijen: list[list[Any]] = []
+    for c in clusters if projecten else []:
+        lichten = [light for light in Stoplicht if c.tellingen[light]]
+        slechtste = max(lichten, key=lambda light: light.ernst) if lichten else None
+        rijen.append([c.cluster, ", ".join(c.gemeenten) or "Meerdere gemeenten of geen gemeente", c.projecten,
+                      *(c.tellingen[light] for light in Stoplicht), c.plusprojecten, c.open_knelpunten,
+                      c.geescaleerd, c.uren_per_week, slechtste])
+    _, laatste = tabel(blad, "tblEnergieclusters", kolommen, rijen)
+    if projecten:
+        totaalrij(blad, laatste + 1, kolommen,
+                  ["Totaal", None, *(sum(r[j] for r in rijen) for j in range(2, len(kolommen) - 1)), None])
+    opmaak(blad, bevries="B")
+
+
+K_DETAILS = (
+    Kolom("Projectnaam", 40, "naam"), Kolom("Type", 12), Kolom("Stoplicht", STOPLICHT_BREEDTE, "stoplicht"),
+    Kolom("Score", 8, "score"), Kolom("Toelichting", 44, "lang"), Kolom("Onderzoeksvraag", 40, "lang"),
+    Kolom("Afhankelijkheden", 50, "lang"), Kolom("Uitvoeringsafspraken", 44, "lang"),
+)
+
+
+def afhankelijkheden_tekst(p: ProjectStand) -> str | None:
+    """A concrete fiche's three dependency questions as one labelled text; a verkenning's one answer."""
+    delen = [(label, waarde) for label, waarde in (
+        ("Andere infrastructuur", p.afhankelijkheden_infra),
+        ("Sectorale ontwikkelingen", p.afhankelijkheden_sectoraal),
+        ("Buiten de provincie", p.afhankelijkheden_buiten_provincie),
+    ) if waarde and str(waarde).strip()]
+    if p.afhankelijkheden and str(p.afhankelijkheden).strip():
+        if not delen:
+            return str(p.afhankelijkheden)
+        delen.append(("Overig", p.afhankelijkheden))
+    return "\n".join(f"{label}: {waarde}" for label, waarde in delen) or None
+
+
+def details_blad(blad: Blad, projecten: list[ProjectStand], overzicht_rij: dict[str, int]) -> None:
+    uitleg = ("Per project de toelichting, de onderzoeksvraag (verkenningen), de afhankelijkheden en de "
+              "uitvoeringsafspraken uit de fiche.")
+    if not projecten:
+        uitleg += " " + GEEN_PROJECTEN
+    titelblok(blad, uitleg, SCORE_UITLEG)
+    rijen = [[
+        Link(p.projectnaam, locatie=celverwijzing(OVERZICHT, overzicht_rij[p.sleutel])),
+        TYPE_LABEL.get(p.fiche_type, p.fiche_type), p.stoplicht, p.stoplicht, p.toelichting, p.onderzoeksvraag,
+        afhankelijkheden_tekst(p), p.uitvoeringsafspraken,
+    ] for p in projecten]
+    tabel(blad, "tblProjectdetails", K_DETAILS, rijen)
+    opmaak(blad, bevries="B")

@@ -36,6 +36,12 @@ MAX_URL = 2079  # Excel's limit on a hyperlink address
 TABELSTIJL = "TableStyleMedium2"
 REGELHOOGTE = 15.0  # points per line of 11 pt text
 MAX_REGELS = 12
+#: A stoplicht column fits its longest label in bold ("Risico op vertraging").
+STOPLICHT_BREEDTE = 24
+#: A project-name column widens to its longest name up to this width, and wraps beyond it.
+#: Widening rather than wrapping: LibreOffice does not wrap a cell holding a hyperlink, and the
+#: project names on most sheets link to another sheet.
+MAX_NAAMBREEDTE = 100
 #: Sheets wider than this (in column width units) print on A3: on A4 the text gets too small.
 A3_VANAF = 220
 
@@ -50,6 +56,7 @@ SCORE = {
 SCORE_UITLEG = ("Score (icoon): 3 = op planning of gerealiseerd, 2 = risico op vertraging, "
                 "1 = vertraagd, leeg = onbekend.")
 TITEL_FONT = Font(size=14, bold=True)
+VET_FONT = Font(bold=True)
 LINK_FONT = Font(color="0563C1", underline="single")
 KOP_ALIGN = Alignment(wrap_text=True, vertical="center")
 LANG_ALIGN = Alignment(wrap_text=True, vertical="top")
@@ -66,7 +73,9 @@ STOPLICHT_FONT = {(light, vet): Font(color=TEKSTKLEUREN[light], bold=vet)
 class Kolom:
     kop: str
     breedte: float
-    #: tekst | lang | datum | tijd | getal | uren | stoplicht | score
+    #: tekst | lang | naam | datum | tijd | getal | uren | stoplicht | score; a "naam" column
+    #: (a project name, a person, an e-mail address) is `breedte` wide at least and widens to fit
+    #: its longest value.
     soort: str = "tekst"
 
 
@@ -87,6 +96,8 @@ class Markering:
 
     tekst: str
     kleur: Stoplicht = Stoplicht.RISICO
+    #: Bold, for what must stand out in a row (an escalation).
+    vet: bool = False
 
 
 def veilige_tekst(value: Any) -> str:
@@ -183,8 +194,8 @@ def _schrijf_cel(cell, value: Any, kolom: Kolom, tz: dt.tzinfo) -> None:
         return
     if isinstance(value, Markering):
         _schrijf_tekst(cell, value.tekst)
-        _stijl(cell, font=STOPLICHT_FONT[value.kleur, kolom.soort == "stoplicht"], fill=STOPLICHT_VUL[value.kleur],
-               alignment=LANG_ALIGN)
+        vet = value.vet or kolom.soort == "stoplicht"
+        _stijl(cell, font=STOPLICHT_FONT[value.kleur, vet], fill=STOPLICHT_VUL[value.kleur], alignment=LANG_ALIGN)
         return
     if kolom.soort == "stoplicht":
         light = als_stoplicht(value)
@@ -252,6 +263,7 @@ def tabel(
     A table without rows keeps one empty body row: Excel wants at least one.
     """
     ws = blad.ws
+    kolommen = [_passend(k, [rij[j] for rij in rijen]) for j, k in enumerate(kolommen)]
     for j, kolom in enumerate(kolommen):
         c = eerste_kolom + j
         cell = ws.cell(row=KOPRIJ, column=c)
@@ -283,6 +295,31 @@ def tabel(
                 IconSetRule("3TrafficLights1", "num", [1, 2, 3], showValue=True),
             )
     return eerste, laatste
+
+
+def _passend(kolom: Kolom, waarden: Sequence[Any]) -> Kolom:
+    """A "naam" column as wide as its longest value (about one width unit per character plus
+    the cell padding), up to MAX_NAAMBREEDTE; beyond that it wraps like a "lang" column."""
+    if kolom.soort != "naam":
+        return kolom
+    langste = max((len(_celtekst(v)) for v in waarden), default=0)
+    breedte = max(kolom.breedte, min(MAX_NAAMBREEDTE, langste + 3))
+    return Kolom(kolom.kop, breedte, "lang" if langste + 3 > MAX_NAAMBREEDTE else "tekst")
+
+
+def totaalrij(blad: Blad, rij: int, kolommen: Sequence[Kolom], waarden: Sequence[Any], eerste_kolom: int = 1) -> None:
+    """A bold totals row directly under a table (outside it, so sorting or filtering the table
+    leaves it where it is); `None` leaves a cell empty."""
+    for j, (kolom, value) in enumerate(zip(kolommen, waarden)):
+        if value is None:
+            continue
+        cell = blad.ws.cell(row=rij, column=eerste_kolom + j)
+        if isinstance(value, (int, float)):
+            cell.value = value
+            _stijl(cell, font=VET_FONT, number_format=UREN if kolom.soort == "uren" else None, alignment=BOVEN_ALIGN)
+        else:
+            _schrijf_tekst(cell, value)
+            _stijl(cell, font=VET_FONT, alignment=BOVEN_ALIGN)
 
 
 def _celtekst(value: Any) -> str:

@@ -15,20 +15,26 @@ from fiche.errors import FileError, oorzaak_nl
 from sync.master.bladen import (
     BLADEN,
     CAPACITEIT,
+    CLUSTERS_BLAD,
     DATAKWALITEIT,
+    DETAILS,
     HISTORIE,
     KNELPUNTEN,
     MIJLPALEN,
     OVERZICHT,
     PLUS,
+    WKI,
     capaciteit_blad,
+    clusters_blad,
     datakwaliteit_blad,
+    details_blad,
     historie_blad,
     knelpunten_blad,
     mijlpalen_blad,
     mijlpalen_rijen,
     overzicht_blad,
     plus_blad,
+    wki_blad,
 )
 from sync.master.cellen import Blad, peilregel
 from sync.overzicht import Overzicht, rangorde
@@ -54,9 +60,12 @@ def bouw_master(overzicht: Overzicht) -> Workbook:
         bladen[naam] = Blad(overzicht, ws, naam)
     mijlpaal_rijen, mijlpaal_eerste = mijlpalen_rijen(projecten)
     overzicht_rij = overzicht_blad(bladen[OVERZICHT], projecten, mijlpaal_eerste)
+    wki_blad(bladen[WKI], projecten, overzicht_rij)
     plus_blad(bladen[PLUS], projecten, overzicht_rij)
+    clusters_blad(bladen[CLUSTERS_BLAD], projecten)
     mijlpalen_blad(bladen[MIJLPALEN], projecten, mijlpaal_rijen, overzicht_rij)
     knelpunten_blad(bladen[KNELPUNTEN], projecten, overzicht_rij)
+    details_blad(bladen[DETAILS], projecten, overzicht_rij)
     capaciteit_blad(bladen[CAPACITEIT], projecten)
     datakwaliteit_blad(bladen[DATAKWALITEIT], projecten)
     historie_blad(bladen[HISTORIE], projecten)
