@@ -22,8 +22,9 @@ from sync.kwartaal.transport import (
     Herhaling, OnzekereVerzending, OutboxTransport, SmtpInstellingen, SmtpTransport, TijdelijkeVerzendFout,
     VerzendFout,
 )
+from sync.master import BLADEN
 
-SHEETS = ["Overzicht", "Plusprojecten", "Mijlpalen", "Knelpunten", "Capaciteit", "Datakwaliteit", "Historie"]
+SHEETS = list(BLADEN)  # the attached master has every sheet of ours
 
 
 @pytest.fixture
