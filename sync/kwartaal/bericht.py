@@ -264,14 +264,18 @@ def _tabel(koppen: list[str], rijen: list[list[str]]) -> str:
     return "".join(uit)
 
 
+_LABEL = "color:#555555;"
+
+
 def _kaart(titel: str, stoplicht: Stoplicht, regels: list[tuple[str, str]]) -> str:
     """One project as a small two-column table: its name and stoplicht on top, then label/value
-    lines. Four or five columns side by side do not fit a phone; two do."""
+    lines. Four or five columns side by side do not fit a phone; two do. The label column has no
+    percentage width: with words unbreakable, such a floor can make the table wider than a phone."""
     uit = [_DATATABEL,
            "<tr>" + _cel(titel, stijl="background-color:#F2F2F2;", colspan=2) + "</tr>",
-           "<tr>" + _cel("Stoplicht", stijl="width:35%;color:#555555;") + _badge(stoplicht) + "</tr>"]
+           "<tr>" + _cel("Stoplicht", stijl=_LABEL) + _badge(stoplicht) + "</tr>"]
     for label, waarde in regels:
-        uit.append("<tr>" + _cel(label, stijl="width:35%;color:#555555;") + _cel(waarde) + "</tr>")
+        uit.append("<tr>" + _cel(label, stijl=_LABEL) + _cel(waarde) + "</tr>")
     uit.append("</table>")
     return "".join(uit)
 
@@ -383,7 +387,9 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
         rijen.append(rij)
     rijen.append([_cel("<b>Totaal</b>"), _cel(f"<b>{r.aantal_concreet}</b>", stijl="text-align:center;"),
                   _cel(f"<b>{r.aantal_verkenning}</b>", stijl="text-align:center;")])
-    add(_tabel(["Stoplicht", "Concrete projecten", "Verkenningen"], rijen))
+    # Short headers: with words unbreakable, "Verkenningen" beside "Gerealiseerd" made the
+    # table 305 px at least, wider than a 320 px phone leaves for it.
+    add(_tabel(["Stoplicht", "Concreet", "Verkenning"], rijen))
 
     add(_kop("Verkenningen"))
     if r.verkenningen:
