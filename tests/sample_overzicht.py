@@ -384,3 +384,32 @@ def sample_overzicht() -> Overzicht:
 def empty_overzicht() -> Overzicht:
     """No projects, no findings, no history: the first run on an empty library."""
     return Overzicht(peildatum=PEILDATUM, gegenereerd=GEGENEREERD, projecten=[])
+
+
+def groot_overzicht(n: int) -> Overzicht:
+    """A portfolio of `n` projects: the sample's ten in turn, each copy its own project (own name,
+    sleutel and source file) with the sample's history and data-quality findings, so the e-mail
+    sees n projects' worth of escalations, plusprojecten, changes and findings."""
+    import dataclasses
+
+    basis = sample_overzicht()
+    projecten: list[ProjectStand] = []
+    historie: dict[str, dict[str, Stoplicht]] = {}
+    meldingen: list[DatakwaliteitMelding] = []
+    for i in range(n):
+        ronde, p = divmod(i, len(basis.projecten))
+        bron = basis.projecten[p]
+        naam = bron.projectnaam if ronde == 0 else f"{bron.projectnaam} ({ronde + 1})"
+        kopie = dataclasses.replace(
+            bron, projectnaam=naam, sleutel=" ".join(naam.lower().split()),
+            bron_id=f"{bron.bron_id}#{ronde}", bron_naam=f"{ronde + 1} {bron.bron_naam}",
+            mijlpalen=[dict(m) for m in bron.mijlpalen], knelpunten=[dict(k) for k in bron.knelpunten],
+            projectteam=[dict(t) for t in bron.projectteam])
+        projecten.append(kopie)
+        if bron.sleutel in basis.historie:
+            historie[kopie.sleutel] = dict(basis.historie[bron.sleutel])
+        for m in basis.datakwaliteit:
+            if m.project == bron.projectnaam:
+                meldingen.append(dataclasses.replace(m, project=naam, bron_naam=f"{ronde + 1} {m.bron_naam}"))
+    return Overzicht(peildatum=PEILDATUM, gegenereerd=GEGENEREERD, projecten=projecten,
+                     datakwaliteit=meldingen, historie=historie)

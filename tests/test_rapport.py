@@ -191,3 +191,57 @@ def test_timeline_labels_keep_the_distinguishing_end_of_long_names():
     assert len(noord) <= MAX_NAAM and len(barger) <= MAX_NAAM
     assert "Noord" in noord and "Bargermeer" in barger
     assert _kort("Waterstof in Meppel") == "Waterstof in Meppel"
+
+
+def test_asked_of_the_energy_board():
+    r = bouw_rapport(sample_overzicht())
+    # Only escalations to the Energy Board or a versnellingsatelier; the WKI handles its own.
+    (e,) = r.gevraagd
+    assert e.project.projectnaam == "Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV"
+    assert (e.overleg, e.knelpunt, e.oplossing) == (
+        "Energy Board", "Locatie nog niet gekozen; Enexis nog in verkenning.",
+        "Versnellingsatelier met Enexis, TenneT en gemeente.")
+    assert e.gevraagd == "Een besluit over de oplossing van het knelpunt, samen met Provincie Drenthe."
+    o = sample_overzicht()
+    o.projecten[0].escalatie = "Versnellingsatelier"  # Emmen Noord
+    gevraagd = bouw_rapport(o).gevraagd
+    # Worst first: Bargermeer (Vertraagd) before Emmen Noord (Risico op vertraging).
+    assert [g.overleg for g in gevraagd] == ["Energy Board", "Versnellingsatelier"]
+    assert gevraagd[1].gevraagd.startswith("Een versnellingsatelier")
+
+
+def test_new_projects_in_one_line_and_changes_most_urgent_first():
+    r = bouw_rapport(sample_overzicht())
+    assert r.nieuw_regel == "1 nieuw project (1 onbekend)."
+    soorten = [regel.soort for regel in r.wijziging_regels]
+    assert soorten == ["Nieuw op rood"] * 2 + ["Nieuw op oranje"] * 2 + ["Prognose later"] * 4 + \
+        ["Gerealiseerd"] + ["Verbeterd"] * 2 + ["Prognose eerder"]
+    assert "Nieuw" not in soorten
+    assert r.wijziging_regels[4].wat == "+822 dagen (nu 30 juni 2033)"
+
+
+def test_timeline_rows_are_what_the_email_details_worst_first():
+    r = bouw_rapport(sample_overzicht())
+    gedetailleerd = {p.sleutel for p in [g.project for g in r.gevraagd] + [p.project for p in r.plusprojecten]
+                     + [w.project for w in r.wijziging_regels]}
+    assert {p.sleutel for p in r.projecten} == gedetailleerd
+    assert len(r.projecten) == len(gedetailleerd)
+    ernst = [p.stoplicht.ernst for p in r.projecten]
+    assert ernst == sorted(ernst, reverse=True)
+    # The new project is only counted, so it is not on the timeline.
+    assert "MS-T verzwaring Coevorden - Dalen" not in namen(r.projecten)
+
+
+def test_sections_are_cut_to_the_most_urgent_and_the_rest_counted():
+    from sample_overzicht import groot_overzicht
+
+    from sync.kwartaal.inhoud import MAX_DETAILS
+
+    r = bouw_rapport(groot_overzicht(200))
+    assert (r.aantal_gevraagd, len(r.gevraagd), r.meer_gevraagd) == (20, MAX_DETAILS, 20 - MAX_DETAILS)
+    assert (r.aantal_plus, len(r.plusprojecten), r.meer_plus) == (80, MAX_DETAILS, 80 - MAX_DETAILS)
+    assert r.meer_wijzigingen == 240 - MAX_DETAILS and r.meer_verkenningen == 80 - MAX_DETAILS
+    assert r.nieuw_regel == "20 nieuwe projecten (20 onbekend)."
+    # Counts still cover every project.
+    assert r.aantal_concreet + r.aantal_verkenning == 200
+    assert sum(r.tellingen_concreet.values()) + sum(r.tellingen_verkenning.values()) == 200

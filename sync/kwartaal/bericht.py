@@ -27,7 +27,7 @@ from email.utils import format_datetime, make_msgid
 from fiche.datums import datum_kort, datum_nl
 from fiche.errors import ConfigError
 from fiche.stoplicht import TEKSTKLEUREN, Stoplicht
-from sync.kwartaal.inhoud import KORT, TELVOLGORDE, Rapport, aantal
+from sync.kwartaal.inhoud import KORT, MAX_DETAILS, TELVOLGORDE, Rapport, aantal
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 STANDAARD_ONDERWERP = "pMIEK kwartaaloverzicht {kwartaal}"
@@ -45,11 +45,6 @@ def _kort(tekst: object, maximum: int = 160) -> str:
     """Long free text cut for a phone screen (the master has it in full)."""
     t = " ".join(schoon(tekst).split())
     return t if len(t) <= maximum else t[: maximum - 1].rstrip() + "…"
-
-
-def _e(tekst: object) -> str:
-    """Fiche text fit for HTML: control characters removed, everything escaped."""
-    return html.escape(schoon(tekst), quote=True)
 
 
 def onderwerp(template: str | None, rapport: Rapport) -> str:
@@ -103,36 +98,52 @@ def _escalatie(p) -> str | None:
     return p.escalatie if (p.escalatie or "").strip().lower() not in ("", "geen") else None
 
 
+AANHEF = "Aan de leden van de Energy Board en het WIP,"
+INLEIDING = ("Dit is het kwartaaloverzicht van de projecten in het pMIEK. Eerst wat de Energy Board "
+             "gevraagd wordt, dan de plusprojecten en wat er sinds vorig kwartaal veranderde.")
+#: Findings shown per kind of data-quality finding (four kinds: about MAX_DETAILS in all).
+DK_PER_SOORT = MAX_DETAILS // 4
+
+
+def _meer(n: int, r: Rapport, blad: str) -> str:
+    """The pointer to the master for what the e-mail only counts."""
+    return (f"En nog {n}: het bijgevoegde masterwerkboek ({master_bestandsnaam(r)}, blad {blad}) "
+            "bevat ze allemaal.")
+
+
+def _dk_lijsten(r: Rapport) -> list[tuple[str, list[tuple[str, str]]]]:
+    dk = r.datakwaliteit
+    return [("Ongeldige fiches", dk.ongeldig), ("Niet bijgewerkt dit kwartaal", dk.niet_bijgewerkt),
+            ("Teams zonder voorzitter", dk.zonder_voorzitter), ("Overige meldingen", dk.overig)]
+
+
+def _per_organisatie(r: Rapport) -> tuple[list, int]:
+    rijen = r.capaciteit.per_organisatie
+    return rijen[:MAX_DETAILS], max(0, len(rijen) - MAX_DETAILS)
+
+
 def tekst_versie(r: Rapport) -> str:
     regels: list[str] = []
     add = regels.append
     add(f"pMIEK kwartaaloverzicht {r.kwartaal_label}")
     add(f"Peildatum: {datum_nl(r.peildatum)}")
     add("")
+    add(AANHEF)
+    add(INLEIDING)
+    add("")
     add(schoon(r.samenvatting))
     add("")
-    add("STOPLICHTEN")
-    for titel, tel, n in (("Concrete projecten", r.tellingen_concreet, r.aantal_concreet),
-                          ("Verkenningen", r.tellingen_verkenning, r.aantal_verkenning)):
-        delen = [f"{tel[s]} {KORT[s]}" for s in TELVOLGORDE if tel[s]]
-        add(f"- {titel} ({n}): " + (", ".join(delen) if delen else "geen"))
-    add("")
-    add(f"WIJZIGINGEN SINDS {r.vorig_kwartaal_label.upper()}")
-    w = r.wijzigingen
-    if w.leeg:
-        add("- Geen wijzigingen.")
-    for titel, lijst in (("Nieuw op rood", w.nieuw_rood), ("Nieuw op oranje", w.nieuw_oranje),
-                         ("Nieuw op onbekend", w.nieuw_onbekend), ("Verbeterd", w.verbeterd),
-                         ("Gerealiseerd", w.gerealiseerd), ("Nieuw", w.nieuw)):
-        for p in lijst:
-            vorig = f" (was {p.vorig_stoplicht.label})" if p.vorig_stoplicht else ""
-            add(f"- {titel}: {schoon(p.projectnaam)}: {p.stoplicht.label}{vorig}")
-    for v in w.verschoven:
-        add(f"- Prognose later: {schoon(v.project.projectnaam)}: {_slip(v.dagen)} "
-            f"(nu {datum_nl(v.project.prognose)})")
-    for v in w.vervroegd:
-        add(f"- Prognose eerder: {schoon(v.project.projectnaam)}: {_slip(v.dagen)} "
-            f"(nu {datum_nl(v.project.prognose)})")
+    add("GEVRAAGD VAN DE ENERGY BOARD")
+    if not r.gevraagd:
+        add("- Geen escalaties naar de Energy Board of een versnellingsatelier dit kwartaal.")
+    for e in r.gevraagd:
+        p = e.project
+        add(f"* {schoon(p.projectnaam)} [{p.stoplicht.label}], geëscaleerd naar {schoon(e.overleg)}")
+        add(f"  Knelpunt: {schoon(e.knelpunt) if e.knelpunt else '-'}")
+        add(f"  Oplossing: {schoon(e.oplossing) if e.oplossing else '-'}")
+        add(f"  Gevraagd: {schoon(e.gevraagd)}")
+    if r.meer_gevraagd:
+        add(_meer(r.meer_gevraagd, r, "Overzicht"))
     add("")
     add("PLUSPROJECTEN")
     if not r.plusprojecten:
@@ -142,9 +153,28 @@ def tekst_versie(r: Rapport) -> str:
         add(f"* {schoon(p.projectnaam)} [{p.stoplicht.label}]")
         add(f"  {_venster_woord(p)}: {_venster(p)}; prognose: {datum_nl(p.prognose)}; "
             f"verschuiving: {_slip(rij.slip_dagen)}")
+        add(f"  Toelichting: {_kort(p.toelichting) if p.toelichting else '-'}")
         add(f"  Knelpunt: {schoon(rij.knelpunt) if rij.knelpunt else '-'}")
         add(f"  Oplossing: {schoon(rij.oplossing) if rij.oplossing else '-'}")
         add(f"  Escalatie: {schoon(_escalatie(p)) if _escalatie(p) else 'geen'}")
+    if r.meer_plus:
+        add(_meer(r.meer_plus, r, "Plusprojecten"))
+    add("")
+    add(f"WIJZIGINGEN SINDS {r.vorig_kwartaal_label.upper()}")
+    if not r.wijziging_regels and not r.nieuw_regel:
+        add("- Geen wijzigingen.")
+    if r.nieuw_regel:
+        add(f"- Nieuw: {r.nieuw_regel}")
+    for regel in r.wijziging_regels:
+        add(f"- {regel.soort}: {schoon(regel.project.projectnaam)}: {regel.wat}")
+    if r.meer_wijzigingen:
+        add(_meer(r.meer_wijzigingen, r, "Overzicht"))
+    add("")
+    add("STOPLICHTEN")
+    for titel, tel, n in (("Concrete projecten", r.tellingen_concreet, r.aantal_concreet),
+                          ("Verkenningen", r.tellingen_verkenning, r.aantal_verkenning)):
+        delen = [f"{tel[s]} {KORT[s]}" for s in TELVOLGORDE if tel[s]]
+        add(f"- {titel} ({n}): " + (", ".join(delen) if delen else "geen"))
     add("")
     add("VERKENNINGEN")
     if not r.verkenningen:
@@ -158,24 +188,31 @@ def tekst_versie(r: Rapport) -> str:
                 volgende += f" ({datum_nl(v.volgende_datum)})"
         add(f"* {schoon(p.projectnaam)} [{p.stoplicht.label}]: oplevering {datum_nl(p.prognose)}; "
             f"{v.mijlpalen_gereed} van de {v.mijlpalen_totaal} mijlpalen gereed{volgende}")
+    if r.meer_verkenningen:
+        add(_meer(r.meer_verkenningen, r, "Overzicht"))
     add("")
     add("DATAKWALITEIT")
-    dk = r.datakwaliteit
-    if dk.leeg:
+    if r.datakwaliteit.leeg:
         add("- Alle fiches zijn bijgewerkt en geldig.")
-    for titel, lijst in (("Niet bijgewerkt dit kwartaal", dk.niet_bijgewerkt), ("Ongeldig", dk.ongeldig),
-                         ("Zonder voorzitter", dk.zonder_voorzitter), ("Overig", dk.overig)):
-        for naam, uitleg in lijst:
-            add(f"- {titel}: {schoon(naam)}: {schoon(uitleg)}")
+    enkel = {"Ongeldige fiches": "Ongeldig", "Niet bijgewerkt dit kwartaal": "Niet bijgewerkt dit kwartaal",
+             "Teams zonder voorzitter": "Zonder voorzitter", "Overige meldingen": "Overig"}
+    for titel, lijst in _dk_lijsten(r):
+        for naam, uitleg in lijst[:DK_PER_SOORT]:
+            add(f"- {enkel[titel]}: {schoon(naam)}: {schoon(uitleg)}")
+        if len(lijst) > DK_PER_SOORT:
+            add(f"- {enkel[titel]}: nog {len(lijst) - DK_PER_SOORT} (blad Datakwaliteit van het masterwerkboek)")
     add("")
     add("CAPACITEIT")
     c = r.capaciteit
     add(f"- {aantal(c.totaal_personen, 'persoon', 'personen')} in de projectteams, samen "
         f"{uren_nl(c.totaal_uren)} uur per week (norm: voorzitter 3, deelnemer 2 uur).")
     add("Per organisatie:")
-    for rij in c.per_organisatie:
+    orgs, meer_orgs = _per_organisatie(r)
+    for rij in orgs:
         add(f"- {schoon(rij.naam)}: {uren_nl(rij.uren_per_week)} uur per week "
             f"({aantal(rij.personen, 'persoon', 'personen')})")
+    if meer_orgs:
+        add(_meer(meer_orgs, r, "Capaciteit"))
     add("Per fase:")
     for rij in c.per_fase:
         add(f"- {schoon(rij.naam)}: {uren_nl(rij.uren_per_week)} uur per week "
@@ -188,9 +225,25 @@ def tekst_versie(r: Rapport) -> str:
 
 # --- HTML ------------------------------------------------------------------------------------
 
+#: Words wrap at word boundaries (a phone must not split "Vergunningprocedure" in two); only a
+#: long unbroken token (a formula, a URL) may break anywhere, see `_e`.
+WOORDEN = "word-break:normal;overflow-wrap:break-word;"
+_BREEK_OVERAL = "overflow-wrap:anywhere;word-break:break-all;"
+#: Tokens this long are no words; on a phone they may break anywhere rather than push the column wide.
+_LANG_TOKEN = re.compile(r"(\S{24,})")
+
+
+def _e(tekst: object) -> str:
+    """Fiche text fit for HTML: control characters removed, everything escaped, and a long
+    unbroken token in a span that may break anywhere (normal words keep word boundaries)."""
+    delen = _LANG_TOKEN.split(schoon(tekst))
+    return "".join(f'<span style="{_BREEK_OVERAL}">{html.escape(d, quote=True)}</span>' if i % 2
+                   else html.escape(d, quote=True) for i, d in enumerate(delen))
+
+
 def _cel(inhoud: str, *, kop: bool = False, stijl: str = "", colspan: int = 1) -> str:
     tag = "th" if kop else "td"
-    basis = (f"{FONT}font-size:13px;line-height:18px;padding:5px 6px;word-wrap:break-word;overflow-wrap:anywhere;"
+    basis = (f"{FONT}font-size:13px;line-height:18px;padding:5px 6px;{WOORDEN}"
              "border:1px solid #D0D0D0;vertical-align:top;text-align:left;"
              + ("background-color:#1F4E79;color:#FFFFFF;font-weight:bold;" if kop else ""))
     span = f' colspan="{colspan}"' if colspan > 1 else ""
@@ -211,14 +264,18 @@ def _tabel(koppen: list[str], rijen: list[list[str]]) -> str:
     return "".join(uit)
 
 
+_LABEL = "color:#555555;"
+
+
 def _kaart(titel: str, stoplicht: Stoplicht, regels: list[tuple[str, str]]) -> str:
     """One project as a small two-column table: its name and stoplicht on top, then label/value
-    lines. Four or five columns side by side do not fit a phone; two do."""
+    lines. Four or five columns side by side do not fit a phone; two do. The label column has no
+    percentage width: with words unbreakable, such a floor can make the table wider than a phone."""
     uit = [_DATATABEL,
            "<tr>" + _cel(titel, stijl="background-color:#F2F2F2;", colspan=2) + "</tr>",
-           "<tr>" + _cel("Stoplicht", stijl="width:35%;color:#555555;") + _badge(stoplicht) + "</tr>"]
+           "<tr>" + _cel("Stoplicht", stijl=_LABEL) + _badge(stoplicht) + "</tr>"]
     for label, waarde in regels:
-        uit.append("<tr>" + _cel(label, stijl="width:35%;color:#555555;") + _cel(waarde) + "</tr>")
+        uit.append("<tr>" + _cel(label, stijl=_LABEL) + _cel(waarde) + "</tr>")
     uit.append("</table>")
     return "".join(uit)
 
@@ -230,20 +287,24 @@ def _badge(s: Stoplicht) -> str:
 
 def _kop(tekst: str) -> str:
     return (f'<h2 style="{FONT}font-size:17px;color:#1F4E79;margin:20px 0 6px 0;border-bottom:2px solid #1F4E79;'
-            f'padding-bottom:3px;">{html.escape(tekst)}</h2>')
+            f'padding-bottom:3px;{WOORDEN}">{html.escape(tekst)}</h2>')
 
 
 def _alinea(inhoud: str, stijl: str = "") -> str:
     return (f'<p style="{FONT}font-size:14px;line-height:20px;color:#222222;margin:4px 0 8px 0;'
-            f'overflow-wrap:anywhere;{stijl}">{inhoud}</p>')
+            f'{WOORDEN}{stijl}">{inhoud}</p>')
 
 
 def _lijst(items: list[str]) -> str:
     if not items:
         return ""
-    li = "".join(f'<li style="{FONT}font-size:14px;line-height:20px;margin:2px 0;overflow-wrap:anywhere;">{i}</li>'
+    li = "".join(f'<li style="{FONT}font-size:14px;line-height:20px;margin:2px 0;{WOORDEN}">{i}</li>'
                  for i in items)
     return f'<ul style="margin:2px 0 10px 0;padding-left:22px;">{li}</ul>'
+
+
+def _meer_html(n: int, r: Rapport, blad: str) -> str:
+    return _alinea(html.escape(_meer(n, r, blad)), "font-style:italic;color:#444444;")
 
 
 def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
@@ -251,15 +312,69 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
     d: list[str] = []
     add = d.append
     add(f'<div style="{FONT}font-size:11px;color:#666666;margin:0 0 4px 0;">Provincie Drenthe &middot; '
-        f'Energy Board &middot; pMIEK</div>')
-    add(f'<h1 style="{FONT}font-size:22px;color:#1F4E79;margin:0 0 4px 0;">pMIEK kwartaaloverzicht '
+        f'Energy Board &middot; WIP &middot; pMIEK</div>')
+    add(f'<h1 style="{FONT}font-size:22px;color:#1F4E79;margin:0 0 4px 0;{WOORDEN}">pMIEK kwartaaloverzicht '
         f'{html.escape(r.kwartaal_label)}</h1>')
     add(_alinea(f"Peildatum: <b>{datum_nl(r.peildatum)}</b>", "color:#444444;"))
+    add(_alinea(html.escape(AANHEF) + "<br>" + html.escape(INLEIDING)))
     add('<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="100%" '
         'style="border-collapse:collapse;width:100%;margin:8px 0 4px 0;"><tr>'
         f'<td style="{FONT}font-size:15px;line-height:22px;padding:10px 12px;background-color:#EAF1F8;'
-        'overflow-wrap:anywhere;'
+        f'{WOORDEN}'
         f'border-left:4px solid #1F4E79;color:#111111;"><b>{_e(r.samenvatting)}</b></td></tr></table>')
+
+    add(_kop("Gevraagd van de Energy Board"))
+    if r.gevraagd:
+        for e in r.gevraagd:
+            p = e.project
+            add(_kaart(f"<b>{_e(p.projectnaam)}</b>", p.stoplicht, [
+                ("Escalatie", f'<b style="color:#9C0006;">{_e(e.overleg)}</b>'),
+                ("Knelpunt", _e(e.knelpunt) if e.knelpunt else "&ndash;"),
+                ("Oplossing", _e(e.oplossing) if e.oplossing else "&ndash;"),
+                ("Gevraagd", f"<b>{_e(e.gevraagd)}</b>"),
+            ]))
+        if r.meer_gevraagd:
+            add(_meer_html(r.meer_gevraagd, r, "Overzicht"))
+    else:
+        add(_alinea("Geen escalaties naar de Energy Board of een versnellingsatelier dit kwartaal."))
+
+    add(_kop("Plusprojecten"))
+    if r.plusprojecten:
+        for rij in r.plusprojecten:
+            p = rij.project
+            regels = [
+                (_venster_woord(p), f"{datum_kort(p.ondergrens)} &ndash; {datum_kort(p.bovengrens)}"),
+                ("Prognose", f"<b>{datum_kort(p.prognose)}</b>"
+                 + (f" (verschuiving {_slip(rij.slip_dagen)})" if rij.slip_dagen is not None else "")),
+                ("Toelichting", _e(_kort(p.toelichting)) if p.toelichting else "&ndash;"),
+                ("Knelpunt", _e(rij.knelpunt) if rij.knelpunt else "&ndash;"),
+                ("Oplossing", _e(rij.oplossing) if rij.oplossing else "&ndash;"),
+            ]
+            if _escalatie(p):
+                regels.append(("Escalatie", f'<b style="color:#9C0006;">{_e(_escalatie(p))}</b>'))
+            add(_kaart(f"<b>{_e(p.projectnaam)}</b>", p.stoplicht, regels))
+        if r.meer_plus:
+            add(_meer_html(r.meer_plus, r, "Plusprojecten"))
+    else:
+        add(_alinea("Geen plusprojecten dit kwartaal."))
+
+    add(_kop(f"Wijzigingen sinds {r.vorig_kwartaal_label}"))
+    items = []
+    if r.nieuw_regel:
+        items.append(f"<b>Nieuw:</b> {html.escape(r.nieuw_regel)}")
+    for regel in r.wijziging_regels:
+        items.append(f"<b>{html.escape(regel.soort)}:</b> {_e(regel.project.projectnaam)} &ndash; "
+                     f"{html.escape(regel.wat)}")
+    add(_lijst(items) if items else _alinea("Geen wijzigingen."))
+    if r.meer_wijzigingen:
+        add(_meer_html(r.meer_wijzigingen, r, "Overzicht"))
+
+    add(_kop("Tijdlijn"))
+    if r.projecten:
+        add(_alinea("De projecten hierboven, het ernstigste eerst.", "font-size:13px;color:#444444;"))
+    add(f'<img src="cid:{html.escape(tijdlijn_cid)}" width="480" alt="Tijdlijn: IBN-venster per project als balk, '
+        f'prognose als ruit, gekleurd naar stoplicht" style="display:block;width:100%;max-width:480px;height:auto;'
+        f'border:0;">')
 
     add(_kop("Stoplichten"))
     # One row per colour, so three columns: it fits a phone (seven columns did not).
@@ -272,46 +387,9 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
         rijen.append(rij)
     rijen.append([_cel("<b>Totaal</b>"), _cel(f"<b>{r.aantal_concreet}</b>", stijl="text-align:center;"),
                   _cel(f"<b>{r.aantal_verkenning}</b>", stijl="text-align:center;")])
-    add(_tabel(["Stoplicht", "Concrete projecten", "Verkenningen"], rijen))
-
-    add(_kop(f"Wijzigingen sinds {r.vorig_kwartaal_label}"))
-    w = r.wijzigingen
-    items = []
-    for titel, lijst in (("Nieuw op rood", w.nieuw_rood), ("Nieuw op oranje", w.nieuw_oranje),
-                         ("Nieuw op onbekend", w.nieuw_onbekend), ("Verbeterd", w.verbeterd),
-                         ("Gerealiseerd", w.gerealiseerd), ("Nieuw", w.nieuw)):
-        for p in lijst:
-            vorig = f" (was {html.escape(p.vorig_stoplicht.label)})" if p.vorig_stoplicht else ""
-            items.append(f"<b>{titel}:</b> {_e(p.projectnaam)} &ndash; {html.escape(p.stoplicht.label)}{vorig}")
-    for v in w.verschoven:
-        items.append(f"<b>Prognose later:</b> {_e(v.project.projectnaam)} &ndash; {_slip(v.dagen)} "
-                     f"(nu {datum_nl(v.project.prognose)})")
-    for v in w.vervroegd:
-        items.append(f"<b>Prognose eerder:</b> {_e(v.project.projectnaam)} &ndash; {_slip(v.dagen)} "
-                     f"(nu {datum_nl(v.project.prognose)})")
-    add(_lijst(items) if items else _alinea("Geen wijzigingen."))
-
-    add(_kop("Plusprojecten"))
-    if r.plusprojecten:
-        for rij in r.plusprojecten:
-            p = rij.project
-            regels = [
-                (_venster_woord(p), f"{datum_kort(p.ondergrens)} &ndash; {datum_kort(p.bovengrens)}"),
-                ("Prognose", f"<b>{datum_kort(p.prognose)}</b>"
-                 + (f" (verschuiving {_slip(rij.slip_dagen)})" if rij.slip_dagen is not None else "")),
-                ("Knelpunt", _e(rij.knelpunt) if rij.knelpunt else "&ndash;"),
-                ("Oplossing", _e(rij.oplossing) if rij.oplossing else "&ndash;"),
-            ]
-            if _escalatie(p):
-                regels.append(("Escalatie", f'<b style="color:#9C0006;">{_e(_escalatie(p))}</b>'))
-            add(_kaart(f"<b>{_e(p.projectnaam)}</b>", p.stoplicht, regels))
-    else:
-        add(_alinea("Geen plusprojecten dit kwartaal."))
-
-    add(_kop("Tijdlijn"))
-    add(f'<img src="cid:{html.escape(tijdlijn_cid)}" width="480" alt="Tijdlijn: IBN-venster per project als balk, '
-        f'prognose als ruit, gekleurd naar stoplicht" style="display:block;width:100%;max-width:480px;height:auto;'
-        f'border:0;">')
+    # Short headers: with words unbreakable, "Verkenningen" beside "Gerealiseerd" made the
+    # table 305 px at least, wider than a 320 px phone leaves for it.
+    add(_tabel(["Stoplicht", "Concreet", "Verkenning"], rijen))
 
     add(_kop("Verkenningen"))
     if r.verkenningen:
@@ -326,27 +404,34 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
                 regels.append(("Volgende mijlpaal", _e(v.volgende_mijlpaal)
                                + (f" ({datum_kort(v.volgende_datum)})" if v.volgende_datum else "")))
             add(_kaart(f"<b>{_e(p.projectnaam)}</b>", p.stoplicht, regels))
+        if r.meer_verkenningen:
+            add(_meer_html(r.meer_verkenningen, r, "Overzicht"))
     else:
         add(_alinea("Geen verkenningen."))
 
     add(_kop("Datakwaliteit"))
-    dk = r.datakwaliteit
-    if dk.leeg:
+    if r.datakwaliteit.leeg:
         add(_alinea("Alle fiches zijn bijgewerkt en geldig."))
-    for titel, lijst in (("Niet bijgewerkt dit kwartaal", dk.niet_bijgewerkt), ("Ongeldige fiches", dk.ongeldig),
-                         ("Teams zonder voorzitter", dk.zonder_voorzitter), ("Overige meldingen", dk.overig)):
+    for titel, lijst in _dk_lijsten(r):
         if lijst:
             add(_alinea(f"<b>{titel} ({len(lijst)})</b>", "margin-bottom:0;"))
-            add(_lijst([f"{_e(naam)}: {_e(uitleg)}" for naam, uitleg in lijst]))
+            regels_dk = [f"{_e(naam)}: {_e(uitleg)}" for naam, uitleg in lijst[:DK_PER_SOORT]]
+            if len(lijst) > DK_PER_SOORT:
+                regels_dk.append(f"<i>en nog {len(lijst) - DK_PER_SOORT} (blad Datakwaliteit van het "
+                                 "masterwerkboek)</i>")
+            add(_lijst(regels_dk))
 
     add(_kop("Capaciteit"))
     c = r.capaciteit
     add(_alinea(f"{aantal(c.totaal_personen, 'persoon', 'personen')} in de projectteams, samen "
                 f"<b>{uren_nl(c.totaal_uren)} uur per week</b> (norm: voorzitter 3, deelnemer 2 uur per week)."))
-    if c.per_organisatie:
+    orgs, meer_orgs = _per_organisatie(r)
+    if orgs:
         add(_tabel(["Organisatie", "Personen", "Uur per week"],
                    [[_cel(_e(rij.naam)), _cel(str(rij.personen), stijl="text-align:center;"),
-                     _cel(uren_nl(rij.uren_per_week), stijl="text-align:right;")] for rij in c.per_organisatie]))
+                     _cel(uren_nl(rij.uren_per_week), stijl="text-align:right;")] for rij in orgs]))
+    if meer_orgs:
+        add(_meer_html(meer_orgs, r, "Capaciteit"))
     if c.per_fase:
         add(_tabel(["Fase", "Personen", "Uur per week"],
                    [[_cel(_e(rij.naam)), _cel(str(rij.personen), stijl="text-align:center;"),

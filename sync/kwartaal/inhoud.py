@@ -1,11 +1,16 @@
-"""The content of the quarterly overview for the Energy Board, derived from one `Overzicht`.
+"""The content of the quarterly overview for the Energy Board and the WIP, derived from one `Overzicht`.
 
-Everything the e-mail says is decided here, as data with Dutch labels: counts per stoplicht,
-what changed since the previous quarter, the plusprojecten, the verkenningen, data quality and
-capacity, and the one-sentence summary on top. `sync.kwartaal.bericht` only lays this out (text and HTML),
-so the plain-text and HTML parts cannot disagree. The portfolio rules themselves (plusprojecten,
-capacity, data quality) are the snapshot's (`sync.overzicht`, `sync.regels`), shared with the
-master workbook.
+Everything the e-mail says is decided here, as data with Dutch labels, in the order a Board
+member reads it: what the Energy Board is asked to decide (escalations), the plusprojecten worst
+first, what changed since the previous quarter, then the rest (counts per stoplicht, the
+verkenningen, data quality and capacity), with the one-sentence summary on top.
+
+Size does not grow with the portfolio: counts cover everything, but each section details at most
+`MAX_DETAILS` items (the most urgent first) and counts the rest, which the attached master lists
+in full. The timeline shows exactly the projects the e-mail details (`Rapport.projecten`).
+`sync.kwartaal.bericht` only lays this out (text and HTML), so the plain-text and HTML parts
+cannot disagree. The portfolio rules themselves (plusprojecten, capacity, data quality) are the
+snapshot's (`sync.overzicht`, `sync.regels`), shared with the master workbook.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from fiche.datums import DatumFout, kwartaal_grenzen, kwartaal_label, parse_datum, vorig_kwartaal
+from fiche.datums import DatumFout, datum_nl, kwartaal_grenzen, kwartaal_label, parse_datum, vorig_kwartaal
 from fiche.stoplicht import Stoplicht
 from sync.overzicht import Overzicht, ProjectStand
 from sync.regels import Capaciteit, capaciteit, datakwaliteit
@@ -28,6 +33,12 @@ KORT = {
     Stoplicht.VERTRAAGD: "rood", Stoplicht.RISICO: "oranje", Stoplicht.OP_PLANNING: "groen",
     Stoplicht.ONBEKEND: "onbekend", Stoplicht.GEREALISEERD: "gerealiseerd",
 }
+
+
+#: Details per section: what a Board member reads on a phone; the rest is counted (issue 11).
+MAX_DETAILS = 12
+#: The escalation levels that ask something of the Energy Board (the WKI handles its own).
+BOARD_ESCALATIES = ("energy board", "versnellingsatelier")
 
 
 def aantal(n: int, enkelvoud: str, meervoud: str) -> str:
@@ -76,6 +87,29 @@ class PlusRij:
 
 
 @dataclass
+class EscalatieRij:
+    """One thing the Energy Board is asked: an escalation to the Board or a versnellingsatelier."""
+
+    project: ProjectStand
+    overleg: str  # "Energy Board" | "Versnellingsatelier", as the fiche says it
+    knelpunt: str | None
+    oplossing: str | None
+    knelpunt_eigenaar: str | None
+    #: What is asked, in Dutch: the fiche has no field for it, so it follows from the level.
+    gevraagd: str
+
+
+@dataclass
+class WijzigingRegel:
+    """One detail line of "what changed": its kind ("Nieuw op rood", "Prognose later", ...), the
+    project and the change in words ("Vertraagd (was Risico op vertraging)", "+90 dagen (nu ...)")."""
+
+    soort: str
+    project: ProjectStand
+    wat: str
+
+
+@dataclass
 class VerkenningRij:
     project: ProjectStand
     mijlpalen_gereed: int
@@ -113,8 +147,36 @@ class Rapport:
     verkenningen: list[VerkenningRij]
     datakwaliteit: Datakwaliteit
     capaciteit: Capaciteit
+    #: The projects the e-mail details, worst first: the timeline's rows, in its order.
     projecten: list[ProjectStand]
     vorig_kwartaal_label: str
+    #: Escalations to the Energy Board or a versnellingsatelier, most urgent first, at most MAX_DETAILS.
+    gevraagd: list[EscalatieRij] = field(default_factory=list)
+    aantal_gevraagd: int = 0
+    #: All plusprojecten (before the cut to `plusprojecten`).
+    aantal_plus: int = 0
+    #: Detail lines of the changes, most urgent first, at most MAX_DETAILS; `aantal_wijzigingen` all.
+    wijziging_regels: list[WijzigingRegel] = field(default_factory=list)
+    aantal_wijzigingen: int = 0
+    #: The one line about new projects ("" when none).
+    nieuw_regel: str = ""
+    aantal_verkenningen_detail: int = 0
+
+    @property
+    def meer_gevraagd(self) -> int:
+        return self.aantal_gevraagd - len(self.gevraagd)
+
+    @property
+    def meer_plus(self) -> int:
+        return self.aantal_plus - len(self.plusprojecten)
+
+    @property
+    def meer_wijzigingen(self) -> int:
+        return self.aantal_wijzigingen - len(self.wijziging_regels)
+
+    @property
+    def meer_verkenningen(self) -> int:
+        return self.aantal_verkenningen_detail - len(self.verkenningen)
 
 
 # --- building --------------------------------------------------------------------------------
@@ -221,6 +283,66 @@ def verkenningrijen(overzicht: Overzicht) -> list[VerkenningRij]:
     return rijen
 
 
+def _urgentie(p: ProjectStand) -> tuple:
+    """Most urgent first: worst light, then the largest slip, then by name."""
+    return (-p.stoplicht.ernst, -(p.slip_dagen or 0), p.projectnaam.lower(), p.sleutel)
+
+
+def escalatierijen(overzicht: Overzicht) -> list[EscalatieRij]:
+    """Every escalation to the Energy Board or a versnellingsatelier, most urgent first."""
+    rijen = []
+    for p in sorted(overzicht.projecten, key=_urgentie):
+        overleg = _tekst(p.escalatie)
+        if overleg is None or overleg.lower() not in BOARD_ESCALATIES or p.stoplicht is Stoplicht.GEREALISEERD:
+            continue
+        k = p.hoofdknelpunt or {}
+        eigenaar = _tekst(k.get("eigenaar"))
+        if overleg.lower() == "energy board":
+            vraag = "Een besluit over de oplossing van het knelpunt"
+        else:
+            vraag = "Een versnellingsatelier om het knelpunt met de partijen op te lossen"
+        vraag += f", samen met {eigenaar}." if eigenaar else "."
+        rijen.append(EscalatieRij(p, overleg, _tekst(k.get("knelpunt")), _tekst(k.get("oplossing")), eigenaar, vraag))
+    return rijen
+
+
+def _slip_woorden(dagen: int) -> str:
+    return f"{'+' if dagen > 0 else '-'}{aantal(abs(dagen), 'dag', 'dagen')}"
+
+
+def wijziging_regels(w: Wijzigingen) -> list[WijzigingRegel]:
+    """Every change except new projects (those get one line), most urgent first."""
+    regels: list[WijzigingRegel] = []
+
+    def licht(soort: str, lijst: list[ProjectStand]) -> None:
+        for p in lijst:
+            vorig = f" (was {p.vorig_stoplicht.label})" if p.vorig_stoplicht else ""
+            regels.append(WijzigingRegel(soort, p, f"{p.stoplicht.label}{vorig}"))
+
+    def schuif(soort: str, lijst: list[Verschuiving]) -> None:
+        for v in lijst:
+            wat = f"{_slip_woorden(v.dagen)} (nu {datum_nl(v.project.prognose)})"
+            regels.append(WijzigingRegel(soort, v.project, wat))
+
+    licht("Nieuw op rood", w.nieuw_rood)
+    licht("Nieuw op oranje", w.nieuw_oranje)
+    licht("Nieuw op onbekend", w.nieuw_onbekend)
+    schuif("Prognose later", w.verschoven)
+    licht("Gerealiseerd", w.gerealiseerd)
+    licht("Verbeterd", w.verbeterd)
+    schuif("Prognose eerder", w.vervroegd)
+    return regels
+
+
+def nieuw_regel(nieuw: list[ProjectStand]) -> str:
+    """New projects in one line: their number and lights, never one line each."""
+    if not nieuw:
+        return ""
+    per_licht = [f"{sum(1 for p in nieuw if p.stoplicht is s)} {KORT[s]}" for s in TELVOLGORDE
+                 if any(p.stoplicht is s for p in nieuw)]
+    return f"{aantal(len(nieuw), 'nieuw project', 'nieuwe projecten')} ({', '.join(per_licht)})."
+
+
 def bepaal_datakwaliteit(overzicht: Overzicht) -> Datakwaliteit:
     """The snapshot's findings (`sync.regels.datakwaliteit`) grouped for the Board, one line per
     project (or file) and kind."""
@@ -246,7 +368,19 @@ def bouw_rapport(overzicht: Overzicht) -> Rapport:
     """The whole content of the quarter's e-mail."""
     w = bepaal_wijzigingen(overzicht)
     plus = plusrijen(overzicht)
+    gevraagd = escalatierijen(overzicht)
+    regels = wijziging_regels(w)
+    verkenningen = verkenningrijen(overzicht)
     code = overzicht.kwartaal
+    gevraagd_kort, plus_kort, regels_kort = gevraagd[:MAX_DETAILS], plus[:MAX_DETAILS], regels[:MAX_DETAILS]
+    # The timeline shows what the e-mail details, no more: its size stays bounded too.
+    gezien: set[str] = set()
+    getoond: list[ProjectStand] = []
+    for p in [r.project for r in gevraagd_kort] + [r.project for r in plus_kort] + [r.project for r in regels_kort]:
+        if p.sleutel not in gezien:
+            gezien.add(p.sleutel)
+            getoond.append(p)
+    getoond.sort(key=_urgentie)
     return Rapport(
         kwartaal=code,
         kwartaal_label=kwartaal_label(overzicht.peildatum),
@@ -258,10 +392,17 @@ def bouw_rapport(overzicht: Overzicht) -> Rapport:
         aantal_concreet=sum(1 for p in overzicht.projecten if p.fiche_type == "concreet"),
         aantal_verkenning=sum(1 for p in overzicht.projecten if p.fiche_type == "verkenning"),
         wijzigingen=w,
-        plusprojecten=plus,
-        verkenningen=verkenningrijen(overzicht),
+        plusprojecten=plus_kort,
+        verkenningen=verkenningen[:MAX_DETAILS],
         datakwaliteit=bepaal_datakwaliteit(overzicht),
         capaciteit=capaciteit(overzicht.projecten),
-        projecten=sorted(overzicht.projecten, key=lambda p: (p.fiche_type != "concreet", p.projectnaam.lower())),
+        projecten=getoond,
         vorig_kwartaal_label=kwartaal_label(kwartaal_grenzen(vorig_kwartaal(code))[0]),
+        gevraagd=gevraagd_kort,
+        aantal_gevraagd=len(gevraagd),
+        aantal_plus=len(plus),
+        wijziging_regels=regels_kort,
+        aantal_wijzigingen=len(regels),
+        nieuw_regel=nieuw_regel(w.nieuw),
+        aantal_verkenningen_detail=len(verkenningen),
     )

@@ -1,6 +1,10 @@
 """The timeline picture of the quarterly e-mail: each project's IBN (or oplevering) window as a
 bar, the prognose as a marker, coloured by stoplicht.
 
+It draws the projects it is given, in that order from the top: the e-mail passes the projects
+it details, worst first (`Rapport.projecten`), so the picture stays small at any portfolio size
+and reads in the same order as the text. A legend explains every mark it uses.
+
 Rendered with matplotlib's Agg backend (no display needed) into PNG bytes. The output is
 deterministic for the same `Overzicht`: fixed size, font and DPI, and no timestamp or software
 version in the PNG metadata, so a reproduced quarter gives byte-identical mail.
@@ -24,13 +28,15 @@ from matplotlib.patches import Patch  # noqa: E402
 from fiche.stoplicht import Stoplicht  # noqa: E402
 from sync.overzicht import ProjectStand  # noqa: E402
 
-#: Made for a phone: 720 px drawn, shown at 360 to 480 px, so the 7-point text stays legible.
+#: Made for a phone: 720 px drawn, shown at 300 to 480 px. At 8.5 points a label is about 24
+#: drawn pixels tall, 10 to 16 on the phone (7 points, shown at about 7 px, was too small).
 #: Names stand on their own line above each bar; a label column beside the bars would leave
 #: the bars a few pixels on a phone screen.
 BREEDTE_IN = 3.6
 DPI = 200
-#: Keeps a long project name on one line.
-MAX_NAAM = 52
+NAAM_PT = 8.5
+#: Keeps a long project name on one line at NAAM_PT.
+MAX_NAAM = 44
 
 
 def _hex(kleur: str) -> str:
@@ -61,13 +67,13 @@ def tijdlijn_png(projecten: list[ProjectStand], peildatum: dt.date) -> bytes:
 
 def _teken(projecten: list[ProjectStand], peildatum: dt.date) -> bytes:
     rijen = list(projecten)
-    legenda_in = 0.62
-    hoogte_in = max(1.6, 0.35 + 0.40 * len(rijen) + legenda_in)
+    legenda_in = 0.95
+    hoogte_in = max(1.9, 0.35 + 0.46 * len(rijen) + legenda_in)
     fig = Figure(figsize=(BREEDTE_IN, hoogte_in), dpi=DPI)
     # A pure Figure (no pyplot) keeps no global state between renders.
     ax = fig.add_subplot(111)
     ax.set_facecolor("white")
-    font = {"family": "DejaVu Sans", "size": 6.5}
+    font = {"family": "DejaVu Sans", "size": NAAM_PT}
 
     alle_datums: list[dt.date] = [peildatum]
     for p in rijen:
@@ -107,7 +113,7 @@ def _teken(projecten: list[ProjectStand], peildatum: dt.date) -> bytes:
     ax.xaxis.set_major_locator(mdates.YearLocator(1 if jaren <= 8 else 2))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     for label in ax.get_xticklabels():
-        label.set_fontsize(6)
+        label.set_fontsize(7.5)
         label.set_fontfamily("DejaVu Sans")
     ax.grid(axis="x", color="#E0E0E0", linewidth=0.5)
     ax.set_axisbelow(True)
@@ -117,11 +123,16 @@ def _teken(projecten: list[ProjectStand], peildatum: dt.date) -> bytes:
     legenda: list[Artist] = [Patch(facecolor=_hex(s.kleur), edgecolor="#404040", label=s.label)
                for s in (Stoplicht.OP_PLANNING, Stoplicht.RISICO, Stoplicht.VERTRAAGD, Stoplicht.ONBEKEND,
                          Stoplicht.GEREALISEERD)]
+    # Every mark the picture uses, in words: colours, bar, markers, arrow, the dashed line.
     legenda += [
-        Line2D([], [], marker="D", color="#808080", linestyle="none", label="prognose"),
+        Patch(facecolor="#C0C0C0", alpha=0.55, edgecolor="#404040", label="IBN-/opleveringsvenster"),
+        Line2D([], [], marker="D", color="#808080", markeredgecolor="#000000", linestyle="none", label="prognose"),
+        Line2D([], [], marker="*", markersize=8, color="#808080", markeredgecolor="#000000", linestyle="none",
+               label="gerealiseerd"),
+        Line2D([], [], color="#404040", marker=">", markersize=3, lw=0.7, label="verschuiving sinds vorig kwartaal"),
         Line2D([], [], color="#1F4E79", linestyle="--", label="peildatum"),
     ]
-    fig.legend(handles=legenda, loc="lower center", ncol=3, frameon=False, prop={"family": "DejaVu Sans", "size": 6},
+    fig.legend(handles=legenda, loc="lower center", ncol=2, frameon=False, prop={"family": "DejaVu Sans", "size": 7},
                handlelength=1.4, columnspacing=1.0)
     # Room at both sides for the first and last year label, which sit centred on the edges.
     fig.subplots_adjust(left=0.06, right=0.94, top=1 - 0.12 / hoogte_in, bottom=(legenda_in + 0.15) / hoogte_in)
