@@ -1,4 +1,4 @@
-"""The standard-library e-mail check (fiche.validatie, also what the add-in runs in Pyodide) gives
+"""The standard-library e-mail check (fiche.emailadres, also what the add-in runs in Pyodide) gives
 email-validator's syntax verdict (no DNS) on a list of valid and invalid addresses, in CPython."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from fiche.validatie import _email_fout
+from fiche.emailadres import email_fout as _email_fout
 
 GELDIG = [
     "anna.devries@drenthe.nl", "b.jansen+pmiek@enexis.nl", "o'brien@tennet.eu", "x@sub.domein.gasunie.nl",
