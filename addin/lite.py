@@ -38,7 +38,7 @@ EIGEN_PAKKETTEN = ("addin", "fiche")
 STARTMODULES = ("addin", "fiche.reader", "fiche.validatie")
 #: Third-party imports the bundle may make, by top-level import name -> requirements.txt line.
 #: Only xlwings, which Lite provides itself: the cell-address helper (fiche.celadres) and the
-#: e-mail check (fiche.validatie) are standard library, so a partner's browser downloads no
+#: e-mail check (fiche.emailadres) are standard library, so a partner's browser downloads no
 #: package from PyPI and no module of openpyxl or email-validator is loaded (importing openpyxl
 #: alone took about 4 s in Pyodide).
 VEREISTEN = {
