@@ -114,6 +114,13 @@ def test_the_lite_bundle_imports_no_third_party_module_but_xlwings():
     # Inside functions: besides those, only the file readers the add-in never calls.
     assert ext["functie"] - stdlib - {"xlwings"} <= lite.ALLEEN_BESTANDEN, ext["functie"] - stdlib
     assert not (ext["module"] | ext["functie"]) & ZWAAR - lite.ALLEEN_BESTANDEN
+    # ... and those only in the modules that read files from disk, never in the add-in's own path.
+    for module, (is_pakket, bron) in lite.bundel_modules().items():
+        derden = {n.split(".")[0] for n, _ in lite._imports(bron, module, is_pakket)} - stdlib - {"addin", "fiche"}
+        if module in ("fiche.reader", "fiche.veilig", "fiche.rooster"):
+            assert derden <= lite.ALLEEN_BESTANDEN, (module, derden)
+        else:
+            assert derden <= {"xlwings"}, (module, derden)
     # requirements.txt: only what Lite provides itself.
     assert [r.split(">")[0] for r in lite.requirements_txt().splitlines() if r] == ["xlwings"]
     assert lite.ALLEEN_BESTANDEN.isdisjoint(toegestaan())
