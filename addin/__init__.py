@@ -11,6 +11,10 @@ remote engine in the tests all call `validate` with an `xlwings.Book`. It
    and every milestone's stoplicht cell: the core decides the fills (`fiche.kleurplan`, as for
    the CLI's coloured copy), `addin.kleuren` writes them (one write per colour per sheet).
 
+A workbook it cannot check (not a fiche, a wrong template version, damaged) or an unexpected
+error gets its Dutch message on the Controle sheet under a heading, and in an alert where the
+engine has alerts; `toon_help` does the same for Help.
+
 It never calls `book.fullname` (it raises for many SharePoint/OneDrive URLs) and never saves.
 This package must stay importable in Pyodide: standard library, xlwings and `fiche` only.
 """
@@ -28,8 +32,15 @@ from fiche.kleurplan import Kleurplan, maak_kleurplan
 
 log = logging.getLogger("pmiek.addin")
 
-__all__ = ["validate", "Resultaat"]
+__all__ = ["validate", "toon_help", "Resultaat"]
 
+#: Help for xlwings Lite (the desktop ribbon has its own, `addin.ribbon.HELP_TEKST`).
+HELP_TEKST = (
+    "Vul de gele cellen van de fiche in en klik bij 'valideer_fiche' op Run. Het blad "
+    "'Controle' toont per bevinding het veld, de melding en een link naar de cel; cellen met "
+    "een fout worden rood gemarkeerd, waarschuwingen geel. De stoplichten volgen de "
+    "inbedrijfname (of oplevering) ten opzichte van de ondergrens en bovengrens."
+)
 ALGEMENE_FOUT = ("De controle kon niet worden uitgevoerd door een onverwachte fout. "
                  "Probeer het opnieuw of neem contact op met het pMIEK-team.")
 
@@ -49,18 +60,29 @@ def kleurplan(book, bron: XlwingsBron, data, beoordeling) -> Kleurplan:
     return maak_kleurplan(data, beoordeling, [s.name for s in book.sheets], bodies, bron.defined_names())
 
 
-def _melding(book, tekst: str) -> None:
+def _melding(book, kop: str, tekst: str, titel: str = "pMIEK fiche-controle", soort: str = "critical") -> None:
+    """Show a message the user must read: on the Controle sheet always (not every Wasm runtime
+    has alerts), and in an alert where the engine has one."""
     try:
-        book.app.alert(tekst, title="pMIEK fiche-controle", mode="critical")
-    except Exception:  # an engine without alerts: the log line is all we can do
+        controle.schrijf_melding(book, kop, tekst)
+    except Exception as exc:  # a protected workbook, say: the alert below may still reach the user
+        log.warning("could not write the message on the Controle sheet: %r", exc)
+    try:
+        book.app.alert(tekst, title=titel, mode=soort)
+    except Exception:  # an engine without alerts: the sheet (or the log line) is all there is
         log.warning("could not show an alert in Excel")
+
+
+def toon_help(book, tekst: str = HELP_TEKST, titel: str = "pMIEK fiche-controle") -> None:
+    """"Help": the text on the Controle sheet and in an alert."""
+    _melding(book, controle.KOP_HELP, tekst, titel=titel, soort="info")
 
 
 def validate(book, vandaag: dt.date | None = None, nabij_maanden: int | None = None) -> Resultaat | None:
     """Validate the fiche in `book` and show the result in the workbook itself.
 
     Returns what the run did, or None when the workbook could not be checked (the user then
-    got a Dutch message box, the log an English line).
+    finds the Dutch reason on the Controle sheet and in a message box, the log an English line).
     """
     from fiche.reader import extraheer
     from fiche.validatie import valideer
@@ -84,11 +106,11 @@ def validate(book, vandaag: dt.date | None = None, nabij_maanden: int | None = N
         return Resultaat(beoordeling, bron.leesacties, schrijfacties)
     except PmiekError as exc:
         log.error("validation refused: %s", exc)
-        _melding(book, exc.melding)
+        _melding(book, controle.KOP_WEIGERING, exc.melding)
         return None
     except Exception as exc:
         log.error("validation failed unexpectedly: %r", exc, exc_info=log.isEnabledFor(logging.DEBUG))
-        _melding(book, ALGEMENE_FOUT)
+        _melding(book, controle.KOP_FOUT, ALGEMENE_FOUT)
         return None
     finally:
         if desktop:

@@ -5,6 +5,12 @@ of the check and a one-line verdict, then a table of findings with severity, fie
 message, a link to the cell and the rule code. The whole block is ONE value write; the links
 are HYPERLINK formulas inside it, so no per-cell hyperlink calls are needed. The previous run's
 content is cleared first, so running twice leaves the same sheet.
+
+The same sheet carries every other message a user must read (a refused workbook, an unexpected
+error, Help) under a Dutch heading (`schrijf_melding`): not every Wasm runtime shows an `alert`.
+
+Column widths are set in the unit of the engine (`kolombreedte`): characters on the desktop,
+points on the remote engine (xlwings Lite and Server, Office.js `format.columnWidth`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from addin.kleuren import is_remote
 from addin.werkboek import quote_sheet, splits_verwijzing
 from fiche import schema as S
 
@@ -19,7 +26,25 @@ CONTROLE_SHEET = "Controle"
 KOPRIJ = 7  # the findings' header row
 KOPPEN = ("Ernst", "Veld", "Melding", "Cel", "Code")
 ERNST_LABEL = {"error": "Fout", "warning": "Waarschuwing"}
+#: Column widths in characters of the default font (Calibri 11), as the desktop sets them.
 KOLOMBREEDTES = (14, 34, 90, 22, 26)
+#: Calibri 11 at 96 dpi: a character is 7 pixels wide and a column has 5 pixels padding; a pixel
+#: is 0.75 point. Excel's default width of 8.43 characters is 64 pixels, 48 points.
+PIXELS_PER_TEKEN = 7
+PIXELS_MARGE = 5
+PUNTEN_PER_PIXEL = 0.75
+
+KOP_WEIGERING = "Fiche niet gecontroleerd"
+KOP_FOUT = "Controle mislukt"
+KOP_HELP = "Help: pMIEK fiche-controle"
+
+
+def kolombreedte(tekens: float, remote: bool) -> float:
+    """The width to give `column_width` for a column `tekens` characters wide: characters on the
+    desktop, points on the remote engine (14 characters: 77.25 points)."""
+    if not remote:
+        return tekens
+    return (tekens * PIXELS_PER_TEKEN + PIXELS_MARGE) * PUNTEN_PER_PIXEL
 
 
 def veld_label(fiche_type: str | None, veld: str | None) -> str:
@@ -94,8 +119,8 @@ def inhoud(beoordeling, vandaag: dt.date) -> list[list[Any]]:
     return [row + [None] * (breedte - len(row)) for row in rows]
 
 
-def schrijf(book, beoordeling, vandaag: dt.date) -> int:
-    """(Re)build the Controle sheet; returns the number of write calls made."""
+def _blad(book) -> tuple[Any, int]:
+    """The Controle sheet, made and laid out if it is not there, else emptied; and the writes."""
     acties = 0
     namen = [s.name for s in book.sheets]
     bestaand = next((n for n in namen if n.casefold() == CONTROLE_SHEET.casefold()), None)
@@ -103,9 +128,10 @@ def schrijf(book, beoordeling, vandaag: dt.date) -> int:
         sheet = book.sheets.add(CONTROLE_SHEET, after=book.sheets[len(namen) - 1])
         acties += 1
         # Layout once, when the sheet is made: later runs only replace the contents.
+        remote = is_remote(book)
         for i, breedte in enumerate(KOLOMBREEDTES):
             col = chr(ord("A") + i)
-            sheet.range(f"{col}1").column_width = breedte
+            sheet.range(f"{col}1").column_width = kolombreedte(breedte, remote)
             acties += 1
         sheet.range("A1").font.size = 14
         sheet.range("A1").font.bold = True
@@ -116,6 +142,26 @@ def schrijf(book, beoordeling, vandaag: dt.date) -> int:
         # Clear only what the previous run may have written; keeps column widths.
         sheet.clear_contents()
         acties += 1
+    return sheet, acties
+
+
+def schrijf(book, beoordeling, vandaag: dt.date) -> int:
+    """(Re)build the Controle sheet; returns the number of write calls made."""
+    sheet, acties = _blad(book)
     sheet.range("A1").value = inhoud(beoordeling, vandaag)
     acties += 1
     return acties
+
+
+def melding_inhoud(kop: str, bericht: str) -> list[list[Any]]:
+    """A message as sheet rows: the heading in A1, then one row per line of the text from A3."""
+    rows: list[list[Any]] = [[kop], [None]]
+    rows.extend([tekst(regel) if regel else None] for regel in bericht.split("\n"))
+    return rows
+
+
+def schrijf_melding(book, kop: str, bericht: str) -> int:
+    """The Controle sheet holding only a message under a Dutch heading; returns the writes."""
+    sheet, acties = _blad(book)
+    sheet.range("A1").value = melding_inhoud(kop, bericht)
+    return acties + 1

@@ -87,5 +87,7 @@ def nieuwe_fiche(fiche_type: str) -> None:
 
 
 def help_pmiek() -> None:
-    """Ribbon "Help"."""
-    _caller().app.alert(HELP_TEKST, title="pMIEK - help", mode="info")
+    """Ribbon "Help": the text on the Controle sheet and in an alert."""
+    import addin
+
+    addin.toon_help(_caller(), HELP_TEKST, titel="pMIEK - help")

@@ -11,44 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from fiche.celadres import bereik_coords, cel_coord, kolom_letters, kolom_nummer
+
 log = logging.getLogger("pmiek.addin.werkboek")
 
-_CEL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
-
-
-def kolom_nummer(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
-def kolom_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        out = chr(65 + rest) + out
-    return out
-
-
-def cel_coord(cel: str) -> tuple[int, int]:
-    """'B6' or '$B$6' as (row, column), 1-based."""
-    m = _CEL.match(cel.strip())
-    if not m:
-        raise ValueError(f"not a cell reference: {cel!r}")
-    return int(m[2]), kolom_nummer(m[1])
-
-
-def bereik_coords(ref: str) -> tuple[int, int, int, int]:
-    """'A3:I23' (or one cell) as (first_row, first_col, last_row, last_col)."""
-    parts = ref.replace("$", "").split(":")
-    r1, c1 = cel_coord(parts[0])
-    r2, c2 = cel_coord(parts[-1])
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+__all__ = ["XlwingsBron", "adres", "bereik_coords", "cel_coord", "kolom_letters", "kolom_nummer",
+           "quote_sheet", "splits_verwijzing"]
 
 
 def adres(rij: int, kolom: int) -> str:

@@ -19,10 +19,10 @@ import re
 from pathlib import Path
 
 from lxml import etree
-from openpyxl.utils.cell import get_column_letter
 
 from fiche import ooxml
 from fiche.bestanden import atomisch_schrijven
+from fiche.celadres import kolom_letters
 from fiche.errors import InputError
 from fiche.kleurplan import Kleur, maak_kleurplan
 from fiche.model import Beoordeling, FicheData
@@ -142,7 +142,7 @@ def _vul_verwijzingen_aan(sheet_data) -> None:
             cm = _CEL.match(c.get("r", ""))
             kolom = _kolom_nummer(cm[1]) if cm else vorige_kolom + 1
             if cm is None:
-                c.set("r", f"{get_column_letter(kolom)}{nummer}")
+                c.set("r", f"{kolom_letters(kolom)}{nummer}")
             vorige_kolom = kolom
 
 
@@ -183,7 +183,7 @@ def _kleur_blad(data: bytes, cellen: dict[tuple[int, int], Kleur], stijlen: _Sti
                 sheet_data.append(rij)
             rijen[rijnr] = rij
         if cel is None:
-            cel = etree.Element(f"{ns}c", r=f"{get_column_letter(kolom)}{rijnr}")
+            cel = etree.Element(f"{ns}c", r=f"{kolom_letters(kolom)}{rijnr}")
             if na is not None:
                 na.addprevious(cel)
             else:

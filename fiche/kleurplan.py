@@ -61,9 +61,7 @@ def maak_kleurplan(data, beoordeling, bladen: Iterable[str],
     such as "A4:I23"). `namen`: the workbook's defined names, for the project stoplicht cell when
     the reader found none.
     """
-    # Imported here: the reader brings openpyxl, which the add-in loads only when it validates.
-    from openpyxl.utils.cell import range_boundaries
-
+    from fiche.celadres import cel_grenzen
     from fiche.reader import splits_verwijzing
 
     op_naam = {b.casefold(): b for b in bladen}
@@ -74,11 +72,9 @@ def maak_kleurplan(data, beoordeling, bladen: Iterable[str],
         if naam is None:
             return
         try:
-            c1, r1, c2, r2 = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+            c1, r1, c2, r2 = cel_grenzen(ref)
         except (ValueError, TypeError):
-            return
-        if None in (c1, r1, c2, r2):
-            return  # a whole row or column: no cell of ours
+            return  # not a reference, or a whole row or column: no cell of ours
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
                 plan.zet(naam, r, c, kleur)

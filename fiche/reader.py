@@ -30,9 +30,8 @@ import re
 from pathlib import Path
 from typing import Any, Protocol
 
-from openpyxl.utils.cell import get_column_letter, range_boundaries
-
 from fiche import ooxml, schema as S
+from fiche.celadres import cel_grenzen, kolom_letters
 from fiche.errors import FileRefused
 from fiche.model import FicheData, TabelRij
 from fiche.rooster import controleer_blad
@@ -201,7 +200,7 @@ def _lees_namen(bron: WerkboekBron, op_naam: dict[str, str], naam: str) -> dict[
             log.info("file=%r name=%s has no single-cell reference: %r", naam, defined, verwijzing)
             continue
         sheet, cel = gesplitst
-        kolom, rij, _, _ = range_boundaries(f"{cel}:{cel}")
+        kolom, rij, _, _ = cel_grenzen(cel)
         per_blad.setdefault(sheet, []).append((defined, rij, kolom))
     uit: dict[str, tuple[Any, str]] = {}
     for sheet, cellen in per_blad.items():
@@ -210,9 +209,9 @@ def _lees_namen(bron: WerkboekBron, op_naam: dict[str, str], naam: str) -> dict[
         try:
             blok = None
             if (r1 - r0 + 1) * (k1 - k0 + 1) <= _MAX_BLOK:
-                blok = bron.waarden(sheet, f"{get_column_letter(k0)}{r0}:{get_column_letter(k1)}{r1}")
+                blok = bron.waarden(sheet, f"{kolom_letters(k0)}{r0}:{kolom_letters(k1)}{r1}")
             for defined, r, k in cellen:
-                adres = f"{get_column_letter(k)}{r}"
+                adres = f"{kolom_letters(k)}{r}"
                 if blok is not None:  # trailing empty rows and columns may be cut from the block
                     waarde = blok[r - r0][k - k0] if r - r0 < len(blok) and k - k0 < len(blok[r - r0]) else None
                 else:
@@ -225,7 +224,7 @@ def _lees_namen(bron: WerkboekBron, op_naam: dict[str, str], naam: str) -> dict[
 
 def _lees_tabel(bron: WerkboekBron, table: S.Table, sheet: str, ref: str) -> list[TabelRij] | None:
     try:
-        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        min_col, min_row, max_col, max_row = cel_grenzen(ref)
         rijen = bron.waarden(sheet, ref)
     except (KeyError, ValueError, TypeError):
         return None
@@ -247,7 +246,7 @@ def _lees_tabel(bron: WerkboekBron, table: S.Table, sheet: str, ref: str) -> lis
         if all(waarden[k] is None for k in invoer):
             continue
         r = min_row + i
-        cellen = {k: celadres(sheet, f"{get_column_letter(min_col + j)}{r}") for k, j in positie.items()}
+        cellen = {k: celadres(sheet, f"{kolom_letters(min_col + j)}{r}") for k, j in positie.items()}
         uit.append(TabelRij(nummer=i, waarden=waarden, cellen=cellen))
     return uit
 
@@ -338,7 +337,7 @@ class CalamineBron:
         return self._grids[sheet]
 
     def waarden(self, sheet: str, ref: str) -> list[list[Any]]:
-        min_col, min_row, max_col, max_row = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+        min_col, min_row, max_col, max_row = cel_grenzen(ref)
         grid = self._grid(sheet)
         # Clamped to the used range: a table or name reaching to row 1048576 must not make a
         # million empty rows (the cells out there are empty anyway).

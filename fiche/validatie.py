@@ -11,11 +11,11 @@ Field keys of findings: a schema field key (`ibn_prognose`), or `table.column` f
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from fiche import schema as S
 from fiche.datums import DatumFout, add_months, datum_dmj, parse_datum
+from fiche.emailadres import email_fout as _email_fout
 from fiche.model import Beoordeling, Bevinding, Ernst, FicheData, MijlpaalOordeel, TabelRij
 from fiche.stoplicht import (
     NABIJ_MAANDEN_STANDAARD,
@@ -81,30 +81,6 @@ def _tekst(waarde: Any) -> str:
     if isinstance(waarde, float) and waarde.is_integer():
         return str(int(waarde))
     return " ".join(str(waarde).split())
-
-
-#: The plain address almost every team member has: accepted without asking email-validator, which
-#: stays the judge of everything else (quoted local parts, international domains, ...).
-_GEWOON_ADRES = re.compile(
-    r"^[A-Za-z0-9_%+'-]+(?:\.[A-Za-z0-9_%+'-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
-#: Special-use top-level domains email-validator refuses (RFC 6761 and friends).
-_SPECIAAL_TLD = {"arpa", "invalid", "local", "localhost", "onion", "test"}
-
-
-def _email_fout(adres: str) -> str | None:
-    """None for a well-formed address, else the (English) reason."""
-    lokaal, _, _ = adres.partition("@")
-    if (len(adres) <= 254 and len(lokaal) <= 64 and _GEWOON_ADRES.match(adres)
-            and adres.rsplit(".", 1)[1].lower() not in _SPECIAAL_TLD):
-        return None
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        validate_email(adres, check_deliverability=False)
-    except EmailNotValidError as exc:
-        return str(exc)
-    return None
 
 
 class _Validatie:

@@ -80,8 +80,10 @@ def apply_actions(path: Path, actions: list[dict], out: Path) -> Path:
         if func == "addSheet":
             wb.create_sheet(a["args"][1], a["args"][0])
         elif func == "setColumnWidth":
+            # The remote engine's widths are points; openpyxl's are characters (Calibri 11).
             ws = wb.worksheets[a["sheet_position"]]
-            ws.column_dimensions[openpyxl.utils.get_column_letter(a["start_column"] + 1)].width = a["args"][0]
+            tekens = (a["args"][0] / controle.PUNTEN_PER_PIXEL - controle.PIXELS_MARGE) / controle.PIXELS_PER_TEKEN
+            ws.column_dimensions[openpyxl.utils.get_column_letter(a["start_column"] + 1)].width = tekens
         elif func == "setFontProperty":
             eigenschap, waarde = a["args"]
             assert eigenschap in ("bold", "size"), eigenschap
@@ -112,6 +114,8 @@ def apply_actions(path: Path, actions: list[dict], out: Path) -> Path:
         elif func == "setRangeColor":
             for _, _, c in cells(a):
                 c.fill = fill(a["args"][0])
+        elif func == "alert":
+            pass  # a message box changes no cell
         else:
             raise AssertionError(f"unexpected action {func}")
     wb.save(out)
@@ -352,15 +356,112 @@ def test_second_run_changes_nothing_and_libreoffice_opens_it(tmp_path, libreoffi
             assert f.cel.replace("'", "") in tekst  # the HYPERLINK's display text, computed
 
 
-def test_not_a_fiche_gives_a_dutch_message_and_touches_nothing(tmp_path):
+def test_not_a_fiche_gives_a_dutch_message_on_the_controle_sheet_and_in_an_alert(tmp_path):
     wb = openpyxl.Workbook()
     wb.active["A1"] = "Boodschappenlijst"
     wb.save(tmp_path / "ander.xlsx")
     book = xw.Book(json=payload_uit_bestand(tmp_path / "ander.xlsx"))
     assert addin.validate(book) is None
     actions = book.json()["actions"]
-    assert [a["func"] for a in actions] == ["alert"]
-    assert "geen pMIEK-fiche" in actions[0]["args"][0]
+    (alert,) = [a for a in actions if a["func"] == "alert"]
+    assert "geen pMIEK-fiche" in alert["args"][0]
+    # The same text on the Controle sheet (a Wasm runtime without alerts shows nothing else),
+    # under its heading; nothing else of the workbook is touched.
+    assert [a for a in actions if a["func"] == "addSheet"][0]["args"][1] == controle.CONTROLE_SHEET
+    rijen = controle_rijen(actions)
+    assert rijen[0][0] == controle.KOP_WEIGERING
+    assert rijen[2][0] == alert["args"][0]
+    controle_pos = len(book.sheets) - 1
+    assert {a["sheet_position"] for a in actions if a["sheet_position"] is not None} == {controle_pos}
+    na = apply_actions(tmp_path / "ander.xlsx", actions, tmp_path / "na.xlsx")
+    assert state(na)[("Sheet", "A1")] == ("Boodschappenlijst", None)
+    assert state(na)[("Controle", "A3")][0] == alert["args"][0]
+
+
+def test_unexpected_error_says_so_on_the_controle_sheet(tmp_path):
+    pad = write_fiche(tmp_path / "f.xlsx", "concreet", {"projectnaam": "Onverwacht"})
+    book = xw.Book(json=payload_uit_bestand(pad))
+    assert addin.validate(book, vandaag="geen datum") is None  # makes the validator fail
+    rijen = controle_rijen(book.json()["actions"])
+    assert rijen[0][0] == controle.KOP_FOUT and rijen[2][0] == addin.ALGEMENE_FOUT
+
+
+def test_help_text_on_the_controle_sheet():
+    from addin import ribbon
+
+    for tekst in (addin.HELP_TEKST, ribbon.HELP_TEKST):
+        book = xw.Book(json=payload_uit_bestand(VOORBEELDEN[0]))
+        addin.toon_help(book, tekst)
+        actions = book.json()["actions"]
+        rijen = controle_rijen(actions)
+        assert rijen[0][0] == controle.KOP_HELP
+        assert [r[0] for r in rijen[2:]] == [regel or "" for regel in tekst.split("\n")]
+        (alert,) = [a for a in actions if a["func"] == "alert"]
+        assert alert["args"][0] == tekst and alert["args"][3] == "info"
+
+
+def test_controle_widths_are_points_on_the_remote_engine_and_characters_on_the_desktop(tmp_path):
+    _, _, actions = run(foute_fiche(tmp_path))
+    breedtes = [a["args"][0] for a in actions if a["func"] == "setColumnWidth"]
+    # Points: Calibri 11 is 7 pixels a character plus 5 pixels padding, 0.75 point a pixel.
+    assert breedtes == [(t * 7 + 5) * 0.75 for t in controle.KOLOMBREEDTES]
+    assert breedtes[0] == 77.25 and breedtes[2] == 476.25
+    # The desktop (COM) takes characters: the same call gets the plain widths.
+    book = _DesktopControleBook()
+    controle.schrijf_melding(book, controle.KOP_HELP, "x")
+    assert book.sheet.breedtes == {k: float(t) for k, t in zip("ABCDE", controle.KOLOMBREEDTES)}
+
+
+class _DesktopControleBook:
+    """Records what xlwings' desktop Sheet/Range receive when the Controle sheet is made."""
+
+    class app:
+        class engine:
+            name, type = "excel", "desktop"
+
+    class _Bereik:
+        def __init__(self, sheet, adres):
+            self.sheet, self.adres = sheet, adres
+            self.font = type("Font", (), {})()
+
+        @property
+        def column_width(self):
+            raise AssertionError("never read")
+
+        @column_width.setter
+        def column_width(self, waarde):
+            self.sheet.breedtes[self.adres[0]] = float(waarde)
+
+        @property
+        def value(self):
+            raise AssertionError("never read")
+
+        @value.setter
+        def value(self, waarde):
+            self.sheet.waarden = waarde
+
+    class _Blad:
+        def __init__(self, naam):
+            self.name, self.breedtes, self.waarden = naam, {}, None
+
+        def range(self, adres, *rest):
+            return _DesktopControleBook._Bereik(self, adres if isinstance(adres, str) else "A1")
+
+    def __init__(self):
+        self.fiche = self._Blad("Fiche")
+        self.sheet = self._Blad("Controle")
+        self._bladen = [self.fiche]
+
+    @property
+    def sheets(self):
+        boek = self
+
+        class Bladen(list):
+            def add(self, naam, after=None):
+                boek._bladen.append(boek.sheet)
+                return boek.sheet
+
+        return Bladen(self._bladen)
 
 
 def test_deleted_help_column_names_the_broken_fiche_type_name(tmp_path):

@@ -100,6 +100,32 @@ def test_imports_only_what_pyodide_offers():
                     te_doen.append(re.split(r"[<>=!~ ;(\[]", req)[0])
 
 
+#: What the Lite path must never load: the packages it used to need, and the file readers.
+ZWAAR = {"openpyxl", "et_xmlfile", "email_validator", "dns", "idna", "lxml"}
+#: Top-level modules a Lite run may load besides the standard library: xlwings, our two packages.
+_XLWINGS_EN_EIGEN = {"xlwings", "addin", "fiche"}
+
+
+def test_the_lite_bundle_imports_no_third_party_module_but_xlwings():
+    ext = lite.externe_imports()
+    stdlib = set(sys.stdlib_module_names)
+    # On import of the bundle: the standard library and xlwings only.
+    assert ext["module"] - stdlib <= {"xlwings"}, ext["module"] - stdlib
+    # Inside functions: besides those, only the file readers the add-in never calls.
+    assert ext["functie"] - stdlib - {"xlwings"} <= lite.ALLEEN_BESTANDEN, ext["functie"] - stdlib
+    assert not (ext["module"] | ext["functie"]) & ZWAAR - lite.ALLEEN_BESTANDEN
+    # ... and those only in the modules that read files from disk, never in the add-in's own path.
+    for module, (is_pakket, bron) in lite.bundel_modules().items():
+        derden = {n.split(".")[0] for n, _ in lite._imports(bron, module, is_pakket)} - stdlib - {"addin", "fiche"}
+        if module in ("fiche.reader", "fiche.veilig", "fiche.rooster"):
+            assert derden <= lite.ALLEEN_BESTANDEN, (module, derden)
+        else:
+            assert derden <= {"xlwings"}, (module, derden)
+    # requirements.txt: only what Lite provides itself.
+    assert [r.split(">")[0] for r in lite.requirements_txt().splitlines() if r] == ["xlwings"]
+    assert lite.ALLEEN_BESTANDEN.isdisjoint(toegestaan())
+
+
 KIND = r'''
 import importlib.abc, json, os, sys
 os.environ["XLWINGS_LICENSE_KEY"] = "noncommercial"
@@ -118,17 +144,19 @@ class Blokkade(importlib.abc.MetaPathFinder):
         geweigerd.append(fullname)
         raise ImportError(f"not available in Pyodide: {fullname}")
 sys.meta_path.insert(0, Blokkade())
+vooraf = set(sys.modules)  # xlwings and what it brings here; main.py and the runs come on top
 
 ns = {"__name__": "main"}
 exec(compile(open(sys.argv[1], encoding="utf-8").read(), "main.py", "exec"), ns)
 uit = {}
 for pad in sys.argv[4:]:
     book = xw.Book(json=json.load(open(pad, encoding="utf-8")))
-    ns["valideer_fiche"](book)
+    ns["help_pmiek" if pad.endswith(".help.json") else "valideer_fiche"](book)
     uit[pad] = book.json()["actions"]
 import addin, fiche.validatie
 uit["_herkomst"] = [addin.__file__, fiche.validatie.__file__]
 uit["_geweigerd"] = geweigerd
+uit["_modules"] = sorted({m.split(".")[0] for m in set(sys.modules) - vooraf})
 json.dump(uit, open(sys.argv[3], "w", encoding="utf-8"))
 '''
 
@@ -143,6 +171,16 @@ def test_embedded_main_py_gives_the_cli_findings_on_every_example(tmp_path, monk
         doel = tmp_path / (p.stem + ".json")
         doel.write_text(json.dumps(payload_uit_bestand(p)), encoding="utf-8")
         payloads.append(str(doel))
+    # A workbook that is no fiche, and Help: both must leave their text in the workbook.
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "Boodschappenlijst"
+    wb.save(tmp_path / "ander.xlsx")
+    geen_fiche = tmp_path / "ander.json"
+    geen_fiche.write_text(json.dumps(payload_uit_bestand(tmp_path / "ander.xlsx")), encoding="utf-8")
+    hulp = tmp_path / "voorbeeld.help.json"
+    hulp.write_text(json.dumps(payload_uit_bestand(VOORBEELDEN[0])), encoding="utf-8")
     kind = tmp_path / "kind.py"
     # The script must judge on the examples' peildatum, like the CLI below: freeze "today".
     kind.write_text(
@@ -151,13 +189,23 @@ def test_embedded_main_py_gives_the_cli_findings_on_every_example(tmp_path, monk
         "_dt.date = _D\n" + KIND.replace("ROOT", repr(str(ROOT))), encoding="utf-8")
     uit = tmp_path / "uit.json"
     res = subprocess.run(
-        [sys.executable, str(kind), str(main), json.dumps(sorted(toegestaan())), str(uit), *payloads],
+        [sys.executable, str(kind), str(main), json.dumps(sorted(toegestaan())), str(uit), *payloads,
+         str(geen_fiche), str(hulp)],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
     assert res.returncode == 0, res.stderr[-3000:]
     acties = json.loads(uit.read_text(encoding="utf-8"))
     # The modules came out of main.py, not from this checkout.
     assert all(h.startswith("<pmiek>/") for h in acties["_herkomst"]), acties["_herkomst"]
+    # Nothing but the standard library and xlwings was loaded, nothing else even tried.
+    assert not {m for m in acties["_modules"] if m not in sys.stdlib_module_names} - _XLWINGS_EN_EIGEN, \
+        acties["_modules"]
+    assert not {g.split(".")[0] for g in acties["_geweigerd"]} & (ZWAAR | lite.ALLEEN_BESTANDEN), acties["_geweigerd"]
+
+    for pad, kop, tekst in ((geen_fiche, controle.KOP_WEIGERING, "geen pMIEK-fiche"),
+                            (hulp, controle.KOP_HELP, addin.HELP_TEKST)):
+        (schrijf,) = [a for a in acties[str(pad)] if a["func"] == "setValues"]
+        assert schrijf["values"][0][0] == kop and tekst in schrijf["values"][2][0], pad.name
 
     cli = subprocess.run(
         [sys.executable, "-m", "pmiek.cli", "validate", "--json", "--as-of", PEILDATUM.isoformat(),
