@@ -130,7 +130,8 @@ def test_lite_code_in_pyodide_gives_the_cli_findings(versie, fiches, payloads, c
     if not pyodide_lite.aanwezig(versie):
         pytest.fail(f"Pyodide {versie} is not installed: run `bash scripts/pyodide.sh` (scripts/test.sh does)")
     code = lees_lite_code(TEMPLATE)
-    calls = [("valideer_fiche", p) for p in payloads] + [("help_pmiek", payloads[0])]
+    vreemd = _vreemd_werkboek(tmp_path)
+    calls = [("valideer_fiche", p) for p in payloads] + [("help_pmiek", payloads[0]), ("valideer_fiche", vreemd)]
     run = pyodide_lite.draai(versie, tmp_path, code, PEILDATUM.isoformat(), calls)
 
     # The requested runtime, with every package of the template's requirements.txt installed.
@@ -141,7 +142,7 @@ def test_lite_code_in_pyodide_gives_the_cli_findings(versie, fiches, payloads, c
             assert _canoniek(re.split(r"[<>=!~ ;\[]", regel.strip())[0]) in geinstalleerd, regel
 
     resultaten = run["results"]
-    assert len(resultaten) == len(fiches) + 1
+    assert len(resultaten) == len(fiches) + 2
     for p, payload, uit in zip(fiches, payloads, resultaten):
         assert "error" not in uit, (p.stem, uit.get("error"))
         assert verschillen(uit["actions"], cli[p.stem]) == [], p.stem
@@ -151,9 +152,14 @@ def test_lite_code_in_pyodide_gives_the_cli_findings(versie, fiches, payloads, c
     for p in fiches[len(VOORBEELDEN):]:
         assert any(f["severity"] == "error" for f in cli[p.stem]["findings"]), p.stem
 
-    help_uit = resultaten[-1]
+    # What a user must read is in the workbook, not only in an alert some runtimes do not show.
+    help_uit, weigering = resultaten[-2], resultaten[-1]
     assert "error" not in help_uit, help_uit.get("error")
     assert HELP_TEKST in json.dumps(help_uit["actions"], ensure_ascii=False)
+    assert controle.KOP_HELP in _controle_teksten(help_uit["actions"])
+    assert "error" not in weigering, weigering.get("error")
+    teksten = _controle_teksten(weigering["actions"])
+    assert controle.KOP_WEIGERING in teksten and "pMIEK-fiche" in teksten, teksten
 
 
 def test_a_wrong_expectation_fails(fiches, payloads, cli):
@@ -171,6 +177,24 @@ def test_a_wrong_expectation_fails(fiches, payloads, cli):
     verwacht["findings"][0]["message"] += " (anders)"
     assert len(verschillen(acties, verwacht)) == 2
     assert verschillen([], juist) == ["expected one Controle value write, got 0"]
+
+
+def _vreemd_werkboek(map_: Path) -> Path:
+    """The payload of a workbook that is no fiche (a partner's own sheet)."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.active.title = "Begroting"
+    wb.active["A1"] = "Kosten 2027"
+    pad = map_ / "begroting.xlsx"
+    wb.save(pad)
+    doel = map_ / "begroting.json"
+    doel.write_text(json.dumps(payload_uit_bestand(pad)), encoding="utf-8")
+    return doel
+
+
+def _controle_teksten(acties: list[dict]) -> str:
+    """Every text the actions write with setValues (the Controle sheet's content), as one string."""
+    return json.dumps([a["values"] for a in acties if a["func"] == "setValues"], ensure_ascii=False)
 
 
 def _canoniek(naam: str) -> str:
