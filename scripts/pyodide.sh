@@ -8,7 +8,7 @@
 #   bash scripts/pyodide.sh            (called by scripts/test.sh in full mode; needs .venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# 0.27.7: the version tried for issue 9 as the one xlwings Lite ships; 314.0.8: the newest
+# 0.27.7: the last of the 0.27 line that xlwings Lite ships (its changelog: Pyodide 0.27.5); 314.0.8: the newest
 # release on npm (the 315 line is alpha).
 VERSIONS=${PMIEK_PYODIDE_VERSIONS:-"0.27.7 314.0.8"}
 # The requirements the committed template embeds (the list shrinks as the Lite path needs less).
