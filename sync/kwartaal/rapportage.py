@@ -352,6 +352,8 @@ class Kwartaalrapport:
                 raise OnzekereVerzending(f"send of {kwartaal} awaits a manual check", vorige["melding"] or "")
 
         moment = moment or nu()
+        if hervat is None and not force:
+            self._weiger_lopend_kwartaal(kwartaal, lokale_datum(moment, self.tz))
         stuk = self.stuk(kwartaal, moment, bevriezen=True)
         if hervat is not None:
             rij_id, message_id, datum = hervat["id"], hervat["message_id"], hervat["aangemaakt"]
@@ -395,6 +397,20 @@ class Kwartaalrapport:
             raise OnzekereVerzending(f"send of {kwartaal} failed unexpectedly: {exc!r}", melding) from exc
         self._zet(rij_id, VERZONDEN, detail=resultaat.detail)
         return self._vastgelegd(kwartaal)
+
+    @staticmethod
+    def _weiger_lopend_kwartaal(kwartaal: str, vandaag: dt.date) -> None:
+        """A quarter is sent after it ended (the scheduled send); sending it earlier freezes a
+        snapshot of a quarter still running and cancels the scheduled send, so only on --force."""
+        eind = kwartaal_grenzen(kwartaal)[1]
+        if eind >= vandaag:
+            raise InputError(
+                f"quarter {kwartaal} has not ended (until {eind.isoformat()}); not sent without --force",
+                f"Kwartaal {kwartaal} loopt nog tot en met {datum_nl(eind)}; er is niets verzonden. Het "
+                "kwartaaloverzicht wordt na afloop van het kwartaal vanzelf verzonden. Wilt u het nu al "
+                f"verzenden, gebruik dan --send --force: het overzicht wordt dan met peildatum {datum_nl(vandaag)} "
+                f"vastgelegd als het overzicht van {kwartaal}, en het geplande overzicht na afloop van het "
+                "kwartaal wordt niet meer verzonden.")
 
     def markeer_verzonden(self, kwartaal: str) -> dict:
         """A person checked that an uncertain send did arrive."""
