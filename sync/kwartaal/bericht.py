@@ -344,11 +344,11 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
     add(_alinea(f"{aantal(c.totaal_personen, 'persoon', 'personen')} in de projectteams, samen "
                 f"<b>{uren_nl(c.totaal_uren)} uur per week</b> (norm: voorzitter 3, deelnemer 2 uur per week)."))
     if c.per_organisatie:
-        add(_tabel(["Organisatie", "Personen", "Uur per week"],
+        add(_tabel(["Organisatie", "Personen", "Uren per week"],
                    [[_cel(_e(rij.naam)), _cel(str(rij.personen), stijl="text-align:center;"),
                      _cel(uren_nl(rij.uren_per_week), stijl="text-align:right;")] for rij in c.per_organisatie]))
     if c.per_fase:
-        add(_tabel(["Fase", "Personen", "Uur per week"],
+        add(_tabel(["Fase", "Personen", "Uren per week"],
                    [[_cel(_e(rij.naam)), _cel(str(rij.personen), stijl="text-align:center;"),
                      _cel(uren_nl(rij.uren_per_week), stijl="text-align:right;")] for rij in c.per_fase]))
 

@@ -1,0 +1,51 @@
+"""Dutch wording users see: the seed's typo corrected in labels (old fiches still read), one
+spelling of "Uren per week" as a heading, and the Dutch month abbreviations in the e-mail."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sample_overzicht import sample_overzicht
+
+from fiche import schema as S
+from fiche.reader import lees_fiche
+from fiche.template import write_fiche
+from sync.kwartaal.bericht import bouw_bericht
+from sync.kwartaal.inhoud import bouw_rapport
+from sync.kwartaal.tijdlijn import tijdlijn_png
+
+VOORBEELDEN = Path(__file__).resolve().parents[1] / "workbook_templates" / "examples"
+
+
+def test_reden_opname_is_spelled_right_and_keeps_its_defined_name(tmp_path):
+    veld = S.schema_for("concreet").field("rede_opname")
+    assert veld.label == "Reden opname/afweging"
+    assert veld.name == "pmiek_rede_opname"  # fiches made before the correction still read
+    nieuw = write_fiche(tmp_path / "n.xlsx", "concreet", {"projectnaam": "N", "rede_opname": "Omdat."})
+    assert lees_fiche(nieuw).velden["rede_opname"] == "Omdat."
+    # An example fiche written with the seed's label "Rede opname/afweging" reads the same field.
+    oud = lees_fiche(VOORBEELDEN / "01-deelnet-emmen-noord.xlsx")
+    assert str(oud.velden["rede_opname"]).startswith("Voorbeelddata.")
+
+
+def test_labels_and_help_say_uren_per_week_and_ibn_in_capitals():
+    for fiche_type in ("concreet", "verkenning"):
+        schema = S.schema_for(fiche_type)
+        teksten = [f.label for f in schema.fields] + [f.help for f in schema.fields]
+        teksten += [c.label for t in schema.tables for c in t.columns]
+        for tekst in teksten:
+            assert "Rede " not in tekst and "Uur per week" not in tekst
+            assert re.search(r"\bibn\b", tekst, re.IGNORECASE) is None or "IBN" in tekst
+            assert re.search(r"\bibn\b", tekst) is None
+
+
+def test_email_headings_and_short_dates():
+    rapport = bouw_rapport(sample_overzicht())
+    bericht = bouw_bericht(rapport, tijdlijn_png(rapport.projecten, rapport.peildatum), b"",
+                           afzender="pmiek@drenthe.nl", ontvangers=["energy-board@drenthe.nl"])
+    html = bericht.get_body(("html",)).get_content()
+    assert "Uur per week" not in html and "Uren per week" in html
+    assert " maa " not in html
+    # The plusprojecten cards write windows and prognoses short: March is "mrt".
+    assert " mrt " in html
