@@ -2,9 +2,10 @@
 
 One rule classifies a date against a window (ondergrens, bovengrens): near the ondergrens is
 Op planning, up to the bovengrens is Risico op vertraging, beyond it Vertraagd; missing data is
-Onbekend, never green, and so is an inverted window (ondergrens after bovengrens). A milestone aims at the IBN: its delay moved onto the ondergrens is
-classified by the same rule. The Excel formulas in the templates (see `excel_*` below) express
-this very rule; a LibreOffice recalculation test proves they agree.
+Onbekend, never green, and so is an inverted window (ondergrens after bovengrens). A milestone
+aims at the IBN: its delay moved onto the ondergrens is classified by the same rule. The Excel
+formulas in the templates (see `excel_*` below) express this very rule; a LibreOffice
+recalculation test proves they agree.
 """
 
 from __future__ import annotations
