@@ -4,6 +4,7 @@ spelling of "Uren per week" as a heading, and the Dutch month abbreviations in t
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 from sample_overzicht import sample_overzicht
@@ -24,9 +25,19 @@ def test_reden_opname_is_spelled_right_and_keeps_its_defined_name(tmp_path):
     assert veld.name == "pmiek_rede_opname"  # fiches made before the correction still read
     nieuw = write_fiche(tmp_path / "n.xlsx", "concreet", {"projectnaam": "N", "rede_opname": "Omdat."})
     assert lees_fiche(nieuw).velden["rede_opname"] == "Omdat."
-    # An example fiche written with the seed's label "Rede opname/afweging" reads the same field.
-    oud = lees_fiche(VOORBEELDEN / "01-deelnet-emmen-noord.xlsx")
-    assert str(oud.velden["rede_opname"]).startswith("Voorbeelddata.")
+    # A fiche made before the correction (the label cell says "Rede opname/afweging") reads the same.
+    oud = tmp_path / "oud.xlsx"
+    with zipfile.ZipFile(nieuw) as bron, zipfile.ZipFile(oud, "w", zipfile.ZIP_DEFLATED) as doel:
+        gevonden = False
+        for info in bron.infolist():
+            inhoud = bron.read(info.filename)
+            if b"Reden opname/afweging" in inhoud:
+                gevonden = True
+                inhoud = inhoud.replace(b"Reden opname/afweging", b"Rede opname/afweging")
+            doel.writestr(info, inhoud)
+    assert gevonden
+    assert lees_fiche(oud).velden["rede_opname"] == "Omdat."
+    assert lees_fiche(VOORBEELDEN / "01-deelnet-emmen-noord.xlsx").velden["rede_opname"].startswith("Voorbeelddata.")
 
 
 def test_labels_and_help_say_uren_per_week_and_ibn_in_capitals():
