@@ -526,7 +526,9 @@ def test_demo_writes_the_quarterly_email_into_its_outbox(tmp_path):
     msg = email_mod.message_from_bytes(eml.read_bytes(), policy=default_policy)
     assert [p.get_content_type() for p in msg.walk()][:3] == ["multipart/mixed", "multipart/alternative", "text/plain"]
     html_tekst = eml.with_suffix(".html").read_text(encoding="utf-8")
-    assert f'src="{eml.with_suffix(".png").name}"' in html_tekst and "Aftakking waterstofbackbone Emmen" in html_tekst
+    assert f'src="{eml.with_suffix(".png").name}"' in html_tekst and "Nieuwbouw station Assen Zeijerveen" in html_tekst
+    # Four quarters of history: the e-mail tells what changed since the previous quarter.
+    assert "nieuw op rood" in html_tekst and "Geen wijzigingen in de stoplichten" not in html_tekst
     assert records(tmp_path / "demo" / "pmiek.toml") == []  # a preview: the real send stays possible
 
 
