@@ -114,7 +114,6 @@ def run(args) -> int:
     print(f"  database:            {config.store_path}")
     print(f"  masterwerkboek:      {r.master or 'niet gemaakt'}")
     print(f"  configuratie:        {config_pad}")
-    from sync.kwartaal.rapportage import demo_rapport  # issue 5: the quarterly e-mail, into the outbox
     # The quarter of the examples' peildatum, as on that day (not the machine's clock).
     moment = dt.datetime.combine(peildatum, dt.time(12, 0), tzinfo=config.sync.tz)
     print(f"  kwartaaloverzicht:   {demo_rapport(config, moment)['html']}  (e-mail als .eml ernaast)")
@@ -141,6 +140,20 @@ def _schrijf_historie(doc: dict[str, Any], fiches: Path, config) -> None:
         r = sync_eenmalig(config, aanleiding="demo", voortgang=False, peildatum=peildatum)
         print(f"Eerder kwartaal ingelezen: peildatum {datum_nl(peildatum)}, "
               f"{len(r.overzicht.projecten) if r.overzicht else 0} projecten.")
+
+
+def demo_rapport(config, moment: dt.datetime) -> dict[str, Path]:
+    """The e-mail of the quarter of `moment` written into the outbox as a preview (no send record
+    and no frozen snapshot: the demo's fiches may still be edited and synced)."""
+    from fiche.datums import kwartaal, lokale_datum
+    from sync.kwartaal.rapportage import voor_config
+
+    rapport, store = voor_config(config)
+    try:
+        return rapport.preview(kwartaal(lokale_datum(moment, config.sync.tz)), config.report.outbox, config.report,
+                               moment)
+    finally:
+        store.close()
 
 
 def pmiek_opdracht() -> str:

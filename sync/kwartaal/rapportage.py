@@ -190,6 +190,16 @@ def controleer_kwartaal(kwartaal: str, vandaag: dt.date) -> str:
     return code
 
 
+def weiger_lopend_kwartaal(kwartaal: str, vandaag: dt.date) -> None:
+    """Sent before it ended, a quarter is frozen mid-way and its scheduled send skipped: only with --force."""
+    if (eind := kwartaal_grenzen(kwartaal)[1]) >= vandaag:
+        raise InputError(f"quarter {kwartaal} has not ended; not sent without --force",
+                         f"Kwartaal {kwartaal} loopt nog tot en met {datum_nl(eind)}; er is niets verzonden (dat "
+                         "gebeurt vanzelf na afloop van het kwartaal). Met --send --force gaat het nu toch: het "
+                         f"overzicht met peildatum {datum_nl(vandaag)} wordt dan vastgelegd als dat van {kwartaal}, "
+                         "en het geplande overzicht na afloop van het kwartaal wordt niet meer verzonden.")
+
+
 class Kwartaalrapport:
     """The quarterly report against one store (engine), with its lock file."""
 
@@ -353,7 +363,7 @@ class Kwartaalrapport:
 
         moment = moment or nu()
         if hervat is None and not force:
-            self._weiger_lopend_kwartaal(kwartaal, lokale_datum(moment, self.tz))
+            weiger_lopend_kwartaal(kwartaal, lokale_datum(moment, self.tz))
         stuk = self.stuk(kwartaal, moment, bevriezen=True)
         if hervat is not None:
             rij_id, message_id, datum = hervat["id"], hervat["message_id"], hervat["aangemaakt"]
@@ -398,20 +408,6 @@ class Kwartaalrapport:
         self._zet(rij_id, VERZONDEN, detail=resultaat.detail)
         return self._vastgelegd(kwartaal)
 
-    @staticmethod
-    def _weiger_lopend_kwartaal(kwartaal: str, vandaag: dt.date) -> None:
-        """A quarter is sent after it ended (the scheduled send); sending it earlier freezes a
-        snapshot of a quarter still running and cancels the scheduled send, so only on --force."""
-        eind = kwartaal_grenzen(kwartaal)[1]
-        if eind >= vandaag:
-            raise InputError(
-                f"quarter {kwartaal} has not ended (until {eind.isoformat()}); not sent without --force",
-                f"Kwartaal {kwartaal} loopt nog tot en met {datum_nl(eind)}; er is niets verzonden. Het "
-                "kwartaaloverzicht wordt na afloop van het kwartaal vanzelf verzonden. Wilt u het nu al "
-                f"verzenden, gebruik dan --send --force: het overzicht wordt dan met peildatum {datum_nl(vandaag)} "
-                f"vastgelegd als het overzicht van {kwartaal}, en het geplande overzicht na afloop van het "
-                "kwartaal wordt niet meer verzonden.")
-
     def markeer_verzonden(self, kwartaal: str) -> dict:
         """A person checked that an uncertain send did arrive."""
         lock = self._lock()
@@ -454,20 +450,6 @@ class AlVerzonden(InputError):
                          f"Het kwartaaloverzicht {kwartaal} is al verzonden op {tijd} via {rij['transport']}. "
                          "Gebruik --force om het nogmaals te verzenden.")
         self.rij = rij
-
-
-def demo_rapport(config: Any, moment: dt.datetime | None = None) -> dict[str, Path]:
-    """`pmiek demo`: the running quarter's e-mail written into the outbox as a preview (no send
-    record and no frozen snapshot: the demo's fiches may still be edited and synced)."""
-    inst = config.report
-    moment = moment or nu()
-    kwartaal = kwartaal_code(lokale_datum(moment, config.sync.tz))
-    rapport, store = voor_config(config)
-    try:
-        return rapport.preview(kwartaal, inst.outbox, inst, moment)
-    finally:
-        store.close()
-
 
 
 def te_rapporteren_kwartaal(moment: dt.datetime, tz: dt.tzinfo | None = None) -> str:
