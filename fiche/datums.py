@@ -289,6 +289,8 @@ def kwartaal_sorteersleutel(code: str) -> tuple[int, int]:
 
 MAANDNAMEN = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
               "september", "oktober", "november", "december")
+#: The Dutch abbreviations (the first three letters would give "maa" for maart).
+MAANDEN_KORT = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
 def datum_dmj(day: dt.date | None, leeg: str = "") -> str:
@@ -309,7 +311,7 @@ def datum_kort(day: dt.date | None, leeg: str = "-") -> str:
     """'30 jun 2032' for narrow table cells; `leeg` when unknown."""
     if day is None:
         return leeg
-    return f"{day.day} {MAANDNAMEN[day.month - 1][:3]} {day.year}"
+    return f"{day.day} {MAANDEN_KORT[day.month - 1]} {day.year}"
 
 
 # --- local time -----------------------------------------------------------------------------------

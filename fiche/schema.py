@@ -298,7 +298,9 @@ CONCREET = FicheSchema(
         _common_head(H_PROJECTNAAM)
         + [
             Field("omschrijving", "Omschrijving", "longtext", H_OMSCHRIJVING, required=True),
-            Field("rede_opname", "Rede opname/afweging", "longtext", H_REDE),
+            # The seed's label read "Rede opname"; the key (and so the defined name
+            # pmiek_rede_opname) keeps that spelling so fiches made before still read.
+            Field("rede_opname", "Reden opname/afweging", "longtext", H_REDE),
             Field("locatie", "Locatie", "text", H_LOCATIE, required=True),
             Field("type_infrastructuur", "Type infrastructuur", "text", H_TYPE_INFRA, required=True),
             Field("bevoegd_gezag", "Bevoegd gezag", "text", H_BEVOEGD_GEZAG, required=True),

@@ -2,9 +2,10 @@
 
 One rule classifies a date against a window (ondergrens, bovengrens): near the ondergrens is
 Op planning, up to the bovengrens is Risico op vertraging, beyond it Vertraagd; missing data is
-Onbekend, never green. A milestone aims at the IBN: its delay moved onto the ondergrens is
-classified by the same rule. The Excel formulas in the templates (see `excel_*` below) express
-this very rule; a LibreOffice recalculation test proves they agree.
+Onbekend, never green, and so is an inverted window (ondergrens after bovengrens). A milestone
+aims at the IBN: its delay moved onto the ondergrens is classified by the same rule. The Excel
+formulas in the templates (see `excel_*` below) express this very rule; a LibreOffice
+recalculation test proves they agree.
 """
 
 from __future__ import annotations
@@ -85,6 +86,9 @@ def classificeer(
     """A date against an IBN (or oplevering) window."""
     if datum is None or ondergrens is None or bovengrens is None:
         return Stoplicht.ONBEKEND
+    # An inverted window (ondergrens after bovengrens) is an input error: no colour can be right.
+    if ondergrens > bovengrens:
+        return Stoplicht.ONBEKEND
     # Beyond the bovengrens is late even when the tolerance reaches past it (a narrow window).
     if datum > bovengrens:
         return Stoplicht.VERTRAAGD
@@ -144,7 +148,8 @@ def is_groener(handmatig: Stoplicht, berekend: Stoplicht) -> bool:
 def excel_classificeer(datum: str, ondergrens: str, bovengrens: str, nabij: str) -> str:
     """Excel formula text for `classificeer`; arguments are cell references or expressions."""
     return (
-        f'IF(OR(NOT(ISNUMBER({datum})),NOT(ISNUMBER({ondergrens})),NOT(ISNUMBER({bovengrens}))),'
+        f'IF(OR(NOT(ISNUMBER({datum})),NOT(ISNUMBER({ondergrens})),NOT(ISNUMBER({bovengrens})),'
+        f'{ondergrens}>{bovengrens}),'
         f'"{Stoplicht.ONBEKEND.value}",'
         f'IF({datum}>{bovengrens},"{Stoplicht.VERTRAAGD.value}",'
         f'IF({datum}<=EDATE({ondergrens},{nabij}),"{Stoplicht.OP_PLANNING.value}","{Stoplicht.RISICO.value}")))'

@@ -4,6 +4,8 @@ One data file holds the 11 pMIEK 2.0 projects; this script checks every key and 
 against `fiche.schema` (a typo in the data must fail here, not show up as a finding in the demo)
 and writes one filled fiche per project through `fiche.template.write_fiche`. Deterministic: the
 same data gives the same workbooks, so the committed examples can be checked to be current.
+The data's `[[historie]]` (earlier quarters, which `pmiek demo` writes and syncs first) is
+checked here too.
 
     python scripts/build_examples.py [--data FILE] [--out DIR]
 """
@@ -85,7 +87,32 @@ def load(data: Path = DATA) -> dict:
         raise DataFout(f"duplicate 'bestand' names in {data}")
     for entry in fiches:
         check_fiche(entry)
+    check_historie(doc)
     return doc
+
+
+def check_historie(doc: dict) -> None:
+    """The `[[historie]]` quarters the demo syncs first: known fiches and fields, dates before
+    the examples' peildatum, and every earlier version fitting the schema as the demo writes it."""
+    from pmiek.commands.demo import historie
+
+    names = {f.get("bestand") for f in doc.get("fiche", [])}
+    peildatum = doc.get("voorbeeld", {}).get("peildatum")
+    for i, h in enumerate(doc.get("historie", []), start=1):
+        dag = h.get("peildatum")
+        if not isinstance(dag, dt.date) or isinstance(dag, dt.datetime):
+            raise DataFout(f"historie[{i}]: peildatum must be a TOML date, got {dag!r}")
+        if isinstance(peildatum, dt.date) and dag >= peildatum:
+            raise DataFout(f"historie[{i}]: peildatum {dag} is not before the examples' peildatum {peildatum}")
+        unknown = set(h) - {"peildatum", "ontbreekt", "velden"}
+        if unknown:
+            raise DataFout(f"historie[{i}]: unknown keys {sorted(unknown)}")
+        for name in list(h.get("ontbreekt", [])) + list(h.get("velden", {})):
+            if name not in names:
+                raise DataFout(f"historie[{i}]: {name!r} is not an example fiche")
+    for _, entries in historie(doc):
+        for entry in entries:
+            check_fiche(entry)
 
 
 def build(out: Path = EXAMPLES, data: Path = DATA) -> list[Path]:

@@ -220,15 +220,33 @@ class OverzichtBouwer:
                         tekst += f" (en nog {len(fouten) - 3} fouten)"
                 else:
                     tekst = "Bestand is geen leesbare fiche en is overgeslagen: " + (laatste.melding or "")
-                if b.geldig is not None:
-                    versie_van = datum_dmj(lokale_datum(b.geldig.gewijzigd, self.tz))
-                    tekst += f" Het overzicht toont de laatste geldige versie van {versie_van}."
+                # The version the overview shows for this project: this file's last valid one, or
+                # another file's when that one counts (the project is in the overview all the same).
+                sleutel = (b.geldig.project_sleutel if b.geldig else None) or laatste.project_sleutel
+                telt = gekozen.get(sleutel) if sleutel else None
+                if telt is not None and telt.bron_id == laatste.bron_id and telt.item_id == laatste.item_id:
+                    tekst += f" Het overzicht toont de laatste geldige versie van dit bestand, van {self._van(telt)}."
+                elif telt is not None:
+                    tekst += (f" Het project staat wel in het overzicht, met '{telt.naam}' (versie van "
+                              f"{self._van(telt)}).")
+                elif b.geldig is not None:
+                    tekst += f" Het overzicht toont de laatste geldige versie van {self._van(b.geldig)}."
                 else:
                     tekst += " Er is nog geen geldige versie; het project staat niet in het overzicht."
+                project = laatste.projectnaam or (b.geldig.projectnaam if b.geldig else None)
                 meldingen.append(DatakwaliteitMelding(
                     "ongeldig" if laatste.status == STATUS_GEWEIGERD else "onleesbaar", laatste.naam, tekst,
-                    project=laatste.projectnaam or (b.geldig.projectnaam if b.geldig else None),
-                    sinds=laatste.gewijzigd, bron_id=laatste.item_id, link=laatste.link))
+                    project=project, sinds=laatste.gewijzigd, bron_id=laatste.item_id, link=laatste.link))
+                if telt is not None and b.geldig is None:
+                    # A second file claiming a project the overview already shows is a duplicate even
+                    # when invalid (a valid second file is among the claims below).
+                    meldingen.append(DatakwaliteitMelding(
+                        "dubbel", laatste.naam,
+                        f"'{laatste.naam}' claimt ook project '{telt.projectnaam}', dat in het overzicht staat "
+                        f"met '{telt.naam}' (versie van {self._van(telt)}). Alleen '{telt.naam}' telt mee; "
+                        "verwijder het dubbele bestand of voeg de twee samen.",
+                        project=telt.projectnaam, sinds=laatste.gewijzigd, bron_id=laatste.item_id,
+                        link=laatste.link))
             elif laatste.status == STATUS_VERWIJDERD \
                     and laatste.gewijzigd >= dag_einde(kw_begin - dt.timedelta(days=1), self.tz):
                 # A deletion is news in the quarter it happened; a project another file still
@@ -253,6 +271,10 @@ class OverzichtBouwer:
                     project=vs[0].projectnaam, sinds=v.gewijzigd, bron_id=v.item_id, link=v.link))
         meldingen += project_meldingen(projecten, kw_begin)
         return sorteer_meldingen(meldingen)
+
+    def _van(self, v: _Versie) -> str:
+        """The day a version was changed, as the Datakwaliteit texts name it (d-m-jjjj)."""
+        return datum_dmj(lokale_datum(v.gewijzigd, self.tz))
 
     def _historie(self, peildatum: dt.date) -> dict[str, dict[str, Stoplicht]]:
         eerste = self.eerste_moment()

@@ -251,6 +251,14 @@ def test_dutch_date_texts():
     assert datum_nl(None) == datum_kort(None) == "-"
 
 
+def test_short_month_names_are_the_dutch_abbreviations_and_read_back():
+    korte = [datum_kort(D(2031, m, 1)).split()[1] for m in range(1, 13)]
+    assert korte == ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+    # What the e-mail writes, a fiche accepts.
+    for m in range(1, 13):
+        assert parse_datum(datum_kort(D(2031, m, 1))) == D(2031, m, 1)
+
+
 def test_local_time_follows_the_given_zone():
     ams, ny = ZoneInfo("Europe/Amsterdam"), ZoneInfo("America/New_York")
     # 31 October 2026 is after the DST change: local midnight is 23:00 UTC.

@@ -120,6 +120,33 @@ def test_all_valid_and_every_stoplicht_shown(beoordelingen):
     assert {Stoplicht.OP_PLANNING, Stoplicht.RISICO, Stoplicht.VERTRAAGD, Stoplicht.ONBEKEND} <= milestone_lights
 
 
+def test_history_gives_four_quarters_of_valid_versions_with_other_lights():
+    """The demo's earlier quarters: each version valid on its own peildatum, one per quarter
+    before the examples', and the lights differ from today's (so the demo shows change)."""
+    from fiche.datums import kwartaal
+    from fiche.template import write_fiche
+    from pmiek.commands.demo import demo_peildatum, historie
+
+    doc = build_examples.load()
+    kwartalen = [kwartaal(d) for d, _ in historie(doc)] + [kwartaal(demo_peildatum(doc))]
+    assert len(set(kwartalen)) == len(kwartalen) >= 4
+    nu = {e["bestand"]: e for e in doc["fiche"]}
+    lichten: dict[str, list] = {}
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        for peildatum, entries in historie(doc):
+            for entry in entries:
+                pad = write_fiche(Path(tmp) / f"{entry['bestand']}.xlsx", entry["fiche_type"], entry["velden"],
+                                  entry.get("tabellen", {}))
+                data = lees_fiche(pad)
+                b = valideer(data, peildatum, data.nabij_maanden)
+                assert not b.fouten, (peildatum, entry["bestand"], [(f.code, f.melding) for f in b.fouten])
+                lichten.setdefault(entry["bestand"], []).append(b.stoplicht)
+    assert set(nu) - set(lichten)  # a project that is new in the examples' quarter
+    veranderd = [naam for naam, ls in lichten.items() if len(set(ls)) > 1]
+    assert len(veranderd) >= 4
+
+
 def test_data_file_is_checked_against_the_schema(tmp_path):
     text = DATA.read_text(encoding="utf-8")
     bad_choice = tmp_path / "bad_choice.toml"
@@ -134,6 +161,11 @@ def test_data_file_is_checked_against_the_schema(tmp_path):
     wrong_type.write_text(text.replace("ibn_ondergrens = 2031-01-01", 'ibn_ondergrens = "2031"', 1), encoding="utf-8")
     with pytest.raises(build_examples.DataFout, match="ibn_ondergrens: expected a TOML date"):
         build_examples.load(wrong_type)
+    bad_history = tmp_path / "bad_history.toml"
+    bad_history.write_text(text.replace("oplevering_prognose = 2027-03-31\n", "oplevering_prognoze = 2027-03-31\n", 1),
+                           encoding="utf-8")
+    with pytest.raises(build_examples.DataFout, match="oplevering_prognoze"):
+        build_examples.load(bad_history)
 
 
 @pytest.mark.libreoffice

@@ -61,6 +61,33 @@ def test_invalid_without_any_valid_version(tmp_path) -> None:
     assert "Drager" in m.melding and "nog geen geldige versie" in m.melding and m.project == projectnaam(0)
 
 
+def test_invalid_second_file_of_a_shown_project_is_a_duplicate_and_names_the_version_shown(tmp_path) -> None:
+    o = MapOmgeving(tmp_path)
+    o.zet("a.xlsx", fiche_bytes(6), t(2026, 11, 1))
+    o.zet("b.xlsx", fiche_bytes(6, drager=None), t(2026, 11, 2))
+    r = sync(o)
+    [p] = r.overzicht.projecten
+    assert p.bron_naam == "a.xlsx"
+    [m] = meldingen(r, "ongeldig")
+    assert m.bron_naam == "b.xlsx" and m.project == projectnaam(6)
+    assert "niet in het overzicht" not in m.melding
+    assert "Het project staat wel in het overzicht, met 'a.xlsx' (versie van 1-11-2026)" in m.melding
+    [d] = meldingen(r, "dubbel")
+    assert d.bron_naam == "b.xlsx" and d.project == projectnaam(6)
+    assert "claimt ook project" in d.melding and "Alleen 'a.xlsx' telt mee" in d.melding
+
+
+def test_refused_new_version_names_its_own_valid_version(tmp_path) -> None:
+    o = MapOmgeving(tmp_path)
+    o.zet("a.xlsx", fiche_bytes(6), t(2026, 11, 1))
+    sync(o)
+    o.zet("a.xlsx", fiche_bytes(6, drager=None), t(2026, 11, 3))
+    r = sync(o)
+    [m] = meldingen(r, "ongeldig")
+    assert "toont de laatste geldige versie van dit bestand, van 1-11-2026" in m.melding
+    assert not meldingen(r, "dubbel")
+
+
 def test_any_past_peildatum_can_be_rebuilt(tmp_path) -> None:
     o = MapOmgeving(tmp_path)
     o.zet("f.xlsx", fiche_bytes(0, ibn_prognose=dt.date(2031, 2, 1), peildatum=dt.date(2026, 6, 1)), t(2026, 6, 1))

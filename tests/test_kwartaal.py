@@ -32,9 +32,20 @@ ROOT = Path(__file__).resolve().parents[1]
 VOORBEELDEN = ROOT / "workbook_templates" / "examples"
 
 
-def omgeving() -> dict[str, str]:
+#: The examples' quarter is 2026Q4; a quarter is sent (without --force) only after it ended. The
+#: CLI subprocesses run on a clock in the first week after it (tests/klok) while the machine's
+#: clock is still before that moment.
+NA_Q4 = dt.datetime(2027, 1, 5, 10, 0, tzinfo=TZ)
+KLOK = Path(__file__).resolve().parent / "klok"
+
+
+def omgeving(moment: dt.datetime | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(PMIEK_SMTP_USER=GEBRUIKER, PMIEK_SMTP_PASSWORD=WACHTWOORD, PMIEK_LOG_LEVEL="INFO")
+    moment = moment or max(NA_Q4, dt.datetime.now(TZ))
+    if moment < dt.datetime.now(TZ) - dt.timedelta(minutes=1) or moment > dt.datetime.now(TZ) + dt.timedelta(minutes=1):
+        env["PMIEK_TEST_KLOK"] = moment.isoformat()
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(KLOK), env.get("PYTHONPATH")) if p)
     return env
 
 
@@ -80,9 +91,10 @@ def sync(config_pad: Path) -> None:
     sync_eenmalig(laad_config(config_pad), voortgang=False)
 
 
-def pmiek(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def pmiek(*args: str, env: dict | None = None, timeout: float = 120,
+          moment: dt.datetime | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pmiek.cli", *args], capture_output=True, text=True,
-                          env=env or omgeving(), timeout=timeout, cwd=ROOT)
+                          env=env or omgeving(moment), timeout=timeout, cwd=ROOT)
 
 
 def records(config_pad: Path) -> list[dict]:
@@ -190,10 +202,10 @@ def test_cli_with_store_and_outbox_and_no_config(tmp_path):
     (tmp_path / "bestand").write_text("geen map")
     r = pmiek("report", "--quarter", "2026Q4", "--preview", str(tmp_path / "bestand"), "--store", str(store))
     assert r.returncode == 2 and "niet beschrijfbaar" in r.stderr and "Traceback" not in r.stderr
-    # Without --quarter: the last completed quarter (the machine's clock is in Q4 2026 or later).
+    # Without --quarter: the last completed quarter (the subprocess's clock is in 2027Q1 or later).
     r = pmiek("report", "--preview", str(tmp_path / "vorig"), "--store", str(store))
     assert r.returncode == 0, r.stderr
-    verwacht = kr.te_rapporteren_kwartaal(kr.nu())
+    verwacht = kr.te_rapporteren_kwartaal(max(NA_Q4, kr.nu()))
     assert (tmp_path / "vorig" / f"pmiek-kwartaaloverzicht-{verwacht}.eml").is_file()
 
 
@@ -204,28 +216,45 @@ def test_an_empty_store_is_not_sent_as_an_all_clear(tmp_path):
     for f in (tmp_path / "fiches").glob("*.xlsx"):
         f.unlink()
     sync(pad)  # a store that knows no project at all
-    lopend = kr.kwartaal_code(kr.lokale_datum())
-    r = pmiek("report", "--quarter", lopend, "--send", "--config", str(pad))
+    r = pmiek("report", "--quarter", "2026Q4", "--send", "--config", str(pad))
     assert r.returncode == 2 and "geen projecten" in r.stderr and "pmiek sync" in r.stderr
     assert records(pad) == [] and not list((tmp_path / "outbox").glob("*.eml"))
-    r = pmiek("report", "--quarter", lopend, "--preview", str(tmp_path / "voorbeeld"), "--config", str(pad))
+    r = pmiek("report", "--quarter", "2026Q4", "--preview", str(tmp_path / "voorbeeld"), "--config", str(pad))
     assert r.returncode == 0, r.stderr  # looking is allowed
     # Once there are fiches, the same quarter goes out.
     maak_config(tmp_path)
     sync(pad)
-    r = pmiek("report", "--quarter", lopend, "--send", "--config", str(pad))
+    r = pmiek("report", "--quarter", "2026Q4", "--send", "--config", str(pad))
     assert r.returncode == 0, r.stderr
 
 
 @pytest.mark.subprocess
-def test_sending_a_running_quarter_says_what_that_means(tmp_path):
+def test_a_running_quarter_is_sent_only_with_force_which_says_what_that_means(tmp_path):
     pad = maak_config(tmp_path)
-    sync(pad)
-    vandaag = kr.lokale_datum()
-    lopend = kr.kwartaal_code(vandaag)
-    r = pmiek("report", "--quarter", lopend, "--send", "--config", str(pad))
+    gewijzigd = dt.datetime(2026, 12, 1, 9, 0, tzinfo=TZ).timestamp()
+    for f in (tmp_path / "fiches").glob("*.xlsx"):
+        os.utime(f, (gewijzigd, gewijzigd))
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, 0, tzinfo=TZ), tick=False):
+        sync(pad)
+    tijdens = dt.datetime(2026, 12, 2, 10, 0, tzinfo=TZ)  # 2026Q4 is running
+    r = pmiek("report", "--quarter", "2026Q4", "--send", "--config", str(pad), moment=tijdens)
+    assert r.returncode == 2, r.stderr
+    assert "2026Q4 loopt nog tot en met 31 december 2026" in r.stderr and "niets verzonden" in r.stderr
+    assert "--force" in r.stderr and "niet meer verzonden" in r.stderr and "Traceback" not in r.stderr
+    assert records(pad) == [] and not (tmp_path / "outbox").exists()
+    rapport, store = kr.voor_config(laad_config(pad))
+    try:
+        assert rapport.snapshot("2026Q4") is None  # nothing frozen: the scheduled send stays
+    finally:
+        store.close()
+
+    r = pmiek("report", "--quarter", "2026Q4", "--send", "--force", "--config", str(pad), moment=tijdens)
     assert r.returncode == 0, r.stderr
-    assert f"{lopend} loopt nog" in r.stdout and "niet meer verzonden" in r.stdout
+    assert "2026Q4 loopt nog" in r.stdout and "niet meer verzonden" in r.stdout
+    assert [(x["status"], x["geforceerd"]) for x in records(pad)] == [("verzonden", True)]
+    # After the quarter ended the scheduled (or a plain) send finds it sent.
+    r = pmiek("report", "--quarter", "2026Q4", "--send", "--config", str(pad), moment=NA_Q4)
+    assert r.returncode == 2 and "al verzonden" in r.stderr
 
 
 @pytest.mark.subprocess
@@ -498,6 +527,8 @@ def test_demo_writes_the_quarterly_email_into_its_outbox(tmp_path):
     assert [p.get_content_type() for p in msg.walk()][:3] == ["multipart/mixed", "multipart/alternative", "text/plain"]
     html_tekst = eml.with_suffix(".html").read_text(encoding="utf-8")
     assert f'src="{eml.with_suffix(".png").name}"' in html_tekst and ">Gevraagd van de Energy Board</h2>" in html_tekst
+    # Four quarters of history: the e-mail tells what changed since the previous quarter.
+    assert "nieuw op rood" in html_tekst.lower() and "Geen wijzigingen in de stoplichten" not in html_tekst
     assert records(tmp_path / "demo" / "pmiek.toml") == []  # a preview: the real send stays possible
 
 

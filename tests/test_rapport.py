@@ -9,7 +9,7 @@ from PIL import Image
 from sample_overzicht import HOSTILE_FORMULA, empty_overzicht, sample_overzicht
 
 from fiche.stoplicht import Stoplicht
-from sync.kwartaal.inhoud import bouw_rapport, samenvatting
+from sync.kwartaal.inhoud import Wijzigingen, bouw_rapport, samenvatting
 from sync.kwartaal.tijdlijn import tijdlijn_png
 
 L = Stoplicht
@@ -50,8 +50,22 @@ def test_summary_sentence():
     assert r.samenvatting == (
         "2 projecten nieuw op rood, 2 projecten nieuw op oranje, 2 verbeterd, 1 gerealiseerd, 1 nieuw project "
         "en bij 4 projecten schoof de prognose op (tot 822 dagen). 4 plusprojecten vragen aandacht.")
+    assert samenvatting(Wijzigingen(), 0) == (
+        "Geen wijzigingen in de stoplichten ten opzichte van vorig kwartaal. Geen plusprojecten.")
+
+
+def test_a_quarter_without_projects_says_so_and_is_no_all_clear():
+    from sync.kwartaal.bericht import bouw_bericht
     leeg = bouw_rapport(empty_overzicht())
-    assert leeg.samenvatting == "Geen wijzigingen in de stoplichten ten opzichte van vorig kwartaal. Geen plusprojecten."
+    assert leeg.samenvatting.startswith("Op de peildatum staan geen projecten in de database")
+    assert not leeg.datakwaliteit.leeg
+    bericht = bouw_bericht(leeg, tijdlijn_png(leeg.projecten, leeg.peildatum), b"", afzender="a@b.nl",
+                           ontvangers=["c@d.nl"])
+    tekst = bericht.get_body(("plain",)).get_content()
+    html = bericht.get_body(("html",)).get_content()
+    for inhoud in (tekst, html):
+        assert "geen projecten in de database" in inhoud
+        assert "Alle fiches zijn bijgewerkt en geldig" not in inhoud
 
 
 def test_summary_grammar_singular():

@@ -58,6 +58,16 @@ def test_missing_data_is_onbekend_never_green(args):
     assert classificeer(*args) is ONB
 
 
+@pytest.mark.parametrize("datum", [D(2030, 1, 1), D(2031, 3, 1), D(2032, 6, 1), D(2034, 1, 1)])
+def test_inverted_window_is_onbekend_never_a_colour(datum):
+    # Ondergrens after bovengrens is an input error: neither green nor orange nor red is right.
+    assert classificeer(datum, HI, LO) is ONB
+    assert project_stoplicht(datum, HI, LO) is ONB
+    assert mijlpaal_stoplicht(D(2028, 1, 1), datum, None, HI, LO) is ONB
+    # A window of one day is not inverted.
+    assert classificeer(LO, LO, LO) is OP
+
+
 def test_project_stoplicht():
     assert project_stoplicht(D(2031, 3, 1), LO, HI) is OP
     assert project_stoplicht(D(2032, 3, 1), LO, HI) is RISICO

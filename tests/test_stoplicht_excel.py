@@ -139,6 +139,10 @@ def project_cases() -> list[dict]:
         dict(venster=("H1 2031", "H2 2032"), prognose="eind 2032", nabij=3),
         dict(venster=("H1 2031", "H1 2033"), prognose="2033 H1", nabij=3),
         dict(venster=(lo, hi), prognose="voorjaar 2031", nabij=3),
+        # An inverted window (ondergrens after bovengrens) is Onbekend, never a colour.
+        dict(venster=(hi, lo), prognose=D(2031, 3, 1), nabij=3),
+        dict(venster=(hi, lo), prognose=D(2033, 3, 1), nabij=3),
+        dict(venster=("Q3 2032", "Q1 2032"), prognose="Q2 2032", nabij=3),
     ]
     return cases
 
@@ -224,7 +228,8 @@ def mijlpaal_rows(lo: dt.date | None, hi: dt.date | None, nabij: int) -> list[di
 def test_milestone_formula_agrees_with_python(libreoffice, tmp_path):
     fiches = []
     for naam, venster in list(VENSTERS.items()) + [("zonder_ondergrens", (None, D(2032, 1, 1))),
-                                                    ("zonder_bovengrens", (D(2031, 1, 1), None))]:
+                                                    ("zonder_bovengrens", (D(2031, 1, 1), None)),
+                                                    ("omgekeerd", (D(2032, 12, 31), D(2031, 1, 31)))]:
         for nabij in NABIJ if naam in VENSTERS else (3,):
             lo, hi = grenzen(venster)
             fiches.append((f"m_{naam}_{nabij}", venster, nabij, mijlpaal_rows(lo, hi, nabij)))

@@ -115,7 +115,8 @@ def test_demo_in_a_fresh_folder(tmp_path) -> None:
     assert (doel / "master" / "pMIEK-monitoring.xlsx").is_file() and (doel / "pmiek.sqlite").is_file()
     # The config it wrote works for the next steps it prints.
     s = pmiek("status", "--config", str(doel / "pmiek.toml"))
-    assert s.returncode == 0 and "run 1: geslaagd, demo" in s.stdout
+    # Three earlier quarters, then the current examples: four runs.
+    assert s.returncode == 0 and "run 4: geslaagd, demo" in s.stdout and "run 1: geslaagd, demo" in s.stdout
     # ...and the next steps work exactly as printed (`pmiek` itself is not on PATH after demo.sh).
     stappen = r.stdout.split("Probeer daarna:\n", 1)[1].splitlines()
     assert len(stappen) == 2
@@ -124,10 +125,49 @@ def test_demo_in_a_fresh_folder(tmp_path) -> None:
         assert argv[0] != "pmiek" or shutil.which("pmiek"), stap
         uit = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=300, cwd=ROOT)
         assert uit.returncode == 0, (stap, uit.stderr)
-    assert "run 2: geslaagd" in pmiek("status", "--config", str(doel / "pmiek.toml")).stdout
+    assert "run 5: geslaagd" in pmiek("status", "--config", str(doel / "pmiek.toml")).stdout
     # Not into a folder that holds something.
     r2 = pmiek("demo", "--dir", str(doel))
     assert r2.returncode == 2 and "is niet leeg" in r2.stderr
+
+
+KLOK = Path(__file__).resolve().parent / "klok"
+
+
+def _demo_op(tmp_path: Path, moment: str) -> tuple[subprocess.CompletedProcess, Path]:
+    """`pmiek demo` with the process's clock at `moment` (tests/klok)."""
+    import os
+    doel = tmp_path / moment[:10]
+    pad = os.pathsep.join(p for p in (str(KLOK), os.environ.get("PYTHONPATH")) if p)
+    r = pmiek("demo", "--dir", str(doel), env_extra={"PMIEK_TEST_KLOK": moment, "PYTHONPATH": pad})
+    assert r.returncode == 0, r.stderr
+    return r, doel
+
+
+def test_demo_gives_the_same_result_whatever_the_clock_says(tmp_path) -> None:
+    """Months before and after the examples' peildatum (15-11-2026): the same four quarters, all
+    eleven fiches accepted, the same e-mail of 2026Q4 with quarter-on-quarter changes."""
+    uitkomsten = []
+    for moment in ("2026-06-01T09:00:00+02:00", "2027-09-20T09:00:00+02:00"):
+        r, doel = _demo_op(tmp_path, moment)
+        assert "11 fiches in de bron, 11 gelezen, 11 geaccepteerd, 0 afgekeurd" in r.stdout
+        assert "Overzicht per 15-11-2026: 11 projecten" in r.stdout
+        assert r.stdout.count("Eerder kwartaal ingelezen") == 3
+        (html,) = (doel / "outbox").glob("pmiek-kwartaaloverzicht-2026Q4.html")
+        tekst = html.read_text(encoding="utf-8")
+        assert "nieuw op rood" in tekst and "schoof de prognose op" in tekst and "gerealiseerd" in tekst
+        assert "geen projecten" not in tekst
+        wb = load_workbook(doel / "master" / "pMIEK-monitoring.xlsx", read_only=True)
+        historie = list(wb["Historie"].iter_rows(values_only=True))
+        kop = next(rij for rij in historie if rij and rij[0] == "Projectnaam")
+        assert kop[2:6] == ("Q1 2026", "Q2 2026", "Q3 2026", "Q4 2026")
+        zeijerveen = next(rij for rij in historie if rij and str(rij[0]).startswith("Nieuwbouw station Assen"))
+        assert zeijerveen[2:7] == ("Op planning", "Risico op vertraging", "Risico op vertraging", "Vertraagd",
+                                   "Verslechterd")
+        overzicht = [rij for rij in wb["Overzicht"].iter_rows(values_only=True)]
+        uitkomsten.append(tuple(tekst.replace(str(doel), "DEMO") for tekst in
+                                [r.stdout.split("Demo klaar")[0]] + [str(rij) for rij in overzicht[3:]]))
+    assert uitkomsten[0] == uitkomsten[1]
 
 
 def test_master_published_to_a_folder(tmp_path) -> None:

@@ -18,7 +18,9 @@ def register(sub) -> None:
                        help="verzend via het ingestelde transport (één keer per kwartaal)")
     actie.add_argument("--mark-sent", action="store_true",
                        help="bevestig dat een onzekere verzending toch is aangekomen (na handmatige controle)")
-    p.add_argument("--force", action="store_true", help="verzend ook als dit kwartaal al is verzonden")
+    p.add_argument("--force", action="store_true",
+                   help="verzend ook als dit kwartaal al is verzonden, of nog loopt (dan geldt dit overzicht als "
+                        "dat van het kwartaal en vervalt de geplande verzending)")
     p.add_argument("--config", type=Path, help="configuratiebestand (TOML)")
     p.add_argument("--store", type=Path, help="databasebestand (SQLite) van de synchronisatie, zonder configuratie")
     p.add_argument("--outbox", type=Path, metavar="MAP", help="met --store: map waarin --send de e-mail aflevert")
@@ -92,7 +94,7 @@ def run(args) -> int:
         if rij.get("detail"):
             print(f"  {rij['detail']}")
         eind, vandaag = kr.kwartaal_grenzen(kwartaal)[1], kr.lokale_datum(moment)
-        if eind >= vandaag and not args.force:
+        if eind >= vandaag:  # only with --force: said again, so the person knows what it did
             print(f"  Let op: {kwartaal} loopt nog tot en met {kr.datum_nl(eind)}. Dit overzicht (peildatum "
                   f"{kr.datum_nl(vandaag)}) geldt nu als het overzicht van {kwartaal}; het geplande "
                   "overzicht na afloop van het kwartaal wordt daarom niet meer verzonden.")

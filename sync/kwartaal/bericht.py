@@ -13,6 +13,10 @@ Structure (what Outlook, Gmail and phone clients all show well):
 Every text that comes from a fiche passes through `_e` (control characters removed, HTML
 escaped), so `<script>` stays text and a `=HYPERLINK(...)` is just characters in a cell.
 No fiche text ever reaches a header.
+
+Longer than 500 lines because the plain-text and the HTML version are laid out side by side from
+the same helpers (window, slip, escalation, the per-section caps): kept in one module, a section
+added to one version is seen missing from the other.
 """
 
 from __future__ import annotations
@@ -427,13 +431,13 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
                 f"<b>{uren_nl(c.totaal_uren)} uur per week</b> (norm: voorzitter 3, deelnemer 2 uur per week)."))
     orgs, meer_orgs = _per_organisatie(r)
     if orgs:
-        add(_tabel(["Organisatie", "Personen", "Uur per week"],
+        add(_tabel(["Organisatie", "Personen", "Uren per week"],
                    [[_cel(_e(rij.naam)), _cel(str(rij.personen), stijl="text-align:center;"),
                      _cel(uren_nl(rij.uren_per_week), stijl="text-align:right;")] for rij in orgs]))
     if meer_orgs:
         add(_meer_html(meer_orgs, r, "Capaciteit"))
     if c.per_fase:
-        add(_tabel(["Fase", "Personen", "Uur per week"],
+        add(_tabel(["Fase", "Personen", "Uren per week"],
                    [[_cel(_e(rij.naam)), _cel(str(rij.personen), stijl="text-align:center;"),
                      _cel(uren_nl(rij.uren_per_week), stijl="text-align:right;")] for rij in c.per_fase]))
 

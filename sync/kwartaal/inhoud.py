@@ -343,6 +343,11 @@ def nieuw_regel(nieuw: list[ProjectStand]) -> str:
     return f"{aantal(len(nieuw), 'nieuw project', 'nieuwe projecten')} ({', '.join(per_licht)})."
 
 
+#: The summary (and the Datakwaliteit line) of a quarter in which the store holds no project.
+GEEN_PROJECTEN = ("Op de peildatum staan geen projecten in de database: er is niets te melden of te controleren. "
+                  "Draai eerst een synchronisatie (pmiek sync).")
+
+
 def bepaal_datakwaliteit(overzicht: Overzicht) -> Datakwaliteit:
     """The snapshot's findings (`sync.regels.datakwaliteit`) grouped for the Board, one line per
     project (or file) and kind."""
@@ -361,6 +366,9 @@ def bepaal_datakwaliteit(overzicht: Overzicht) -> Datakwaliteit:
         if naam.lower() not in gezien[soort]:
             gezien[soort].add(naam.lower())
             lijst.append((naam, m.melding))
+    if not overzicht.projecten and dk.leeg:
+        # Nothing to check is not "all is well": an empty store must not read as an all-clear.
+        dk.overig.append(("Geen projecten", GEEN_PROJECTEN))
     return dk
 
 
@@ -386,7 +394,7 @@ def bouw_rapport(overzicht: Overzicht) -> Rapport:
         kwartaal_label=kwartaal_label(overzicht.peildatum),
         peildatum=overzicht.peildatum,
         gegenereerd=overzicht.gegenereerd,
-        samenvatting=samenvatting(w, len(plus)),
+        samenvatting=samenvatting(w, len(plus)) if overzicht.projecten else GEEN_PROJECTEN,
         tellingen_concreet=overzicht.tellingen("concreet"),
         tellingen_verkenning=overzicht.tellingen("verkenning"),
         aantal_concreet=sum(1 for p in overzicht.projecten if p.fiche_type == "concreet"),

@@ -190,6 +190,16 @@ def controleer_kwartaal(kwartaal: str, vandaag: dt.date) -> str:
     return code
 
 
+def weiger_lopend_kwartaal(kwartaal: str, vandaag: dt.date) -> None:
+    """Sent before it ended, a quarter is frozen mid-way and its scheduled send skipped: only with --force."""
+    if (eind := kwartaal_grenzen(kwartaal)[1]) >= vandaag:
+        raise InputError(f"quarter {kwartaal} has not ended; not sent without --force",
+                         f"Kwartaal {kwartaal} loopt nog tot en met {datum_nl(eind)}; er is niets verzonden (dat "
+                         "gebeurt vanzelf na afloop van het kwartaal). Met --send --force gaat het nu toch: het "
+                         f"overzicht met peildatum {datum_nl(vandaag)} wordt dan vastgelegd als dat van {kwartaal}, "
+                         "en het geplande overzicht na afloop van het kwartaal wordt niet meer verzonden.")
+
+
 class Kwartaalrapport:
     """The quarterly report against one store (engine), with its lock file."""
 
@@ -352,6 +362,8 @@ class Kwartaalrapport:
                 raise OnzekereVerzending(f"send of {kwartaal} awaits a manual check", vorige["melding"] or "")
 
         moment = moment or nu()
+        if hervat is None and not force:
+            weiger_lopend_kwartaal(kwartaal, lokale_datum(moment, self.tz))
         stuk = self.stuk(kwartaal, moment, bevriezen=True)
         if hervat is not None:
             rij_id, message_id, datum = hervat["id"], hervat["message_id"], hervat["aangemaakt"]
@@ -438,20 +450,6 @@ class AlVerzonden(InputError):
                          f"Het kwartaaloverzicht {kwartaal} is al verzonden op {tijd} via {rij['transport']}. "
                          "Gebruik --force om het nogmaals te verzenden.")
         self.rij = rij
-
-
-def demo_rapport(config: Any, moment: dt.datetime | None = None) -> dict[str, Path]:
-    """`pmiek demo`: the running quarter's e-mail written into the outbox as a preview (no send
-    record and no frozen snapshot: the demo's fiches may still be edited and synced)."""
-    inst = config.report
-    moment = moment or nu()
-    kwartaal = kwartaal_code(lokale_datum(moment, config.sync.tz))
-    rapport, store = voor_config(config)
-    try:
-        return rapport.preview(kwartaal, inst.outbox, inst, moment)
-    finally:
-        store.close()
-
 
 
 def te_rapporteren_kwartaal(moment: dt.datetime, tz: dt.tzinfo | None = None) -> str:

@@ -229,8 +229,10 @@ def mijlpalen_rijen(projecten: list[ProjectStand]) -> tuple[list[tuple[ProjectSt
 
 def mijlpalen_blad(blad: Blad, projecten: list[ProjectStand], rijen: list[tuple[ProjectStand, list[Any]]],
                overzicht_rij: dict[str, int]) -> None:
-    uitleg = ("Alle mijlpalen van alle projecten; het stoplicht is de vertraging van de mijlpaal "
-              "verschoven op de ondergrens.")
+    uitleg = ("Alle mijlpalen van alle projecten. Het stoplicht van een mijlpaal: de vertraging van de "
+              "mijlpaal (prognose of gereed ten opzichte van gepland) wordt opgeteld bij de ondergrens van het "
+              "IBN- of opleveringsvenster, en die datum wordt beoordeeld met dezelfde regel als de prognose "
+              "van het project.")
     if not projecten:
         uitleg += " " + GEEN_PROJECTEN
     elif not rijen:
