@@ -27,14 +27,14 @@ trap 'rm -rf "$WERK"' EXIT
 cp "$WERK"/demo/master/*.xlsx "$WERK/master.xlsx"
 soffice --headless "-env:UserInstallation=file://$WERK/profiel" --convert-to pdf --outdir "$WERK" \
     "$WERK/master.xlsx" >/dev/null
-pdftoppm -r 180 -png -f 1 -l 1 "$WERK/master.pdf" "$WERK/blad"
+pdftoppm -r 180 -png -f 1 -l 1 -singlefile "$WERK/master.pdf" "$WERK/blad"
 # The sheet is printed one page wide (landscape): keep the title block and the table.
-"$PY" - "$WERK/blad-1.png" "$UIT" <<'PY'
+"$PY" - "$WERK/blad.png" "$UIT" <<'PY'
 import sys
 from PIL import Image
 beeld = Image.open(sys.argv[1])
 w, h = beeld.size
-beeld.crop((int(w * 0.018), int(h * 0.03), int(w * 0.80), int(h * 0.27))).convert("P", palette=Image.ADAPTIVE).save(
+beeld.crop((int(w * 0.018), int(h * 0.03), int(w * 0.985), int(h * 0.25))).convert("P", palette=Image.ADAPTIVE).save(
     sys.argv[2], optimize=True)
 PY
 echo "$UIT"
