@@ -157,9 +157,11 @@ def controle_rijen(actions: list[dict]) -> list[list]:
 
 # --- a fiche with known faults --------------------------------------------------------------------
 
-def foute_fiche(tmp_path: Path) -> Path:
+def foute_fiche(tmp_path: Path, naam: str = "fout.xlsx", projectnaam: str = "Testproject met fouten") -> Path:
+    """A concrete fiche with known faults (wrong gemeente, a prognose that is no date, milestone
+    errors), shared by the add-in tests here and the Pyodide test."""
     velden = {
-        "projectnaam": "Testproject met fouten", "drager": "Elektriciteit", "gemeente": "Atlantis",
+        "projectnaam": projectnaam, "drager": "Elektriciteit", "gemeente": "Atlantis",
         "omschrijving": "x", "locatie": "x", "type_infrastructuur": "x", "bevoegd_gezag": "x",
         "pmiek_2_0": "Nee, nieuw project", "uitvoerende_organisatie": "Enexis", "netbeheerder": "Enexis",
         "fase_netbeheerder": "Projectfase", "fase_overheid": "Projectfase",
@@ -174,7 +176,7 @@ def foute_fiche(tmp_path: Path) -> Path:
         ],
         "projectteam": [{"naam": "A. Voorbeeld", "organisatie": "Enexis", "rol": "Deelnemer"}],
     }
-    return write_fiche(tmp_path / "fout.xlsx", "concreet", velden, tabellen)
+    return write_fiche(tmp_path / naam, "concreet", velden, tabellen)
 
 
 # --- tests -------------------------------------------------------------------------------------------

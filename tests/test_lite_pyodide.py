@@ -13,7 +13,6 @@ what `pmiek validate --json` says.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import re
@@ -27,6 +26,7 @@ os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 import pyodide_lite  # noqa: E402
 import pytest  # noqa: E402
 import xlwings as xw  # noqa: E402
+from test_addin import foute_fiche  # noqa: E402
 
 import addin  # noqa: E402
 from addin import controle  # noqa: E402
@@ -51,23 +51,7 @@ def _remote_licence(monkeypatch):
 
 def foute_fiches(map_: Path) -> list[Path]:
     """Two fiches with errors: wrong fields and milestones, and one with nothing filled in."""
-    velden = {
-        "projectnaam": "Pyodide met fouten", "drager": "Elektriciteit", "gemeente": "Atlantis",
-        "omschrijving": "x", "locatie": "x", "type_infrastructuur": "x", "bevoegd_gezag": "x",
-        "pmiek_2_0": "Nee, nieuw project", "uitvoerende_organisatie": "Enexis", "netbeheerder": "Enexis",
-        "fase_netbeheerder": "Projectfase", "fase_overheid": "Projectfase",
-        "ibn_ondergrens": dt.date(2030, 1, 1), "ibn_bovengrens": dt.date(2031, 12, 31),
-        "ibn_prognose": "ergens in 2032", "escalatie": "Geen", "peildatum": dt.date(2026, 11, 1),
-    }
-    tabellen = {
-        "mijlpalen": [
-            {"mijlpaal": "Voorkeursalternatief", "gepland": dt.date(2026, 3, 1), "gereed": dt.date(2026, 3, 1)},
-            {"mijlpaal": "Investeringsbesluit", "gepland": dt.date(2027, 1, 1), "prognose": dt.date(2029, 6, 1)},
-            {"mijlpaal": "Projectbesluit", "gepland": "geen idee"},
-        ],
-        "projectteam": [{"naam": "A. Voorbeeld", "organisatie": "Enexis", "rol": "Deelnemer"}],
-    }
-    return [write_fiche(map_ / "fout-velden.xlsx", "concreet", velden, tabellen),
+    return [foute_fiche(map_, "fout-velden.xlsx", "Pyodide met fouten"),
             write_fiche(map_ / "fout-leeg.xlsx", "concreet", {"projectnaam": "Pyodide leeg"})]
 
 
