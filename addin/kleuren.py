@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from addin.werkboek import adres, kolom_letters
+from addin.werkboek import adres
+from fiche.celadres import kolom_letters
 from fiche.kleurplan import Kleur, Kleurplan
 
 #: Excel's limit on the length of a (multi-area) address passed to Range.

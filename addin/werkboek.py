@@ -14,16 +14,30 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from fiche.celadres import bereik_coords, cel_coord, kolom_letters, kolom_nummer
+from fiche.celadres import bereik_coords, kolom_letters
 
 log = logging.getLogger("pmiek.addin.werkboek")
 
-__all__ = ["XlwingsBron", "adres", "bereik_coords", "cel_coord", "kolom_letters", "kolom_nummer",
-           "quote_sheet", "splits_verwijzing"]
+__all__ = ["XlwingsBron", "adres", "bereik_coords", "quote_sheet", "splits_verwijzing"]
 
 
 def adres(rij: int, kolom: int) -> str:
     return f"{kolom_letters(kolom)}{rij}"
+
+
+def _blok(verwijzing: str) -> tuple[str, str] | None:
+    """(sheet, cell or range) of a name that points at one block of cells, else None (#REF!, a
+    list of areas, a formula, a constant)."""
+    if "!" not in verwijzing or "," in verwijzing:
+        return None
+    sheet, ref = splits_verwijzing(verwijzing)
+    if not sheet:
+        return None
+    try:
+        bereik_coords(ref)  # refuses "" and "#REF!" too
+    except ValueError:
+        return None
+    return sheet, ref
 
 
 def splits_verwijzing(verwijzing: str) -> tuple[str, str]:
@@ -93,19 +107,13 @@ class XlwingsBron:
             naam = volledig.rpartition("!")[2]
             if not naam.lower().startswith("pmiek_"):
                 continue
-            verwijzing = name.refers_to
-            if not verwijzing or "!" not in verwijzing or "," in verwijzing:
-                self._verbroken.setdefault(naam, (verwijzing or "").lstrip("="))
-                continue
-            sheet, ref = splits_verwijzing(verwijzing)
-            try:
-                if not sheet or not ref or "#REF" in ref:
-                    raise ValueError(verwijzing)
-                bereik_coords(ref)
-            except ValueError:
+            verwijzing = name.refers_to or ""
+            plek = _blok(verwijzing)
+            if plek is None:
                 # not a cell or a block of cells: the validator reports the name as broken
                 self._verbroken.setdefault(naam, verwijzing.lstrip("="))
                 continue
+            sheet, ref = plek
             (lokaal if "!" in volledig else globaal).setdefault(naam, f"{quote_sheet(sheet)}!{_absoluut(ref)}")
         self._namen: dict[str, str] = {**lokaal, **globaal}
         self._tabellen: dict[str, tuple[str, str]] = {}

@@ -26,7 +26,6 @@ import os
 import statistics
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +37,7 @@ import pyodide_lite  # noqa: E402
 
 from addin.lite import lees_lite_code  # noqa: E402
 from addin.payload import payload_uit_bestand  # noqa: E402
+from pmiek.commands.demo import demo_peildatum, laad_data  # noqa: E402
 
 EXAMPLES = ROOT / "workbook_templates" / "examples"
 TEMPLATE = ROOT / "workbook_templates" / "pmiek-fiche-concreet.xlsx"
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)
 
-    peildatum = tomllib.loads((EXAMPLES / "projecten.toml").read_text(encoding="utf-8"))["voorbeeld"]["peildatum"]
+    peildatum = demo_peildatum(laad_data())
     uit: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         werk = Path(tmp)

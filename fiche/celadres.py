@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import re
 
-#: Excel's last column (XFD) and row.
-MAX_KOLOM = 16384
-MAX_RIJ = 1048576
-
 _CEL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 # A cell, a range of cells, columns ("A:C") or rows ("3:5"), each side optionally absolute: the
 # same expression as openpyxl's, so both accept and refuse the same references.

@@ -22,7 +22,7 @@ from lxml import etree
 
 from fiche import ooxml
 from fiche.bestanden import atomisch_schrijven
-from fiche.celadres import kolom_letters
+from fiche.celadres import kolom_letters, kolom_nummer
 from fiche.errors import InputError
 from fiche.kleurplan import Kleur, maak_kleurplan
 from fiche.model import Beoordeling, FicheData
@@ -30,18 +30,10 @@ from fiche.veilig import controleer_archief
 
 log = logging.getLogger("pmiek.fiche.gekleurde_kopie")
 
-_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _CEL = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _TABEL = re.compile(r"^([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)$")
 #: The fill of a format that is neither none nor one solid colour (a pattern, a gradient).
 _ANDERS = object()
-
-
-def _kolom_nummer(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def _xml(data: bytes):
@@ -61,7 +53,7 @@ def _ns(root) -> str:
     """SpreadsheetML's main namespace as the part spells it (transitional or Strict, see
     `fiche.ooxml`), in ElementTree's "{...}" form: new elements go in the same namespace."""
     tag = str(root.tag)
-    return next((ns for ns in ooxml.MAIN_NAMESPACES if tag.startswith(ns)), f"{{{_NS}}}")
+    return next((ns for ns in ooxml.MAIN_NAMESPACES if tag.startswith(ns)), ooxml.MAIN_NS)
 
 
 class _Stijlen:
@@ -140,7 +132,7 @@ def _vul_verwijzingen_aan(sheet_data) -> None:
         vorige_kolom = 0
         for c in rij.findall(f"{ns}c"):
             cm = _CEL.match(c.get("r", ""))
-            kolom = _kolom_nummer(cm[1]) if cm else vorige_kolom + 1
+            kolom = kolom_nummer(cm[1]) if cm else vorige_kolom + 1
             if cm is None:
                 c.set("r", f"{kolom_letters(kolom)}{nummer}")
             vorige_kolom = kolom
@@ -164,7 +156,7 @@ def _kleur_blad(data: bytes, cellen: dict[tuple[int, int], Kleur], stijlen: _Sti
             cm = _CEL.match(c.get("r", ""))
             if cm is None:
                 continue
-            k = _kolom_nummer(cm[1])
+            k = kolom_nummer(cm[1])
             if k == kolom:
                 cel = c
                 break

@@ -42,6 +42,7 @@ from openpyxl.worksheet.table import Table as XlTable, TableStyleInfo
 from fiche import ooxml, schema as S
 from fiche.datums import MAANDEN
 from fiche.excel_datum import DATUM_HULPCELLEN, excel_datum_cellen
+from fiche.kleurplan import INVOER_KLEUR
 from fiche.stoplicht import (
     NABIJ_MAANDEN_STANDAARD,
     TEKSTKLEUREN,
@@ -77,7 +78,7 @@ MAKER = "pMIEK Monitor, Provincie Drenthe"
 PROMPT_TITLE_MAX = 32
 PROMPT_MAX = 255
 
-INVOER_FILL = PatternFill("solid", start_color="FFF2CC", end_color="FFF2CC")
+INVOER_FILL = PatternFill("solid", start_color=INVOER_KLEUR, end_color=INVOER_KLEUR)
 AFGELEID_FILL = PatternFill("solid", start_color="EDEDED", end_color="EDEDED")
 HELP_FONT = Font(italic=True, size=9, color="595959")
 DUN = Side(style="thin", color="BFBFBF")

@@ -18,7 +18,7 @@ allocation the engine cannot make aborts the process. The expat streaming helper
 
 Every refusal is a `fiche.errors.FileRefused` with a reason code (see `WEIGERCODES`) and a Dutch
 message for the person who sent the file. A file that is no xlsx is recognised from its bytes, not
-its name (`herken_formaat`: old Excel 97-2003, OpenDocument, binary Excel .xlsb, CSV and other
+its name (`FORMATEN`: old Excel 97-2003, OpenDocument, binary Excel .xlsb, CSV and other
 text, Word, PowerPoint, PDF, ...), so the message names what it really is and says how to save it
 as .xlsx. A member whose data is damaged (a bad deflate stream, a wrong CRC, inflating to another
 size than declared but soon ending) is "beschadigd"; only one that goes on inflating far past its
@@ -171,7 +171,7 @@ def _ole2_formaat(stromen: set[str]) -> str:
 _OPSLAAN = "Open het in Excel en kies Opslaan als > Excel-werkmap (.xlsx)."
 _SJABLOON = "Gebruik het fiche-sjabloon (pmiek template) en sla de fiche op als Excel-werkmap (.xlsx)."
 
-#: Format key (as `herken_formaat` returns it) -> (English name for the log, Dutch message).
+#: Format key -> (English name for the log, Dutch message).
 FORMATEN: dict[str, tuple[str, str]] = {
     "xls": ("legacy OLE2 (.xls) workbook",
             "Dit is een oud Excel-bestand (Excel 97-2003, .xls). Open het in Excel en kies Opslaan als > "
@@ -276,24 +276,6 @@ def _zip_formaat(inhoud: bytes, leden: list[zipfile.ZipInfo]) -> str | None:
         if mimetype.startswith(b"application/vnd.oasis.opendocument."):
             return "odf"
     return None
-
-
-def herken_formaat(inhoud: bytes) -> str | None:
-    """The format of a file that is no xlsx, from its bytes (a key of `FORMATEN`), or None when it
-    is an OOXML workbook (or a zip or binary file we do not recognise). Never raises."""
-    if inhoud.startswith(OLE2_MAGIC):
-        stromen = _ole2_stromen(inhoud)
-        return None if _ole2_is_versleuteld(stromen) else _ole2_formaat(stromen)  # encrypted: refused as such
-    if inhoud.startswith(ZIP_MAGIC) or inhoud.startswith(ZIP_LEEG_MAGIC):
-        try:
-            with zipfile.ZipFile(io.BytesIO(inhoud)) as zf:
-                leden = zf.infolist()
-        except (zipfile.BadZipFile, ValueError, OSError):
-            return None
-        if any(i.filename == "xl/workbook.xml" for i in leden):
-            return None
-        return _zip_formaat(inhoud, leden)
-    return _tekst_formaat(inhoud)
 
 
 def _weiger_formaat(reason: str, naam: str, formaat: str) -> FileRefused:

@@ -284,24 +284,20 @@ class GraphVerbinding:
         return response
 
     def verzoek(self, methode: str, url: str, *, json: Any = None, data: bytes | None = None,
-                headers: dict[str, str] | None = None, aanmelden: bool = True, wat: str | None = None,
-                stream: bool = False) -> requests.Response:
+                headers: dict[str, str] | None = None, wat: str | None = None) -> requests.Response:
         """One Graph call (absolute URL, or a path below the service root), retried when transient.
 
-        `aanmelden=False` sends no bearer token: the pre-authenticated `uploadUrl` of an upload
-        session wants none. Either way the request uses our session (routing, CA, timeout) and
-        the rate limiter. Raises `ClientRequestException` (e.g. `FileLockedException` for 423)
-        for a non-transient failure, `RemoteError` when retries are exhausted.
+        The request uses our session (routing, CA, timeout) and the rate limiter. Raises
+        `ClientRequestException` (e.g. `FileLockedException` for 423) for a non-transient failure,
+        `RemoteError` when retries are exhausted.
         """
         volledig = url if url.startswith("https://") or url.startswith("http://") else self.url(url)
         wat = wat or f"{methode} {volledig.split('?')[0]}"
         pending = self.client.pending_request()
 
         def poging() -> requests.Response:
-            if not aanmelden:
-                return self._zonder_token(methode, volledig, data, dict(headers or {}))
             opties = RequestOptions(url=volledig, method=HttpMethod[methode.capitalize()],
-                                    data=json if json is not None else data, headers=dict(headers or {}), stream=stream)
+                                    data=json if json is not None else data, headers=dict(headers or {}))
             if json is not None:
                 opties.set_header("Content-Type", "application/json")
             return pending.execute_request_direct(opties)

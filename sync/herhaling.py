@@ -251,10 +251,13 @@ class _Urllib3Herhaling(Retry):
         if h.gestopt() or h.te_lang(server):
             # with raise_on_status=False urllib3 hands back the last answer; the caller reads it
             raise MaxRetryError(_pool, url, error or ResponseError("retry policy gave up"))
-        h._log_herhaling(wat, poging, error, getattr(response, "status", None), server, h.wacht(poging, server),
+        # The pause is drawn once (it has jitter): the log line says the wait that `sleep` makes.
+        nieuw._pauze = h.wacht(poging, server)
+        h._log_herhaling(wat, poging, error, getattr(response, "status", None), server, nieuw._pauze,
                          self.logregel)
         return nieuw
 
     def sleep(self, response: Any = None) -> None:
         h = self.herhaling
-        h._slapen(h.wacht(len(self.history), self._server(response)))
+        pauze = getattr(self, "_pauze", None)
+        h._slapen(pauze if pauze is not None else h.wacht(len(self.history), self._server(response)))

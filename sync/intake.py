@@ -192,13 +192,7 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             log.debug("reading file", extra={"fields": {"item": item.naam, "etag": item.etag}})
             try:
                 beoordeling = _beoordeel(inhoud, item.naam, vandaag, nabij_maanden)
-            except FileRefused as exc:
-                _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=exc.melding,
-                        lezing_id=lezing)
-                t.geweigerd += 1
-                log.warning("file refused", extra={"fields": {"item": item.naam, "reason": str(exc)}})
-                continue
-            except PmiekError as exc:
+            except PmiekError as exc:  # FileRefused among them
                 _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=exc.melding,
                         lezing_id=lezing)
                 t.geweigerd += 1

@@ -158,7 +158,7 @@ class ProjectStand:
     @property
     def is_geescaleerd(self) -> bool:
         """Escalated to the WKI, the Energy Board or a versnellingsatelier."""
-        return (self.escalatie or "Geen").strip() not in ("", "Geen")
+        return (self.escalatie or "").strip().lower() not in ("", "geen")
 
     @property
     def hoofdknelpunt(self) -> dict[str, Any] | None:

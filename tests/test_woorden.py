@@ -67,8 +67,8 @@ def test_mijlpalen_subtitle_in_the_master_is_a_sentence_that_says_the_rule():
 
     from openpyxl import load_workbook
 
-    from sync.kwartaal.rapportage import master_bytes
-    wb = load_workbook(io.BytesIO(master_bytes(sample_overzicht())), read_only=True)
+    from sync.master import master_inhoud
+    wb = load_workbook(io.BytesIO(master_inhoud(sample_overzicht())), read_only=True)
     teksten = [str(c) for rij in wb["Mijlpalen"].iter_rows(max_row=4, values_only=True) for c in rij if c]
     (uitleg,) = [t for t in teksten if t.startswith("Alle mijlpalen")]
     assert "verschoven op de ondergrens" not in uitleg

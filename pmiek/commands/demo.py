@@ -118,7 +118,7 @@ def run(args) -> int:
     moment = dt.datetime.combine(peildatum, dt.time(12, 0), tzinfo=config.sync.tz)
     print(f"  kwartaaloverzicht:   {demo_rapport(config, moment)['html']}  (e-mail als .eml ernaast)")
     print(f"  peildatum:           {datum_nl(peildatum)} (de voorbeelden worden op die dag beoordeeld; de "
-          f"database bevat ook {len(historie(doc))} eerdere kwartalen)")
+          f"database bevat ook {len(doc.get('historie', []))} eerdere kwartalen)")
     pmiek = pmiek_opdracht()
     config_arg = shlex.quote(str(config_pad))
     print("Probeer daarna:")

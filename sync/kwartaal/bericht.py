@@ -99,7 +99,7 @@ def _venster_woord(p) -> str:
 
 def _escalatie(p) -> str | None:
     """The escalation level when there is one ("Geen" and empty are none)."""
-    return p.escalatie if (p.escalatie or "").strip().lower() not in ("", "geen") else None
+    return p.escalatie if p.is_geescaleerd else None
 
 
 AANHEF = "Aan de leden van de Energy Board en het WIP,"

@@ -33,7 +33,6 @@ import dataclasses
 import datetime as dt
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -62,6 +61,7 @@ from sync.kwartaal.transport import (
     Transport,
     schrijf_preview,
 )
+from sync.master import master_inhoud
 from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
 from sync.store import dumps, kwartaal_snapshots as snapshots, kwartaal_verzendingen as verzendingen, loads
 
@@ -140,18 +140,6 @@ def overzicht_van_json(tekst: str) -> Overzicht:
         historie={k: {q: Stoplicht(s) for q, s in v.items()} for k, v in (data.get("historie") or {}).items()},
         tijdzone=data.get("tijdzone") or STANDAARD_TIJDZONE,
     )
-
-
-def master_bytes(overzicht: Overzicht) -> bytes:
-    try:
-        from sync.master import schrijf_master
-    except ImportError as exc:
-        raise PmiekError("sync.master is not available", "De module voor het masterwerkboek ontbreekt in deze "
-                         "installatie; het kwartaaloverzicht kan niet worden gemaakt.") from exc
-    with tempfile.TemporaryDirectory(prefix="pmiek-rapport-") as tmp:
-        pad = Path(tmp) / "master.xlsx"
-        schrijf_master(overzicht, pad)
-        return pad.read_bytes()
 
 
 # --- the quarter ----------------------------------------------------------------------------
@@ -241,7 +229,7 @@ class Kwartaalrapport:
                 log.warning("sending a quarter that has not ended: its snapshot is frozen now and the scheduled "
                             "send will skip it",
                             extra={"fields": {"quarter": kwartaal, "peildatum": peildatum.isoformat()}})
-        master = master_bytes(overzicht)
+        master = master_inhoud(overzicht)
         if bevriezen:
             json_tekst = overzicht_naar_json(overzicht)
             try:

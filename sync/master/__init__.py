@@ -32,9 +32,9 @@ from sync.master.cellen import (
     veilige_tekst,
     veilige_url,
 )
-from sync.master.werkmap import MasterWriteError, bouw_master, schrijf_master
+from sync.master.werkmap import MasterWriteError, bouw_master, master_inhoud, schrijf_master
 
 __all__ = [
-    "BLADEN", "KOPRIJ", "Kolom", "Link", "Markering", "MasterWriteError", "bouw_master", "schrijf_master",
-    "veilige_tekst", "veilige_url",
+    "BLADEN", "KOPRIJ", "Kolom", "Link", "Markering", "MasterWriteError", "bouw_master", "master_inhoud",
+    "schrijf_master", "veilige_tekst", "veilige_url",
 ]

@@ -376,10 +376,9 @@ def wki_blad(blad: Blad, projecten: list[ProjectStand], overzicht_rij: dict[str,
         tel = {s: sum(1 for w in punten if w.soort == s) for s in WKI_LABEL}
         uitleg += " " + ", ".join(f"{WKI_LABEL[s].lower()}: {n}" for s, n in tel.items() if n) + "."
     titelblok(blad, uitleg, SCORE_UITLEG)
-    rij_van_naam = {p.projectnaam: overzicht_rij[p.sleutel] for p in projecten}
     rijen = []
     for w in punten:
-        rij = overzicht_rij.get(w.sleutel or "") or rij_van_naam.get(w.project or "")
+        rij = overzicht_rij.get(w.sleutel or "")
         rijen.append([
             WKI_LABEL[w.soort], Link(w.project, locatie=celverwijzing(OVERZICHT, rij) if rij else None),
             w.stoplicht, w.stoplicht, w.escalatie, w.reden, Link(w.bron_naam, url=w.link),

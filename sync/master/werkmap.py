@@ -85,6 +85,13 @@ def bouw_master(overzicht: Overzicht) -> Workbook:
     return wb
 
 
+def master_inhoud(overzicht: Overzicht) -> bytes:
+    """The master workbook of `overzicht` as the bytes of an .xlsx file."""
+    buffer = io.BytesIO()
+    bouw_master(overzicht).save(buffer)
+    return buffer.getvalue()
+
+
 def schrijf_master(overzicht: Overzicht, pad: Path) -> Path:
     """Writes the master atomically: a temp file in the same folder, then `os.replace`.
 
@@ -92,12 +99,10 @@ def schrijf_master(overzicht: Overzicht, pad: Path) -> Path:
     master stays as it was and `MasterWriteError` says why, in Dutch for the user.
     """
     pad = Path(pad)
-    wb = bouw_master(overzicht)
     # Serialised in memory first (a master is small): a failing disk then fails one plain write.
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    inhoud = master_inhoud(overzicht)
     try:
-        atomisch_schrijven(pad, buffer.getbuffer())
+        atomisch_schrijven(pad, inhoud)
     except PermissionError as exc:
         log.error("master write refused path=%s error=%s", pad, exc)
         raise MasterWriteError(
