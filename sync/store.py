@@ -38,7 +38,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -337,10 +337,10 @@ def maak_engine(url: str) -> Engine:
 
 def huidige_versie(engine: Engine) -> int:
     with engine.connect() as conn:
-        try:
-            return int(conn.execute(text("SELECT MAX(versie) FROM pmiek_schema_versie")).scalar() or 0)
-        except OperationalError:
+        # Asked, not caught: a missing table is an OperationalError on SQLite, a ProgrammingError on PostgreSQL.
+        if not inspect(conn).has_table("pmiek_schema_versie"):
             return 0
+        return int(conn.execute(text("SELECT MAX(versie) FROM pmiek_schema_versie")).scalar() or 0)
 
 
 def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:
