@@ -43,11 +43,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from fiche.errors import InputError, PmiekError
+from sync.rapportage_schema import maak_rapportage as _upgrade_rapportage  # step 6: reporting views
 
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 5
+SCHEMA_VERSIE = 6
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -314,7 +315,8 @@ def _upgrade_5(conn) -> None:
     Base.metadata.create_all(conn, tables=[cast(Table, Lezing.__table__)])
 
 
-UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5}
+UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
+                                  6: _upgrade_rapportage}
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -337,8 +339,7 @@ def maak_engine(url: str) -> Engine:
 
 def huidige_versie(engine: Engine) -> int:
     with engine.connect() as conn:
-        # Asked, not caught: a missing table is an OperationalError on SQLite, a ProgrammingError on PostgreSQL.
-        if not inspect(conn).has_table("pmiek_schema_versie"):
+        if not inspect(conn).has_table("pmiek_schema_versie"):  # asked, not caught: PostgreSQL aborts on it
             return 0
         return int(conn.execute(text("SELECT MAX(versie) FROM pmiek_schema_versie")).scalar() or 0)
 
