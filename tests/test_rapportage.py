@@ -18,6 +18,7 @@ import time_machine
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from fiche.stoplicht import Stoplicht
 from pmiek.cli import main
 from sync import rapportage_schema as rs
 from sync.config import laad_config
@@ -167,3 +168,24 @@ def test_the_readonly_role_reads_the_views_and_nothing_else(tmp_path, postgres_u
             conn.rollback()
         with pytest.raises((psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectNotInPrerequisiteState)):
             conn.execute("DELETE FROM v_projecten")
+
+
+def test_refresh_is_skipped_for_unchanged_rows_or_an_unchanged_snapshot_fingerprint(tmp_path):
+    from sample_overzicht import sample_overzicht
+    from sync.rapportagetabellen import ververs_rapportage
+
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    try:
+        o = sample_overzicht()
+        assert ververs_rapportage(store, o, 1) is True
+        assert ververs_rapportage(store, o, 2) is False  # same rows
+        o.projecten[0].stoplicht = o.projecten[1].stoplicht = Stoplicht.VERTRAAGD
+        assert ververs_rapportage(store, o, 3) is True
+        assert ververs_rapportage(store, o, 4, overzicht_vingerafdruk="abc") is True
+        assert ververs_rapportage(store, o, 5, overzicht_vingerafdruk="abc") is False
+        assert ververs_rapportage(store, o, 6, overzicht_vingerafdruk="def") is True
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT run_id FROM rapport_verversing")).scalar() == 6
+            assert conn.execute(text("SELECT COUNT(*) FROM v_projecten WHERE stoplicht = 'Vertraagd'")).scalar() >= 2
+    finally:
+        store.close()
