@@ -90,6 +90,11 @@ def test_a_migrated_store_gives_the_same_master_and_passes_the_verification(bron
                                      "AND vastgelegd")).scalar()
     assert kwartalen == ["2026Q4"] and historie
 
+    # And back again (from PostgreSQL to SQLite in the PostgreSQL case): still the same store.
+    terug = f"sqlite:///{tmp_path / 'terug.sqlite'}"
+    assert migreer(store_url, terug).ok
+    assert controleer(bron_url, terug).ok
+
     # A deliberately changed row is found, by the library and by `pmiek store verify`.
     with create_engine(store_url).begin() as conn:
         conn.execute(text("UPDATE fiche_versies SET projectnaam = projectnaam || ' ' WHERE id = 1"))
