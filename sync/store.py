@@ -3,7 +3,8 @@ in progress (so a file that kills the reader is not read again), and the quarter
 frozen snapshots and send record.
 
 SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
-writes). Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
+writes), or PostgreSQL (`sync.database`): the same tables and upgrade steps on both.
+Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
 from them. A refused version is kept too, for the Datakwaliteit view. Every table is declared
 here and created by one chain of numbered upgrade steps; `open_store` applies the missing steps
 in order (also to the scheduler's stored jobs, whose function references move with the code),
@@ -31,18 +32,17 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
     inspect,
     select,
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from fiche.errors import InputError, PmiekError
+from sync.database import UPGRADE_SLEUTEL, huidige_versie, maak_engine, versie_in
 
 log = logging.getLogger("pmiek.sync.store")
 
@@ -317,32 +317,6 @@ def _upgrade_5(conn) -> None:
 UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5}
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    # WAL: readers (status, the scheduler) never block the writer; a killed process leaves a
-    # consistent database. NORMAL sync is durable against process crashes.
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
-
-
-def maak_engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def huidige_versie(engine: Engine) -> int:
-    with engine.connect() as conn:
-        try:
-            return int(conn.execute(text("SELECT MAX(versie) FROM pmiek_schema_versie")).scalar() or 0)
-        except OperationalError:
-            return 0
-
-
 def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:
     """Apply the missing upgrade steps, each in its own transaction; returns the new version."""
     versie = huidige_versie(engine)
@@ -354,6 +328,12 @@ def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:
         )
     for stap in range(versie + 1, tot + 1):
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two processes opening a new database at once: the second waits here, then
+                # finds the step done. (SQLite serialises writers on the file itself.)
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": UPGRADE_SLEUTEL})
+                if versie_in(conn) >= stap:
+                    continue
             versies = cast(Table, SchemaVersie.__table__)
             if stap == 1:
                 versies.create(conn, checkfirst=True)

@@ -1,0 +1,50 @@
+"""The store's database connection, per backend: SQLite (the default, one file) or PostgreSQL.
+
+`maak_engine` sets SQLite's pragmas (WAL, busy timeout, foreign keys); PostgreSQL needs none.
+`huidige_versie` reads the schema version without touching the schema, on both backends.
+The password of a PostgreSQL store never appears in a URL here: libpq reads it from
+`PGPASSWORD` or the password file (`~/.pgpass`, `PGPASSFILE`); `sync.config` refuses a URL with one.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL: readers (status, the scheduler) never block the writer; a killed process leaves a
+    # consistent database. NORMAL sync is durable against process crashes.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def maak_engine(url: str) -> Engine:
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def versie_in(conn) -> int:
+    # Asked first: on PostgreSQL a query on a missing table aborts the whole transaction.
+    if not inspect(conn).has_table("pmiek_schema_versie"):
+        return 0
+    return int(conn.execute(text("SELECT MAX(versie) FROM pmiek_schema_versie")).scalar() or 0)
+
+
+def huidige_versie(engine: Engine) -> int:
+    with engine.connect() as conn:
+        try:
+            return versie_in(conn)
+        except OperationalError:  # SQLite: a file that is not a database at all is refused later
+            return 0
+
+
+#: Transaction-level advisory lock key for schema upgrades on PostgreSQL ("pmiek:schema").
+UPGRADE_SLEUTEL = 0x706D69656B736368
