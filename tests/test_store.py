@@ -44,10 +44,12 @@ def test_upgrade_from_version_1_keeps_the_data(store_url) -> None:
     engine = maak_engine(url)
     assert upgrade(engine, tot=1) == 1
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO bronnen (sleutel, soort, aangemaakt) VALUES ('folder /x', 'folder', '2026-01-01')"))
+        conn.execute(text("INSERT INTO bronnen (sleutel, soort, aangemaakt) "
+                          "VALUES ('folder /x', 'folder', '2026-01-01')"))
         conn.execute(text(
-            "INSERT INTO fiche_versies (bron_id, item_id, naam, status, geaccepteerd, gewijzigd, ontvangen, bevindingen,"
-            " project_sleutel) VALUES (1, 'a.xlsx', 'a.xlsx', 'geaccepteerd', :ja, '2026-01-02', '2026-01-02', '[]', 'p')"),
+            "INSERT INTO fiche_versies (bron_id, item_id, naam, status, geaccepteerd, gewijzigd, ontvangen, "
+            "bevindingen, project_sleutel) VALUES (1, 'a.xlsx', 'a.xlsx', 'geaccepteerd', :ja, '2026-01-02', "
+            "'2026-01-02', '[]', 'p')"),
             {"ja": True})
         indexen = _indexen(conn, "fiche_versies")
     assert "ix_versies_project" not in indexen
