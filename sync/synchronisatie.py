@@ -47,7 +47,12 @@ class SyncResultaat:
 def run_lock(config: Config, wachttijd: float = RUN_LOCK_WACHTTIJD) -> Slot:
     lock = slot_voor_config(config, "run")
     try:
-        lock.acquire(wachttijd)
+        try:
+            lock.acquire(0)
+        except Bezet:
+            log.info("waiting for the run lock: another sync run is busy on this store",
+                     extra={"fields": {"store": toon_url(config.store_url), "max_wait_s": wachttijd}})
+            lock.acquire(wachttijd)
     except Bezet:
         raise InputError(
             f"a sync run on {toon_url(config.store_url)} is still busy after {wachttijd:.0f}s",
