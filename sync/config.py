@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fiche.errors import ConfigError, InputError, PmiekError, oorzaak_nl
 from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD
+from sync.database import toon_url
 
 STANDAARD_TIJDZONE = "Europe/Amsterdam"
 #: Every working day at 07:00 local time: the master is fresh when the office opens.
@@ -544,19 +545,6 @@ def _omgevingsvariabele(sectie: _Sectie, k: str) -> str | None:
         raise _fout(sectie.key(k), "must be the name of an environment variable, not its value",
                     "moet de naam van een omgevingsvariabele zijn (letters, cijfers en _), niet het geheim zelf.")
     return v
-
-
-def toon_url(url: Any) -> str:
-    """A store URL fit for a log line or a message: never with a password in it."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        u = make_url(url)
-    except ArgumentError:
-        return "(geen geldige database-URL)"
-    return u.set(query={k: v for k, v in u.query.items() if k.lower() != "password"}).render_as_string(
-        hide_password=True)
 
 
 #: The store backends pMIEK supports (SQLite the default).

@@ -8,9 +8,21 @@ The password of a PostgreSQL store never appears in a URL here: libpq reads it f
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+
+def toon_url(url: Any) -> str:
+    """A store URL fit for a log line or a message: never with a password in it."""
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        return "(geen geldige database-URL)"
+    return u.set(query={k: v for k, v in u.query.items() if k.lower() != "password"}).render_as_string(
+        hide_password=True)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -42,7 +42,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from fiche.errors import InputError, PmiekError
-from sync.database import UPGRADE_SLEUTEL, huidige_versie, maak_engine, versie_in
+from sync.database import UPGRADE_SLEUTEL, huidige_versie, maak_engine, toon_url, versie_in
 
 log = logging.getLogger("pmiek.sync.store")
 
@@ -455,6 +455,7 @@ def open_store(url: str, aanmaken: bool = True, alleen_lezen: bool = False) -> S
     """
     engine = maak_engine(url)
     naam = engine.url.database or url
+    url = toon_url(url)  # for the messages below: never a password
     try:
         versie = huidige_versie(engine)
         if (alleen_lezen or not aanmaken) and versie == 0:

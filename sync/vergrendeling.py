@@ -107,7 +107,11 @@ class Advisoryslot(_Basis):
         if self._conn is not None:
             raise RuntimeError(f"the {self.soort} lock is already held by this object")
         # Its own engine without a pool: the lock lives exactly as long as this connection.
-        engine = create_engine(self.url, poolclass=NullPool)
+        # Keepalives: a lock held for months (the service's) must not vanish with a connection an
+        # idle firewall dropped unnoticed; the name shows who holds it in pg_stat_activity.
+        engine = create_engine(self.url, poolclass=NullPool, connect_args={
+            "application_name": f"pmiek-{self.soort}-lock", "keepalives": 1, "keepalives_idle": 60,
+            "keepalives_interval": 10, "keepalives_count": 6})
         conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         einde = time.monotonic() + timeout
         try:
