@@ -116,3 +116,22 @@ def test_status_reads_a_postgresql_store_given_as_url(postgres_url, tmp_path, ca
         store.close()
     assert main(["status", "--store", postgres_url]) == 0
     assert "run 1: geslaagd, handmatig" in capsys.readouterr().out
+
+
+@pytest.mark.subprocess
+def test_two_senders_at_once_send_the_quarter_once(tmp_path, store_url) -> None:
+    """The quarterly record holds under concurrency: two `pmiek report --send` processes started
+    together; one sends, the other waits for the report lock and then finds the quarter sent."""
+    from test_kwartaal import maak_config, omgeving, records, sync
+
+    pad = maak_config(tmp_path, store=store_url)
+    sync(pad)
+    processen = [subprocess.Popen([sys.executable, "-m", "pmiek.cli", "report", "--quarter", "2026Q4", "--send",
+                                   "--config", str(pad)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  cwd=ROOT, env=omgeving()) for _ in range(2)]
+    uitvoer = [(p, *p.communicate(timeout=300)) for p in processen]
+    assert sorted(p.returncode for p, _, _ in uitvoer) == [0, 2], [err for _, _, err in uitvoer]
+    geweigerd = next(err for p, _, err in uitvoer if p.returncode == 2)
+    assert "Het kwartaaloverzicht 2026Q4 is al verzonden" in geweigerd and "Traceback" not in geweigerd
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+    assert [(r["kwartaal"], r["status"]) for r in records(pad)] == [("2026Q4", "verzonden")]
