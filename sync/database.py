@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import MetaData, String, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -60,3 +60,17 @@ def huidige_versie(engine: Engine) -> int:
 
 #: Transaction-level advisory lock key for schema upgrades on PostgreSQL ("pmiek:schema").
 UPGRADE_SLEUTEL = 0x706D69656B736368
+
+
+def onbegrensde_tekst_op_postgresql(metadata: MetaData) -> None:
+    """Make the `String(n)` columns of `metadata` unbounded `varchar` on PostgreSQL.
+
+    SQLite ignores a VARCHAR's length and has always stored whatever a fiche holds (a long
+    project name, a deep folder path); PostgreSQL would refuse it and fail the run. The lengths
+    stay as documentation and for SQLite's DDL; idempotent.
+    """
+    for tabel in metadata.tables.values():
+        for kolom in tabel.columns:
+            if (type(kolom.type) is String and kolom.type.length
+                    and "postgresql" not in kolom.type._variant_mapping):
+                kolom.type = kolom.type.with_variant(String(), "postgresql")

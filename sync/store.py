@@ -42,7 +42,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from fiche.errors import InputError, PmiekError
-from sync.database import UPGRADE_SLEUTEL, huidige_versie, maak_engine, toon_url, versie_in
+from sync.database import (
+    UPGRADE_SLEUTEL,
+    huidige_versie,
+    maak_engine,
+    onbegrensde_tekst_op_postgresql,
+    toon_url,
+    versie_in,
+)
 
 log = logging.getLogger("pmiek.sync.store")
 
@@ -326,6 +333,8 @@ def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:
             f"De database is gemaakt door een nieuwere pMIEK Monitor (schemaversie {versie}, deze versie kent "
             f"{SCHEMA_VERSIE}). Werk pMIEK Monitor bij.",
         )
+    if engine.dialect.name == "postgresql":
+        onbegrensde_tekst_op_postgresql(Base.metadata)
     for stap in range(versie + 1, tot + 1):
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":

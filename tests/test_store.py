@@ -342,3 +342,22 @@ def test_two_processes_opening_a_new_postgresql_store_at_once_both_get_it_upgrad
                 range(1, SCHEMA_VERSIE + 1))
     finally:
         engine.dispose()
+
+
+def test_long_names_and_paths_are_stored_on_both_backends(store_url) -> None:
+    """SQLite ignores VARCHAR lengths and always took a long project name or a deep folder path;
+    PostgreSQL must take them too instead of failing the run."""
+    from sync.store import FicheVersie, nu
+
+    lang = "Zuid/" * 150 + "waterstof-hub.xlsx"  # > 500 and < 1000 characters: past String(500)
+    store = open_store(store_url)
+    try:
+        bron = store.bron_id("folder " + lang, "folder")
+        with store.session() as s, s.begin():
+            s.add(FicheVersie(bron_id=bron, item_id=lang * 2, naam=lang, status="geaccepteerd", geaccepteerd=True,
+                              gewijzigd=nu(), ontvangen=nu(), projectnaam="Waterstof " * 80, bevindingen="[]"))
+        with store.session() as s:
+            (versie,) = s.query(FicheVersie).all()
+            assert (versie.naam, versie.item_id, versie.projectnaam) == (lang, lang * 2, "Waterstof " * 80)
+    finally:
+        store.close()
