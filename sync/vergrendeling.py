@@ -30,7 +30,11 @@ from typing import Any, Protocol
 from filelock import FileLock, Timeout
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
+
+from fiche.errors import RemoteError
+from sync.database import toon_url
 
 log = logging.getLogger("pmiek.sync.vergrendeling")
 
@@ -112,7 +116,15 @@ class Advisoryslot(_Basis):
         engine = create_engine(self.url, poolclass=NullPool, connect_args={
             "application_name": f"pmiek-{self.soort}-lock", "keepalives": 1, "keepalives_idle": 60,
             "keepalives_interval": 10, "keepalives_count": 6})
-        conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        except DBAPIError as exc:
+            engine.dispose()
+            # Before any run is recorded: the server is down, the name is wrong, or the password
+            # (PGPASSWORD, ~/.pgpass) is refused. libpq's reason names which.
+            adres = toon_url(self.url)
+            raise RemoteError(f"cannot connect to the store {adres} for the {self.soort} lock: {exc.orig}",
+                              f"De database {adres} is niet bereikbaar: {exc.orig}".strip()) from None
         einde = time.monotonic() + timeout
         try:
             while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.sleutel}).scalar():

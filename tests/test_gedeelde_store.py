@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -135,3 +136,20 @@ def test_two_senders_at_once_send_the_quarter_once(tmp_path, store_url) -> None:
     assert "Het kwartaaloverzicht 2026Q4 is al verzonden" in geweigerd and "Traceback" not in geweigerd
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
     assert [(r["kwartaal"], r["status"]) for r in records(pad)] == [("2026Q4", "verzonden")]
+
+
+def test_an_unreachable_postgresql_store_is_a_dutch_message_not_a_traceback(tmp_path, capsys) -> None:
+    from pmiek.cli import main
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        poort = s.getsockname()[1]
+    url = f"postgresql+psycopg://pmiek@127.0.0.1:{poort}/pmiek"
+    (tmp_path / "fiches").mkdir()
+    code = main(["sync", "--source", str(tmp_path / "fiches"), "--store", url, "--master", str(tmp_path / "m.xlsx")])
+    err = capsys.readouterr().err
+    assert code != 0 and f"De database postgresql+psycopg://pmiek@127.0.0.1:{poort}/pmiek is niet bereikbaar" in err
+    assert "Traceback" not in err
+    assert main(["status", "--store", url]) != 0
+    err = capsys.readouterr().err
+    assert "kan niet worden geopend" in err and "Traceback" not in err
