@@ -3,7 +3,8 @@ in progress (so a file that kills the reader is not read again), and the quarter
 frozen snapshots and send record.
 
 SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
-writes). Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
+writes), or PostgreSQL (`sync.database`): the same tables and upgrade steps on both.
+Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
 from them. A refused version is kept too, for the Datakwaliteit view. Every table is declared
 here and created by one chain of numbered upgrade steps; `open_store` applies the missing steps
 in order (also to the scheduler's stored jobs, whose function references move with the code),
@@ -31,8 +32,6 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
     inspect,
     select,
     text,
@@ -43,6 +42,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from fiche.errors import InputError, PmiekError
+from sync.database import (
+    UPGRADE_SLEUTEL,
+    huidige_versie,
+    maak_engine,
+    onbegrensde_tekst_op_postgresql,
+    toon_url,
+    versie_in,
+)
 from sync.rapportage_schema import maak_rapportage as _upgrade_rapportage  # step 6: reporting views
 
 log = logging.getLogger("pmiek.sync.store")
@@ -319,31 +326,6 @@ UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4:
                                   6: _upgrade_rapportage}
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    # WAL: readers (status, the scheduler) never block the writer; a killed process leaves a
-    # consistent database. NORMAL sync is durable against process crashes.
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
-
-
-def maak_engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def huidige_versie(engine: Engine) -> int:
-    with engine.connect() as conn:
-        if not inspect(conn).has_table("pmiek_schema_versie"):  # asked, not caught: PostgreSQL aborts on it
-            return 0
-        return int(conn.execute(text("SELECT MAX(versie) FROM pmiek_schema_versie")).scalar() or 0)
-
-
 def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:
     """Apply the missing upgrade steps, each in its own transaction; returns the new version."""
     versie = huidige_versie(engine)
@@ -353,8 +335,16 @@ def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:
             f"De database is gemaakt door een nieuwere pMIEK Monitor (schemaversie {versie}, deze versie kent "
             f"{SCHEMA_VERSIE}). Werk pMIEK Monitor bij.",
         )
+    if engine.dialect.name == "postgresql":
+        onbegrensde_tekst_op_postgresql(Base.metadata)
     for stap in range(versie + 1, tot + 1):
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two processes opening a new database at once: the second waits here, then
+                # finds the step done. (SQLite serialises writers on the file itself.)
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": UPGRADE_SLEUTEL})
+                if versie_in(conn) >= stap:
+                    continue
             versies = cast(Table, SchemaVersie.__table__)
             if stap == 1:
                 versies.create(conn, checkfirst=True)
@@ -476,6 +466,7 @@ def open_store(url: str, aanmaken: bool = True, alleen_lezen: bool = False) -> S
     """
     engine = maak_engine(url)
     naam = engine.url.database or url
+    url = toon_url(url)  # for the messages below: never a password
     try:
         versie = huidige_versie(engine)
         if (alleen_lezen or not aanmaken) and versie == 0:

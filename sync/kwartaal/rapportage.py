@@ -7,7 +7,7 @@ same numbers a year later, whatever changed in the fiches since. A preview alone
 nothing: the scheduled send must see the fresh sync it runs first.
 
 **Exactly once.** A send is a small state machine in `kwartaal_verzendingen`, one row per
-attempt, under a file lock next to the store (one sender per store at a time):
+attempt, under the store's report lock (`sync.vergrendeling`; one sender per store at a time):
 
 1. In one transaction: the row is written as `verzenden` with the Message-ID the e-mail will
    carry, *before* anything leaves. A partial unique index allows one `verzenden` row per quarter.
@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from filelock import FileLock, Timeout
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -63,6 +62,7 @@ from sync.master import master_inhoud
 from sync.overzicht import Overzicht
 from sync.overzicht_json import overzicht_naar_json, overzicht_van_json  # also used as kr.overzicht_van_json
 from sync.store import kwartaal_snapshots as snapshots, kwartaal_verzendingen as verzendingen
+from sync.vergrendeling import Advisoryslot, Bestandsslot, Bezet, Slot
 
 log = logging.getLogger("pmiek.sync.kwartaal.rapportage")
 
@@ -150,7 +150,8 @@ def weiger_lopend_kwartaal(kwartaal: str, vandaag: dt.date) -> None:
 
 
 class Kwartaalrapport:
-    """The quarterly report against one store (engine), with its lock file."""
+    """The quarterly report against one store (engine), with its lock file (SQLite; on PostgreSQL
+    an advisory lock in the database instead, see `sync.vergrendeling`)."""
 
     def __init__(self, engine: Engine, store: Any, lock_pad: Path, tijdzone: str = STANDAARD_TIJDZONE) -> None:
         self.engine = engine
@@ -251,13 +252,14 @@ class Kwartaalrapport:
                          .values(status=status, bijgewerkt=nu(), detail=detail, melding=melding))
         log.info("report record updated", extra={"fields": {"record": rij_id, "status": status}})
 
-    def _lock(self) -> FileLock:
-        self.lock_pad.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.lock_pad), timeout=60, thread_local=False)
+    def _lock(self) -> Slot:
+        # PostgreSQL: an advisory lock in the store's database; SQLite: the lock file beside it.
+        lock: Slot = (Advisoryslot(self.engine.url, "rapport") if self.engine.dialect.name == "postgresql"
+                      else Bestandsslot(self.lock_pad))
         try:
-            lock.acquire()
-        except Timeout:
-            raise InputError(f"another process is sending a report ({self.lock_pad})",
+            lock.acquire(60)
+        except Bezet:
+            raise InputError(f"another process is sending a report ({self.lock_pad.name})",
                              "Er wordt al een kwartaaloverzicht verzonden vanaf deze database; probeer het later "
                              "opnieuw.") from None
         return lock
