@@ -25,8 +25,9 @@ from filelock import FileLock, Timeout
 
 from fiche.errors import ConfigError, InputError
 from sync import herhaling
-from sync.config import STANDAARD_TIJDZONE, Config, ReportConfig
-from sync.kwartaal import rapportage
+from sync.config import Config
+from sync.kwartaal import inhalen, rapportage
+from sync.kwartaal.inhalen import kwartaal_trigger
 from sync.kwartaal.transport import SmtpTransport
 from sync.store import open_store
 from sync.synchronisatie import JOB_ID, _lock, geplande_sync
@@ -107,6 +108,7 @@ def start_schema(config: Config, engine):
     plan_job(scheduler, JOB_ID, geplande_sync, trigger, [str(config.path)], "pMIEK sync")
     # The quarterly e-mail (issue 5) runs in the same scheduler, added the same way.
     registreer_kwartaalrapport(scheduler, config)
+    plan_inhalen(scheduler, config)
     scheduler.resume()
     job = scheduler.get_job(JOB_ID)
     volgende = job.next_run_time.isoformat() if job.next_run_time else None
@@ -190,14 +192,6 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
 
 # --- the quarterly job --------------------------------------------------------------------------
 
-def kwartaal_trigger(inst: ReportConfig, timezone: str = STANDAARD_TIJDZONE):
-    from apscheduler.triggers.cron import CronTrigger
-    if inst.cron:
-        return CronTrigger.from_crontab(inst.cron, timezone=timezone)
-    return CronTrigger(**rapportage.STANDAARD_CRON, timezone=timezone)
-
-
-
 def registreer_kwartaalrapport(scheduler: Any, config: Any) -> None:
     """Add the quarterly job to the service's (paused) scheduler when absent, the same way as the
     sync job: an existing job keeps its stored next run, so a run missed while the service was
@@ -209,3 +203,21 @@ def registreer_kwartaalrapport(scheduler: Any, config: Any) -> None:
     grace = inst.catch_up_days * 86400 if inst.catch_up_days > 0 else 1
     plan_job(scheduler, rapportage.JOB_ID, rapportage.geplande_rapportage, trig, args, "pMIEK kwartaaloverzicht",
              misfire_grace_time=grace, coalesce=True, max_instances=1)
+
+
+def plan_inhalen(scheduler: Any, config: Any) -> None:
+    """The quarter that ended and is due but unsent (a service killed during the quarterly job,
+    whose next run had already moved on) is sent once now: decided from the send records and the
+    calendar (`sync.kwartaal.inhalen`), not from the job's next run time."""
+    try:
+        kwartaal = inhalen.te_verzenden(config)
+    except Exception:  # noqa: BLE001 - a check at start-up must not keep the service from starting
+        log.exception("could not check for a due quarterly report at start-up")
+        return
+    nu = dt.datetime.now(config.sync.tz)
+    job = scheduler.get_job(rapportage.JOB_ID)
+    if kwartaal is None or (job is not None and job.next_run_time is not None and job.next_run_time <= nu):
+        return  # nothing due, or the quarterly job's own catch-up of a missed run sends it now
+    scheduler.add_job(inhalen.inhaal_job, "date", run_date=nu, id=inhalen.JOB_ID,
+                      name="pMIEK kwartaaloverzicht inhalen", args=[str(config.path)], replace_existing=True)
+    log.info("due quarterly report planned for now", extra={"fields": {"quarter": kwartaal}})

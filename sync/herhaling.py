@@ -49,6 +49,11 @@ def stop_herhalingen() -> None:
     _stoppen.set()
 
 
+def gestopt() -> bool:
+    """Whether the process is stopping (`stop_herhalingen`): start nothing new that takes long."""
+    return _stoppen.is_set()
+
+
 def herhalingen_toestaan() -> None:
     """Undo `stop_herhalingen` (a service started again in the same process, tests)."""
     _stoppen.clear()

@@ -16,6 +16,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from fiche.errors import ConfigError, InputError, PmiekError
+from sync import herhaling
 from sync.bron import FicheBron
 from sync.config import Config, laad_config
 from sync.intake import IntakeResultaat, Tellingen, verwerk
@@ -181,8 +182,16 @@ def geplande_sync(config_pad: str) -> None:
     config so an edit takes effect at the next run; never raises into the scheduler."""
     try:
         config = laad_config(config_pad)
+    except PmiekError as exc:
+        log.error("scheduled sync failed", extra={"fields": {"error": str(exc)}})
+        return
+    try:
         sync_eenmalig(config, aanleiding="gepland", voortgang=False)
     except PmiekError as exc:
         log.error("scheduled sync failed", extra={"fields": {"error": str(exc)}})
     except Exception:  # noqa: BLE001 - the service must keep running
         log.exception("scheduled sync failed unexpectedly")
+    if config.path is not None and not herhaling.gestopt():
+        # After every scheduled sync: the last ended quarter, if due and still unsent (never raises).
+        from sync.kwartaal import inhalen
+        inhalen.verstuur_als_verschuldigd(config)

@@ -11,17 +11,24 @@ attempt, under a file lock next to the store (one sender per store at a time):
 
 1. In one transaction: the row is written as `verzenden` with the Message-ID the e-mail will
    carry, *before* anything leaves. A partial unique index allows one `verzenden` row per quarter.
-2. The transport delivers (its own bounded retries cover refusals that leave nothing sent).
+2. The transport delivers (its own bounded retries cover refusals that leave nothing sent). At
+   its hand-over point (SMTP answered 354 to DATA; Graph's sendMail request goes out) the row
+   becomes `overgedragen`, and back to `verzenden` when the other side then refuses explicitly.
 3. The row becomes `verzonden` (or `mislukt`: nothing was sent; or `controleren`: the
    transport cannot tell whether it was delivered).
 
-A crash between 2 and 3 leaves a `verzenden` row. The next run (a restart, the next schedule,
-`pmiek report --send`) finds it and asks the transport whether that Message-ID went out:
+A crash leaves a row `verzenden` or `overgedragen`. The next run (a restart, the next
+schedule, the service's due check in `sync.kwartaal.inhalen`, `pmiek report --send`) finds it:
 - the outbox can tell (the `.eml` is written atomically and named after the Message-ID): the
   row is completed, or the same message is delivered now;
-- SMTP and Graph (with only Mail.Send) cannot: the row becomes `controleren` and nothing is
-  resent automatically. A duplicate mail to the Board is worse than a late one; `pmiek status`
-  shows the quarter, and a person either resends with `--force` or confirms with `--mark-sent`.
+- `verzenden` (any other transport): the message never reached the transport, so the row
+  becomes `mislukt` and the quarter is sent anew;
+- `overgedragen` on SMTP or Graph (with only Mail.Send): they cannot be asked, so the row becomes
+  `controleren` and nothing is resent automatically. A duplicate mail to the Board is worse
+  than a late one; `pmiek status` shows the quarter, and a person either resends with `--force`
+  or confirms with `--mark-sent`.
+
+A stop (Ctrl+C, SIGTERM) during the transport records the same way before the process ends.
 
 So a crash can never cause a second automatic send; the price is a manual check in the rare
 case the process died exactly while the server was taking the message.
@@ -29,7 +36,6 @@ case the process died exactly while the server was taking the message.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import os
@@ -47,10 +53,10 @@ from sqlalchemy.exc import IntegrityError
 from fiche import datums
 from fiche.datums import datum_nl, kwartaal as kwartaal_code, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
 from fiche.errors import InputError, PmiekError
-from fiche.stoplicht import Stoplicht
 from sync.config import STANDAARD_TIJDZONE, ReportConfig
 from sync.kwartaal.bericht import bouw_bericht, nieuw_message_id
 from sync.kwartaal.inhoud import bouw_rapport
+from sync.kwartaal.snapshot import overzicht_naar_json, overzicht_van_json
 from sync.kwartaal.tijdlijn import tijdlijn_png
 from sync.kwartaal.transport import (
     Herhaling,
@@ -62,8 +68,8 @@ from sync.kwartaal.transport import (
     schrijf_preview,
 )
 from sync.master import master_inhoud
-from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
-from sync.store import dumps, kwartaal_snapshots as snapshots, kwartaal_verzendingen as verzendingen, loads
+from sync.overzicht import Overzicht
+from sync.store import kwartaal_snapshots as snapshots, kwartaal_verzendingen as verzendingen
 
 log = logging.getLogger("pmiek.sync.kwartaal.rapportage")
 
@@ -72,9 +78,13 @@ JOB_ID = "pmiek-kwartaalrapport"
 STANDAARD_CRON = {"month": "1,4,7,10", "day": "1st mon", "hour": 8, "minute": 0}
 
 VERZENDEN, VERZONDEN, MISLUKT, CONTROLEREN = "verzenden", "verzonden", "mislukt", "controleren"
+#: Between the transport's hand-over point and its answer (see `transport.Overdracht`).
+OVERGEDRAGEN = "overgedragen"
+#: A record in one of these states belongs to an attempt in flight (or to a process that died).
+ONDERWEG = (VERZENDEN, OVERGEDRAGEN)
 STATUS_NL = {
-    VERZENDEN: "wordt verzonden", VERZONDEN: "verzonden", MISLUKT: "mislukt",
-    CONTROLEREN: "onzeker, handmatig controleren",
+    VERZENDEN: "wordt verzonden", OVERGEDRAGEN: "overgedragen aan de mailserver, bevestiging ontbreekt",
+    VERZONDEN: "verzonden", MISLUKT: "mislukt", CONTROLEREN: "onzeker, handmatig controleren",
 }
 
 def nu() -> dt.datetime:
@@ -102,44 +112,6 @@ def maak_transport(rp: ReportConfig, config: Any = None) -> Transport:
     verbinding = verbinding_uit_config(config.source.sharepoint)
     return GraphTransport(verbinding.client, rp.sender, verbinding.session, herhaling(rp),
                           timeout=config.source.sharepoint.timeout)
-
-
-# --- snapshot (de)serialisation -------------------------------------------------------------
-
-def _stoplicht(v: Any) -> Stoplicht | None:
-    return None if v is None else Stoplicht(v)
-
-
-def _rijen(rijen: list[dict]) -> list[dict]:
-    uit = []
-    for r in rijen:
-        r = dict(r)
-        if isinstance(r.get("stoplicht"), str) and Stoplicht.van_label(r["stoplicht"]):
-            r["stoplicht"] = Stoplicht.van_label(r["stoplicht"])
-        uit.append(r)
-    return uit
-
-
-def overzicht_naar_json(o: Overzicht) -> str:
-    data = dataclasses.asdict(o)
-    data["historie"] = {k: {q: s.value for q, s in v.items()} for k, v in o.historie.items()}
-    return dumps(data)
-
-
-def overzicht_van_json(tekst: str) -> Overzicht:
-    data = loads(tekst)
-    projecten = []
-    for p in data["projecten"]:
-        p["stoplicht"] = _stoplicht(p["stoplicht"])
-        p["vorig_stoplicht"] = _stoplicht(p.get("vorig_stoplicht"))
-        p["mijlpalen"] = _rijen(p.get("mijlpalen") or [])
-        projecten.append(ProjectStand(**p))
-    return Overzicht(
-        peildatum=data["peildatum"], gegenereerd=data["gegenereerd"], projecten=projecten,
-        datakwaliteit=[DatakwaliteitMelding(**m) for m in data.get("datakwaliteit") or []],
-        historie={k: {q: Stoplicht(s) for q, s in v.items()} for k, v in (data.get("historie") or {}).items()},
-        tijdzone=data.get("tijdzone") or STANDAARD_TIJDZONE,
-    )
 
 
 # --- the quarter ----------------------------------------------------------------------------
@@ -290,6 +262,23 @@ class Kwartaalrapport:
                          .values(status=status, bijgewerkt=nu(), detail=detail, melding=melding))
         log.info("report record updated", extra={"fields": {"record": rij_id, "status": status}})
 
+    def _zet_status(self, rij_id: int, status: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(verzendingen).where(verzendingen.c.id == rij_id).values(status=status, bijgewerkt=nu()))
+        log.info("report record updated", extra={"fields": {"record": rij_id, "status": status}})
+
+    def _afgebroken(self, rij_id: int, kwartaal: str, controle: str) -> None:
+        """The process is being stopped during the transport: before the hand-over nothing was
+        sent (mislukt), after it the message may have arrived (controleren)."""
+        with self.engine.connect() as conn:
+            status = conn.execute(select(verzendingen.c.status).where(verzendingen.c.id == rij_id)).scalar()
+        if status == OVERGEDRAGEN:
+            self._zet(rij_id, CONTROLEREN, melding=f"Verzenden van {kwartaal} afgebroken (pMIEK gestopt) terwijl de "
+                      f"mailserver het bericht ontving; of het is aangekomen is onbekend. {controle}")
+        elif status == VERZENDEN:
+            self._zet(rij_id, MISLUKT, melding=f"Verzenden van {kwartaal} afgebroken (pMIEK gestopt) voordat het "
+                      "bericht was overgedragen; er is niets verzonden.")
+
     def _lock(self) -> FileLock:
         self.lock_pad.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.lock_pad), timeout=60, thread_local=False)
@@ -316,7 +305,7 @@ class Kwartaalrapport:
                   aanleiding: str, moment: dt.datetime | None) -> dict:
         vorige = self.laatste(kwartaal)
         hervat: dict | None = None
-        if vorige is not None and vorige["status"] == VERZENDEN:
+        if vorige is not None and vorige["status"] in ONDERWEG:
             # Only a dead process leaves this row behind: we hold the lock.
             oordeel = transport.al_verzonden(vorige["message_id"]) if transport.naam == vorige["transport"] else None
             if oordeel is True:
@@ -329,6 +318,13 @@ class Kwartaalrapport:
                 log.warning("interrupted send was not delivered; sending it now",
                             extra={"fields": {"quarter": kwartaal}})
                 hervat = vorige
+            elif vorige["status"] == VERZENDEN:
+                # It died before the hand-over point: the transport never had the message.
+                self._zet(vorige["id"], MISLUKT, detail=vorige["detail"], melding=(
+                    f"Het verzenden van {kwartaal} werd onderbroken (proces gestopt) voordat het bericht aan "
+                    f"{vorige['transport']} was overgedragen; er was niets verzonden."))
+                log.warning("interrupted send never reached the transport; recorded as failed, sending anew",
+                            extra={"fields": {"quarter": kwartaal, "record": vorige["id"]}})
             else:
                 melding = (f"Het verzenden van {kwartaal} werd onderbroken (proces gestopt) terwijl het bericht "
                            f"via {vorige['transport']} werd afgeleverd. Of het is aangekomen is onbekend: controleer "
@@ -377,8 +373,11 @@ class Kwartaalrapport:
             "quarter": kwartaal, "transport": transport.naam, "message_id": message_id, "record": rij_id}})
         controle = (f"Controleer de ontvangst (Message-ID {message_id}); daarna 'pmiek report --quarter {kwartaal} "
                     f"--mark-sent' of '--send --force'.")
+        def overdracht(bezig: bool) -> None:
+            self._zet_status(rij_id, OVERGEDRAGEN if bezig else VERZENDEN)
+
         try:
-            resultaat = transport.verzend(bericht)
+            resultaat = transport.verzend(bericht, overdracht)
         except OnzekereVerzending as exc:
             self._zet(rij_id, CONTROLEREN, melding=f"{exc.melding} {controle}")
             raise
@@ -393,6 +392,10 @@ class Kwartaalrapport:
                        f"aangekomen is onbekend. {controle}")
             self._zet(rij_id, CONTROLEREN, melding=melding)
             raise OnzekereVerzending(f"send of {kwartaal} failed unexpectedly: {exc!r}", melding) from exc
+        except BaseException:
+            # Ctrl+C or SIGTERM in the middle: the record says how far it got, then the stop goes on.
+            self._afgebroken(rij_id, kwartaal, controle)
+            raise
         self._zet(rij_id, VERZONDEN, detail=resultaat.detail)
         return self._vastgelegd(kwartaal)
 
@@ -401,7 +404,7 @@ class Kwartaalrapport:
         lock = self._lock()
         try:
             vorige = self.laatste(kwartaal)
-            if vorige is None or vorige["status"] not in (CONTROLEREN, VERZENDEN, MISLUKT):
+            if vorige is None or vorige["status"] not in (CONTROLEREN, VERZENDEN, OVERGEDRAGEN, MISLUKT):
                 raise InputError(f"nothing to confirm for {kwartaal}",
                                  f"Er is voor {kwartaal} geen onzekere verzending om te bevestigen.")
             self._zet(vorige["id"], VERZONDEN, detail=(vorige["detail"] or "") + " (handmatig bevestigd)")
@@ -469,6 +472,12 @@ def geplande_rapportage(config_pad: str) -> None:
             log.error("sync before the quarterly report failed; reporting on the last good state",
                       extra={"fields": {"error": str(exc)}})
         kwartaal = te_rapporteren_kwartaal(nu(), config.sync.tz)
+        from sync import herhaling as stoppen
+        if stoppen.gestopt():
+            # Nothing recorded: the due check at the next start sends it (sync.kwartaal.inhalen).
+            log.info("service stopping: the quarterly report is sent after the next start",
+                     extra={"fields": {"quarter": kwartaal}})
+            return
         rapport, store = voor_config(config)
         try:
             rapport.verstuur(kwartaal, inst, maak_transport(inst, config), aanleiding="gepland")
