@@ -72,6 +72,8 @@ class SharePointLocatie:
         self._drive_id = drive_id
         self.bibliotheek = bibliotheek
         self._map_id: str | None = None
+        #: The config key of `folder`, named when it is not found (a publish target is another key).
+        self.sleutel = "source.folder"
 
     def beschrijving(self) -> str:
         return f"sharepoint {self.site or self._drive_id} folder {self.folder}"
@@ -85,7 +87,7 @@ class SharePointLocatie:
     @property
     def map_id(self) -> str:
         if self._map_id is None:
-            self._map_id = zoek_map(self.verbinding, self.drive_id, self.folder)
+            self._map_id = zoek_map(self.verbinding, self.drive_id, self.folder, self.sleutel)
         return self._map_id
 
 
@@ -301,8 +303,9 @@ def zoek_drive(verbinding: GraphVerbinding, site: str, bibliotheek: str | None =
         raise verbinding.als_remote("site lookup", exc) from None
 
 
-def zoek_map(verbinding: GraphVerbinding, drive_id: str, folder: str) -> str:
-    """The driveItem id of `folder`: a path below the library root, or an item id."""
+def zoek_map(verbinding: GraphVerbinding, drive_id: str, folder: str, sleutel: str = "source.folder") -> str:
+    """The driveItem id of `folder`: a path below the library root, or an item id. A missing
+    folder is a `ConfigError` on `sleutel`, the config key that named it."""
     pad = folder.strip("/")
     kandidaten = [f"drives/{quote(drive_id)}/root:/{quote(pad)}:"] if pad else [f"drives/{quote(drive_id)}/root"]
     if pad and "/" not in pad:
@@ -315,10 +318,10 @@ def zoek_map(verbinding: GraphVerbinding, drive_id: str, folder: str) -> str:
                 continue
             raise verbinding.als_remote("folder lookup", exc) from None
         if "folder" not in item and "root" not in item:
-            raise ConfigError("source.folder", f"{folder!r} is not a folder",
+            raise ConfigError(sleutel, f"{folder!r} is not a folder",
                               f"'{folder}' in de documentbibliotheek is geen map.")
         return item["id"]
-    raise ConfigError("source.folder", f"folder {folder!r} not found in the library",
+    raise ConfigError(sleutel, f"folder {folder!r} not found in the library",
                       f"de map '{folder}' bestaat niet in de documentbibliotheek.")
 
 
