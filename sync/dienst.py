@@ -23,14 +23,14 @@ from typing import Any, Callable
 
 from filelock import FileLock, Timeout
 
-from fiche.errors import ConfigError, InputError
+from fiche.errors import ConfigError, InputError, PmiekError
 from sync import herhaling
 from sync.config import Config
 from sync.kwartaal import inhalen, rapportage
 from sync.kwartaal.inhalen import kwartaal_trigger
 from sync.kwartaal.transport import SmtpTransport
 from sync.store import open_store
-from sync.synchronisatie import JOB_ID, _lock, geplande_sync
+from sync.synchronisatie import JOB_ID, NA_GEPLANDE_SYNC, _lock, geplande_sync, sync_eenmalig
 
 log = logging.getLogger("pmiek.sync.dienst")
 
@@ -108,6 +108,8 @@ def start_schema(config: Config, engine):
     plan_job(scheduler, JOB_ID, geplande_sync, trigger, [str(config.path)], "pMIEK sync")
     # The quarterly e-mail (issue 5) runs in the same scheduler, added the same way.
     registreer_kwartaalrapport(scheduler, config)
+    if inhalen.verstuur_als_verschuldigd not in NA_GEPLANDE_SYNC:
+        NA_GEPLANDE_SYNC.append(inhalen.verstuur_als_verschuldigd)  # the due check after every scheduled sync
     plan_inhalen(scheduler, config)
     scheduler.resume()
     job = scheduler.get_job(JOB_ID)
@@ -218,6 +220,26 @@ def plan_inhalen(scheduler: Any, config: Any) -> None:
     job = scheduler.get_job(rapportage.JOB_ID)
     if kwartaal is None or (job is not None and job.next_run_time is not None and job.next_run_time <= nu):
         return  # nothing due, or the quarterly job's own catch-up of a missed run sends it now
-    scheduler.add_job(inhalen.inhaal_job, "date", run_date=nu, id=inhalen.JOB_ID,
+    scheduler.add_job(inhaal_job, "date", run_date=nu, id=inhalen.JOB_ID,
                       name="pMIEK kwartaaloverzicht inhalen", args=[str(config.path)], replace_existing=True)
     log.info("due quarterly report planned for now", extra={"fields": {"quarter": kwartaal}})
+
+
+def inhaal_job(config_pad: str) -> None:
+    """The start-up job of `plan_inhalen` (module level, plain argument: APScheduler pickles it):
+    a fresh sync, then the due quarter. Never raises into the scheduler."""
+    from sync.config import laad_config
+    try:
+        config = laad_config(config_pad)
+    except PmiekError as exc:
+        log.error("due quarterly report not checked", extra={"fields": {"error": str(exc)}})
+        return
+
+    def eerst_sync() -> None:
+        try:
+            sync_eenmalig(config, aanleiding="gepland", voortgang=False)
+        except PmiekError as exc:
+            log.error("sync before the quarterly report failed; reporting on the last good state",
+                      extra={"fields": {"error": str(exc)}})
+
+    inhalen.verstuur_als_verschuldigd(config, eerst_sync)

@@ -12,6 +12,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from filelock import FileLock, Timeout
 
@@ -27,6 +28,12 @@ from sync.store import Store, open_store
 log = logging.getLogger("pmiek.sync.synchronisatie")
 
 JOB_ID = "pmiek-sync"
+#: Run after every scheduled sync (each never raises). The service puts the quarterly e-mail's due
+#: check here (`sync.dienst.start_schema`): that module depends on this one, not the other way.
+NA_GEPLANDE_SYNC: list[Callable[[Config], object]] = []
+#: In `pmiek status` for a run stopped with Ctrl+C or SIGTERM.
+AFGEBROKEN = ("De synchronisatie is afgebroken (gestopt met Ctrl+C of SIGTERM); wat al gelezen was is bewaard, "
+              "de volgende synchronisatie maakt het af.")
 #: How long a manual run waits for a scheduled one to finish.
 RUN_LOCK_WACHTTIJD = 600.0
 
@@ -148,6 +155,13 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         if run_id is not None:
             store.eindig_run(run_id, "fout", {}, [{"item": "", "melding": melding}], melding=melding)
         raise PmiekError(f"sync failed: {exc!r}", melding) from exc
+    except BaseException as exc:
+        # Ctrl+C or SIGTERM (`pmiek.stoppen`): what was stored stays, the run says it was broken off.
+        log.warning("sync interrupted", extra={"fields": {"run": run_id, "signal": type(exc).__name__}})
+        if run_id is not None:
+            store.eindig_run(run_id, "afgebroken", {}, [], melding=AFGEBROKEN)
+            exc.run_id = run_id  # type: ignore[attr-defined] # for the CLI message
+        raise
     finally:
         if eigen_store:
             store.close()
@@ -191,7 +205,6 @@ def geplande_sync(config_pad: str) -> None:
         log.error("scheduled sync failed", extra={"fields": {"error": str(exc)}})
     except Exception:  # noqa: BLE001 - the service must keep running
         log.exception("scheduled sync failed unexpectedly")
-    if config.path is not None and not herhaling.gestopt():
-        # After every scheduled sync: the last ended quarter, if due and still unsent (never raises).
-        from sync.kwartaal import inhalen
-        inhalen.verstuur_als_verschuldigd(config)
+    for stap in NA_GEPLANDE_SYNC:
+        if not herhaling.gestopt():
+            stap(config)

@@ -3,7 +3,8 @@
 APScheduler moves a job's next run time on when the job *starts*: a service killed during the
 quarterly job (in its sync, or while sending) finds the job planned for the next quarter after a
 restart, and its misfire catch-up never applies. So the service asks here, at start-up and after
-every scheduled sync (`sync.dienst`, `sync.synchronisatie.geplande_sync`):
+every scheduled sync (`sync.dienst`; `sync.synchronisatie.geplande_sync` calls it through the
+hook the service sets, as that module cannot import this one):
 
 - the quarter is the last one that ended (`rapportage.te_rapporteren_kwartaal`);
 - it is due from the quarterly schedule's first time after the quarter ended
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from fiche.datums import kwartaal_grenzen
@@ -32,8 +33,8 @@ from sync.kwartaal import rapportage
 
 log = logging.getLogger("pmiek.sync.kwartaal.inhalen")
 
-#: The one-off job the service adds at start-up when a quarter is due (runs in its scheduler, so
-#: never beside the sync or the quarterly job).
+#: The one-off job the service adds at start-up when a quarter is due (`sync.dienst.inhaal_job`;
+#: it runs in the service's scheduler, so never beside the sync or the quarterly job).
 JOB_ID = "pmiek-kwartaal-inhalen"
 
 
@@ -81,24 +82,20 @@ def te_verzenden(config: Any, moment: dt.datetime | None = None) -> str | None:
         store.close()
 
 
-def verstuur_als_verschuldigd(config: Any, eerst_sync: bool = False) -> dict | None:
+def verstuur_als_verschuldigd(config: Any, voor_verzenden: Callable[[], None] | None = None) -> dict | None:
     """Send the last ended quarter when it is due and unsent; returns its record, or None.
 
-    `eerst_sync`: run a sync first (the service's start-up check; after a scheduled sync the
-    store is fresh already). Never raises: the service keeps running, the log says why.
+    `voor_verzenden` runs first when there is something to send (the service's start-up job syncs
+    there; after a scheduled sync the store is fresh already). Never raises: the service keeps
+    running, the log says why.
     """
     try:
         kwartaal = te_verzenden(config)
         if kwartaal is None:
             return None
         log.warning("quarterly report due and unsent, sending it now", extra={"fields": {"quarter": kwartaal}})
-        if eerst_sync:
-            from sync.synchronisatie import sync_eenmalig
-            try:
-                sync_eenmalig(config, aanleiding="gepland", voortgang=False)
-            except PmiekError as exc:
-                log.error("sync before the quarterly report failed; reporting on the last good state",
-                          extra={"fields": {"error": str(exc)}})
+        if voor_verzenden is not None:
+            voor_verzenden()
         if herhaling.gestopt():
             log.info("service stopping: the due quarterly report waits for the next start",
                      extra={"fields": {"quarter": kwartaal}})
@@ -118,14 +115,3 @@ def verstuur_als_verschuldigd(config: Any, eerst_sync: bool = False) -> dict | N
     except Exception:  # noqa: BLE001 - the service must keep running
         log.exception("due quarterly report failed unexpectedly")
     return None
-
-
-def inhaal_job(config_pad: str) -> None:
-    """The service's start-up job (module level, plain argument: APScheduler pickles it)."""
-    from sync.config import laad_config
-    try:
-        config = laad_config(config_pad)
-    except PmiekError as exc:
-        log.error("due quarterly report not checked", extra={"fields": {"error": str(exc)}})
-        return
-    verstuur_als_verschuldigd(config, eerst_sync=True)
