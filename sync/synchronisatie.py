@@ -157,7 +157,9 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         raise PmiekError(f"sync failed: {exc!r}", melding) from exc
     except BaseException as exc:
         # Ctrl+C or SIGTERM (`pmiek.stoppen`): what was stored stays, the run says it was broken off.
-        log.warning("sync interrupted", extra={"fields": {"run": run_id, "signal": type(exc).__name__}})
+        signaal = getattr(exc, "signaal", 2) if isinstance(exc, KeyboardInterrupt) else None
+        log.warning("sync stopped", extra={"fields": {
+            "run": run_id, "cause": {2: "SIGINT", 15: "SIGTERM"}.get(signaal or 0, type(exc).__name__)}})
         if run_id is not None:
             store.eindig_run(run_id, "afgebroken", {}, [], melding=AFGEBROKEN)
             exc.run_id = run_id  # type: ignore[attr-defined] # for the CLI message
