@@ -1,6 +1,5 @@
-"""The store: every fiche version the service ever saw, the runs, the sources' cursors, the reads
-in progress (so a file that kills the reader is not read again), and the quarterly e-mail's
-frozen snapshots and send record.
+"""The store: every fiche version the service ever saw, the runs, the sources' cursors, the reads in
+progress (a file that kills the reader is not read again), the quarterly e-mail's snapshots and sends.
 
 SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
 writes). Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
@@ -43,11 +42,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from fiche.errors import InputError, PmiekError
+from sync.herstel import upgrade_herstel as _upgrade_6  # plain SQL, imports nothing of ours
 
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 5
+SCHEMA_VERSIE = 6
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -314,7 +314,8 @@ def _upgrade_5(conn) -> None:
     Base.metadata.create_all(conn, tables=[cast(Table, Lezing.__table__)])
 
 
-UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5}
+UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
+                                  6: _upgrade_6}
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
