@@ -30,7 +30,7 @@ from sync.kwartaal import inhalen, rapportage
 from sync.kwartaal.inhalen import kwartaal_trigger
 from sync.kwartaal.transport import SmtpTransport
 from sync.store import open_store
-from sync.synchronisatie import JOB_ID, NA_GEPLANDE_SYNC, _lock, geplande_sync, sync_eenmalig
+from sync.synchronisatie import JOB_ID, NA_GEPLANDE_SYNC, _lock, geplande_sync, ruim_tijdelijke_op, sync_eenmalig
 
 log = logging.getLogger("pmiek.sync.dienst")
 
@@ -156,6 +156,7 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
     """`pmiek serve`: run until SIGTERM/SIGINT (or `stop` is set); returns the exit code."""
     controleer_bij_start(config)
     lock = dienst_lock(config)
+    ruim_tijdelijke_op(config)  # what a killed service left behind (each sync sweeps again)
     stop = stop or threading.Event()
     vorige = {}
     if threading.current_thread() is threading.main_thread():

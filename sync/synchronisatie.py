@@ -16,6 +16,7 @@ from typing import Callable
 
 from filelock import FileLock, Timeout
 
+from fiche.bestanden import veeg_tijdelijke
 from fiche.errors import ConfigError, InputError, PmiekError
 from sync import herhaling
 from sync.bron import FicheBron
@@ -92,13 +93,25 @@ def bron_omschrijving(config: Config) -> str:
     return f"sharepoint {sp.site or sp.drive_id} folder {sp.folder}"
 
 
+def ruim_tijdelijke_op(config: Config) -> None:
+    """Stale temp files a killed process left in the folders the service writes: the master's,
+    the publish folder and the outbox (`fiche.bestanden.veeg_tijdelijke`: our own names only)."""
+    mappen = [config.master.path.parent, config.master.publish_folder if config.master.publish == "folder" else None,
+              config.report.outbox if config.report.transport == "outbox" else None]
+    for map_ in dict.fromkeys(m for m in mappen if m is not None):
+        weg = veeg_tijdelijke(map_)
+        if weg:
+            log.info("stale temp files removed",
+                     extra={"fields": {"folder": str(map_), "files": [p.name for p in weg]}})
+
+
 def schrijf_master_atomisch(overzicht: Overzicht, pad: Path) -> Path:
     """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
     removing temp files a killed run may have left beside it."""
     from sync.master import schrijf_master
     if pad.parent.is_dir():
         # The run lock guarantees no other writer is busy, so any temp file here is stale.
-        for achtergebleven in pad.parent.glob(f".{pad.stem}.*.tmp"):
+        for achtergebleven in pad.parent.glob(f".{pad.name}.*.tmp"):  # also an earlier version's names
             achtergebleven.unlink(missing_ok=True)
     return schrijf_master(overzicht, pad)
 
@@ -131,6 +144,7 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         # The run is recorded first, so a source that cannot even be set up (no certificate,
         # token refused) shows in `pmiek status` as a failed run.
         run_id = store.start_run(bron_omschrijving(config), aanleiding, os.getpid())
+        ruim_tijdelijke_op(config)
         bron, soort = maak_bron(config)
         log.info("sync started",
                  extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})

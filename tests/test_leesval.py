@@ -214,11 +214,11 @@ def test_a_version_4_store_upgrades_and_keeps_its_history(tmp_path, capsys) -> N
     engine = maak_engine(url)
     assert huidige_versie(engine) == 4 and not inspect(engine).has_table("lezingen")
     engine.dispose()
-    assert SCHEMA_VERSIE == 5
+    assert SCHEMA_VERSIE >= 5
 
     store = open_store(url)
     try:
-        assert huidige_versie(store.engine) == 5
+        assert huidige_versie(store.engine) == SCHEMA_VERSIE
         kolommen = {k["name"] for k in inspect(store.engine).get_columns("lezingen")}
         assert {"bron_id", "item_id", "etag", "content_hash", "run_id", "begonnen", "vastgelopen"} <= kolommen
         (run,) = store.runs()
@@ -253,7 +253,7 @@ def test_a_record_whose_run_ended_normally_is_not_a_crash(tmp_path) -> None:
     try:
         bron = MapBron(fiches)
         (item,) = bron.wijzigingen(None).items
-        bron_id = store.bron_id(bron.beschrijving(), "folder")
+        bron_id = store.bron_id(bron.sleutel(), "folder")  # the key intake uses
         geeindigd = store.start_run(bron.beschrijving(), "handmatig", os.getpid())
         store.begin_lezing(bron_id, item.id, item.naam, item.link, item.etag, "0" * 64, item.gewijzigd, geeindigd,
                            os.getpid())
