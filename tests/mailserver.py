@@ -5,11 +5,12 @@ throwaway certificate made with `cryptography`) and AUTH LOGIN, required before 
 awkward cases real: `weiger_tijdelijk` answers the next DATA with 451 a number of times, and
 `na_ontvangst` runs after a message was stored and before the 250 reply is sent (the crash
 test kills the sending process there: the server has the message, the sender never hears so).
-`auth=False` makes a relay that offers no AUTH.
+`auth=False` makes a relay that offers no AUTH; `hangt` a server that goes silent after EHLO.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import ipaddress
@@ -73,6 +74,9 @@ class _Handler:
 
     async def handle_EHLO(self, smtp_server, session, envelope, hostname, responses) -> list[str]:
         session.host_name = hostname  # this hook's duty (aiosmtpd)
+        self.server.ehlo_pogingen += 1
+        if self.server.hangt:
+            await asyncio.sleep(self.server.hangt)  # a server that stops answering
         if not self.server.auth:
             return [r for r in responses if "AUTH" not in r]
         return responses
@@ -105,6 +109,9 @@ class MailServer:
     port: int = 0
     #: False: a server that offers no AUTH at all (an internal relay), to test what we say about it.
     auth: bool = True
+    #: Seconds the server stays silent after EHLO (0: it answers at once): a server that hangs.
+    hangt: float = 0.0
+    ehlo_pogingen: int = 0
 
     def _authenticator(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == GEBRUIKER

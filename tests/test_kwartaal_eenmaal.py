@@ -34,7 +34,8 @@ VLAK_VOOR = dt.datetime(2027, 1, 4, 7, 59, 58, tzinfo=TZ)
 HERSTART = dt.datetime(2027, 1, 4, 8, 10, tzinfo=TZ)
 
 
-def config(map_: Path, poort: int, ca: Path, *, kopieen: int = 1, retries: int = 2, basis: float = 0) -> Path:
+def config(map_: Path, poort: int, ca: Path, *, kopieen: int = 1, retries: int = 2, basis: float = 0,
+           timeout: float = 30) -> Path:
     fiches = map_ / "fiches"
     fiches.mkdir(parents=True, exist_ok=True)
     for i in range(kopieen):
@@ -59,6 +60,7 @@ def config(map_: Path, poort: int, ca: Path, *, kopieen: int = 1, retries: int =
         smtp_ca_bundle = "{ca}"
         retries = {retries}
         retry_base_seconds = {basis}
+        timeout = {timeout}
         """), encoding="utf-8")
     return pad
 
@@ -201,6 +203,27 @@ def test_sigterm_during_backoff_stops_within_seconds_and_records_mislukt(tmp_pat
     assert "Kwartaaloverzicht 2026Q4 verzonden via smtp" in r.stdout
     assert len(smtp_server.berichten) == 1
     assert [x["status"] for x in records(pad)] == ["mislukt", "verzonden"]
+
+
+def test_sigterm_while_the_server_hangs_stops_within_seconds(tmp_path, smtp_server, certificaat):
+    """A server that goes silent (a 60-second timeout configured): the stop shuts the connection
+    instead of waiting for the timeout; nothing was handed over, so the record is "mislukt"."""
+    pad = config(tmp_path, smtp_server.port, certificaat[0], retries=3, basis=30, timeout=60)
+    smtp_server.hangt = 120
+    proces = serve(pad, VLAK_VOOR)
+    try:
+        wacht_tot(lambda: smtp_server.ehlo_pogingen >= 1)
+        time.sleep(0.5)
+        uit, err, duur = stop(proces, timeout=30)
+    finally:
+        if proces.poll() is None:
+            proces.kill()
+    assert proces.returncode == 0, err
+    assert duur < 5, f"the stop took {duur:.1f}s"
+    assert "Traceback" not in err and "pMIEK-dienst gestopt" in uit
+    assert smtp_server.berichten == [] and smtp_server.data_pogingen == 0
+    (rij,) = records(pad)
+    assert rij["status"] == "mislukt" and "Verzenden afgebroken omdat pMIEK stopte" in rij["melding"]
 
 
 def test_manual_send_killed_after_refusals_is_mislukt_and_resent_once(tmp_path, smtp_server, certificaat):

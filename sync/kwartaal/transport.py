@@ -24,18 +24,29 @@ import hashlib
 import logging
 import os
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import getaddresses
 from pathlib import Path
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Callable, TypeVar
 
 from fiche.bestanden import atomisch_schrijven
-from fiche.errors import ConfigError, RemoteError, TijdelijkeFout, oorzaak_nl
-from sync.herhaling import Herhaling
+from fiche.errors import ConfigError, RemoteError, oorzaak_nl
+from sync.herhaling import Herhaling, bij_stop
 from sync.kwartaal.bericht import onderdelen
+from sync.kwartaal.verzending import (
+    OnzekereVerzending,
+    Overdracht,
+    Resultaat,
+    TijdelijkeVerzendFout,
+    Transport,
+    VerzendFout,
+)
+
+__all__ = ["OnzekereVerzending", "Overdracht", "Resultaat", "TijdelijkeVerzendFout", "Transport", "VerzendFout"]
 
 log = logging.getLogger("pmiek.sync.kwartaal.transport")
 
@@ -45,41 +56,6 @@ T = TypeVar("T")
 GRAPH_INLINE_LIMIET = 3 * 1024 * 1024
 #: Upload session chunk: a multiple of 320 KiB (`sync.graph.CHUNK_EENHEID`), under Graph's 4 MB per request.
 GRAPH_CHUNK = 10 * 320 * 1024
-
-
-class VerzendFout(RemoteError):
-    """Refused for good; nothing was sent."""
-
-
-class TijdelijkeVerzendFout(TijdelijkeFout):
-    """Refused for now; nothing was sent; worth retrying (`wacht`: the server's Retry-After)."""
-
-
-class OnzekereVerzending(RemoteError):
-    """The message may or may not have been delivered."""
-
-
-@dataclass
-class Resultaat:
-    transport: str
-    detail: str  # where it went: a file, a server's reply
-
-
-#: Called with True at the hand-over point (from here on the other side may hold the message:
-#: SMTP answered 354 to DATA, Graph's sendMail request is going out) and with False when the
-#: other side then refused it explicitly (nothing delivered). The quarterly record follows it,
-#: so a process killed in between leaves a truthful record (`sync.kwartaal.rapportage`).
-Overdracht = Callable[[bool], None]
-
-
-class Transport(Protocol):
-    naam: str
-
-    def verzend(self, bericht: EmailMessage, overdracht: Overdracht | None = None) -> Resultaat:
-        """Deliver once; raises one of the three errors above; reports the hand-over to `overdracht`."""
-
-    def al_verzonden(self, message_id: str) -> bool | None:
-        """True/False when the transport can tell whether `message_id` went out; None if it cannot."""
 
 
 def _kwartaal(bericht: EmailMessage) -> str:
@@ -159,6 +135,11 @@ def _smtp_code_fout(wat: str, code: int, tekst: Any) -> RemoteError:
                        status=code)
 
 
+def _schud_af(smtp: smtplib.SMTP) -> None:
+    if smtp.sock is not None:
+        smtp.sock.shutdown(socket.SHUT_RDWR)
+
+
 def _opgeven(exc: BaseException, pogingen: int, reden: str) -> BaseException:
     """The last failure once the retries end; stopped by the service, it says so."""
     if reden != "stop" or not isinstance(exc, TijdelijkeVerzendFout):
@@ -198,11 +179,21 @@ class SmtpTransport:
         kopregels = bericht.get_all("To", []) + bericht.get_all("Cc", [])
         ontvangers = [a for _, a in getaddresses([str(v) for v in kopregels])]
         data = bericht.as_bytes(policy=SMTP_POLICY)
-        try:
-            smtp = smtplib.SMTP(self.inst.host, self.inst.port, timeout=self.inst.timeout)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise TijdelijkeVerzendFout(f"SMTP connect to {self.inst.host}:{self.inst.port} failed: {exc}",
-                                        f"De mailserver {self.inst.host} is niet bereikbaar.") from exc
+        smtp = smtplib.SMTP(timeout=self.inst.timeout)  # connected below, inside the stop guard
+        smtp._host = self.inst.host  # type: ignore[attr-defined] # what SMTP(host) sets: STARTTLS checks it
+        # A stop shuts the socket: a server that hangs does not hold the stop up for the timeout.
+        # The session then fails like a dropped connection (before DATA: nothing handed over).
+        with bij_stop(lambda: _schud_af(smtp), self.herhaling.stop_event()):
+            try:
+                smtp.connect(self.inst.host, self.inst.port)
+            except (OSError, smtplib.SMTPException) as exc:
+                smtp.close()
+                raise TijdelijkeVerzendFout(f"SMTP connect to {self.inst.host}:{self.inst.port} failed: {exc}",
+                                            f"De mailserver {self.inst.host} is niet bereikbaar.") from exc
+            return self._sessie(smtp, afzender, ontvangers, data, login, overdracht)
+
+    def _sessie(self, smtp: smtplib.SMTP, afzender: str, ontvangers: list[str], data: bytes,
+                login: tuple[str, str] | None, overdracht: Overdracht | None) -> Resultaat:
         try:
             try:
                 smtp.ehlo()
