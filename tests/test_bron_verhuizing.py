@@ -114,3 +114,39 @@ def test_an_old_location_left_by_an_earlier_version_is_marked_gone(tmp_path) -> 
     assert not any(soort == "dubbel" for soort, _ in meldingen(pad))
     r = sync(pad)
     assert "0 verwijderd" in r.stdout and f"{n} ongewijzigd" in r.stdout
+
+
+def test_sharepoint_source_pointed_at_another_folder_keeps_its_files(graph_verbinding, graph_stub, tmp_path) -> None:
+    """SharePoint knows a file by its driveItem id, which a move keeps: the source's key names the
+    site, not the folder, and the cursor of the old folder is not applied to the new one (a full
+    listing instead), so the moved files stay the same files and the one left behind is gone."""
+    from sync.bron.sharepoint import SharePointBron
+    from sync.config import sqlite_url
+    from sync.intake import verwerk
+
+    namen = [p.name for p in VOORBEELDEN[:3]]
+    ids = {naam: graph_stub.bestand_zetten(f"Fiches/{naam}", pad.read_bytes()) for naam, pad in zip(namen, VOORBEELDEN)}
+    store = open_store(sqlite_url(tmp_path / "s.sqlite"))
+    try:
+        peildatum = dt.date(2026, 12, 2)
+        run = store.start_run("sharepoint", "handmatig", None)
+        eerste = verwerk(store, SharePointBron(graph_verbinding, site=graph_stub.site, folder="Fiches"), "sharepoint",
+                         run, peildatum, 6, voortgang=False)
+        assert eerste.tellingen.geaccepteerd == 3
+        for naam in namen[:2]:
+            graph_stub.bestand_verplaatsen(f"Fiches/{naam}", "Monitoring/2027")
+        run = store.start_run("sharepoint", "handmatig", None)
+        tweede = verwerk(store, SharePointBron(graph_verbinding, site=graph_stub.site, folder="Monitoring/2027"),
+                         "sharepoint", run, peildatum, 6, voortgang=False)
+        t = tweede.tellingen
+        assert (t.gezien, t.gelezen, t.ongewijzigd, t.verwijderd) == (2, 0, 2, 1)
+        overzicht = bouw_overzicht(store, dt.date(2026, 12, 31))
+        assert not any(m.soort == "dubbel" for m in overzicht.datakwaliteit)
+        assert ("verwijderd", namen[2]) in [(m.soort, m.bron_naam) for m in overzicht.datakwaliteit]
+        with store.engine.connect() as conn:
+            from sqlalchemy import text
+            assert conn.execute(text("SELECT sleutel FROM bronnen")).all() == [(f"sharepoint {graph_stub.site}",)]
+            levend = {r[0] for r in conn.execute(text("SELECT item_id FROM bestanden WHERE verwijderd IS NULL"))}
+        assert levend == {ids[n] for n in namen[:2]}
+    finally:
+        store.close()
