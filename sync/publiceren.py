@@ -99,6 +99,7 @@ class SharePointPublicatie(SharePointLocatie):
         if chunk_grootte <= 0 or chunk_grootte % CHUNK_EENHEID:
             raise ValueError(f"chunk_grootte must be a positive multiple of {CHUNK_EENHEID}")
         super().__init__(verbinding, folder=folder, site=site, drive_id=drive_id, bibliotheek=bibliotheek)
+        self.config_sleutel = "master.upload_folder"
         self.bestandsnaam = bestandsnaam
         self.chunk_grootte = chunk_grootte
 

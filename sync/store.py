@@ -1,6 +1,5 @@
-"""The store: every fiche version the service ever saw, the runs, the sources' cursors, the reads
-in progress (so a file that kills the reader is not read again), and the quarterly e-mail's
-frozen snapshots and send record.
+"""The store: every fiche version the service ever saw, the runs, the sources' cursors, the reads in
+progress (a file that kills the reader is not read again), the quarterly e-mail's snapshots and sends.
 
 SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
 writes), or PostgreSQL (`sync.database`): the same tables and upgrade steps on both.
@@ -50,12 +49,13 @@ from sync.database import (
     toon_url,
     versie_in,
 )
+from sync.herstel import upgrade_herstel as _upgrade_herstel  # step 7: plain SQL, imports nothing of ours
 from sync.rapportage_schema import maak_rapportage as _upgrade_rapportage  # step 6: reporting views
 
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 6
+SCHEMA_VERSIE = 7
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -323,7 +323,7 @@ def _upgrade_5(conn) -> None:
 
 
 UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
-                                  6: _upgrade_rapportage}
+                                  6: _upgrade_rapportage, 7: _upgrade_herstel}
 
 
 def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:

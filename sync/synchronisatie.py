@@ -14,8 +14,11 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+from fiche.bestanden import veeg_tijdelijke
 from fiche.errors import ConfigError, InputError, PmiekError
+from sync import herhaling
 from sync.bron import FicheBron
 from sync.config import Config, laad_config, toon_url
 from sync.intake import IntakeResultaat, Tellingen, verwerk
@@ -28,6 +31,12 @@ from sync.vergrendeling import Bezet, Slot, slot_voor_config
 log = logging.getLogger("pmiek.sync.synchronisatie")
 
 JOB_ID = "pmiek-sync"
+#: Run after every scheduled sync (each never raises). The service puts the quarterly e-mail's due
+#: check here (`sync.dienst.start_schema`): that module depends on this one, not the other way.
+NA_GEPLANDE_SYNC: list[Callable[[Config], object]] = []
+#: In `pmiek status` for a run stopped with Ctrl+C or SIGTERM.
+AFGEBROKEN = ("De synchronisatie is afgebroken (gestopt met Ctrl+C of SIGTERM); wat al gelezen was is bewaard, "
+              "de volgende synchronisatie maakt het af.")
 #: How long a manual run waits for a scheduled one to finish.
 RUN_LOCK_WACHTTIJD = 600.0
 
@@ -85,13 +94,25 @@ def bron_omschrijving(config: Config) -> str:
     return f"sharepoint {sp.site or sp.drive_id} folder {sp.folder}"
 
 
+def ruim_tijdelijke_op(config: Config) -> None:
+    """Stale temp files a killed process left in the folders the service writes: the master's,
+    the publish folder and the outbox (`fiche.bestanden.veeg_tijdelijke`: our own names only)."""
+    mappen = [config.master.path.parent, config.master.publish_folder if config.master.publish == "folder" else None,
+              config.report.outbox if config.report.transport == "outbox" else None]
+    for map_ in dict.fromkeys(m for m in mappen if m is not None):
+        weg = veeg_tijdelijke(map_)
+        if weg:
+            log.info("stale temp files removed",
+                     extra={"fields": {"folder": str(map_), "files": [p.name for p in weg]}})
+
+
 def schrijf_master_atomisch(overzicht: Overzicht, pad: Path) -> Path:
     """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
     removing temp files a killed run may have left beside it."""
     from sync.master import schrijf_master
     if pad.parent.is_dir():
         # The run lock guarantees no other writer is busy, so any temp file here is stale.
-        for achtergebleven in pad.parent.glob(f".{pad.stem}.*.tmp"):
+        for achtergebleven in pad.parent.glob(f".{pad.name}.*.tmp"):  # also an earlier version's names
             achtergebleven.unlink(missing_ok=True)
     return schrijf_master(overzicht, pad)
 
@@ -124,6 +145,7 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         # The run is recorded first, so a source that cannot even be set up (no certificate,
         # token refused) shows in `pmiek status` as a failed run.
         run_id = store.start_run(bron_omschrijving(config), aanleiding, os.getpid())
+        ruim_tijdelijke_op(config)
         bron, soort = maak_bron(config)
         log.info("sync started",
                  extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
@@ -149,6 +171,15 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         if run_id is not None:
             store.eindig_run(run_id, "fout", {}, [{"item": "", "melding": melding}], melding=melding)
         raise PmiekError(f"sync failed: {exc!r}", melding) from exc
+    except BaseException as exc:
+        # Ctrl+C or SIGTERM (`pmiek.stoppen`): what was stored stays, the run says it was broken off.
+        signaal = getattr(exc, "signaal", 2) if isinstance(exc, KeyboardInterrupt) else None
+        log.warning("sync stopped", extra={"fields": {
+            "run": run_id, "cause": {2: "SIGINT", 15: "SIGTERM"}.get(signaal or 0, type(exc).__name__)}})
+        if run_id is not None:
+            store.eindig_run(run_id, "afgebroken", {}, [], melding=AFGEBROKEN)
+            exc.run_id = run_id  # type: ignore[attr-defined] # for the CLI message
+        raise
     finally:
         if eigen_store:
             store.close()
@@ -183,8 +214,15 @@ def geplande_sync(config_pad: str) -> None:
     config so an edit takes effect at the next run; never raises into the scheduler."""
     try:
         config = laad_config(config_pad)
+    except PmiekError as exc:
+        log.error("scheduled sync failed", extra={"fields": {"error": str(exc)}})
+        return
+    try:
         sync_eenmalig(config, aanleiding="gepland", voortgang=False)
     except PmiekError as exc:
         log.error("scheduled sync failed", extra={"fields": {"error": str(exc)}})
     except Exception:  # noqa: BLE001 - the service must keep running
         log.exception("scheduled sync failed unexpectedly")
+    for stap in NA_GEPLANDE_SYNC:
+        if not herhaling.gestopt():
+            stap(config)

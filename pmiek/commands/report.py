@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from fiche.errors import InputError, oorzaak_nl
+from pmiek.stoppen import exitcode, signaal_nl, sigterm_als_onderbreking
 
 
 def register(sub) -> None:
@@ -93,7 +95,15 @@ def run(args) -> int:
             rij = rapport.markeer_verzonden(kwartaal)
             print(f"Kwartaaloverzicht {kwartaal} gemarkeerd als verzonden (Message-ID {rij['message_id']}).")
             return 0
-        rij = rapport.verstuur(kwartaal, inst, transport(), force=args.force, aanleiding="handmatig", moment=moment)
+        try:
+            with sigterm_als_onderbreking():
+                rij = rapport.verstuur(kwartaal, inst, transport(), force=args.force, aanleiding="handmatig",
+                                       moment=moment)
+        except KeyboardInterrupt as exc:
+            # The send record says how far it got (sync.kwartaal.rapportage); `pmiek status` shows it.
+            print(f"Verzenden van {kwartaal} afgebroken ({signaal_nl(exc)}); zie 'pmiek status' voor wat er is "
+                  "vastgelegd.", file=sys.stderr, flush=True)
+            return exitcode(exc)
         print(f"Kwartaaloverzicht {kwartaal} verzonden via {rij['transport']} aan {rij['ontvangers']}.")
         if rij.get("detail"):
             print(f"  {rij['detail']}")

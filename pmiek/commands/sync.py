@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from fiche.errors import InputError
 from pmiek.commands import oude_spelling
+from pmiek.stoppen import exitcode, signaal_nl, sigterm_als_onderbreking
 from sync.config import config_voor_map, laad_config
 
 
@@ -58,7 +60,16 @@ def druk_resultaat(r) -> None:
 def run(args) -> int:
     from sync.synchronisatie import sync_eenmalig
     config = config_uit_args(args)
-    r = sync_eenmalig(config, voortgang=False if args.geen_voortgang else None,
-                      lege_bron_toestaan=args.lege_bron_toestaan)
+    try:
+        with sigterm_als_onderbreking():
+            r = sync_eenmalig(config, voortgang=False if args.geen_voortgang else None,
+                              lege_bron_toestaan=args.lege_bron_toestaan)
+    except KeyboardInterrupt as exc:
+        # Ctrl+C or SIGTERM: the run is recorded as broken off (sync.synchronisatie.voer_sync_uit).
+        run_id = getattr(exc, "run_id", None)
+        print(f"Synchronisatie afgebroken ({signaal_nl(exc)})" + (f", run {run_id}" if run_id else "")
+              + ": wat al gelezen was is bewaard; de volgende synchronisatie maakt het af. Het masterwerkboek "
+              "is niet bijgewerkt.", file=sys.stderr, flush=True)
+        return exitcode(exc)
     druk_resultaat(r)
     return 0

@@ -11,17 +11,24 @@ attempt, under the store's report lock (`sync.vergrendeling`; one sender per sto
 
 1. In one transaction: the row is written as `verzenden` with the Message-ID the e-mail will
    carry, *before* anything leaves. A partial unique index allows one `verzenden` row per quarter.
-2. The transport delivers (its own bounded retries cover refusals that leave nothing sent).
+2. The transport delivers (its own bounded retries cover refusals that leave nothing sent). At
+   its hand-over point (SMTP answered 354 to DATA; Graph's sendMail request goes out) the row
+   becomes `overgedragen`, and back to `verzenden` when the other side then refuses explicitly.
 3. The row becomes `verzonden` (or `mislukt`: nothing was sent; or `controleren`: the
    transport cannot tell whether it was delivered).
 
-A crash between 2 and 3 leaves a `verzenden` row. The next run (a restart, the next schedule,
-`pmiek report --send`) finds it and asks the transport whether that Message-ID went out:
+A crash leaves a row `verzenden` or `overgedragen`. The next run (a restart, the next
+schedule, the service's due check in `sync.kwartaal.inhalen`, `pmiek report --send`) finds it:
 - the outbox can tell (the `.eml` is written atomically and named after the Message-ID): the
   row is completed, or the same message is delivered now;
-- SMTP and Graph (with only Mail.Send) cannot: the row becomes `controleren` and nothing is
-  resent automatically. A duplicate mail to the Board is worse than a late one; `pmiek status`
-  shows the quarter, and a person either resends with `--force` or confirms with `--mark-sent`.
+- `verzenden` (any other transport): the message never reached the transport, so the row
+  becomes `mislukt` and the quarter is sent anew;
+- `overgedragen` on SMTP or Graph (with only Mail.Send): they cannot be asked, so the row becomes
+  `controleren` and nothing is resent automatically. A duplicate mail to the Board is worse
+  than a late one; `pmiek status` shows the quarter, and a person either resends with `--force`
+  or confirms with `--mark-sent`.
+
+A stop (Ctrl+C, SIGTERM) during the transport records the same way before the process ends.
 
 So a crash can never cause a second automatic send; the price is a manual check in the rare
 case the process died exactly while the server was taking the message.
@@ -71,9 +78,13 @@ JOB_ID = "pmiek-kwartaalrapport"
 STANDAARD_CRON = {"month": "1,4,7,10", "day": "1st mon", "hour": 8, "minute": 0}
 
 VERZENDEN, VERZONDEN, MISLUKT, CONTROLEREN = "verzenden", "verzonden", "mislukt", "controleren"
+#: Between the transport's hand-over point and its answer (see `transport.Overdracht`).
+OVERGEDRAGEN = "overgedragen"
+#: A record in one of these states belongs to an attempt in flight (or to a process that died).
+ONDERWEG = (VERZENDEN, OVERGEDRAGEN)
 STATUS_NL = {
-    VERZENDEN: "wordt verzonden", VERZONDEN: "verzonden", MISLUKT: "mislukt",
-    CONTROLEREN: "onzeker, handmatig controleren",
+    VERZENDEN: "wordt verzonden", OVERGEDRAGEN: "overgedragen aan de mailserver, bevestiging ontbreekt",
+    VERZONDEN: "verzonden", MISLUKT: "mislukt", CONTROLEREN: "onzeker, handmatig controleren",
 }
 
 def nu() -> dt.datetime:
@@ -252,6 +263,23 @@ class Kwartaalrapport:
                          .values(status=status, bijgewerkt=nu(), detail=detail, melding=melding))
         log.info("report record updated", extra={"fields": {"record": rij_id, "status": status}})
 
+    def _zet_status(self, rij_id: int, status: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(verzendingen).where(verzendingen.c.id == rij_id).values(status=status, bijgewerkt=nu()))
+        log.info("report record updated", extra={"fields": {"record": rij_id, "status": status}})
+
+    def _afgebroken(self, rij_id: int, kwartaal: str, controle: str) -> None:
+        """The process is being stopped during the transport: before the hand-over nothing was
+        sent (mislukt), after it the message may have arrived (controleren)."""
+        with self.engine.connect() as conn:
+            status = conn.execute(select(verzendingen.c.status).where(verzendingen.c.id == rij_id)).scalar()
+        if status == OVERGEDRAGEN:
+            self._zet(rij_id, CONTROLEREN, melding=f"Verzenden van {kwartaal} afgebroken (pMIEK gestopt) terwijl de "
+                      f"mailserver het bericht ontving; of het is aangekomen is onbekend. {controle}")
+        elif status == VERZENDEN:
+            self._zet(rij_id, MISLUKT, melding=f"Verzenden van {kwartaal} afgebroken (pMIEK gestopt) voordat het "
+                      "bericht was overgedragen; er is niets verzonden.")
+
     def _lock(self) -> Slot:
         # PostgreSQL: an advisory lock in the store's database; SQLite: the lock file beside it.
         lock: Slot = (Advisoryslot(self.engine.url, "rapport") if self.engine.dialect.name == "postgresql"
@@ -279,7 +307,7 @@ class Kwartaalrapport:
                   aanleiding: str, moment: dt.datetime | None) -> dict:
         vorige = self.laatste(kwartaal)
         hervat: dict | None = None
-        if vorige is not None and vorige["status"] == VERZENDEN:
+        if vorige is not None and vorige["status"] in ONDERWEG:
             # Only a dead process leaves this row behind: we hold the lock.
             oordeel = transport.al_verzonden(vorige["message_id"]) if transport.naam == vorige["transport"] else None
             if oordeel is True:
@@ -292,6 +320,13 @@ class Kwartaalrapport:
                 log.warning("interrupted send was not delivered; sending it now",
                             extra={"fields": {"quarter": kwartaal}})
                 hervat = vorige
+            elif vorige["status"] == VERZENDEN:
+                # It died before the hand-over point: the transport never had the message.
+                self._zet(vorige["id"], MISLUKT, detail=vorige["detail"], melding=(
+                    f"Het verzenden van {kwartaal} werd onderbroken (proces gestopt) voordat het bericht aan "
+                    f"{vorige['transport']} was overgedragen; er was niets verzonden."))
+                log.warning("interrupted send never reached the transport; recorded as failed, sending anew",
+                            extra={"fields": {"quarter": kwartaal, "record": vorige["id"]}})
             else:
                 melding = (f"Het verzenden van {kwartaal} werd onderbroken (proces gestopt) terwijl het bericht "
                            f"via {vorige['transport']} werd afgeleverd. Of het is aangekomen is onbekend: controleer "
@@ -340,8 +375,11 @@ class Kwartaalrapport:
             "quarter": kwartaal, "transport": transport.naam, "message_id": message_id, "record": rij_id}})
         controle = (f"Controleer de ontvangst (Message-ID {message_id}); daarna 'pmiek report --quarter {kwartaal} "
                     f"--mark-sent' of '--send --force'.")
+        def overdracht(bezig: bool) -> None:
+            self._zet_status(rij_id, OVERGEDRAGEN if bezig else VERZENDEN)
+
         try:
-            resultaat = transport.verzend(bericht)
+            resultaat = transport.verzend(bericht, overdracht)
         except OnzekereVerzending as exc:
             self._zet(rij_id, CONTROLEREN, melding=f"{exc.melding} {controle}")
             raise
@@ -356,6 +394,10 @@ class Kwartaalrapport:
                        f"aangekomen is onbekend. {controle}")
             self._zet(rij_id, CONTROLEREN, melding=melding)
             raise OnzekereVerzending(f"send of {kwartaal} failed unexpectedly: {exc!r}", melding) from exc
+        except BaseException:
+            # Ctrl+C or SIGTERM in the middle: the record says how far it got, then the stop goes on.
+            self._afgebroken(rij_id, kwartaal, controle)
+            raise
         self._zet(rij_id, VERZONDEN, detail=resultaat.detail)
         return self._vastgelegd(kwartaal)
 
@@ -364,7 +406,7 @@ class Kwartaalrapport:
         lock = self._lock()
         try:
             vorige = self.laatste(kwartaal)
-            if vorige is None or vorige["status"] not in (CONTROLEREN, VERZENDEN, MISLUKT):
+            if vorige is None or vorige["status"] not in (CONTROLEREN, VERZENDEN, OVERGEDRAGEN, MISLUKT):
                 raise InputError(f"nothing to confirm for {kwartaal}",
                                  f"Er is voor {kwartaal} geen onzekere verzending om te bevestigen.")
             self._zet(vorige["id"], VERZONDEN, detail=(vorige["detail"] or "") + " (handmatig bevestigd)")
@@ -432,6 +474,12 @@ def geplande_rapportage(config_pad: str) -> None:
             log.error("sync before the quarterly report failed; reporting on the last good state",
                       extra={"fields": {"error": str(exc)}})
         kwartaal = te_rapporteren_kwartaal(nu(), config.sync.tz)
+        from sync import herhaling as stoppen
+        if stoppen.gestopt():
+            # Nothing recorded: the due check at the next start sends it (sync.kwartaal.inhalen).
+            log.info("service stopping: the quarterly report is sent after the next start",
+                     extra={"fields": {"quarter": kwartaal}})
+            return
         rapport, store = voor_config(config)
         try:
             rapport.verstuur(kwartaal, inst, maak_transport(inst, config), aanleiding="gepland")

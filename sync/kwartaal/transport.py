@@ -24,18 +24,29 @@ import hashlib
 import logging
 import os
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import getaddresses
 from pathlib import Path
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Callable, TypeVar
 
 from fiche.bestanden import atomisch_schrijven
-from fiche.errors import ConfigError, RemoteError, TijdelijkeFout, oorzaak_nl
-from sync.herhaling import Herhaling
+from fiche.errors import ConfigError, RemoteError, oorzaak_nl
+from sync.herhaling import Herhaling, bij_stop
 from sync.kwartaal.bericht import onderdelen
+from sync.kwartaal.verzending import (
+    OnzekereVerzending,
+    Overdracht,
+    Resultaat,
+    TijdelijkeVerzendFout,
+    Transport,
+    VerzendFout,
+)
+
+__all__ = ["OnzekereVerzending", "Overdracht", "Resultaat", "TijdelijkeVerzendFout", "Transport", "VerzendFout"]
 
 log = logging.getLogger("pmiek.sync.kwartaal.transport")
 
@@ -45,34 +56,6 @@ T = TypeVar("T")
 GRAPH_INLINE_LIMIET = 3 * 1024 * 1024
 #: Upload session chunk: a multiple of 320 KiB (`sync.graph.CHUNK_EENHEID`), under Graph's 4 MB per request.
 GRAPH_CHUNK = 10 * 320 * 1024
-
-
-class VerzendFout(RemoteError):
-    """Refused for good; nothing was sent."""
-
-
-class TijdelijkeVerzendFout(TijdelijkeFout):
-    """Refused for now; nothing was sent; worth retrying (`wacht`: the server's Retry-After)."""
-
-
-class OnzekereVerzending(RemoteError):
-    """The message may or may not have been delivered."""
-
-
-@dataclass
-class Resultaat:
-    transport: str
-    detail: str  # where it went: a file, a server's reply
-
-
-class Transport(Protocol):
-    naam: str
-
-    def verzend(self, bericht: EmailMessage) -> Resultaat:
-        """Deliver once; raises one of the three errors above."""
-
-    def al_verzonden(self, message_id: str) -> bool | None:
-        """True/False when the transport can tell whether `message_id` went out; None if it cannot."""
 
 
 def _kwartaal(bericht: EmailMessage) -> str:
@@ -116,7 +99,8 @@ class OutboxTransport:
     def stam(self, bericht: EmailMessage) -> str:
         return f"{_kwartaal(bericht)}-{_sleutel(str(bericht['Message-ID']))}"
 
-    def verzend(self, bericht: EmailMessage) -> Resultaat:
+    def verzend(self, bericht: EmailMessage, overdracht: Overdracht | None = None) -> Resultaat:
+        # No hand-over to report: the renamed .eml is the delivery, and `al_verzonden` sees it.
         try:
             paden = schrijf_preview(bericht, self.map, self.stam(bericht))
         except OSError as exc:
@@ -151,6 +135,21 @@ def _smtp_code_fout(wat: str, code: int, tekst: Any) -> RemoteError:
                        status=code)
 
 
+def _schud_af(smtp: smtplib.SMTP) -> None:
+    if smtp.sock is not None:
+        smtp.sock.shutdown(socket.SHUT_RDWR)
+
+
+def _opgeven(exc: BaseException, pogingen: int, reden: str) -> BaseException:
+    """The last failure once the retries end; stopped by the service, it says so."""
+    if reden != "stop" or not isinstance(exc, TijdelijkeVerzendFout):
+        return exc
+    return TijdelijkeVerzendFout(f"stopped while retrying after {pogingen} attempt(s): {exc}",
+                                 f"Verzenden afgebroken omdat pMIEK stopte, na {pogingen} poging(en); er is niets "
+                                 f"verzonden ({exc.melding}). Het wordt opnieuw geprobeerd na de volgende start.",
+                                 status=exc.status)
+
+
 class SmtpTransport:
     naam = "smtp"
 
@@ -174,23 +173,43 @@ class SmtpTransport:
     def _context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.inst.ca_bundle) if self.inst.ca_bundle else None)
 
-    def _een_poging(self, bericht: EmailMessage, login: tuple[str, str] | None) -> Resultaat:
+    def _een_poging(self, bericht: EmailMessage, login: tuple[str, str] | None,
+                    overdracht: Overdracht | None = None) -> Resultaat:
         afzender = getaddresses([str(bericht["From"])])[0][1]
         kopregels = bericht.get_all("To", []) + bericht.get_all("Cc", [])
         ontvangers = [a for _, a in getaddresses([str(v) for v in kopregels])]
         data = bericht.as_bytes(policy=SMTP_POLICY)
-        try:
-            smtp = smtplib.SMTP(self.inst.host, self.inst.port, timeout=self.inst.timeout)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise TijdelijkeVerzendFout(f"SMTP connect to {self.inst.host}:{self.inst.port} failed: {exc}",
-                                        f"De mailserver {self.inst.host} is niet bereikbaar.") from exc
+        smtp = smtplib.SMTP(timeout=self.inst.timeout)  # connected below, inside the stop guard
+        smtp._host = self.inst.host  # type: ignore[attr-defined] # what SMTP(host) sets: STARTTLS checks it
+        # A stop shuts the socket: a server that hangs does not hold the stop up for the timeout.
+        # The session then fails like a dropped connection (before DATA: nothing handed over).
+        with bij_stop(lambda: _schud_af(smtp), self.herhaling.stop_event()):
+            try:
+                smtp.connect(self.inst.host, self.inst.port)
+            except (OSError, smtplib.SMTPException) as exc:
+                smtp.close()
+                raise TijdelijkeVerzendFout(f"SMTP connect to {self.inst.host}:{self.inst.port} failed: {exc}",
+                                            f"De mailserver {self.inst.host} is niet bereikbaar.") from exc
+            return self._sessie(smtp, afzender, ontvangers, data, login, overdracht)
+
+    def _sessie(self, smtp: smtplib.SMTP, afzender: str, ontvangers: list[str], data: bytes,
+                login: tuple[str, str] | None, overdracht: Overdracht | None) -> Resultaat:
         try:
             try:
                 smtp.ehlo()
                 if self.inst.starttls:
+                    if not smtp.has_extn("starttls"):
+                        raise VerzendFout(f"SMTP server {self.inst.host} does not offer STARTTLS",
+                                          "De mailserver biedt geen STARTTLS; zonder versleuteling wordt niet "
+                                          "verzonden.")
                     smtp.starttls(context=self._context())
                     smtp.ehlo()
                 if login:
+                    if not smtp.has_extn("auth"):
+                        raise VerzendFout(f"SMTP server {self.inst.host} does not offer AUTH",
+                                          f"De mailserver {self.inst.host} biedt geen inloggen (AUTH) aan, maar "
+                                          f"er is een SMTP-login ingesteld (report.smtp_user_env). Laat die leeg "
+                                          "als de server zonder login verstuurt, of kies de juiste poort.")
                     smtp.login(*login)
                 code, tekst = smtp.mail(afzender)
                 if code != 250:
@@ -200,9 +219,8 @@ class SmtpTransport:
                     if code not in (250, 251):
                         raise _smtp_code_fout(f"recipient {ontvanger}", code, tekst)
             except smtplib.SMTPNotSupportedError as exc:
-                raise VerzendFout(f"SMTP server {self.inst.host} does not offer STARTTLS: {exc}",
-                                  "De mailserver biedt geen STARTTLS; zonder versleuteling wordt niet "
-                                  "verzonden.") from exc
+                raise VerzendFout(f"SMTP server {self.inst.host} does not support a command we need: {exc}",
+                                  f"De mailserver ondersteunt een benodigde functie niet ({exc}).") from exc
             except smtplib.SMTPAuthenticationError as exc:
                 raise VerzendFout(f"SMTP login refused: {exc.smtp_code}",
                                   "De mailserver weigert de login (controleer gebruikersnaam en wachtwoord).",
@@ -216,31 +234,50 @@ class SmtpTransport:
                 # Still before DATA: the server holds nothing of ours yet.
                 raise TijdelijkeVerzendFout(f"SMTP session with {self.inst.host} broke before DATA: {exc}",
                                             "De verbinding met de mailserver viel weg.") from exc
-            try:
-                code, tekst = smtp.data(data)
-            except smtplib.SMTPDataError as exc:
-                # An explicit refusal: the server did not take the message.
-                raise _smtp_code_fout("DATA", exc.smtp_code, exc.smtp_error) from exc
-            except (OSError, smtplib.SMTPException) as exc:
-                raise OnzekereVerzending(
-                    f"SMTP connection to {self.inst.host} broke during DATA; delivery unknown: {exc}",
-                    "De verbinding viel weg terwijl de mailserver het bericht ontving; of het is "
-                    "verzonden is onbekend.") from exc
-            if code != 250:
-                # smtplib returns (not raises) the final reply: a refusal after the content.
-                raise _smtp_code_fout("DATA", code, tekst)
-            antwoord = tekst.decode(errors="replace") if isinstance(tekst, bytes) else str(tekst)
-            log.info("report accepted by SMTP server %s: %s %s", self.inst.host, code, antwoord)
-            return Resultaat(self.naam, f"{self.inst.host}:{self.inst.port} {code} {antwoord}".strip())
+            return self._data(smtp, data, overdracht)
         finally:
             try:
                 smtp.quit()
             except (OSError, smtplib.SMTPException):
                 smtp.close()
 
-    def verzend(self, bericht: EmailMessage) -> Resultaat:
+    def _data(self, smtp: smtplib.SMTP, data: bytes, overdracht: Overdracht | None) -> Resultaat:
+        """DATA as `smtplib.SMTP.data` does it, with the hand-over reported between the server's
+        354 (from here on it may keep the message) and the content."""
+        try:
+            smtp.putcmd("data")
+            code, tekst = smtp.getreply()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TijdelijkeVerzendFout(f"SMTP session with {self.inst.host} broke before DATA: {exc}",
+                                        "De verbinding met de mailserver viel weg.") from exc
+        if code != 354:
+            raise _smtp_code_fout("DATA", code, tekst)  # refused before the content: nothing handed over
+        if overdracht is not None:
+            overdracht(True)
+        inhoud = smtplib._quote_periods(data)  # type: ignore[attr-defined] # smtplib's own dot-stuffing
+        if inhoud[-2:] != b"\r\n":
+            inhoud += b"\r\n"
+        try:
+            smtp.send(inhoud + b".\r\n")
+            code, tekst = smtp.getreply()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise OnzekereVerzending(
+                f"SMTP connection to {self.inst.host} broke during DATA; delivery unknown: {exc}",
+                "De verbinding viel weg terwijl de mailserver het bericht ontving; of het is "
+                "verzonden is onbekend.") from exc
+        if code != 250:
+            # An explicit refusal after the content: the server did not keep it.
+            if overdracht is not None:
+                overdracht(False)
+            raise _smtp_code_fout("DATA", code, tekst)
+        antwoord = tekst.decode(errors="replace") if isinstance(tekst, bytes) else str(tekst)
+        log.info("report accepted by SMTP server %s: %s %s", self.inst.host, code, antwoord)
+        return Resultaat(self.naam, f"{self.inst.host}:{self.inst.port} {code} {antwoord}".strip())
+
+    def verzend(self, bericht: EmailMessage, overdracht: Overdracht | None = None) -> Resultaat:
         login = self.inloggegevens()
-        return self.herhaling.voer_uit("SMTP send", lambda: self._een_poging(bericht, login))
+        return self.herhaling.voer_uit("SMTP send", lambda: self._een_poging(bericht, login, overdracht),
+                                       opgeven=_opgeven)
 
     def al_verzonden(self, message_id: str) -> bool | None:
         return None  # SMTP cannot be asked what it delivered
@@ -310,16 +347,22 @@ class GraphTransport:
         self.timeout = timeout
         self.inline_limiet = inline_limiet
 
-    def _stap(self, wat: str, actie: Callable[[], T]) -> T:
+    def _stap(self, wat: str, actie: Callable[[], T], overdracht: Overdracht | None = None) -> T:
         """One Graph step with retries. Each attempt queues its queries afresh: the client pops a
         query before running it, so a failed one is not replayed. (`client.clear()` would also drop
-        the configured transport: routing, CA and timeout.)"""
+        the configured transport: routing, CA and timeout.) `overdracht` is told when the attempt
+        goes out and when Graph then refused it."""
         def poging() -> T:
+            if overdracht is not None:
+                overdracht(True)
             try:
                 return actie()
             except Exception as exc:
-                raise _graph_fout(wat, exc) from exc
-        return self.herhaling.voer_uit(f"Graph {wat}", poging)
+                fout = _graph_fout(wat, exc)
+                if overdracht is not None and not isinstance(fout, OnzekereVerzending):
+                    overdracht(False)
+                raise fout from exc
+        return self.herhaling.voer_uit(f"Graph {wat}", poging, opgeven=_opgeven)
 
     def _bijlage(self, message: Any, naam: str, data: bytes, soort: str, cid: str | None = None) -> None:
         """Queue one file attachment: inside a new message's request, or (for an existing draft)
@@ -346,15 +389,16 @@ class GraphTransport:
             message.set_property("internetMessageHeaders", regels)
         return regels
 
-    def verzend(self, bericht: EmailMessage) -> Resultaat:
+    def verzend(self, bericht: EmailMessage, overdracht: Overdracht | None = None) -> Resultaat:
         delen = onderdelen(bericht)
         ontvangers = [a for _, a in getaddresses([str(v) for v in bericht.get_all("To", [])])]
         totaal = sum(len(d[0]) for d in delen["inline"].values()) + sum(len(b[1]) for b in delen["bijlagen"])
         if totaal < self.inline_limiet:
-            return self._klein(bericht, delen, ontvangers)
-        return self._groot(bericht, delen, ontvangers)
+            return self._klein(bericht, delen, ontvangers, overdracht)
+        return self._groot(bericht, delen, ontvangers, overdracht)
 
-    def _klein(self, bericht: EmailMessage, delen: dict, ontvangers: list[str]) -> Resultaat:
+    def _klein(self, bericht: EmailMessage, delen: dict, ontvangers: list[str],
+               overdracht: Overdracht | None = None) -> Resultaat:
         def versturen() -> None:
             message = self.client.users[self.afzender].send_mail(
                 str(bericht["Subject"]), delen["html"], ontvangers, body_type="HTML", save_to_sent_items=True)
@@ -365,11 +409,12 @@ class GraphTransport:
                 self._bijlage(message, naam, data, soort)
             self.client.execute_query()
 
-        self._stap("send", versturen)
+        self._stap("send", versturen, overdracht)
         log.info("report sent through Graph sendMail as %s (attachments inline)", self.afzender)
         return Resultaat(self.naam, f"sendMail {self.afzender}")
 
-    def _groot(self, bericht: EmailMessage, delen: dict, ontvangers: list[str]) -> Resultaat:
+    def _groot(self, bericht: EmailMessage, delen: dict, ontvangers: list[str],
+               overdracht: Overdracht | None = None) -> Resultaat:
         """Draft, attachments (the large one through an upload session), then send the draft."""
         from office365.outlook.mail.attachments.attachment_item import AttachmentItem
         from office365.outlook.mail.attachments.type import AttachmentType
@@ -417,7 +462,7 @@ class GraphTransport:
             message.send()
             self.client.execute_query()
 
-        self._stap("send", versturen)
+        self._stap("send", versturen, overdracht)
         log.info("report sent through Graph as %s (attachment through an upload session)", self.afzender)
         return Resultaat(self.naam, f"draft+send {self.afzender}")
 
