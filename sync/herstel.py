@@ -1,4 +1,4 @@
-"""Schema step 6 (issue 15, faults and crashes), in its own module because `sync.store` runs it
+"""A schema upgrade step (issue 15, faults and crashes), in its own module because `sync.store` runs it
 and this code must not import the store (plain SQL only):
 
 - a quarterly send record an earlier version left `verzenden` may have died in the middle of

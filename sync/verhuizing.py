@@ -11,7 +11,7 @@ ones stay unchanged, their links follow the new place (`verhuis_link`), and file
 lacks are marked deleted like any other. A SharePoint cursor names the folder it belongs to, so a
 changed folder starts a full listing (`sync.bron.sharepoint`).
 
-Stores of earlier versions: schema step 6 (`sync.herstel.upgrade_bron_sleutels`) gives the most recently used
+Stores of earlier versions: the schema upgrade (`sync.herstel.upgrade_bron_sleutels`) gives the most recently used
 source of each kind the new key; any other source of the same kind is an old location, whose
 files the next sync marks deleted (`markeer_oude_locaties`).
 """
