@@ -1,13 +1,9 @@
 """The store: every fiche version the service ever saw, the runs, the sources' cursors, the reads
-in progress (so a file that kills the reader is not read again), and the quarterly e-mail's
-frozen snapshots and send record.
-
-SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
-writes). Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
-from them. A refused version is kept too, for the Datakwaliteit view. Every table is declared
-here and created by one chain of numbered upgrade steps; `open_store` applies the missing steps
-in order (also to the scheduler's stored jobs, whose function references move with the code),
-refuses a store written by a newer pMIEK, and when only reading never changes the schema.
+in progress (a file that kills the reader is not read again), the quarterly e-mail's snapshots and
+send record, the uitvraag round's records (declared in `sync.uitvraag.tabellen`). SQLite by default
+(WAL). Accepted and refused versions are never deleted or rewritten: any past peildatum can be rebuilt.
+One chain of numbered upgrade steps creates every table (and moves stored job references along);
+`open_store` applies the missing ones, refuses a newer store, and when only reading changes nothing.
 """
 
 from __future__ import annotations
@@ -47,7 +43,7 @@ from fiche.errors import InputError, PmiekError
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 5
+SCHEMA_VERSIE = 6
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -314,7 +310,12 @@ def _upgrade_5(conn) -> None:
     Base.metadata.create_all(conn, tables=[cast(Table, Lezing.__table__)])
 
 
-UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5}
+def _upgrade_uitvraag(conn) -> None:  # the uitvraag round's records (issue 12)
+    __import__("sync.uitvraag.tabellen", fromlist=["maak_tabellen"]).maak_tabellen(conn)  # (a cycle at the top)
+
+
+UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
+                                 6: _upgrade_uitvraag}
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
