@@ -189,8 +189,12 @@ class UitvraagConfig:
     #: The scheduled job in `pmiek serve` runs only with an `[uitvraag]` section (and enabled = true).
     enabled: bool = False
 
+    @property
+    def test_adres_actief(self) -> bool:
+        return bool(self.test_address)
+
     def afgemeld(self, adres: str | None) -> bool:
-        return bool(adres) and adres.strip().lower() in self.opt_out
+        return adres is not None and adres.strip().lower() in self.opt_out
 
 
 @dataclass

@@ -62,7 +62,7 @@ from sync.kwartaal.transport import (
     schrijf_preview,
 )
 from sync.master import master_inhoud
-from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
+from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand, UitvraagRij, UitvraagStand
 from sync.store import dumps, kwartaal_snapshots as snapshots, kwartaal_verzendingen as verzendingen, loads
 
 log = logging.getLogger("pmiek.sync.kwartaal.rapportage")
@@ -139,7 +139,12 @@ def overzicht_van_json(tekst: str) -> Overzicht:
         datakwaliteit=[DatakwaliteitMelding(**m) for m in data.get("datakwaliteit") or []],
         historie={k: {q: Stoplicht(s) for q, s in v.items()} for k, v in (data.get("historie") or {}).items()},
         tijdzone=data.get("tijdzone") or STANDAARD_TIJDZONE,
+        uitvraag=_uitvraag_van_json(data.get("uitvraag")),
     )
+
+
+def _uitvraag_van_json(u: dict | None) -> UitvraagStand | None:
+    return None if u is None else UitvraagStand(**{**u, "rijen": [UitvraagRij(**r) for r in u["rijen"]]})
 
 
 # --- the quarter ----------------------------------------------------------------------------
