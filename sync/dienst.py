@@ -1,4 +1,5 @@
-"""The service: `pmiek serve`, one APScheduler that runs both jobs (the sync and the quarterly e-mail).
+"""The service: `pmiek serve`, one APScheduler that runs the jobs (the sync, the quarterly e-mail and,
+with an `[uitvraag]` section, the uitvraag round to the voorzitters).
 
 The jobs live in the store (APScheduler's SQLAlchemy job store), so a restart finds them with
 their next run time. The scheduler starts paused, each job is added only when absent or brought
@@ -8,7 +9,7 @@ changed the cron or the time zone, the stored time belongs to the old schedule a
 anew.
 
 The service lock next to the store (held by `serve` for its lifetime) refuses a second service
-on the same store. This module imports the two jobs; neither job imports it.
+on the same store. This module imports the jobs; no job imports it.
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ def start_schema(config: Config, engine):
     plan_job(scheduler, JOB_ID, geplande_sync, trigger, [str(config.path)], "pMIEK sync")
     # The quarterly e-mail (issue 5) runs in the same scheduler, added the same way.
     registreer_kwartaalrapport(scheduler, config)
+    registreer_uitvraag(scheduler, config)
     scheduler.resume()
     job = scheduler.get_job(JOB_ID)
     volgende = job.next_run_time.isoformat() if job.next_run_time else None
@@ -209,3 +211,19 @@ def registreer_kwartaalrapport(scheduler: Any, config: Any) -> None:
     grace = inst.catch_up_days * 86400 if inst.catch_up_days > 0 else 1
     plan_job(scheduler, rapportage.JOB_ID, rapportage.geplande_rapportage, trig, args, "pMIEK kwartaaloverzicht",
              misfire_grace_time=grace, coalesce=True, max_instances=1)
+
+
+def registreer_uitvraag(scheduler: Any, config: Any) -> None:
+    """The uitvraag job (`sync.uitvraag.verzending`), daily by default, when `[uitvraag]` is
+    enabled; removed when it is not. What it sends follows from the records and the calendar, so
+    a missed day is made up by the next run (and at start-up within a week)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    from sync.uitvraag import verzending
+    if not config.uitvraag.enabled:
+        if scheduler.get_job(verzending.JOB_ID) is not None:
+            scheduler.remove_job(verzending.JOB_ID)
+        return
+    trig = CronTrigger.from_crontab(config.uitvraag.cron, timezone=config.sync.timezone)
+    plan_job(scheduler, verzending.JOB_ID, verzending.geplande_uitvraag, trig, [str(config.path)],
+             "pMIEK uitvraag", misfire_grace_time=7 * 86400, coalesce=True, max_instances=1)

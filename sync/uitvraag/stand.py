@@ -187,3 +187,42 @@ def uitvraag_stand(bouwer: Any, kwartaal: str, moment: dt.datetime) -> UitvraagS
     p_lijst = projecten(bouwer, moment, r["gestart"])
     return UitvraagStand(ronde=kwartaal, deadline=r["deadline"], gestart=r["gestart"],
                          rijen=stand_rijen(p_lijst, berichten(engine, kwartaal)))
+
+
+def laatste_ronde(engine: Engine) -> dict | None:
+    """The most recently opened real round (test-mode rounds left out)."""
+    with engine.connect() as conn:
+        rij = conn.execute(select(uitvraag_rondes).where(uitvraag_rondes.c.test.is_(False))
+                           .order_by(uitvraag_rondes.c.gestart.desc()).limit(1)).first()
+    return dict(rij._mapping) if rij else None
+
+
+def _dag(moment: dt.datetime | None, tz: dt.tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%d-%m-%Y") if moment else "-"
+
+
+def status_regels(bouwer: Any, moment: dt.datetime) -> tuple[list[str], bool]:
+    """Dutch lines for `pmiek status` about the latest round, and whether one needs attention
+    (a message that failed or must be checked)."""
+    from fiche.datums import datum_nl
+
+    r = laatste_ronde(bouwer.store.engine)
+    if r is None:
+        return [], False
+    stand = uitvraag_stand(bouwer, r["ronde"], moment)
+    if stand is None:
+        return [], False
+    tz = bouwer.tz
+    geleverd = sum(1 for x in stand.rijen if x.geleverd)
+    regels = [f"Uitvraag {stand.ronde} (deadline {datum_nl(stand.deadline)}, gestart {_dag(stand.gestart, tz)}): "
+              f"{geleverd} van de {len(stand.rijen)} projecten geleverd"]
+    for x in stand.rijen:
+        geldig = "-" if x.geldig is None else ("ja" if x.geldig else "nee")
+        regels.append(f"- {x.projectnaam}: voorzitter {x.voorzitter or '-'}; gevraagd {_dag(x.gevraagd, tz)}, "
+                      f"herinnerd {_dag(x.herinnerd, tz)}, geleverd {_dag(x.geleverd_op, tz)}, geldig {geldig}"
+                      + (f" ({x.opmerking})" if x.opmerking else ""))
+    aandacht = any(b["status"] in (MISLUKT, CONTROLEREN) for b in berichten(bouwer.store.engine, stand.ronde))
+    for b in berichten(bouwer.store.engine, stand.ronde):
+        if b["status"] in (MISLUKT, CONTROLEREN) and b["melding"]:
+            regels.append(f"    {b['soort']} {b['projectnaam'] or 'projectleider'}: {b['melding']}")
+    return regels, aandacht

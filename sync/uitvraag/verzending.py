@@ -47,6 +47,7 @@ from fiche.errors import InputError, PmiekError
 from sync.config import STANDAARD_TIJDZONE, ReportConfig, UitvraagConfig
 from sync.herhaling import wacht_onderbreekbaar
 from sync.kwartaal.transport import OnzekereVerzending, TijdelijkeVerzendFout, Transport, schrijf_preview
+from sync.store import Store, open_store
 from sync.uitvraag import bericht as mail
 from sync.uitvraag.kalender import DEADLINE, VERZOEK, Planning, herinnering, planning
 from sync.uitvraag.stand import (
@@ -361,3 +362,42 @@ class Uitvraag:
         log.info("uitvraag message sent", extra={"fields": {
             "round": code, "kind": taak.soort, "project": taak.project, "transport": transport.naam}})
         return True
+
+
+# --- from the config, and the scheduled job ----------------------------------------------------
+
+JOB_ID = "pmiek-uitvraag"
+
+
+def voor_config(config, alleen_lezen: bool = False) -> tuple[Uitvraag, Store]:
+    """The round on the config's store (and the store, to close)."""
+    store = open_store(config.store_url, alleen_lezen=alleen_lezen)
+    lock = config.lock_path.with_name(config.lock_path.name.replace(".lock", ".uitvraag.lock"))
+    return Uitvraag(store, config.uitvraag, config.report, lock, config.sync.timezone), store
+
+
+def geplande_uitvraag(config_pad: str) -> None:
+    """The scheduled job (module level, plain argument: APScheduler pickles it): what is due
+    today in the running quarter's round, and the previous quarter's notice when that is still
+    owed. Never raises into the scheduler."""
+    from fiche.datums import kwartaal, vorig_kwartaal
+    from sync.config import laad_config
+    from sync.kwartaal.rapportage import maak_transport
+    try:
+        config = laad_config(config_pad)
+        if not config.uitvraag.enabled:
+            return
+        uitvraag, store = voor_config(config)
+        try:
+            transport = maak_transport(config.report, config)
+            huidig = kwartaal(lokale_datum(nu(), config.sync.tz))
+            for code in (vorig_kwartaal(huidig), huidig):
+                uitslag = uitvraag.verwerk(code, transport, aanleiding="gepland")
+                if uitslag.gestopt:
+                    break
+        finally:
+            store.close()
+    except PmiekError as exc:
+        log.error("scheduled uitvraag failed", extra={"fields": {"error": str(exc)}})
+    except Exception:  # noqa: BLE001 - the service must keep running
+        log.exception("scheduled uitvraag failed unexpectedly")
