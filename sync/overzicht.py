@@ -197,7 +197,7 @@ class UitvraagRij:
     gevraagd: dt.datetime | None  # when the request went out
     herinnerd: dt.datetime | None  # the last reminder
     geleverd_op: dt.datetime | None  # the last accepted version since the round opened
-    geldig: bool | None  # the latest version accepted (None: nothing delivered in the round)
+    geldig: bool | None  # False: the newest version was refused; True: delivered validly; None: neither
     opmerking: str | None = None  # Dutch: no voorzitter, opted out, to check, failed
 
     @property

@@ -172,7 +172,8 @@ def stand_rijen(p_lijst: list[ProjectUitvraag], records: list[dict]) -> list[Uit
             gevraagd=verzoek["bijgewerkt"] if verzoek else None,
             herinnerd=max(herinneringen) if herinneringen else None,
             geleverd_op=p.geleverd_op,
-            geldig=None if p.geleverd_op is None else not p.laatste_geweigerd,
+            # "nee" as soon as the newest version is refused; "ja" for a valid delivery in the round.
+            geldig=False if p.laatste_geweigerd else (True if p.geleverd_op is not None else None),
             opmerking=_opmerking(p, rijen),
         ))
     return uit
