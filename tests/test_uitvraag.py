@@ -239,3 +239,25 @@ def test_no_job_without_the_section(tmp_path):
         scheduler.shutdown()
     finally:
         store.close()
+
+
+def test_the_demo_writes_the_rounds_messages_into_its_outbox(tmp_path, capsys):
+    from pmiek.cli import main
+
+    assert main(["demo", "--dir", str(tmp_path / "demo")]) == 0
+    assert "uitvraag:" in capsys.readouterr().out
+    outbox = tmp_path / "demo" / "outbox"
+    verzoeken = sorted(outbox.glob("uitvraag-2026Q4-*-verzoek.eml"))
+    assert len(verzoeken) == 11 and len(list(outbox.glob("uitvraag-2026Q4-*-herinnering.eml"))) >= 1
+    (melding,) = outbox.glob("uitvraag-2026Q4-deadline.eml")
+    assert "stand bij de deadline" in str(_lees(melding)["Subject"])
+    m = _lees(verzoeken[0])
+    assert m["X-Pmiek-Uitvraag"] == "verzoek" and "Beste " in m.get_body(("plain",)).get_content()
+    html_tekst = verzoeken[0].with_suffix(".html").read_text(encoding="utf-8")
+    assert "Bevindingen van de laatste controle" in html_tekst and "Graag bijgewerkt vóór" in html_tekst
+    # Previews only: no round was opened, so a real send is still possible.
+    uitvraag, store = _uitvraag(tmp_path / "demo" / "pmiek.toml")
+    try:
+        assert berichten(store.engine, "2026Q4") == []
+    finally:
+        store.close()
