@@ -261,3 +261,17 @@ def test_the_demo_writes_the_rounds_messages_into_its_outbox(tmp_path, capsys):
         assert berichten(store.engine, "2026Q4") == []
     finally:
         store.close()
+
+
+def test_the_frozen_quarter_keeps_its_uitvraag_stand():
+    """The quarterly snapshot (JSON in the store) carries the round's stand, so its master keeps the sheet."""
+    from sample_overzicht import sample_overzicht
+
+    from sync.kwartaal.rapportage import overzicht_naar_json, overzicht_van_json
+    from sync.overzicht import UitvraagRij, UitvraagStand
+
+    o = sample_overzicht()
+    o.uitvraag = UitvraagStand("2026Q3", dt.date(2026, 9, 9), dt.datetime(2026, 8, 19, 7, tzinfo=dt.timezone.utc), [
+        UitvraagRij("Project A", "Anna", "anna@example.nl", dt.datetime(2026, 8, 19, 7, tzinfo=dt.timezone.utc),
+                    None, None, False, "Nieuwste versie afgekeurd")])
+    assert overzicht_van_json(overzicht_naar_json(o)) == o

@@ -154,7 +154,7 @@ def smtp_login(monkeypatch):
     monkeypatch.setenv("PMIEK_SMTP_PASSWORD", WACHTWOORD)
 
 
-def test_a_whole_round_over_smtp(tmp_path, smtp_server, certificaat, smtp_login):
+def test_a_whole_round_over_smtp(tmp_path, smtp_server, certificaat, smtp_login, capsys):
     server = smtp_server
     # The voorzitter of fiche 4 asked not to get these mails; fiche 5's voorzitter has no address.
     pad = maak_omgeving(tmp_path, smtp_port=server.port, ca=certificaat[0],
@@ -250,6 +250,9 @@ def test_a_whole_round_over_smtp(tmp_path, smtp_server, certificaat, smtp_login)
             assert _uitvraag(store, TZ) is False
         finally:
             store.close()
+    status = capsys.readouterr().out
+    assert "Uitvraag 2026Q4 (deadline 10 december 2026, gestart 19-11-2026): 2 van de 6 projecten geleverd" in status
+    assert f"- {naam(1)}: voorzitter " in status and "geldig nee (Nieuwste versie afgekeurd)" in status
 
 
 def test_the_same_round_through_the_graph_stub(tmp_path, graph_stub, graph_verbinding):
@@ -357,3 +360,11 @@ def test_a_kill_during_the_hand_over_is_marked_for_a_check_not_resent(tmp_path, 
     assert len(server.berichten) == 3  # the third one; the uncertain second one is not sent again
     assert len({ontvangers(m.bericht)[0] for m in server.berichten}) == 3
     assert sorted(r["status"] for r in records(pad)) == ["controleren", "verzonden", "verzonden"]
+
+    # A person finds the second message in the voorzitter's inbox and confirms it.
+    from pmiek.cli import main
+    with time_machine.travel(moment(11, 19, 11), tick=True):
+        assert main(["uitvraag", "--quarter", "2026Q4", "--mark-sent", "--config", str(pad)]) == 0
+        assert main(["uitvraag", "--quarter", "2026Q4", "--send", "--config", str(pad)]) == 0
+    assert len(server.berichten) == 3
+    assert [r["status"] for r in records(pad)] == ["verzonden"] * 3

@@ -10,6 +10,12 @@ from fiche.errors import InputError, oorzaak_nl
 SOORT_NL = {"verzoek": "verzoek", "deadline": "melding aan de projectleider"}
 
 
+def _soort(soort: str) -> str:
+    if soort.startswith("herinnering-"):
+        return f"herinnering ({soort.split('-', 1)[1]} dagen voor de deadline)"
+    return SOORT_NL.get(soort, soort)
+
+
 def register(sub) -> None:
     p = sub.add_parser("uitvraag", help="uitvraag aan de voorzitters: voorbeeld schrijven of verzenden wat nu aan de "
                                         "beurt is")
@@ -20,6 +26,10 @@ def register(sub) -> None:
     actie.add_argument("--send", action="store_true",
                        help="start de ronde (als dat nog niet gebeurde) en verzend wat nu aan de beurt is, elk "
                             "bericht één keer")
+    actie.add_argument("--mark-sent", action="store_true",
+                       help="bevestig dat de onzekere berichten (status 'controleren') toch zijn aangekomen")
+    actie.add_argument("--resend-uncertain", action="store_true",
+                       help="geef de onzekere berichten vrij: de volgende --send (of de dienst) verzendt ze opnieuw")
     p.add_argument("--config", type=Path, help="configuratiebestand (TOML)")
     p.add_argument("--store", type=Path, help="databasebestand (SQLite) van de synchronisatie, zonder configuratie")
     p.add_argument("--outbox", type=Path, metavar="MAP", help="met --store: map waarin --send de berichten aflevert")
@@ -95,18 +105,26 @@ def run(args) -> int:
             print(f"Uitvraag {code} (deadline {datum_nl(plan.deadline)}): {len(paden)} berichten geschreven in "
                   f"{args.preview} (niet verzonden).")
             return 0
+        if args.mark_sent or args.resend_uncertain:
+            rijen = uitvraag.herstel(code, opnieuw=args.resend_uncertain)
+            wat = "vrijgegeven om opnieuw te verzenden" if args.resend_uncertain else "bevestigd als verzonden"
+            print(f"Uitvraag {uitvraag.ronde_code(code)}: {len(rijen)} onzekere berichten {wat}.")
+            for r in rijen:
+                print(f"  {_soort(r['soort'])}, {r['projectnaam'] or 'projectleider'}, aan {r['ontvanger']} "
+                      f"(Message-ID {r['message_id']})")
+            return 0
         uitslag = uitvraag.verwerk(code, transport(), starten=True, aanleiding="handmatig", moment=moment)
         print(f"Uitvraag {uitslag.ronde} (deadline {datum_nl(uitslag.deadline)}):")
         if not (uitslag.verzonden or uitslag.mislukt or uitslag.controleren or uitslag.overgeslagen):
             print("  Niets aan de beurt: alle berichten van vandaag zijn al verzonden.")
         for soort, naam, aan in uitslag.verzonden:
-            print(f"  verzonden: {SOORT_NL.get(soort, soort)}, {naam}, aan {aan}")
+            print(f"  verzonden: {_soort(soort)}, {naam}, aan {aan}")
         for soort, naam in uitslag.overgeslagen:
-            print(f"  overgeslagen (afgemeld): {SOORT_NL.get(soort, soort)}, {naam}")
+            print(f"  overgeslagen (afgemeld): {_soort(soort)}, {naam}")
         for soort, naam, reden in uitslag.mislukt:
-            print(f"  mislukt: {SOORT_NL.get(soort, soort)}, {naam}: {reden} (volgende keer opnieuw)")
+            print(f"  mislukt: {_soort(soort)}, {naam}: {reden} (volgende keer opnieuw)")
         for soort, naam in uitslag.controleren:
-            print(f"  onzeker, handmatig controleren: {SOORT_NL.get(soort, soort)}, {naam}")
+            print(f"  onzeker, handmatig controleren: {_soort(soort)}, {naam}")
         if uitslag.gestopt:
             print("  Gestopt voordat alles verzonden was; de rest volgt bij de volgende run.")
         return 1 if uitslag.mislukt or uitslag.controleren else 0

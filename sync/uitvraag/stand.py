@@ -146,7 +146,8 @@ def berichten(engine: Engine, code: str) -> list[dict]:
 def _opmerking(p: ProjectUitvraag, rijen: list[dict]) -> str | None:
     for r in rijen:
         if r["status"] == CONTROLEREN:
-            return "Verzending onzeker: controleren"
+            return ("Verzending onzeker: controleer de ontvangst, dan 'pmiek uitvraag --mark-sent' of "
+                    "'--resend-uncertain'")
         if r["status"] == MISLUKT:
             return "Verzenden mislukt; wordt opnieuw geprobeerd"
         if r["status"] == OVERGESLAGEN:

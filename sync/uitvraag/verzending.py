@@ -94,7 +94,8 @@ class Taak:
     project: str
     projectnaam: str | None
     soort: str
-    maak: Callable[[str | None, dt.datetime | None], EmailMessage]  # (message_id, date) -> message
+    #: (message_id, date) -> the message; None: no longer due, only an interrupted record to settle.
+    maak: Callable[[str | None, dt.datetime | None], EmailMessage] | None
     afgemeld: bool = False
     vorige: dict | None = None  # the record to continue (mislukt, or an interrupted one)
 
@@ -185,6 +186,21 @@ class Uitvraag:
         finally:
             lock.release()
 
+    def herstel(self, kwartaal: str, opnieuw: bool) -> list[dict]:
+        """After a person checked: the round's `controleren` records confirmed as delivered, or
+        (`opnieuw`) released to be sent again by the next run. Returns the records changed."""
+        lock = self._lock()
+        try:
+            rijen = [r for r in berichten(self.engine, self.ronde_code(kwartaal)) if r["status"] == CONTROLEREN]
+            for r in rijen:
+                if opnieuw:
+                    self._zet(r["id"], MISLUKT, melding="Na controle vrijgegeven om opnieuw te verzenden.")
+                else:
+                    self._zet(r["id"], VERZONDEN, detail=(r["detail"] or "") + " (handmatig bevestigd)")
+            return rijen
+        finally:
+            lock.release()
+
     def _open(self, code: str, kwartaal: str, plan: Planning, moment: dt.datetime, aanleiding: str) -> dict:
         try:
             with self.engine.begin() as conn:
@@ -260,6 +276,11 @@ class Uitvraag:
             voeg_toe(RONDE_PROJECT, None, DEADLINE,
                      lambda mid, d: mail.deadline_melding(o, niet, len(p_lijst) - len(niet), len(p_lijst),
                                                           message_id=mid, datum=d))
+        # An interrupted message that is no longer due (a reminder whose day passed) is settled too.
+        gepland = {(t.project, t.soort) for t in taken}
+        for sleutel, rij in records.items():
+            if rij["status"] == VERZENDEN and sleutel not in gepland:
+                taken.append(Taak(rij["project"], rij["projectnaam"], rij["soort"], None, vorige=rij))
         return taken
 
     def _niet_geleverd(self, p_lijst: list[ProjectUitvraag], records: dict) -> list[tuple[ProjectUitvraag, str]]:
@@ -318,13 +339,19 @@ class Uitvraag:
             if oordeel is None:
                 melding = (f"Het verzenden werd onderbroken (proces gestopt) terwijl het bericht via "
                            f"{vorige['transport']} werd afgeleverd; of het is aangekomen is onbekend (Message-ID "
-                           f"{vorige['message_id']}). Er wordt niet automatisch opnieuw verzonden.")
+                           f"{vorige['message_id']}). Er wordt niet automatisch opnieuw verzonden: controleer de "
+                           "ontvangst, dan 'pmiek uitvraag --mark-sent' of '--resend-uncertain'.")
                 self._zet(vorige["id"], CONTROLEREN, melding=melding)
                 log.error("interrupted uitvraag message cannot be verified; marked for a manual check",
                           extra={"fields": {"round": code, "kind": taak.soort, "project": taak.project}})
                 uitslag.controleren.append((taak.soort, naam))
                 return True
+            if taak.maak is None:
+                self._zet(vorige["id"], MISLUKT, melding="Onderbroken en niet afgeleverd; niet meer aan de beurt.")
+                return True
             message_id = vorige["message_id"]  # not delivered: the same message now
+        if taak.maak is None:
+            return True
         if taak.afgemeld:
             bericht = taak.maak(message_id, moment)
             rij = self._claim(code, taak, bericht, transport, OVERGESLAGEN, moment)
