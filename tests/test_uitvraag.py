@@ -275,3 +275,15 @@ def test_the_frozen_quarter_keeps_its_uitvraag_stand():
         UitvraagRij("Project A", "Anna", "anna@example.nl", dt.datetime(2026, 8, 19, 7, tzinfo=dt.timezone.utc),
                     None, None, False, "Nieuwste versie afgekeurd")])
     assert overzicht_van_json(overzicht_naar_json(o)) == o
+
+
+def test_the_fiche_link_is_the_web_url_or_the_files_path():
+    from sync.uitvraag.stand import fiche_link, geldig_adres
+
+    web = "https://drenthe.sharepoint.com/sites/pmiek/Gedeelde%20documenten/Fiches/emmen.xlsx"
+    assert fiche_link(web) == (web, web)
+    assert fiche_link("file:///data/fiches/emmen%20noord.xlsx") == ("/data/fiches/emmen noord.xlsx",
+                                                                    "file:///data/fiches/emmen%20noord.xlsx")
+    assert fiche_link(None) == (None, None)
+    assert geldig_adres(" anna@drenthe.nl ") == "anna@drenthe.nl"
+    assert geldig_adres("anna@drenthe.nl\r\nBcc: x@evil.example") is None and geldig_adres(None) is None
