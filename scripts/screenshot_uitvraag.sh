@@ -3,13 +3,13 @@
 # into docs/uitvraag-verzoek.png, the picture in docs/uitvraag.md (and the README).
 #
 # Runs `pmiek demo` in a temporary folder (which writes the round's messages into its outbox) and
-# screenshots request number NR (default 07: a project at risk with an open finding). Needs `chromium` (see
+# screenshots request number NR (default 06: a project at risk with an open finding). Needs `chromium` (see
 # scripts/screenshot_report.sh, which installs it).
 # Usage: bash scripts/screenshot_uitvraag.sh [NR] [OUTPUT.png]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-NR="${1:-07}"
+NR="${1:-06}"
 UIT="${2:-docs/uitvraag-verzoek.png}"
 PY="${PMIEK_PYTHON:-}"
 if [ -z "$PY" ]; then

@@ -248,7 +248,7 @@ def test_the_demo_writes_the_rounds_messages_into_its_outbox(tmp_path, capsys):
     assert "uitvraag:" in capsys.readouterr().out
     outbox = tmp_path / "demo" / "outbox"
     verzoeken = sorted(outbox.glob("uitvraag-2026Q4-*-verzoek.eml"))
-    assert len(verzoeken) == 11 and len(list(outbox.glob("uitvraag-2026Q4-*-herinnering.eml"))) >= 1
+    assert len(verzoeken) == 10 and len(list(outbox.glob("uitvraag-2026Q4-*-herinnering.eml"))) >= 1
     (melding,) = outbox.glob("uitvraag-2026Q4-deadline.eml")
     assert "stand bij de deadline" in str(_lees(melding)["Subject"])
     m = _lees(verzoeken[0])

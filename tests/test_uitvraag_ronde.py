@@ -156,9 +156,10 @@ def smtp_login(monkeypatch):
 
 def test_a_whole_round_over_smtp(tmp_path, smtp_server, certificaat, smtp_login, capsys):
     server = smtp_server
-    # The voorzitter of fiche 4 asked not to get these mails; fiche 5's voorzitter has no address.
+    # The voorzitter of fiche 3 asked not to get these mails; fiche 4 is realised (nothing to ask);
+    # fiche 5's voorzitter has no address.
     pad = maak_omgeving(tmp_path, smtp_port=server.port, ca=certificaat[0],
-                        uitvraag=f'opt_out = ["{voorzitter(4)}"]\n')
+                        uitvraag=f'opt_out = ["{voorzitter(3)}"]\n')
     sync_op(pad, moment(11, 19, 7))
 
     # Before the request day nothing goes out.
@@ -168,8 +169,8 @@ def test_a_whole_round_over_smtp(tmp_path, smtp_server, certificaat, smtp_login,
     # Request day: one personal request per voorzitter, the team in cc; fiche 5 to the project leader.
     geplande_run(pad, moment(11, 19))
     verzoeken = {ontvangers(m.bericht)[0]: m.bericht for m in server.berichten}
-    assert set(verzoeken) == {voorzitter(n) for n in range(4)} | {LEIDER}
-    assert len(server.berichten) == 5
+    assert set(verzoeken) == {voorzitter(n) for n in range(3)} | {LEIDER}
+    assert len(server.berichten) == 4
     eerste = verzoeken[voorzitter(0)]
     assert ontvangers(eerste)[1] == team(0)
     assert eerste["X-Pmiek-Uitvraag"] == "verzoek" and "10 december 2026" in eerste["Subject"]
@@ -184,52 +185,51 @@ def test_a_whole_round_over_smtp(tmp_path, smtp_server, certificaat, smtp_login,
     assert naam(5)[:20] in str(leider["Subject"])
     # The same day again (a restart, a second run): nothing twice.
     geplande_run(pad, moment(11, 19, 15))
-    assert len(server.berichten) == 5
+    assert len(server.berichten) == 4
     soorten = {(r["projectnaam"], r["status"]) for r in records(pad) if r["soort"] == "verzoek"}
-    assert (naam(4), "overgeslagen") in soorten
+    assert (naam(3), "overgeslagen") in soorten and naam(4) not in {n for n, _ in soorten}
 
     # In between: team 0 delivers a valid update, team 1 a version the validator refuses.
     zet(tmp_path, 0, fiche_bytes(0, peildatum=dt.date(2026, 11, 24)), moment(11, 24, 14))
     zet(tmp_path, 1, fiche_bytes(1, ibn_bovengrens="31-13-2033"), moment(11, 24, 15))
     sync_op(pad, moment(11, 25, 7))
 
-    # First reminder: only to the voorzitters without a valid new version (1: refused; 2, 3: silent).
+    # First reminder: only to the voorzitters without a valid new version (1: refused; 2: silent).
     geplande_run(pad, moment(12, 3))
-    herinneringen = {ontvangers(m.bericht)[0]: m.bericht for m in server.berichten[5:]}
-    assert set(herinneringen) == {voorzitter(1), voorzitter(2), voorzitter(3)}
-    assert len(server.berichten) == 8
+    herinneringen = {ontvangers(m.bericht)[0]: m.bericht for m in server.berichten[4:]}
+    assert set(herinneringen) == {voorzitter(1), voorzitter(2)}
+    assert len(server.berichten) == 6
     geweigerd = herinneringen[voorzitter(1)].get_body(("plain",)).get_content()
     assert "afgekeurd" in geweigerd and "31-13-2033" in geweigerd
     assert "nog geen nieuwe" in herinneringen[voorzitter(2)].get_body(("plain",)).get_content()
     assert herinneringen[voorzitter(2)]["X-Pmiek-Uitvraag"] == "herinnering"
     geplande_run(pad, moment(12, 4))
-    assert len(server.berichten) == 8
+    assert len(server.berichten) == 6
 
     # Team 2 delivers; the service is down from 4-12 to 9-12: it catches up with the latest reminder only.
     zet(tmp_path, 2, fiche_bytes(2, peildatum=dt.date(2026, 12, 5)), moment(12, 5, 10))
     sync_op(pad, moment(12, 9, 7))
     geplande_run(pad, moment(12, 9))
-    assert {ontvangers(m.bericht)[0] for m in server.berichten[8:]} == {voorzitter(1), voorzitter(3)}
-    assert len(server.berichten) == 10
+    assert [ontvangers(m.bericht)[0] for m in server.berichten[6:]] == [voorzitter(1)]
 
     # After the deadline: one notice to the project leader naming who did not deliver.
     geplande_run(pad, moment(12, 11))
     geplande_run(pad, moment(12, 12))
-    assert len(server.berichten) == 11
-    melding = server.berichten[10].bericht
+    assert len(server.berichten) == 8
+    melding = server.berichten[7].bericht
     assert ontvangers(melding) == (LEIDER, set()) and melding["X-Pmiek-Uitvraag"] == "deadline"
     inhoud = melding.get_body(("plain",)).get_content()
     assert "leverden er 2" in inhoud
-    for nr in (1, 3, 4, 5):
+    for nr in (1, 3, 5):
         assert naam(nr) in inhoud
-    for nr in (0, 2):
+    for nr in (0, 2, 4):
         assert naam(nr) not in inhoud
     assert "afgekeurd" in inhoud and "opt-out" in inhoud
 
     # Exactly once per project per kind, all delivered.
     rijen = records(pad)
     assert max(Counter((r["project"], r["soort"]) for r in rijen).values()) == 1
-    assert Counter(r["status"] for r in rijen) == {"verzonden": 11, "overgeslagen": 1}
+    assert Counter(r["status"] for r in rijen) == {"verzonden": 8, "overgeslagen": 1}
 
     # Where the project leader sees it: the master sheet and pmiek status.
     sync_op(pad, moment(12, 12, 7))
@@ -238,10 +238,10 @@ def test_a_whole_round_over_smtp(tmp_path, smtp_server, certificaat, smtp_login,
     rij = {r[0]: dict(zip(kop, r)) for r in ws.iter_rows(min_row=KOPRIJ + 1, values_only=True)}
     assert rij[naam(0)]["Geldig"] == "Ja" and rij[naam(0)]["Geleverd op"] is not None
     assert rij[naam(1)]["Geldig"] == "Nee" and rij[naam(1)]["Stand"] == "Afgekeurd"
-    assert rij[naam(3)]["Stand"] == "Niet geleverd" and rij[naam(3)]["Herinnerd"] is not None
-    assert rij[naam(3)]["Gevraagd"] is not None and rij[naam(3)]["Voorzitter"]
+    assert rij[naam(1)]["Herinnerd"] is not None and rij[naam(1)]["Gevraagd"] is not None and rij[naam(1)]["Voorzitter"]
+    assert rij[naam(3)]["Stand"] == "Niet geleverd" and "Afgemeld" in rij[naam(3)]["Opmerking"]
     assert "projectleider" in rij[naam(5)]["Opmerking"]
-    assert "Afgemeld" in rij[naam(4)]["Opmerking"]
+    assert naam(4) not in rij  # realised
     with time_machine.travel(moment(12, 12, 10), tick=True):
         from pmiek.commands.status import _uitvraag
         from sync.store import open_store
@@ -251,7 +251,7 @@ def test_a_whole_round_over_smtp(tmp_path, smtp_server, certificaat, smtp_login,
         finally:
             store.close()
     status = capsys.readouterr().out
-    assert "Uitvraag 2026Q4 (deadline 10 december 2026, gestart 19-11-2026): 2 van de 6 projecten geleverd" in status
+    assert "Uitvraag 2026Q4 (deadline 10 december 2026, gestart 19-11-2026): 2 van de 5 projecten geleverd" in status
     assert f"- {naam(1)}: voorzitter " in status and "geldig nee (Nieuwste versie afgekeurd)" in status
 
 
@@ -336,8 +336,8 @@ def test_a_kill_mid_batch_neither_duplicates_nor_loses_anyone(tmp_path, smtp_ser
     uit, fout = r.communicate(timeout=120)
     assert r.returncode == 0, fout
     aan = [ontvangers(m.bericht)[0] for m in server.berichten]
-    assert len(aan) == AANTAL and set(aan) == {voorzitter(n) for n in range(5)} | {LEIDER}
-    assert Counter(r["status"] for r in records(pad)) == {"verzonden": AANTAL}
+    assert len(aan) == 5 and set(aan) == {voorzitter(n) for n in range(4)} | {LEIDER}  # fiche 4: realised
+    assert Counter(r["status"] for r in records(pad)) == {"verzonden": 5}
 
 
 @pytest.mark.subprocess

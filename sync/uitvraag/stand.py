@@ -1,7 +1,7 @@
 """Per project in a round: whom to ask, what to tell them, and whether they delivered.
 
 The projects of a round are those of the portfolio snapshot at the moment (`OverzichtBouwer`:
-per project the version that counts). Per project:
+per project the version that counts), except the realised ones (nothing left to report). Per project:
 - the voorzitter (the team's one "Voorzitter" row) and the other members' addresses (for cc);
 - the current stoplicht and the open findings of the latest validation of its fiche (the latest
   version of the file, accepted or refused);
@@ -107,6 +107,8 @@ def projecten(bouwer: Any, moment: dt.datetime, gestart: dt.datetime | None) -> 
         bestand = stand[(v.bron_id, v.item_id)]
         laatste = bestand.laatste
         ps = bouwer.project_stand(v, laatste)
+        if ps.stoplicht is Stoplicht.GEREALISEERD:
+            continue  # taken into use: nothing left to report (as `ProjectStand.is_verouderd` says)
         geleverd = None
         if gestart is not None:
             momenten = [w.gewijzigd for w in bouwer.per_bestand[(v.bron_id, v.item_id)]
