@@ -1,4 +1,5 @@
-"""The service: `pmiek serve`, one APScheduler that runs both jobs (the sync and the quarterly e-mail).
+"""The service: `pmiek serve`, one APScheduler that runs the jobs (the sync, the quarterly e-mail and,
+with an `[uitvraag]` section, the uitvraag round to the voorzitters).
 
 The jobs live in the store (APScheduler's SQLAlchemy job store), so a restart finds them with
 their next run time. The scheduler starts paused, each job is added only when absent or brought
@@ -10,7 +11,7 @@ anew.
 The service lock of the store (`sync.vergrendeling`: a lock file beside a SQLite file, an
 advisory lock on PostgreSQL; held by `serve` for its lifetime) refuses a second service on the
 same store, also one on another machine sharing a PostgreSQL database. This module imports the
-two jobs; neither job imports it.
+jobs; no job imports it.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def start_schema(config: Config, engine):
     if inhalen.verstuur_als_verschuldigd not in NA_GEPLANDE_SYNC:
         NA_GEPLANDE_SYNC.append(inhalen.verstuur_als_verschuldigd)  # the due check after every scheduled sync
     plan_inhalen(scheduler, config)
+    registreer_uitvraag(scheduler, config)
     scheduler.resume()
     job = scheduler.get_job(JOB_ID)
     volgende = job.next_run_time.isoformat() if job.next_run_time else None
@@ -246,3 +248,19 @@ def inhaal_job(config_pad: str) -> None:
                       extra={"fields": {"error": str(exc)}})
 
     inhalen.verstuur_als_verschuldigd(config, eerst_sync)
+
+
+def registreer_uitvraag(scheduler: Any, config: Any) -> None:
+    """The uitvraag job (`sync.uitvraag.verzending`), daily by default, when `[uitvraag]` is
+    enabled; removed when it is not. What it sends follows from the records and the calendar, so
+    a missed day is made up by the next run (and at start-up within a week)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    from sync.uitvraag import verzending
+    if not config.uitvraag.enabled:
+        if scheduler.get_job(verzending.JOB_ID) is not None:
+            scheduler.remove_job(verzending.JOB_ID)
+        return
+    trig = CronTrigger.from_crontab(config.uitvraag.cron, timezone=config.sync.timezone)
+    plan_job(scheduler, verzending.JOB_ID, verzending.geplande_uitvraag, trig, [str(config.path)],
+             "pMIEK uitvraag", misfire_grace_time=7 * 86400, coalesce=True, max_instances=1)

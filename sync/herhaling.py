@@ -83,6 +83,11 @@ def herhalingen_toestaan() -> None:
     _stoppen.clear()
 
 
+def wacht_onderbreekbaar(seconden: float, stop: threading.Event | None = None) -> bool:
+    """Wait `seconden` (a rate limit's pause); False when the service stopped first."""
+    return not (stop or _stoppen).wait(max(0.0, seconden))
+
+
 def zonder_query(tekst: str) -> str:
     """`tekst` without URL query strings: download and upload-session URLs carry pre-authentication."""
     return _URL_QUERY.sub(r"\1?...", tekst)

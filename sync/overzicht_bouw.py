@@ -33,6 +33,7 @@ from sync.store import (
     Store,
     loads,
 )
+from sync.uitvraag.stand import uitvraag_stand
 
 
 @dataclass
@@ -205,6 +206,7 @@ class OverzichtBouwer:
             datakwaliteit=self._datakwaliteit(peildatum, stand, gekozen, claims, projecten),
             historie=self._historie(peildatum),
             tijdzone=self.tijdzone,
+            uitvraag=uitvraag_stand(self, kwartaal(peildatum), moment),
         )
 
     def _datakwaliteit(self, peildatum, stand, gekozen, claims, projecten) -> list[DatakwaliteitMelding]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from fiche.stoplicht import Stoplicht
 from sync.config import STANDAARD_TIJDZONE
-from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
+from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand, UitvraagRij, UitvraagStand
 from sync.store import dumps, loads
 
 
@@ -49,4 +49,9 @@ def overzicht_van_json(tekst: str) -> Overzicht:
         datakwaliteit=[DatakwaliteitMelding(**m) for m in data.get("datakwaliteit") or []],
         historie={k: {q: Stoplicht(s) for q, s in v.items()} for k, v in (data.get("historie") or {}).items()},
         tijdzone=data.get("tijdzone") or STANDAARD_TIJDZONE,
+        uitvraag=_uitvraag_van_json(data.get("uitvraag")),
     )
+
+
+def _uitvraag_van_json(u: dict | None) -> UitvraagStand | None:
+    return None if u is None else UitvraagStand(**{**u, "rijen": [UitvraagRij(**r) for r in u["rijen"]]})

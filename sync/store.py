@@ -1,5 +1,6 @@
 """The store: every fiche version the service ever saw, the runs, the sources' cursors, the reads in
-progress (a file that kills the reader is not read again), the quarterly e-mail's snapshots and sends.
+progress (a file that kills the reader is not read again), the quarterly e-mail's snapshots and sends,
+the uitvraag round's records (declared in `sync.uitvraag.tabellen`).
 
 SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
 writes), or PostgreSQL (`sync.database`): the same tables and upgrade steps on both.
@@ -55,7 +56,7 @@ from sync.rapportage_schema import maak_rapportage as _upgrade_rapportage  # ste
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 7
+SCHEMA_VERSIE = 8
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -322,8 +323,12 @@ def _upgrade_5(conn) -> None:
     Base.metadata.create_all(conn, tables=[cast(Table, Lezing.__table__)])
 
 
+def _upgrade_uitvraag(conn) -> None:  # the uitvraag round's records (issue 12)
+    __import__("sync.uitvraag.tabellen", fromlist=["maak_tabellen"]).maak_tabellen(conn)  # (a cycle at the top)
+
+
 UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
-                                  6: _upgrade_rapportage, 7: _upgrade_herstel}
+                                  6: _upgrade_rapportage, 7: _upgrade_herstel, 8: _upgrade_uitvraag}
 
 
 def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:

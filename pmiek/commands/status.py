@@ -47,6 +47,7 @@ def run(args) -> int:
     try:
         runs = store.runs(args.aantal)
         rapport = _kwartaalrapporten(store, url)
+        rapport = _uitvraag(store, tz) or rapport
         if not runs:
             print("Nog geen synchronisaties uitgevoerd.")
             return 1 if rapport else 0
@@ -93,3 +94,15 @@ def _kwartaalrapporten(store, url: str) -> bool:
         print()
     laatste = {r["kwartaal"]: r["status"] for r in rapport.verzendingen()}
     return any(s in (MISLUKT, CONTROLEREN) for s in laatste.values())
+
+
+def _uitvraag(store, tz) -> bool:
+    """Print the latest uitvraag round per project (issue 12); True when a message needs attention."""
+    from sync.overzicht_bouw import OverzichtBouwer
+    from sync.uitvraag.stand import status_regels
+    from sync.uitvraag.verzending import nu
+    regels, aandacht = status_regels(OverzichtBouwer(store, str(tz)), nu())
+    if regels:
+        print("\n".join(regels))
+        print()
+    return aandacht

@@ -59,7 +59,10 @@ GRAPH_CHUNK = 10 * 320 * 1024
 
 
 def _kwartaal(bericht: EmailMessage) -> str:
-    return str(bericht.get("X-Pmiek-Kwartaal") or "rapport")
+    """The outbox file's prefix: the quarter, and for an uitvraag message its kind."""
+    kwartaal = str(bericht.get("X-Pmiek-Kwartaal") or "rapport")
+    soort = bericht.get("X-Pmiek-Uitvraag")
+    return f"uitvraag-{kwartaal}-{soort}" if soort else kwartaal
 
 
 def _sleutel(message_id: str) -> str:
@@ -385,6 +388,8 @@ class GraphTransport:
         only kind Graph lets a sender set), so a person checking the Board's inbox can find it."""
         regels = [{"name": "X-Pmiek-Message-Id", "value": str(bericht["Message-ID"])},
                   {"name": "X-Pmiek-Kwartaal", "value": str(bericht.get("X-Pmiek-Kwartaal", ""))}]
+        if bericht.get("X-Pmiek-Uitvraag"):
+            regels.append({"name": "X-Pmiek-Uitvraag", "value": str(bericht["X-Pmiek-Uitvraag"])})
         if message is not None:
             message.set_property("internetMessageHeaders", regels)
         return regels
@@ -392,16 +397,18 @@ class GraphTransport:
     def verzend(self, bericht: EmailMessage, overdracht: Overdracht | None = None) -> Resultaat:
         delen = onderdelen(bericht)
         ontvangers = [a for _, a in getaddresses([str(v) for v in bericht.get_all("To", [])])]
+        cc = [a for _, a in getaddresses([str(v) for v in bericht.get_all("Cc", [])])]
         totaal = sum(len(d[0]) for d in delen["inline"].values()) + sum(len(b[1]) for b in delen["bijlagen"])
         if totaal < self.inline_limiet:
-            return self._klein(bericht, delen, ontvangers, overdracht)
-        return self._groot(bericht, delen, ontvangers, overdracht)
+            return self._klein(bericht, delen, ontvangers, cc, overdracht)
+        return self._groot(bericht, delen, ontvangers, cc, overdracht)
 
-    def _klein(self, bericht: EmailMessage, delen: dict, ontvangers: list[str],
+    def _klein(self, bericht: EmailMessage, delen: dict, ontvangers: list[str], cc: list[str],
                overdracht: Overdracht | None = None) -> Resultaat:
         def versturen() -> None:
             message = self.client.users[self.afzender].send_mail(
-                str(bericht["Subject"]), delen["html"], ontvangers, body_type="HTML", save_to_sent_items=True)
+                str(bericht["Subject"]), delen["html"], ontvangers, cc_recipients=cc or None, body_type="HTML",
+                save_to_sent_items=True)
             self._kopregels(message, bericht)
             for cid, (data, soort, naam) in delen["inline"].items():
                 self._bijlage(message, naam, data, soort, cid)
@@ -413,7 +420,7 @@ class GraphTransport:
         log.info("report sent through Graph sendMail as %s (attachments inline)", self.afzender)
         return Resultaat(self.naam, f"sendMail {self.afzender}")
 
-    def _groot(self, bericht: EmailMessage, delen: dict, ontvangers: list[str],
+    def _groot(self, bericht: EmailMessage, delen: dict, ontvangers: list[str], cc: list[str],
                overdracht: Overdracht | None = None) -> Resultaat:
         """Draft, attachments (the large one through an upload session), then send the draft."""
         from office365.outlook.mail.attachments.attachment_item import AttachmentItem
@@ -423,8 +430,13 @@ class GraphTransport:
         gebruiker = self.client.users[self.afzender]
 
         def concept() -> Any:
+            extra: dict[str, Any] = {"internetMessageHeaders": self._kopregels(None, bericht)}
+            if cc:
+                from office365.outlook.mail.recipient import Recipient
+                from office365.runtime.client_value_collection import ClientValueCollection
+                extra["ccRecipients"] = ClientValueCollection(Recipient, [Recipient.from_email(a) for a in cc])
             message = gebruiker.messages.add(str(bericht["Subject"]), ItemBody.html(delen["html"]), ontvangers,
-                                             internetMessageHeaders=self._kopregels(None, bericht))
+                                             **extra)
             self.client.execute_query()
             return message
 

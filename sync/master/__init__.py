@@ -4,7 +4,8 @@ The project leader opens this workbook; nobody edits it by hand, every run repla
 Overzicht (one row per project, with the plusproject flag, open knelpunten, the voorzitter and the
 escalation highlighted), WKI (what the next WKI meeting discusses), Plusprojecten, Energieclusters
 (a summary per cluster A-D), Mijlpalen, Knelpunten, Projectdetails (toelichting, onderzoeksvraag,
-afhankelijkheden, uitvoeringsafspraken), Capaciteit (with totals), Datakwaliteit and Historie.
+afhankelijkheden, uitvoeringsafspraken), Capaciteit (with totals), Datakwaliteit, Stand uitvraag (the
+quarter's uitvraag round per project, module `uitvraag_blad`) and Historie.
 Every sheet has a title block (peildatum and generation time) above one or two real Excel tables
 with filters, a frozen header row, set column widths, the stoplicht colours as static fills, the
 three-traffic-lights icon set on a numeric score column and a print layout.

@@ -103,7 +103,9 @@ HISTORIE = "Historie"
 WKI = "WKI"
 CLUSTERS_BLAD = "Energieclusters"
 DETAILS = "Projectdetails"
-BLADEN = (OVERZICHT, WKI, PLUS, CLUSTERS_BLAD, MIJLPALEN, KNELPUNTEN, DETAILS, CAPACITEIT, DATAKWALITEIT, HISTORIE)
+UITVRAAG = "Stand uitvraag"  # laid out in sync.master.uitvraag_blad
+BLADEN = (OVERZICHT, WKI, PLUS, CLUSTERS_BLAD, MIJLPALEN, KNELPUNTEN, DETAILS, CAPACITEIT, DATAKWALITEIT, UITVRAAG,
+          HISTORIE)
 
 K_OVERZICHT = (
     Kolom("Projectnaam", 48, "naam"), Kolom("Type", 12), Kolom("Drager", 14), Kolom("Gemeente", 18),

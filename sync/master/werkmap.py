@@ -37,6 +37,7 @@ from sync.master.bladen import (
     wki_blad,
 )
 from sync.master.cellen import Blad, peilregel
+from sync.master.uitvraag_blad import UITVRAAG, uitvraag_blad
 from sync.overzicht import Overzicht, rangorde
 
 # The name the log has always used, whichever module of the package writes.
@@ -68,6 +69,7 @@ def bouw_master(overzicht: Overzicht) -> Workbook:
     details_blad(bladen[DETAILS], projecten, overzicht_rij)
     capaciteit_blad(bladen[CAPACITEIT], projecten)
     datakwaliteit_blad(bladen[DATAKWALITEIT], projecten)
+    uitvraag_blad(bladen[UITVRAAG])
     historie_blad(bladen[HISTORIE], projecten)
 
     props = wb.properties
