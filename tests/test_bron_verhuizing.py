@@ -70,7 +70,7 @@ def test_moved_folder_is_not_a_wave_of_duplicates(tmp_path, vorige_versie) -> No
         # What an earlier pMIEK left: the source keyed by its absolute path, schema version 5.
         con = sqlite3.connect(tmp_path / "pmiek.sqlite")
         con.execute("UPDATE bronnen SET sleutel = ?", (f"folder {oud.resolve()}",))
-        con.execute("DELETE FROM pmiek_schema_versie WHERE versie = 6")
+        con.execute("DELETE FROM pmiek_schema_versie WHERE versie > 5")
         con.commit()
         con.close()
 

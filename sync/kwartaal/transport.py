@@ -1,8 +1,7 @@
 """How the quarterly e-mail leaves the building: one interface, three transports.
 
 - `OutboxTransport` (the built-in default): writes the `.eml` plus an HTML preview (with the
-  timeline as a sibling PNG) into a folder. The `.eml` is written last and atomically: its
-  presence means "sent", which makes this transport able to answer `al_verzonden`.
+  timeline as a sibling PNG) into a folder; the `.eml`, written last and atomically, means "sent".
 - `SmtpTransport`: STARTTLS and login, credentials from environment variables.
 - `GraphTransport`: Microsoft Graph `sendMail` as the application (app-only). Attachments under
   3 MB travel inside the request; a larger master goes through a draft message and an attachment
