@@ -39,6 +39,8 @@ class SyncResultaat:
     master: Path | None = None
     overzicht: Overzicht | None = None
     melding: str | None = None  # Dutch, when something needs the operator's attention
+    #: False when nothing changed and the master (and its published copy) was left as it was.
+    master_herschreven: bool = True
 
 
 # --- locks ----------------------------------------------------------------------------------
@@ -84,15 +86,30 @@ def bron_omschrijving(config: Config) -> str:
     return f"sharepoint {sp.site or sp.drive_id} folder {sp.folder}"
 
 
-def schrijf_master_atomisch(overzicht: Overzicht, pad: Path) -> Path:
+#: The run's note when the master was left as it was (`pmiek status` shows it).
+MASTER_ONGEWIJZIGD = "Niets gewijzigd sinds de vorige run: de master is niet opnieuw geschreven."
+
+
+def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies: bool = False) -> tuple[Path, bool]:
     """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
-    removing temp files a killed run may have left beside it."""
-    from sync.master import schrijf_master
+    removing temp files a killed run may have left beside it; returns (path, rewritten).
+
+    When the run accepted no new version and the master on disk is the one of a snapshot with
+    the same fingerprint (content, peildatum, layout: `sync.master.vingerafdruk`), it is left
+    as it is: same file, same bytes, nothing to publish.
+    """
+    from sync.master import schrijf_master, vingerafdruk
     if pad.parent.is_dir():
         # The run lock guarantees no other writer is busy, so any temp file here is stale.
         for achtergebleven in pad.parent.glob(f".{pad.stem}.*.tmp"):
             achtergebleven.unlink(missing_ok=True)
-    return schrijf_master(overzicht, pad)
+    afdruk = vingerafdruk.vingerafdruk(overzicht)
+    if geen_nieuwe_versies and vingerafdruk.is_actueel(pad, afdruk):
+        log.info("master unchanged, not rewritten", extra={"fields": {"path": str(pad), "fingerprint": afdruk[:16]}})
+        return pad, False
+    schrijf_master(overzicht, pad)
+    vingerafdruk.onthoud(pad, afdruk)
+    return pad, True
 
 
 def publiceer(config: Config, master: Path) -> str | None:
@@ -129,13 +146,18 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang,
                                           lege_bron_toestaan=lege_bron_toestaan)
         overzicht = bouw_overzicht(store, vandaag, tijdzone=config.sync.timezone)
-        master = schrijf_master_atomisch(overzicht, config.master.path)
+        master, herschreven = schrijf_master_atomisch(overzicht, config.master.path,
+                                                      geen_nieuwe_versies=intake.tellingen.geaccepteerd == 0)
         melding = publiceer(config, master)
+        if not herschreven:
+            melding = " ".join(m for m in (MASTER_ONGEWIJZIGD, melding) if m)
         store.eindig_run(run_id, "ok", intake.tellingen.as_dict(), intake.fouten,
                          master=str(master) if master else None, melding=melding)
         log.info("sync finished", extra={"fields": {"run": run_id, **intake.tellingen.as_dict(),
-                                                     "failures": len(intake.fouten), "master": str(master)}})
-        return SyncResultaat(run_id, "ok", intake.tellingen, intake.fouten, master, overzicht, melding)
+                                                     "failures": len(intake.fouten), "master": str(master),
+                                                     "master_rewritten": herschreven}})
+        return SyncResultaat(run_id, "ok", intake.tellingen, intake.fouten, master, overzicht, melding,
+                             master_herschreven=herschreven)
     except PmiekError as exc:
         log.error("sync failed", extra={"fields": {"run": run_id, "error": str(exc)}})
         if run_id is not None:
