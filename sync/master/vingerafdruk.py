@@ -51,6 +51,10 @@ def layout() -> str:
 
 
 def _json(value: Any) -> Any:
+    """The snapshot's dataclasses by their fields (no deep copy as `dataclasses.asdict` makes:
+    this runs on every sync); dates, times and enums as the store writes them."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     from sync.store import _json_default
 
     return _json_default(value)
@@ -58,9 +62,8 @@ def _json(value: Any) -> Any:
 
 def vingerafdruk(overzicht: Overzicht) -> str:
     """SHA-256 (hex) of the snapshot's content, peildatum and time zone, and of the layout."""
-    data = dataclasses.asdict(overzicht)
+    data = _json(overzicht)
     data.pop("gegenereerd")  # the generation time is the one thing that differs on every run
-    data["historie"] = {k: {q: s.value for q, s in v.items()} for k, v in overzicht.historie.items()}
     tekst = json.dumps({"layout": layout(), "overzicht": data}, default=_json, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(tekst.encode("utf-8")).hexdigest()
 
