@@ -50,6 +50,8 @@ class SyncResultaat:
     master: Path | None = None
     overzicht: Overzicht | None = None
     melding: str | None = None  # Dutch, when something needs the operator's attention
+    #: False when nothing changed and the master (and its published copy) was left as it was.
+    master_herschreven: bool = True
 
 
 # --- locks ----------------------------------------------------------------------------------
@@ -94,6 +96,10 @@ def bron_omschrijving(config: Config) -> str:
     return f"sharepoint {sp.site or sp.drive_id} folder {sp.folder}"
 
 
+#: The run's note when the master was left as it was (`pmiek status` shows it).
+MASTER_ONGEWIJZIGD = "Niets gewijzigd sinds de vorige run: de master is niet opnieuw geschreven."
+
+
 def ruim_tijdelijke_op(config: Config) -> None:
     """Stale temp files a killed process left in the folders the service writes: the master's,
     the publish folder and the outbox (`fiche.bestanden.veeg_tijdelijke`: our own names only)."""
@@ -106,15 +112,26 @@ def ruim_tijdelijke_op(config: Config) -> None:
                      extra={"fields": {"folder": str(map_), "files": [p.name for p in weg]}})
 
 
-def schrijf_master_atomisch(overzicht: Overzicht, pad: Path) -> Path:
+def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies: bool = False) -> tuple[Path, bool]:
     """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
-    removing temp files a killed run may have left beside it."""
-    from sync.master import schrijf_master
+    removing temp files a killed run may have left beside it; returns (path, rewritten).
+
+    When the run accepted no new version and the master on disk is the one of a snapshot with
+    the same fingerprint (content, peildatum, layout: `sync.master.vingerafdruk`), it is left
+    as it is: same file, same bytes, nothing to publish.
+    """
+    from sync.master import schrijf_master, vingerafdruk
     if pad.parent.is_dir():
         # The run lock guarantees no other writer is busy, so any temp file here is stale.
         for achtergebleven in pad.parent.glob(f".{pad.name}.*.tmp"):  # also an earlier version's names
             achtergebleven.unlink(missing_ok=True)
-    return schrijf_master(overzicht, pad)
+    afdruk = vingerafdruk.vingerafdruk(overzicht)
+    if geen_nieuwe_versies and vingerafdruk.is_actueel(pad, afdruk):
+        log.info("master unchanged, not rewritten", extra={"fields": {"path": str(pad), "fingerprint": afdruk[:16]}})
+        return pad, False
+    schrijf_master(overzicht, pad)
+    vingerafdruk.onthoud(pad, afdruk)
+    return pad, True
 
 
 def publiceer(config: Config, master: Path) -> str | None:
@@ -153,13 +170,18 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
                                           lege_bron_toestaan=lege_bron_toestaan)
         overzicht = bouw_overzicht(store, vandaag, tijdzone=config.sync.timezone)
         ververs_rapportage(store, overzicht, run_id)  # the SQL views (Power BI); a no-op when unchanged
-        master = schrijf_master_atomisch(overzicht, config.master.path)
+        master, herschreven = schrijf_master_atomisch(overzicht, config.master.path,
+                                                      geen_nieuwe_versies=intake.tellingen.geaccepteerd == 0)
         melding = publiceer(config, master)
+        if not herschreven:
+            melding = " ".join(m for m in (MASTER_ONGEWIJZIGD, melding) if m)
         store.eindig_run(run_id, "ok", intake.tellingen.as_dict(), intake.fouten,
                          master=str(master) if master else None, melding=melding)
         log.info("sync finished", extra={"fields": {"run": run_id, **intake.tellingen.as_dict(),
-                                                     "failures": len(intake.fouten), "master": str(master)}})
-        return SyncResultaat(run_id, "ok", intake.tellingen, intake.fouten, master, overzicht, melding)
+                                                     "failures": len(intake.fouten), "master": str(master),
+                                                     "master_rewritten": herschreven}})
+        return SyncResultaat(run_id, "ok", intake.tellingen, intake.fouten, master, overzicht, melding,
+                             master_herschreven=herschreven)
     except PmiekError as exc:
         log.error("sync failed", extra={"fields": {"run": run_id, "error": str(exc)}})
         if run_id is not None:

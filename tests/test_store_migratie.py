@@ -78,7 +78,7 @@ def test_a_migrated_store_gives_the_same_master_and_passes_the_verification(bron
     controle = migreer(bron_url, store_url)
     assert controle.ok, controle.regels()
     assert {t.tabel for t in controle.tabellen} == TABELLEN
-    assert all(t.bron_rijen for t in controle.tabellen if t.tabel not in ("lezingen", "delta_cursors"))
+    assert all(t.bron_rijen for t in controle.tabellen if t.tabel not in ("lezingen", "delta_cursors", "uitvraag_rondes", "uitvraag_berichten"))
 
     verschillen = compare_with_reference(_master(store_url, tmp_path / "kopie.xlsx"),
                                          _master(bron_url, tmp_path / "origineel.xlsx"))

@@ -51,10 +51,16 @@ def druk_resultaat(r) -> None:
     if r.overzicht is not None:
         print(f"Overzicht per {r.overzicht.peildatum:%d-%m-%Y}: {len(r.overzicht.projecten)} projecten, "
               f"{len(r.overzicht.datakwaliteit)} meldingen datakwaliteit.")
+    from sync.synchronisatie import MASTER_ONGEWIJZIGD
+    melding = r.melding
     if r.master is not None:
-        print(f"Masterwerkboek: {r.master}")
-    if r.melding:
-        print(f"Let op: {r.melding}")
+        if r.master_herschreven:
+            print(f"Masterwerkboek: {r.master}")
+        else:
+            print(f"Masterwerkboek: {r.master} (ongewijzigd: niets veranderd sinds de vorige run)")
+            melding = (melding or "").removeprefix(MASTER_ONGEWIJZIGD).strip()
+    if melding:
+        print(f"Let op: {melding}")
 
 
 def run(args) -> int:

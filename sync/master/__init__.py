@@ -20,8 +20,9 @@ The figures (plusprojecten, capacity, data quality, clusters, the WKI agenda) ar
 rules (`sync.overzicht`, `sync.regels`); this package only lays them out, so they match the
 quarterly e-mail by construction.
 
-Modules: `cellen` (cell values, styles, tables, title block, print layout), `bladen` (the ten
-sheets), `werkmap` (the workbook, and writing it atomically).
+Modules: `cellen` (cell values, styles, tables, title block, print layout, written through
+XlsxWriter), `bladen` (the ten sheets), `werkmap` (the workbook, and writing it atomically),
+`vingerafdruk` (the snapshot's fingerprint: a run in which nothing changed leaves the master alone).
 """
 
 from sync.master.bladen import BLADEN

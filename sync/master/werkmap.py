@@ -6,8 +6,9 @@ import datetime as dt
 import io
 import logging
 from pathlib import Path
+from typing import BinaryIO
 
-from openpyxl import Workbook
+import xlsxwriter
 
 from fiche.bestanden import atomisch_schrijven
 from fiche.datums import kwartaal_label
@@ -50,15 +51,17 @@ class MasterWriteError(FileError):
 
 # --- The workbook -----------------------------------------------------------------------------
 
-def bouw_master(overzicht: Overzicht) -> Workbook:
-    """The master workbook for one snapshot, built from scratch."""
+def bouw_master(overzicht: Overzicht, doel: BinaryIO) -> None:
+    """Writes the master workbook for one snapshot, built from scratch, into `doel` (a binary file)."""
     projecten = sorted(overzicht.projecten, key=rangorde)
-    wb = Workbook()
-    bladen = {}
-    for i, naam in enumerate(BLADEN):
-        ws = wb.active if i == 0 else wb.create_sheet()
-        ws.title = naam
-        bladen[naam] = Blad(overzicht, ws, naam)
+    # Every value goes through an explicit write_string/write_number/...: nothing is guessed
+    # from the text (no formulas, numbers or links out of what a team typed).
+    wb = xlsxwriter.Workbook(doel, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                    "strings_to_urls": False})
+    bladen: dict[str, Blad] = {}
+    formaten: dict[tuple, object] = {}
+    for naam in BLADEN:
+        bladen[naam] = Blad(overzicht, wb.add_worksheet(naam), naam, wb, formaten)
     mijlpaal_rijen, mijlpaal_eerste = mijlpalen_rijen(projecten)
     overzicht_rij = overzicht_blad(bladen[OVERZICHT], projecten, mijlpaal_eerste)
     wki_blad(bladen[WKI], projecten, overzicht_rij)
@@ -72,25 +75,25 @@ def bouw_master(overzicht: Overzicht) -> Workbook:
     uitvraag_blad(bladen[UITVRAAG])
     historie_blad(bladen[HISTORIE], projecten)
 
-    props = wb.properties
-    props.creator = props.lastModifiedBy = "pMIEK Monitor"
-    props.title = f"pMIEK monitoring {kwartaal_label(overzicht.peildatum)}"
-    props.subject = "Masterwerkmap pMIEK monitoring"
-    props.description = f"{peilregel(overzicht)}. Gegenereerd door pMIEK Monitor; niet handmatig bewerken."
-    props.keywords = "pMIEK; monitoring; Provincie Drenthe"
-    props.language = "nl-NL"
     gegenereerd = overzicht.gegenereerd
     if gegenereerd.tzinfo is not None:
         gegenereerd = gegenereerd.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    props.created = gegenereerd.replace(microsecond=0)
-    wb.active = 0
-    return wb
+    wb.set_properties({
+        "author": "pMIEK Monitor",  # also the last-modified-by
+        "title": f"pMIEK monitoring {kwartaal_label(overzicht.peildatum)}",
+        "subject": "Masterwerkmap pMIEK monitoring",
+        "comments": f"{peilregel(overzicht)}. Gegenereerd door pMIEK Monitor; niet handmatig bewerken.",
+        "keywords": "pMIEK; monitoring; Provincie Drenthe",
+        "created": gegenereerd.replace(microsecond=0),
+    })
+    bladen[BLADEN[0]].ws.activate()
+    wb.close()
 
 
 def master_inhoud(overzicht: Overzicht) -> bytes:
     """The master workbook of `overzicht` as the bytes of an .xlsx file."""
     buffer = io.BytesIO()
-    bouw_master(overzicht).save(buffer)
+    bouw_master(overzicht, buffer)
     return buffer.getvalue()
 
 
