@@ -69,9 +69,12 @@ def plan_job(scheduler: Any, job_id: str, func: Callable[..., Any], trigger: Any
 
 def dienst_lock(config: Config) -> FileLock:
     """Acquire the one-service-per-store lock or refuse with a Dutch message."""
-    lock = _lock(config.lock_path, 0)
     try:
+        lock = _lock(config.lock_path, 0)
         lock.acquire()
+    except OSError as exc:  # a read-only folder: a Dutch message, not a traceback
+        from sync.storebewaking import map_niet_beschrijfbaar
+        raise map_niet_beschrijfbaar(config.lock_path.parent, exc) from None
     except Timeout:
         raise InputError(
             f"another pmiek service holds {config.lock_path}",
@@ -107,6 +110,11 @@ def start_schema(config: Config, engine):
     plan_job(scheduler, JOB_ID, geplande_sync, trigger, [str(config.path)], "pMIEK sync")
     # The quarterly e-mail (issue 5) runs in the same scheduler, added the same way.
     registreer_kwartaalrapport(scheduler, config)
+    if config.store_path is not None:  # the daily backup (issue 15); PostgreSQL has its own tools
+        from sync.reservekopie import JOB_ID as BACKUP_JOB, geplande_reservekopie
+        plan_job(scheduler, BACKUP_JOB, geplande_reservekopie,
+                 CronTrigger.from_crontab(config.backup.cron, timezone=config.sync.tz), [str(config.path)],
+                 "pMIEK reservekopie")
     scheduler.resume()
     job = scheduler.get_job(JOB_ID)
     volgende = job.next_run_time.isoformat() if job.next_run_time else None
@@ -148,9 +156,13 @@ def controleer_bij_start(config: Config) -> None:
             transport.inloggegevens()
 
 
-def serve(config: Config, stop: threading.Event | None = None) -> int:
-    """`pmiek serve`: run until SIGTERM/SIGINT (or `stop` is set); returns the exit code."""
+def serve(config: Config, stop: threading.Event | None = None, nieuwe_store: bool = False) -> int:
+    """`pmiek serve`: run until SIGTERM/SIGINT (or `stop` is set); returns the exit code. A store
+    that was there and is gone is not made anew without `nieuwe_store`; a damaged one (quick
+    check at start-up) is refused with the backup to restore."""
+    from sync import storebewaking
     controleer_bij_start(config)
+    storebewaking.controleer_aanwezig(config, nieuwe_store)
     lock = dienst_lock(config)
     stop = stop or threading.Event()
     vorige = {}
@@ -163,7 +175,12 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
     store = None
     scheduler = None
     try:
+        if nieuwe_store:
+            storebewaking.verwijder_lege(config)
         store = open_store(config.store_url)
+        storebewaking.controleer_gezond(store.engine, config.path)
+        log.info("store integrity quick check passed", extra={"fields": {"store": str(config.store_path)}})
+        storebewaking.schrijf_sporen(config, store.engine)
         scheduler = start_schema(config, store.engine)
         job = scheduler.get_job(JOB_ID)
         volgende = job.next_run_time.astimezone(config.sync.tz) if job and job.next_run_time else None

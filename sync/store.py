@@ -1,7 +1,5 @@
 """The store: every fiche version the service ever saw, the runs, the sources' cursors, the reads
-in progress (so a file that kills the reader is not read again), and the quarterly e-mail's
-frozen snapshots and send record.
-
+in progress (a file that kills the reader is not read again), the quarterly e-mail's records.
 SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
 writes). Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
 from them. A refused version is kept too, for the Datakwaliteit view. Every table is declared
@@ -47,7 +45,7 @@ from fiche.errors import InputError, PmiekError
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 5
+SCHEMA_VERSIE = 6
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -314,7 +312,13 @@ def _upgrade_5(conn) -> None:
     Base.metadata.create_all(conn, tables=[cast(Table, Lezing.__table__)])
 
 
-UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5}
+def _upgrade_store_identiteit(conn) -> None:
+    from sync.storebewaking import maak_identiteit  # issue 15: the store's own random id
+    maak_identiteit(conn)
+
+
+UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
+                                 6: _upgrade_store_identiteit}
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -465,18 +469,16 @@ class Store:
 
 
 def open_store(url: str, aanmaken: bool = True, alleen_lezen: bool = False) -> Store:
-    """Open (and create or upgrade) the store at `url`.
-
-    With `aanmaken=False` (commands that need an existing store: report --store) a database that
-    is not a pMIEK store yet is refused rather than given our tables. With `alleen_lezen=True`
-    (commands that only look: status, a preview) the schema is never touched either: a store of
-    an older version is refused with the advice to let a sync upgrade it, so that looking at a
-    store can never change it.
-    """
-    engine = maak_engine(url)
+    """Open (and create or upgrade) the store at `url`. With `aanmaken=False` (report --store) a
+    database that is not a pMIEK store yet is refused rather than given our tables. With
+    `alleen_lezen=True` (status, a preview) the store is opened read-only and an older schema is
+    refused with the advice to let a sync upgrade it: looking at a store never changes it."""
+    from sync import storebewaking as bewaking  # issue 15; it imports this module
+    engine = bewaking.open_engine(url, alleen_lezen)  # refuses an empty, unreadable or non-SQLite file
     naam = engine.url.database or url
     try:
         versie = huidige_versie(engine)
+        bewaking.weiger_vreemde(engine, naam, versie)  # another program's database does not get our tables
         if (alleen_lezen or not aanmaken) and versie == 0:
             raise InputError(f"{url} is not a pMIEK store (no schema version)",
                              f"De database {naam} is geen pMIEK-database (of nog leeg); "
@@ -491,8 +493,7 @@ def open_store(url: str, aanmaken: bool = True, alleen_lezen: bool = False) -> S
         upgrade(engine)  # a no-op when current; refuses a store of a newer pMIEK
     except DBAPIError as exc:
         engine.dispose()
-        raise PmiekError(f"cannot open store {url}: {exc}",
-                         f"De database {url} kan niet worden geopend: {exc.orig}") from None
+        raise bewaking.storefout(exc, url) or PmiekError(f"cannot open store {url}: {exc}") from None
     except PmiekError:
         engine.dispose()
         raise

@@ -36,6 +36,8 @@ def run(args) -> int:
         tz = config.sync.tz
         url = config.store_url
         if config.store_path is not None and not config.store_path.exists():
+            from sync.storebewaking import controleer_aanwezig
+            controleer_aanwezig(config)  # gone after it was there: that is no fresh setup (exit 3)
             print(f"Nog geen synchronisaties uitgevoerd (de database {config.store_path} bestaat nog niet).")
             return 0
     else:
@@ -44,6 +46,8 @@ def run(args) -> int:
         url = sqlite_url(args.store)
     store = open_store(url, alleen_lezen=True)  # looking never changes the store
     try:
+        from sync.storebewaking import controleer_gezond
+        controleer_gezond(store.engine, args.config)  # a damaged store: its Dutch message and the backup
         runs = store.runs(args.aantal)
         rapport = _kwartaalrapporten(store, url)
         if not runs:

@@ -1,0 +1,348 @@
+"""Guarding the store (issue 15): a store never disappears silently, and every store or disk fault
+is a Dutch message that names the cause and the next step.
+
+- **Identity**: every store holds a random id (`pmiek_store`, schema step "store_identiteit").
+  After each good run the id is written as a small marker file (`SPOOR_NAAM`, a dot-file, so the
+  folder source skips it) into every folder the service writes: the master's folder, the publish
+  folder, the outbox. A store that is missing while such a marker (or a backup) exists was there
+  and is gone: it is not re-created without `--new-store`.
+- **Refusals before opening**: an existing store file that is empty, unreadable or not SQLite is
+  refused (SQLite would silently start a new database in an empty file); a SQLite database with
+  tables that are not ours is refused instead of getting our tables. Each refusal names the
+  latest backup.
+- **Faults**: `storefout` sorts a database error (full disk, read-only, corrupt, locked) or an
+  `OSError` into a `StoreFout` with a Dutch message; `snelle_controle` runs `PRAGMA quick_check`.
+- **Reading only**: `lees_engine` opens a SQLite store read-only (`mode=ro`, no journal-mode
+  change), so `pmiek status` and `report --preview` never write and work on a read-only store.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Column, String, Table, create_engine, event, inspect, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
+
+from fiche.bestanden import atomisch_schrijven
+from fiche.errors import FileError, oorzaak_nl
+from sync.store import Base, UtcDateTime, nu
+
+log = logging.getLogger("pmiek.sync.storebewaking")
+
+#: The marker file with the store's identity, in each folder the service writes.
+SPOOR_NAAM = ".pmiek-store.json"
+SQLITE_KOP = b"SQLite format 3\x00"
+#: The flag that allows a new store where one was before (`--nieuwe-store` still accepted).
+NIEUWE_STORE_VLAG = "--new-store"
+
+store_identiteit = Table(
+    "pmiek_store", Base.metadata,
+    Column("store_id", String(64), primary_key=True),
+    Column("aangemaakt", UtcDateTime, nullable=False),
+)
+
+#: Tables a pMIEK store may hold (ours and the scheduler's); anything else means not ours.
+EIGEN_TABELLEN_EXTRA = {"apscheduler_jobs", "sqlite_sequence", "sqlite_stat1"}
+
+
+class StoreFout(FileError):
+    """The store cannot be used: `soort` is vol | alleen_lezen | beschadigd | onleesbaar |
+    vreemd | leeg | bezet | verdwenen | anders."""
+
+    def __init__(self, log_message: str, melding: str, soort: str) -> None:
+        super().__init__(log_message, melding)
+        self.soort = soort
+
+
+# --- identity --------------------------------------------------------------------------------
+
+def maak_identiteit(conn: Any) -> None:
+    """Schema step: the identity table with one random id (idempotent)."""
+    store_identiteit.create(conn, checkfirst=True)
+    if conn.execute(select(store_identiteit.c.store_id)).first() is None:
+        conn.execute(store_identiteit.insert().values(store_id=secrets.token_hex(16), aangemaakt=nu()))
+
+
+def store_id(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("pmiek_store"):
+            return None
+        return conn.execute(select(store_identiteit.c.store_id)).scalar()
+
+
+def spoor_mappen(config: Any) -> list[Path]:
+    """The folders the service writes into, where the store leaves its marker."""
+    mappen = [config.master.path.parent]
+    if config.master.publish == "folder" and config.master.publish_folder is not None:
+        mappen.append(config.master.publish_folder)
+    if config.report.transport == "outbox" and config.path is not None:  # without a config: no outbox of ours
+        mappen.append(config.report.outbox)
+    uniek: list[Path] = []
+    for m in mappen:
+        if m not in uniek:
+            uniek.append(m)
+    return uniek
+
+
+def lees_sporen(config: Any) -> list[tuple[Path, dict]]:
+    uit = []
+    for map_ in spoor_mappen(config):
+        pad = map_ / SPOOR_NAAM
+        try:
+            data = json.loads(pad.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("store_id"):
+            uit.append((pad, data))
+    return uit
+
+
+def schrijf_sporen(config: Any, engine: Engine) -> None:
+    """Leave the store's identity in every folder the service writes (best effort: a marker
+    that cannot be written is a warning in the log, never a failed run)."""
+    ident = store_id(engine)
+    if ident is None:
+        return
+    for map_ in spoor_mappen(config):
+        pad = map_ / SPOOR_NAAM
+        try:
+            oud = json.loads(pad.read_text(encoding="utf-8")) if pad.is_file() else {}
+        except (OSError, ValueError):
+            oud = {}
+        if oud.get("store_id") == ident and oud.get("store") == str(config.store_path or config.store_url):
+            continue
+        data = {"store_id": ident, "store": str(config.store_path or _zonder_wachtwoord(config.store_url)),
+                "bijgewerkt": nu().isoformat()}
+        try:
+            atomisch_schrijven(pad, json.dumps(data, indent=1).encode("utf-8"))
+        except OSError as exc:
+            log.warning("store marker not written", extra={"fields": {"path": str(pad), "error": str(exc)}})
+
+
+def _zonder_wachtwoord(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def controleer_aanwezig(config: Any, nieuwe_store: bool = False) -> None:
+    """Before a command creates the store: a missing store that was there (a marker of it, or
+    a backup) is refused unless `nieuwe_store`."""
+    pad = config.store_path
+    if pad is None or pad.exists() or nieuwe_store:
+        return
+    from sync.reservekopie import StoreLocatie
+    laatste = StoreLocatie.uit_config(config).laatste()
+    sporen = lees_sporen(config)
+    if not sporen and laatste is None:
+        return
+    bewijs = f"het spoor {sporen[0][0]}" if sporen else f"de reservekopie {laatste}"
+    log.error("store is missing but was there; not re-creating it", extra={"fields": {
+        "store": str(pad), "marker": str(sporen[0][0]) if sporen else None, "latest_backup": str(laatste)}})
+    raise StoreFout(
+        f"store {pad} is missing but was there ({'marker' if sporen else 'backup'} found); not re-created",
+        f"De database {pad} ontbreekt, maar er was er wel een ({bewijs} laat dat zien). Er wordt geen nieuwe, "
+        f"lege database gemaakt: dan zouden alle historie en de verzendadministratie verloren gaan. "
+        + _herstel(laatste, config.path, pad)
+        + f" Alleen als u bewust opnieuw begint: voeg {NIEUWE_STORE_VLAG} toe.", "verdwenen")
+
+
+def verwijder_lege(config: Any) -> None:
+    """With `--new-store`: an empty (0-byte) store file may be started anew."""
+    pad = config.store_path
+    if pad is not None and pad.is_file() and pad.stat().st_size == 0:
+        log.warning("empty store file started anew (--new-store)", extra={"fields": {"store": str(pad)}})
+        pad.unlink()
+
+
+def _herstel(laatste: Path | None, config_pad: Path | None, store: Path | None = None) -> str:
+    waar = f" --config {config_pad}" if config_pad else (f" --store {store}" if store else "")
+    if laatste is None:
+        return "Er is geen reservekopie gevonden; zet de database terug uit de back-up van de server."
+    return f"Zet de laatste reservekopie terug: pmiek store restore{waar} (laatste: {laatste})."
+
+
+# --- before opening --------------------------------------------------------------------------
+
+def sqlite_pad(url: str) -> Path | None:
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def _laatste_kopie(pad: Path) -> Path | None:
+    from sync.reservekopie import StoreLocatie
+    return StoreLocatie.uit_pad(pad).laatste()
+
+
+def controleer_bestand(url: str) -> None:
+    """An existing SQLite store file must be readable and a SQLite database with content."""
+    pad = sqlite_pad(url)
+    if pad is None or not pad.exists():
+        return
+    if pad.is_dir():
+        raise StoreFout(f"store {pad} is a directory", f"De database {pad} is een map, geen bestand.", "vreemd")
+    try:
+        with open(pad, "rb") as fh:
+            kop = fh.read(len(SQLITE_KOP))
+    except OSError as exc:
+        raise StoreFout(f"store {pad} cannot be read: {exc}",
+                        f"De database {pad} kan niet worden gelezen ({oorzaak_nl(exc)}). Geef het dienstaccount "
+                        "lees- en schrijfrechten op het bestand.", "onleesbaar") from None
+    laatste = _laatste_kopie(pad)
+    if not kop:
+        raise StoreFout(f"store {pad} is an empty file", f"De database {pad} is leeg (0 bytes): de gegevens zijn "
+                        f"weg. Er wordt niet stilletjes een nieuwe database in gemaakt. {_herstel(laatste, None, pad)} "
+                        f"Alleen als u bewust opnieuw begint: voeg {NIEUWE_STORE_VLAG} toe.", "leeg")
+    if kop != SQLITE_KOP:
+        raise StoreFout(f"store {pad} is not a SQLite database", f"Het bestand {pad} is geen pMIEK-database (geen "
+                        f"SQLite-bestand); het wordt niet gebruikt en niet overschreven. Controleer store.path. "
+                        f"{_herstel(laatste, None, pad)}", "vreemd")
+
+
+def open_engine(url: str, alleen_lezen: bool) -> Engine:
+    """The engine `open_store` uses, after `controleer_bestand`."""
+    from sync.store import maak_engine
+    controleer_bestand(url)
+    return lees_engine(url) if alleen_lezen else maak_engine(url)
+
+
+def weiger_vreemde(engine: Engine, naam: str, versie: int = 0) -> None:
+    """A database without our schema (`versie` 0) but with tables of its own is someone else's."""
+    if versie != 0:
+        return
+    with engine.connect() as conn:
+        tabellen = set(inspect(conn).get_table_names())
+    vreemd = tabellen - set(Base.metadata.tables) - EIGEN_TABELLEN_EXTRA
+    if vreemd:
+        pad = sqlite_pad(str(engine.url)) if engine.url.database else None
+        laatste = _laatste_kopie(pad) if pad else None
+        raise StoreFout(f"database {naam} holds other tables ({', '.join(sorted(vreemd)[:5])}); not a pMIEK store",
+                        f"De database {naam} is geen pMIEK-database (er staan andere tabellen in, bijv. "
+                        f"{sorted(vreemd)[0]}); pMIEK Monitor voegt er niets aan toe. Controleer store.path of "
+                        f"store.url. {_herstel(laatste, None, pad)}", "vreemd")
+
+
+# --- reading only ----------------------------------------------------------------------------
+
+def lees_engine(url: str) -> Engine:
+    """A read-only engine: SQLite through `mode=ro` (no WAL pragma, no table creation possible);
+    in a read-only folder a WAL store without its -shm file opens as immutable instead."""
+    pad = sqlite_pad(url)
+    if pad is None:
+        engine = create_engine(url, future=True)
+        event.listen(engine, "connect", lambda c, _r: _alleen_lezen_sessie(c))
+        return engine
+    basis = "file:" + quote(str(pad.resolve()))
+
+    def verbind() -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(basis + "?mode=ro", uri=True, check_same_thread=False, timeout=30)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:
+            if "unable to open" not in str(exc):
+                raise
+            # A WAL database needs its -shm file; a read-only folder cannot get one. Nothing can
+            # write here either, so reading the file as it is is safe.
+            log.info("store opened immutable (read-only folder)", extra={"fields": {"store": str(pad)}})
+            return sqlite3.connect(basis + "?mode=ro&immutable=1", uri=True, check_same_thread=False)
+
+    engine = create_engine("sqlite://", creator=verbind, poolclass=NullPool, future=True)
+    engine.url = make_url(url)  # names the file in messages (the creator opens it)
+    return engine
+
+
+def _alleen_lezen_sessie(dbapi_conn: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    cur.close()
+
+
+# --- faults ----------------------------------------------------------------------------------
+
+def snelle_controle(engine: Engine) -> list[str]:
+    """`PRAGMA quick_check` on a SQLite store: [] when sound, else SQLite's findings."""
+    if engine.dialect.name != "sqlite":
+        return []
+    with engine.connect() as conn:
+        regels = [str(r[0]) for r in conn.execute(text("PRAGMA quick_check")).all()]
+    return [] if regels == ["ok"] else regels
+
+
+def melding_beschadigd(pad: Any, laatste: Path | None, config_pad: Path | None = None) -> str:
+    herstel = _herstel(laatste, config_pad, pad if isinstance(pad, Path) else None)
+    return (f"{_db(pad)} is beschadigd. Stop de dienst en {herstel[0].lower()}{herstel[1:]} De beschadigde "
+            "database wordt daarbij apart gezet, niet gewist.")
+
+
+def controleer_gezond(engine: Engine, config_pad: Path | None = None) -> None:
+    """Refuse a store that `quick_check` finds damaged (logged in English, raised in Dutch)."""
+    try:
+        bevindingen = snelle_controle(engine)
+    except Exception as exc:  # noqa: BLE001 - sorted below; anything else is not a store fault
+        fout = storefout(exc, str(engine.url), config_pad)
+        if fout is None:
+            raise
+        raise fout from None
+    if bevindingen:
+        pad = sqlite_pad(str(engine.url))
+        log.error("store integrity check failed", extra={"fields": {"store": str(pad), "findings": bevindingen[:5]}})
+        raise StoreFout(f"store {pad} failed quick_check: {bevindingen[:3]}",
+                        melding_beschadigd(pad, _laatste_kopie(pad) if pad else None, config_pad), "beschadigd")
+
+
+_CORRUPT = ("file is not a database", "malformed", "database corrupt", "disk image")
+
+
+def storefout(exc: BaseException, url: str, config_pad: Path | None = None) -> StoreFout | None:
+    """A database error or `OSError` as a `StoreFout` with the cause and the next step in Dutch;
+    None when `exc` is neither."""
+    from sqlalchemy.exc import DBAPIError
+
+    orig: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    if not isinstance(orig, (sqlite3.Error, OSError)) and not isinstance(exc, DBAPIError):
+        return None
+    tekst = str(orig).lower()
+    pad: Any = (sqlite_pad(url) if url.startswith("sqlite") else _zonder_wachtwoord(url)) if url else ""
+    fs_errno = orig.errno if isinstance(orig, OSError) else None
+    bestand = getattr(orig, "filename", None) or pad or "de database"
+    if "disk is full" in tekst or fs_errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreFout(f"disk full: {orig}", f"De schijf is vol ({bestand}). Maak ruimte vrij op die schijf en "
+                         "probeer het opnieuw; wat al was opgeslagen blijft bewaard.", "vol")
+    if "readonly" in tekst or "read-only" in tekst or fs_errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StoreFout(f"read-only: {orig}", f"Er kan niet worden geschreven in {bestand} (alleen-lezen of geen "
+                         "schrijfrechten). Geef het dienstaccount schrijfrechten op de database en de map waarin "
+                         "die staat, of kies met store.path een beschrijfbare plek.", "alleen_lezen")
+    if any(s in tekst for s in _CORRUPT):
+        laatste = _laatste_kopie(pad) if isinstance(pad, Path) else None
+        log.error("store is corrupt", extra={"fields": {"store": str(pad), "error": str(orig)}})
+        return StoreFout(f"store corrupt: {orig}", melding_beschadigd(pad, laatste, config_pad), "beschadigd")
+    if "unable to open" in tekst:
+        return StoreFout(f"cannot open store: {orig}", f"{_db(pad)} kan niet worden geopend of aangemaakt "
+                         "(bestaat de map, en mag het dienstaccount daar schrijven?).", "onleesbaar")
+    if "locked" in tekst or "busy" in tekst:
+        return StoreFout(f"store busy: {orig}", f"{_db(pad)} is bezet door een ander proces; probeer het "
+                         "later opnieuw.", "bezet")
+    if isinstance(orig, OSError):
+        return StoreFout(f"file system error: {orig}", f"Bestandsfout bij {bestand}: {oorzaak_nl(orig)}.", "anders")
+    return StoreFout(f"database error: {orig}", f"{_db(pad)} gaf een fout: {orig}.", "anders")
+
+
+def _db(pad: Any) -> str:
+    return f"De database {pad}" if pad else "De database"
+
+
+def map_niet_beschrijfbaar(map_: Path, exc: OSError) -> StoreFout:
+    """The run or service lock cannot be made beside the store."""
+    return StoreFout(f"cannot write lock files in {map_}: {exc}",
+                     f"In de map {map_} kan niet worden geschreven ({oorzaak_nl(exc)}); daar staan de database "
+                     "en haar vergrendelingsbestanden. Geef het dienstaccount schrijfrechten op die map, of kies "
+                     "met store.path een beschrijfbare plek.", "alleen_lezen")
