@@ -160,9 +160,9 @@ def serve(config: Config, stop: threading.Event | None = None, nieuwe_store: boo
     """`pmiek serve`: run until SIGTERM/SIGINT (or `stop` is set); returns the exit code. A store
     that was there and is gone is not made anew without `nieuwe_store`; a damaged one (quick
     check at start-up) is refused with the backup to restore."""
-    from sync import storebewaking
+    from sync import storebewaking, storespoor
     controleer_bij_start(config)
-    storebewaking.controleer_aanwezig(config, nieuwe_store)
+    storespoor.controleer_aanwezig(config, nieuwe_store)
     lock = dienst_lock(config)
     stop = stop or threading.Event()
     vorige = {}
@@ -176,11 +176,11 @@ def serve(config: Config, stop: threading.Event | None = None, nieuwe_store: boo
     scheduler = None
     try:
         if nieuwe_store:
-            storebewaking.verwijder_lege(config)
+            storespoor.verwijder_lege(config)
         store = open_store(config.store_url)
         storebewaking.controleer_gezond(store.engine, config.path)
         log.info("store integrity quick check passed", extra={"fields": {"store": str(config.store_path)}})
-        storebewaking.schrijf_sporen(config, store.engine)
+        storespoor.schrijf_sporen(config, store.engine)
         scheduler = start_schema(config, store.engine)
         job = scheduler.get_job(JOB_ID)
         volgende = job.next_run_time.astimezone(config.sync.tz) if job and job.next_run_time else None

@@ -16,75 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import re
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from filelock import FileLock, Timeout
 
 from fiche.errors import InputError
-from sync.storebewaking import StoreFout, map_niet_beschrijfbaar, storefout
+from sync.storebewaking import StoreFout, StoreLocatie, map_niet_beschrijfbaar, storefout
 
 log = logging.getLogger("pmiek.sync.reservekopie")
 
 JOB_ID = "pmiek-reservekopie"
-STANDAARD_BEWAREN = 7
-#: Daily at 06:30 local time: before the 07:00 sync, outside the 02:00-03:00 DST hour.
-STANDAARD_CRON = "30 6 * * *"
-_NAAM = re.compile(r"-\d{8}-\d{6}(-\d+)?\.sqlite$")
-
-
-@dataclass
-class StoreLocatie:
-    """Where a SQLite store, its backups and its locks are (None `pad`: not SQLite)."""
-
-    url: str
-    pad: Path | None
-    backup_map: Path | None
-    bewaren: int = STANDAARD_BEWAREN
-    config_pad: Path | None = None
-
-    @classmethod
-    def uit_config(cls, config: Any) -> "StoreLocatie":
-        b = getattr(config, "backup", None)
-        pad = config.store_path
-        map_ = b.folder if b is not None and b.folder is not None else (standaard_map(pad) if pad else None)
-        return cls(config.store_url, pad, map_, b.keep if b is not None else STANDAARD_BEWAREN, config.path)
-
-    @classmethod
-    def uit_pad(cls, pad: Path) -> "StoreLocatie":
-        from sync.config import sqlite_url
-        pad = Path(pad).resolve()
-        return cls(sqlite_url(pad), pad, standaard_map(pad))
-
-    def kopieen(self) -> list[Path]:
-        """The backups, newest first."""
-        if self.backup_map is None or self.pad is None or not self.backup_map.is_dir():
-            return []
-        stam = self.pad.stem
-        try:
-            namen = [p for p in self.backup_map.iterdir()
-                     if p.name.startswith(stam + "-") and _NAAM.search(p.name[len(stam):])]
-        except OSError:
-            return []
-        return sorted(namen, key=lambda p: p.name, reverse=True)
-
-    def laatste(self) -> Path | None:
-        kopieen = self.kopieen()
-        return kopieen[0] if kopieen else None
-
-    def lock_paden(self) -> list[Path]:
-        """The service lock and the run lock (see `sync.config.Config.lock_path`)."""
-        assert self.pad is not None
-        basis = self.pad.resolve()
-        return [basis.with_name(basis.name + ".lock"), basis.with_name(basis.name + ".run.lock")]
-
-
-def standaard_map(pad: Path) -> Path:
-    return pad.with_name(pad.name + ".backups")
 
 
 def _alleen_sqlite(loc: StoreLocatie) -> Path:

@@ -41,6 +41,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from fiche.errors import InputError, PmiekError
+from sync import storebewaking as bewaking
 
 log = logging.getLogger("pmiek.sync.store")
 
@@ -313,8 +314,7 @@ def _upgrade_5(conn) -> None:
 
 
 def _upgrade_store_identiteit(conn) -> None:
-    from sync.storebewaking import maak_identiteit  # issue 15: the store's own random id
-    maak_identiteit(conn)
+    bewaking.maak_identiteit(conn)  # issue 15: the store's own random id
 
 
 UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
@@ -473,12 +473,11 @@ def open_store(url: str, aanmaken: bool = True, alleen_lezen: bool = False) -> S
     database that is not a pMIEK store yet is refused rather than given our tables. With
     `alleen_lezen=True` (status, a preview) the store is opened read-only and an older schema is
     refused with the advice to let a sync upgrade it: looking at a store never changes it."""
-    from sync import storebewaking as bewaking  # issue 15; it imports this module
-    engine = bewaking.open_engine(url, alleen_lezen)  # refuses an empty, unreadable or non-SQLite file
+    engine = bewaking.open_engine(url, alleen_lezen, maak_engine)  # refuses an empty, unreadable, non-SQLite file
     naam = engine.url.database or url
     try:
         versie = huidige_versie(engine)
-        bewaking.weiger_vreemde(engine, naam, versie)  # another program's database does not get our tables
+        bewaking.weiger_vreemde(engine, naam, versie, set(Base.metadata.tables))  # not ours: gets no tables
         if (alleen_lezen or not aanmaken) and versie == 0:
             raise InputError(f"{url} is not a pMIEK store (no schema version)",
                              f"De database {naam} is geen pMIEK-database (of nog leeg); "

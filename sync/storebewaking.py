@@ -1,56 +1,108 @@
-"""Guarding the store (issue 15): a store never disappears silently, and every store or disk fault
-is a Dutch message that names the cause and the next step.
+"""Guarding the store (issue 15): every store or disk fault is a Dutch message that names the
+cause and the next step, and a store file that is not ours is never used or overwritten.
 
-- **Identity**: every store holds a random id (`pmiek_store`, schema step "store_identiteit").
-  After each good run the id is written as a small marker file (`SPOOR_NAAM`, a dot-file, so the
-  folder source skips it) into every folder the service writes: the master's folder, the publish
-  folder, the outbox. A store that is missing while such a marker (or a backup) exists was there
-  and is gone: it is not re-created without `--new-store`.
+- **Identity**: every store holds a random id (`pmiek_store`, schema step "store_identiteit");
+  `sync.storespoor` leaves it where the service writes, to notice a store that disappeared.
 - **Refusals before opening**: an existing store file that is empty, unreadable or not SQLite is
   refused (SQLite would silently start a new database in an empty file); a SQLite database with
   tables that are not ours is refused instead of getting our tables. Each refusal names the
-  latest backup.
+  latest backup (`StoreLocatie`: where the store's backups are, see `sync.reservekopie`).
 - **Faults**: `storefout` sorts a database error (full disk, read-only, corrupt, locked) or an
-  `OSError` into a `StoreFout` with a Dutch message; `snelle_controle` runs `PRAGMA quick_check`.
+  `OSError` into a `StoreFout` with a Dutch message; `controleer_gezond` runs `PRAGMA quick_check`.
 - **Reading only**: `lees_engine` opens a SQLite store read-only (`mode=ro`, no journal-mode
   change), so `pmiek status` and `report --preview` never write and work on a read-only store.
+
+`sync.store` imports this module; it imports nothing of `sync` but `sync.config` (lazily).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
-import json
 import logging
+import re
 import secrets
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
-from sqlalchemy import Column, String, Table, create_engine, event, inspect, select, text
+from sqlalchemy import Column, MetaData, String, Table, create_engine, event, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
-from fiche.bestanden import atomisch_schrijven
 from fiche.errors import FileError, oorzaak_nl
-from sync.store import Base, UtcDateTime, nu
 
 log = logging.getLogger("pmiek.sync.storebewaking")
 
-#: The marker file with the store's identity, in each folder the service writes.
-SPOOR_NAAM = ".pmiek-store.json"
 SQLITE_KOP = b"SQLite format 3\x00"
 #: The flag that allows a new store where one was before (`--nieuwe-store` still accepted).
 NIEUWE_STORE_VLAG = "--new-store"
 
+#: The store's identity (its own MetaData: `sync.store` imports this module, not the reverse).
 store_identiteit = Table(
-    "pmiek_store", Base.metadata,
+    "pmiek_store", MetaData(),
     Column("store_id", String(64), primary_key=True),
-    Column("aangemaakt", UtcDateTime, nullable=False),
+    Column("aangemaakt", String(40), nullable=False),  # ISO time, UTC
 )
 
 #: Tables a pMIEK store may hold (ours and the scheduler's); anything else means not ours.
-EIGEN_TABELLEN_EXTRA = {"apscheduler_jobs", "sqlite_sequence", "sqlite_stat1"}
+EIGEN_TABELLEN_EXTRA = {"pmiek_store", "apscheduler_jobs", "sqlite_sequence", "sqlite_stat1"}
+
+
+STANDAARD_BEWAREN = 7
+_NAAM = re.compile(r"-\d{8}-\d{6}(-\d+)?\.sqlite$")
+
+
+@dataclass
+class StoreLocatie:
+    """Where a SQLite store, its backups and its locks are (None `pad`: not SQLite)."""
+
+    url: str
+    pad: Path | None
+    backup_map: Path | None
+    bewaren: int = STANDAARD_BEWAREN
+    config_pad: Path | None = None
+
+    @classmethod
+    def uit_config(cls, config: Any) -> "StoreLocatie":
+        b = getattr(config, "backup", None)
+        pad = config.store_path
+        map_ = b.folder if b is not None and b.folder is not None else (standaard_map(pad) if pad else None)
+        return cls(config.store_url, pad, map_, b.keep if b is not None else STANDAARD_BEWAREN, config.path)
+
+    @classmethod
+    def uit_pad(cls, pad: Path) -> "StoreLocatie":
+        from sync.config import sqlite_url
+        pad = Path(pad).resolve()
+        return cls(sqlite_url(pad), pad, standaard_map(pad))
+
+    def kopieen(self) -> list[Path]:
+        """The backups, newest first."""
+        if self.backup_map is None or self.pad is None or not self.backup_map.is_dir():
+            return []
+        stam = self.pad.stem
+        try:
+            namen = [p for p in self.backup_map.iterdir()
+                     if p.name.startswith(stam + "-") and _NAAM.search(p.name[len(stam):])]
+        except OSError:
+            return []
+        return sorted(namen, key=lambda p: p.name, reverse=True)
+
+    def laatste(self) -> Path | None:
+        kopieen = self.kopieen()
+        return kopieen[0] if kopieen else None
+
+    def lock_paden(self) -> list[Path]:
+        """The service lock and the run lock (see `sync.config.Config.lock_path`)."""
+        assert self.pad is not None
+        basis = self.pad.resolve()
+        return [basis.with_name(basis.name + ".lock"), basis.with_name(basis.name + ".run.lock")]
+
+
+def standaard_map(pad: Path) -> Path:
+    return pad.with_name(pad.name + ".backups")
 
 
 class StoreFout(FileError):
@@ -68,97 +120,12 @@ def maak_identiteit(conn: Any) -> None:
     """Schema step: the identity table with one random id (idempotent)."""
     store_identiteit.create(conn, checkfirst=True)
     if conn.execute(select(store_identiteit.c.store_id)).first() is None:
-        conn.execute(store_identiteit.insert().values(store_id=secrets.token_hex(16), aangemaakt=nu()))
-
-
-def store_id(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        if not inspect(conn).has_table("pmiek_store"):
-            return None
-        return conn.execute(select(store_identiteit.c.store_id)).scalar()
-
-
-def spoor_mappen(config: Any) -> list[Path]:
-    """The folders the service writes into, where the store leaves its marker."""
-    mappen = [config.master.path.parent]
-    if config.master.publish == "folder" and config.master.publish_folder is not None:
-        mappen.append(config.master.publish_folder)
-    if config.report.transport == "outbox" and config.path is not None:  # without a config: no outbox of ours
-        mappen.append(config.report.outbox)
-    uniek: list[Path] = []
-    for m in mappen:
-        if m not in uniek:
-            uniek.append(m)
-    return uniek
-
-
-def lees_sporen(config: Any) -> list[tuple[Path, dict]]:
-    uit = []
-    for map_ in spoor_mappen(config):
-        pad = map_ / SPOOR_NAAM
-        try:
-            data = json.loads(pad.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(data, dict) and data.get("store_id"):
-            uit.append((pad, data))
-    return uit
-
-
-def schrijf_sporen(config: Any, engine: Engine) -> None:
-    """Leave the store's identity in every folder the service writes (best effort: a marker
-    that cannot be written is a warning in the log, never a failed run)."""
-    ident = store_id(engine)
-    if ident is None:
-        return
-    for map_ in spoor_mappen(config):
-        pad = map_ / SPOOR_NAAM
-        try:
-            oud = json.loads(pad.read_text(encoding="utf-8")) if pad.is_file() else {}
-        except (OSError, ValueError):
-            oud = {}
-        if oud.get("store_id") == ident and oud.get("store") == str(config.store_path or config.store_url):
-            continue
-        data = {"store_id": ident, "store": str(config.store_path or _zonder_wachtwoord(config.store_url)),
-                "bijgewerkt": nu().isoformat()}
-        try:
-            atomisch_schrijven(pad, json.dumps(data, indent=1).encode("utf-8"))
-        except OSError as exc:
-            log.warning("store marker not written", extra={"fields": {"path": str(pad), "error": str(exc)}})
+        conn.execute(store_identiteit.insert().values(
+            store_id=secrets.token_hex(16), aangemaakt=dt.datetime.now(dt.timezone.utc).isoformat()))
 
 
 def _zonder_wachtwoord(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
-
-
-def controleer_aanwezig(config: Any, nieuwe_store: bool = False) -> None:
-    """Before a command creates the store: a missing store that was there (a marker of it, or
-    a backup) is refused unless `nieuwe_store`."""
-    pad = config.store_path
-    if pad is None or pad.exists() or nieuwe_store:
-        return
-    from sync.reservekopie import StoreLocatie
-    laatste = StoreLocatie.uit_config(config).laatste()
-    sporen = lees_sporen(config)
-    if not sporen and laatste is None:
-        return
-    bewijs = f"het spoor {sporen[0][0]}" if sporen else f"de reservekopie {laatste}"
-    log.error("store is missing but was there; not re-creating it", extra={"fields": {
-        "store": str(pad), "marker": str(sporen[0][0]) if sporen else None, "latest_backup": str(laatste)}})
-    raise StoreFout(
-        f"store {pad} is missing but was there ({'marker' if sporen else 'backup'} found); not re-created",
-        f"De database {pad} ontbreekt, maar er was er wel een ({bewijs} laat dat zien). Er wordt geen nieuwe, "
-        f"lege database gemaakt: dan zouden alle historie en de verzendadministratie verloren gaan. "
-        + _herstel(laatste, config.path, pad)
-        + f" Alleen als u bewust opnieuw begint: voeg {NIEUWE_STORE_VLAG} toe.", "verdwenen")
-
-
-def verwijder_lege(config: Any) -> None:
-    """With `--new-store`: an empty (0-byte) store file may be started anew."""
-    pad = config.store_path
-    if pad is not None and pad.is_file() and pad.stat().st_size == 0:
-        log.warning("empty store file started anew (--new-store)", extra={"fields": {"store": str(pad)}})
-        pad.unlink()
 
 
 def _herstel(laatste: Path | None, config_pad: Path | None, store: Path | None = None) -> str:
@@ -178,7 +145,6 @@ def sqlite_pad(url: str) -> Path | None:
 
 
 def _laatste_kopie(pad: Path) -> Path | None:
-    from sync.reservekopie import StoreLocatie
     return StoreLocatie.uit_pad(pad).laatste()
 
 
@@ -207,20 +173,19 @@ def controleer_bestand(url: str) -> None:
                         f"{_herstel(laatste, None, pad)}", "vreemd")
 
 
-def open_engine(url: str, alleen_lezen: bool) -> Engine:
-    """The engine `open_store` uses, after `controleer_bestand`."""
-    from sync.store import maak_engine
+def open_engine(url: str, alleen_lezen: bool, maak_engine: Callable[[str], Engine]) -> Engine:
+    """The engine `open_store` uses (`maak_engine` for writing), after `controleer_bestand`."""
     controleer_bestand(url)
     return lees_engine(url) if alleen_lezen else maak_engine(url)
 
 
-def weiger_vreemde(engine: Engine, naam: str, versie: int = 0) -> None:
-    """A database without our schema (`versie` 0) but with tables of its own is someone else's."""
+def weiger_vreemde(engine: Engine, naam: str, versie: int, eigen: set[str]) -> None:
+    """A database without our schema (`versie` 0) but with tables not in `eigen` is someone else's."""
     if versie != 0:
         return
     with engine.connect() as conn:
         tabellen = set(inspect(conn).get_table_names())
-    vreemd = tabellen - set(Base.metadata.tables) - EIGEN_TABELLEN_EXTRA
+    vreemd = tabellen - eigen - EIGEN_TABELLEN_EXTRA
     if vreemd:
         pad = sqlite_pad(str(engine.url)) if engine.url.database else None
         laatste = _laatste_kopie(pad) if pad else None

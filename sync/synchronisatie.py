@@ -121,7 +121,7 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
     itself is recorded in the store and raised as a `PmiekError`."""
     eigen_store = store is None
     store = store or open_store(config.store_url)
-    from sync import storebewaking
+    from sync import storebewaking, storespoor
     vandaag = peildatum or dt.datetime.now(config.sync.tz).date()
     run_id = None
     try:
@@ -138,7 +138,7 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         melding = publiceer(config, master)
         store.eindig_run(run_id, "ok", intake.tellingen.as_dict(), intake.fouten,
                          master=str(master) if master else None, melding=melding)
-        storebewaking.schrijf_sporen(config, store.engine)  # where the store was, for when it is gone
+        storespoor.schrijf_sporen(config, store.engine)  # where the store was, for when it is gone
         log.info("sync finished", extra={"fields": {"run": run_id, **intake.tellingen.as_dict(),
                                                      "failures": len(intake.fouten), "master": str(master)}})
         return SyncResultaat(run_id, "ok", intake.tellingen, intake.fouten, master, overzicht, melding)
@@ -199,7 +199,7 @@ def sync_eenmalig(config: Config, aanleiding: str = "handmatig", voortgang: bool
                   nieuwe_store: bool = False) -> SyncResultaat:
     """`pmiek sync`: one run under the run lock. A store that was there and is gone (or is an
     empty file) is made anew only with `nieuwe_store` (`--new-store`)."""
-    from sync.storebewaking import controleer_aanwezig, verwijder_lege
+    from sync.storespoor import controleer_aanwezig, verwijder_lege
     _weiger_ontbrekende_map_vooraf(config)
     controleer_aanwezig(config, nieuwe_store)
     lock = run_lock(config)

@@ -36,7 +36,7 @@ def run(args) -> int:
         tz = config.sync.tz
         url = config.store_url
         if config.store_path is not None and not config.store_path.exists():
-            from sync.storebewaking import controleer_aanwezig
+            from sync.storespoor import controleer_aanwezig
             controleer_aanwezig(config)  # gone after it was there: that is no fresh setup (exit 3)
             print(f"Nog geen synchronisaties uitgevoerd (de database {config.store_path} bestaat nog niet).")
             return 0

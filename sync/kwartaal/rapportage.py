@@ -453,7 +453,7 @@ def te_rapporteren_kwartaal(moment: dt.datetime, tz: dt.tzinfo | None = None) ->
 def voor_config(config: Any, alleen_lezen: bool = False) -> tuple[Kwartaalrapport, Any]:
     """The report on the config's store; `alleen_lezen` (a preview) never changes the store."""
     from sync.store import open_store
-    from sync.storebewaking import controleer_aanwezig
+    from sync.storespoor import controleer_aanwezig
     controleer_aanwezig(config)  # a store that was there and is gone is not made anew by a send
     store = open_store(config.store_url, alleen_lezen=alleen_lezen)
     lock = config.lock_path.with_name(config.lock_path.name.replace(".lock", ".rapport.lock"))
