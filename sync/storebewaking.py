@@ -17,6 +17,7 @@ cause and the next step, and a store file that is not ours is never used or over
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import logging
@@ -25,14 +26,14 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import quote
 
 from sqlalchemy import Column, MetaData, String, Table, create_engine, event, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
-from fiche.errors import FileError, oorzaak_nl
+from fiche.errors import FileError, PmiekError, oorzaak_nl
 
 log = logging.getLogger("pmiek.sync.storebewaking")
 
@@ -303,6 +304,21 @@ def storefout(exc: BaseException, url: str, config_pad: Path | None = None) -> S
 
 def _db(pad: Any) -> str:
     return f"De database {pad}" if pad else "De database"
+
+
+@contextlib.contextmanager
+def fouten_vertaald(url: str, config_pad: Path | None = None) -> Iterator[None]:
+    """Around a command's use of the store: a database or file-system fault leaves as a `StoreFout`
+    that names this store (and its latest backup), not as a traceback."""
+    try:
+        yield
+    except PmiekError:
+        raise
+    except Exception as exc:
+        fout = storefout(exc, url, config_pad)
+        if fout is None:
+            raise
+        raise fout from None
 
 
 def map_niet_beschrijfbaar(map_: Path, exc: OSError) -> StoreFout:
