@@ -89,6 +89,8 @@ def maak_reservekopie(loc: StoreLocatie, moment: dt.datetime | None = None) -> P
         os.replace(tijdelijk, doel)
     except (sqlite3.Error, OSError) as exc:
         fout = storefout(exc, loc.url, loc.config_pad)
+        if fout is not None and fout.soort == "beschadigd":  # the copy itself stumbled on a damaged page
+            fout.melding = f"Er is geen reservekopie gemaakt. {fout.melding}"
         raise (fout or exc) from None
     finally:
         tijdelijk.unlink(missing_ok=True)

@@ -280,7 +280,8 @@ def storefout(exc: BaseException, url: str, config_pad: Path | None = None) -> S
     pad: Any = (sqlite_pad(url) if url.startswith("sqlite") else _zonder_wachtwoord(url)) if url else ""
     fs_errno = orig.errno if isinstance(orig, OSError) else None
     bestand = getattr(orig, "filename", None) or pad or "de database"
-    if "disk is full" in tekst or fs_errno in (errno.ENOSPC, errno.EDQUOT):
+    if "disk is full" in tekst or fs_errno in (errno.ENOSPC, errno.EDQUOT) or (
+            "disk i/o error" in tekst and _bijna_vol(pad)):  # SQLite's WAL index cannot grow: an I/O error
         return StoreFout(f"disk full: {orig}", f"De schijf is vol ({bestand}). Maak ruimte vrij op die schijf en "
                          "probeer het opnieuw; wat al was opgeslagen blijft bewaard.", "vol")
     if "readonly" in tekst or "read-only" in tekst or fs_errno in (errno.EROFS, errno.EACCES, errno.EPERM):
@@ -294,12 +295,26 @@ def storefout(exc: BaseException, url: str, config_pad: Path | None = None) -> S
     if "unable to open" in tekst:
         return StoreFout(f"cannot open store: {orig}", f"{_db(pad)} kan niet worden geopend of aangemaakt "
                          "(bestaat de map, en mag het dienstaccount daar schrijven?).", "onleesbaar")
+    if "disk i/o error" in tekst:
+        return StoreFout(f"disk I/O error: {orig}", f"{_db(pad)} kreeg een lees- of schrijffout van de schijf. "
+                         "Controleer de schijf (vrije ruimte, de verbinding met een netwerkmap) en probeer opnieuw; "
+                         "meldt een volgende run de database als beschadigd, zet dan de laatste reservekopie terug.",
+                         "anders")
     if "locked" in tekst or "busy" in tekst:
         return StoreFout(f"store busy: {orig}", f"{_db(pad)} is bezet door een ander proces; probeer het "
                          "later opnieuw.", "bezet")
     if isinstance(orig, OSError):
         return StoreFout(f"file system error: {orig}", f"Bestandsfout bij {bestand}: {oorzaak_nl(orig)}.", "anders")
     return StoreFout(f"database error: {orig}", f"{_db(pad)} gaf een fout: {orig}.", "anders")
+
+
+def _bijna_vol(pad: Any) -> bool:
+    """Less than 1 MiB free where the store is (an I/O error there is then a full disk)."""
+    import shutil
+    try:
+        return isinstance(pad, Path) and shutil.disk_usage(pad.parent).free < 1024 * 1024
+    except OSError:
+        return False
 
 
 def _db(pad: Any) -> str:

@@ -266,7 +266,7 @@ def test_a_full_disk_for_the_master_and_the_outbox_is_named(tmp_path):
     with kleine_schijf(vol, "1m"):
         vul(vol)
         r = pmiek("sync", "--config", str(config))
-        assert r.returncode == 3 and "De schijf is vol" in r.stderr, r.stderr
+        assert r.returncode == 3 and "(de schijf is vol)" in r.stderr, r.stderr
         r = pmiek("report", "--config", str(config), "--send", "--quarter", KWARTAAL)
         assert r.returncode == 3 and "de schijf is vol" in r.stderr, r.stderr
         assert not list((vol / "outbox").glob("*.eml")) if (vol / "outbox").exists() else True
@@ -328,5 +328,5 @@ def test_a_corrupted_index_page_is_found_by_the_checks(tmp_path):
     r = pmiek("serve", "--config", str(config), timeout=60)
     assert r.returncode == 3 and "is beschadigd" in r.stderr, r.stderr
     r = pmiek("store", "backup", "--config", str(config))
-    assert r.returncode == 3 and "de integriteitscontrole vond fouten" in r.stderr
+    assert r.returncode == 3 and "Er is geen reservekopie gemaakt" in r.stderr and "is beschadigd" in r.stderr
     assert not list((tmp_path / "data" / "pmiek.sqlite.backups").glob("*.sqlite"))
