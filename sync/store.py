@@ -36,17 +36,18 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from fiche.errors import InputError, PmiekError
 from sync import storebewaking as bewaking
+from sync.rapportage_schema import maak_rapportage as _upgrade_rapportage  # step 6: reporting views
 
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 6
+SCHEMA_VERSIE = 7
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -318,7 +319,7 @@ def _upgrade_store_identiteit(conn) -> None:
 
 
 UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
-                                 6: _upgrade_store_identiteit}
+                                 6: _upgrade_rapportage, 7: _upgrade_store_identiteit}
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -341,10 +342,9 @@ def maak_engine(url: str) -> Engine:
 
 def huidige_versie(engine: Engine) -> int:
     with engine.connect() as conn:
-        try:
-            return int(conn.execute(text("SELECT MAX(versie) FROM pmiek_schema_versie")).scalar() or 0)
-        except OperationalError:
+        if not inspect(conn).has_table("pmiek_schema_versie"):  # asked, not caught: PostgreSQL aborts on it
             return 0
+        return int(conn.execute(text("SELECT MAX(versie) FROM pmiek_schema_versie")).scalar() or 0)
 
 
 def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:

@@ -21,6 +21,7 @@ from sync.config import Config, laad_config
 from sync.intake import IntakeResultaat, Tellingen, verwerk
 from sync.overzicht import Overzicht
 from sync.overzicht_bouw import bouw_overzicht
+from sync.rapportagetabellen import ververs_rapportage
 from sync.store import Store, open_store
 
 log = logging.getLogger("pmiek.sync.synchronisatie")
@@ -134,6 +135,7 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang,
                                           lege_bron_toestaan=lege_bron_toestaan)
         overzicht = bouw_overzicht(store, vandaag, tijdzone=config.sync.timezone)
+        ververs_rapportage(store, overzicht, run_id)  # the SQL views (Power BI); a no-op when unchanged
         master = schrijf_master_atomisch(overzicht, config.master.path)
         melding = publiceer(config, master)
         store.eindig_run(run_id, "ok", intake.tellingen.as_dict(), intake.fouten,

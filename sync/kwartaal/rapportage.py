@@ -29,7 +29,6 @@ case the process died exactly while the server was taking the message.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import os
@@ -47,7 +46,6 @@ from sqlalchemy.exc import IntegrityError
 from fiche import datums
 from fiche.datums import datum_nl, kwartaal as kwartaal_code, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
 from fiche.errors import InputError, PmiekError
-from fiche.stoplicht import Stoplicht
 from sync.config import STANDAARD_TIJDZONE, ReportConfig
 from sync.kwartaal.bericht import bouw_bericht, nieuw_message_id
 from sync.kwartaal.inhoud import bouw_rapport
@@ -63,8 +61,9 @@ from sync.kwartaal.transport import (
     schrijf_preview,
 )
 from sync.master import master_inhoud
-from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
-from sync.store import dumps, kwartaal_snapshots as snapshots, kwartaal_verzendingen as verzendingen, loads
+from sync.overzicht import Overzicht
+from sync.overzicht_json import overzicht_naar_json, overzicht_van_json  # also used as kr.overzicht_van_json
+from sync.store import kwartaal_snapshots as snapshots, kwartaal_verzendingen as verzendingen
 
 log = logging.getLogger("pmiek.sync.kwartaal.rapportage")
 
@@ -103,44 +102,6 @@ def maak_transport(rp: ReportConfig, config: Any = None) -> Transport:
     verbinding = verbinding_uit_config(config.source.sharepoint)
     return GraphTransport(verbinding.client, rp.sender, verbinding.session, herhaling(rp),
                           timeout=config.source.sharepoint.timeout)
-
-
-# --- snapshot (de)serialisation -------------------------------------------------------------
-
-def _stoplicht(v: Any) -> Stoplicht | None:
-    return None if v is None else Stoplicht(v)
-
-
-def _rijen(rijen: list[dict]) -> list[dict]:
-    uit = []
-    for r in rijen:
-        r = dict(r)
-        if isinstance(r.get("stoplicht"), str) and Stoplicht.van_label(r["stoplicht"]):
-            r["stoplicht"] = Stoplicht.van_label(r["stoplicht"])
-        uit.append(r)
-    return uit
-
-
-def overzicht_naar_json(o: Overzicht) -> str:
-    data = dataclasses.asdict(o)
-    data["historie"] = {k: {q: s.value for q, s in v.items()} for k, v in o.historie.items()}
-    return dumps(data)
-
-
-def overzicht_van_json(tekst: str) -> Overzicht:
-    data = loads(tekst)
-    projecten = []
-    for p in data["projecten"]:
-        p["stoplicht"] = _stoplicht(p["stoplicht"])
-        p["vorig_stoplicht"] = _stoplicht(p.get("vorig_stoplicht"))
-        p["mijlpalen"] = _rijen(p.get("mijlpalen") or [])
-        projecten.append(ProjectStand(**p))
-    return Overzicht(
-        peildatum=data["peildatum"], gegenereerd=data["gegenereerd"], projecten=projecten,
-        datakwaliteit=[DatakwaliteitMelding(**m) for m in data.get("datakwaliteit") or []],
-        historie={k: {q: Stoplicht(s) for q, s in v.items()} for k, v in (data.get("historie") or {}).items()},
-        tijdzone=data.get("tijdzone") or STANDAARD_TIJDZONE,
-    )
 
 
 # --- the quarter ----------------------------------------------------------------------------
