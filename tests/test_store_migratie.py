@@ -55,7 +55,7 @@ def bron(tmp_path_factory) -> tuple[Path, str]:
         store = open_store(config.store_url)
         try:
             scheduler = start_schema(config, store.engine)
-            assert len(scheduler.get_jobs()) == 2
+            assert len(scheduler.get_jobs()) == 3  # sync, quarterly report, daily backup
             scheduler.shutdown(wait=True)
         finally:
             store.close()
