@@ -72,15 +72,15 @@ def dienst_lock(config: Config) -> FileLock:
     try:
         lock = _lock(config.lock_path, 0)
         lock.acquire()
-    except OSError as exc:  # a read-only folder: a Dutch message, not a traceback
-        from sync.storebewaking import map_niet_beschrijfbaar
-        raise map_niet_beschrijfbaar(config.lock_path.parent, exc) from None
     except Timeout:
         raise InputError(
             f"another pmiek service holds {config.lock_path}",
             f"Er draait al een pMIEK-dienst op deze database ({config.store_path or config.store_url}). "
             "Een tweede dienst op dezelfde database wordt geweigerd.",
         ) from None
+    except OSError as exc:  # after Timeout (an OSError too): a read-only folder, in Dutch
+        from sync.storebewaking import map_niet_beschrijfbaar
+        raise map_niet_beschrijfbaar(config.lock_path.parent, exc) from None
     return lock
 
 

@@ -55,14 +55,14 @@ def run_lock(config: Config, wachttijd: float = RUN_LOCK_WACHTTIJD) -> FileLock:
     try:
         lock = _lock(pad, wachttijd)
         lock.acquire()
-    except OSError as exc:  # a read-only folder (EROFS, EACCES): a Dutch message, not a traceback
-        from sync.storebewaking import map_niet_beschrijfbaar
-        raise map_niet_beschrijfbaar(pad.parent, exc) from None
     except Timeout:
         raise InputError(
             f"a sync run on {config.store_url} is still busy after {wachttijd:.0f}s",
             "Er loopt al een synchronisatie op deze database; probeer het later opnieuw.",
         ) from None
+    except OSError as exc:  # after Timeout (an OSError too): a read-only folder (EROFS, EACCES), in Dutch
+        from sync.storebewaking import map_niet_beschrijfbaar
+        raise map_niet_beschrijfbaar(pad.parent, exc) from None
     return lock
 
 

@@ -32,7 +32,8 @@ GEGENEREERD = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.timezone.utc)
 #: Every table a store of this version holds after a sync, a sent quarter and a started service.
 TABELLEN = {"pmiek_schema_versie", "bronnen", "delta_cursors", "bestanden", "fiche_versies", "runs", "lezingen",
             "kwartaal_snapshots", "kwartaal_verzendingen", "apscheduler_jobs", "rapport_verversing",
-            "rapport_projecten", "rapport_mijlpalen", "rapport_knelpunten", "rapport_capaciteit", "rapport_historie"}
+            "rapport_projecten", "rapport_mijlpalen", "rapport_knelpunten", "rapport_capaciteit", "rapport_historie",
+            "pmiek_store"}
 
 
 @pytest.fixture(scope="module")
