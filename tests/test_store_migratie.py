@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from sqlalchemy import create_engine, inspect, text
 
-from fiche.errors import InputError
+from fiche.errors import InputError, PmiekError
 from pmiek.cli import main
 from sync.config import laad_config
 from sync.kwartaal import rapportage as kr
@@ -120,7 +120,7 @@ def test_migrate_refuses_a_filled_target_unless_overwrite_and_cli_prints_the_sum
     doel = tmp_path / "kopie.sqlite"
     assert main(["store", "migrate", "--from", bron_url, "--to", str(doel)]) == 0
     uit = capsys.readouterr().out
-    assert "fiche_versies" in uit and "gelijk" in uit and "Klaar: 16 tabellen" in uit
+    assert "fiche_versies" in uit and "gelijk" in uit and "Klaar: 17 tabellen" in uit
 
     assert main(["store", "migrate", "--from", bron_url, "--to", str(doel)]) == 2
     assert "is niet leeg" in capsys.readouterr().err
@@ -145,6 +145,6 @@ def test_migrate_refuses_a_running_sync_a_password_in_the_url_and_a_non_store(br
     assert "PGPASSWORD" in capsys.readouterr().err
     leeg = tmp_path / "leeg.sqlite"
     create_engine(f"sqlite:///{leeg}").connect().close()
-    with pytest.raises(InputError) as fout:
+    with pytest.raises(PmiekError) as fout:  # an empty file is refused before SQLite sees it (issue 15)
         migreer(f"sqlite:///{leeg}", f"sqlite:///{tmp_path / 'x.sqlite'}")
-    assert "geen pMIEK-database" in fout.value.melding
+    assert "is leeg (0 bytes)" in fout.value.melding
