@@ -11,7 +11,10 @@ import argparse
 import importlib
 import logging
 import os
+import sqlite3
 import sys
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from fiche.errors import ConfigError, FileRefused, InputError, PmiekError
 from pmiek.logsetup import setup_logging
@@ -94,6 +97,16 @@ def main(argv: list[str] | None = None) -> int:
         # Point stdout at devnull so the interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
+        # A store or disk fault no command caught (full disk, read-only, corrupt): still a Dutch
+        # message with the next step, never a traceback.
+        from sync.storebewaking import storefout
+        fout = storefout(exc, "")
+        if fout is None:
+            raise
+        log.error("store or disk fault: %s", exc)
+        print(f"Fout: {fout.melding}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -199,6 +199,15 @@ class UitvraagConfig:
 
 
 @dataclass
+class BackupConfig:
+    """`[store] backup_*`: the daily backup of a SQLite store (`sync.reservekopie`)."""
+
+    folder: Path | None = None  # None: `<store>.backups/` beside the store
+    keep: int = 7
+    cron: str = "30 6 * * *"  # daily 06:30, before the 07:00 sync
+
+
+@dataclass
 class Config:
     source: BronConfig
     store_url: str
@@ -209,6 +218,7 @@ class Config:
     path: Path | None = None  # the file this came from
     #: `[uitvraag]`: the quarterly round to the voorzitters (sync.uitvraag).
     uitvraag: UitvraagConfig = field(default_factory=lambda: UitvraagConfig(project_leader=[STANDAARD_ONTVANGER]))
+    backup: BackupConfig = field(default_factory=BackupConfig)
 
     @property
     def lock_path(self) -> Path:
@@ -440,6 +450,8 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
         url = sqlite_url(store_pad)
     else:
         url, store_pad = _store_url(url, basis)
+    backup = BackupConfig(folder=st.path("backup_folder"), keep=st.integer("backup_keep", 7, 1, 1000),
+                          cron=st.text("backup_cron", default="30 6 * * *"))
     st.geen_onbekende()
 
     ms = _Sectie("master", data.get("master", {}), basis)
@@ -480,11 +492,12 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
                       catch_up_hours=sy.integer("catch_up_hours", 72, 1, 24 * 31))
     sy.geen_onbekende()
 
+    valideer_cron(backup.cron, tz, "store.backup_cron")
     report = _report(_Sectie("report", data.get("report", {}), basis), bron, tz)
     uitvraag = _uitvraag(_Sectie("uitvraag", data.get("uitvraag", {}), basis), "uitvraag" in data,
                                report.recipients, tz)
     return Config(source=bron, store_url=url, store_path=store_pad, master=master, sync=sync, report=report,
-                  uitvraag=uitvraag)
+                  uitvraag=uitvraag, backup=backup)
 
 
 #: `[report]` keys in the order the "unknown key" message lists them.

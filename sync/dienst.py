@@ -70,6 +70,7 @@ def plan_job(scheduler: Any, job_id: str, func: Callable[..., Any], trigger: Any
         "job": job_id, "trigger": str(trigger), "timezone": str(trigger.timezone), "schedule_changed": nieuw_schema,
         "next_run": volgende.isoformat() if volgende else None}})
 
+
 def dienst_lock(config: Config) -> Slot:
     """Acquire the one-service-per-store lock or refuse with a Dutch message."""
     lock = slot_voor_config(config, "dienst")
@@ -114,6 +115,11 @@ def start_schema(config: Config, engine):
         NA_GEPLANDE_SYNC.append(inhalen.verstuur_als_verschuldigd)  # the due check after every scheduled sync
     plan_inhalen(scheduler, config)
     registreer_uitvraag(scheduler, config)
+    if config.store_path is not None:  # the daily backup (issue 15); PostgreSQL has its own tools
+        from sync.reservekopie import JOB_ID as BACKUP_JOB, geplande_reservekopie
+        plan_job(scheduler, BACKUP_JOB, geplande_reservekopie,
+                 CronTrigger.from_crontab(config.backup.cron, timezone=config.sync.tz), [str(config.path)],
+                 "pMIEK reservekopie")
     scheduler.resume()
     job = scheduler.get_job(JOB_ID)
     volgende = job.next_run_time.isoformat() if job.next_run_time else None
@@ -155,9 +161,13 @@ def controleer_bij_start(config: Config) -> None:
             transport.inloggegevens()
 
 
-def serve(config: Config, stop: threading.Event | None = None) -> int:
-    """`pmiek serve`: run until SIGTERM/SIGINT (or `stop` is set); returns the exit code."""
+def serve(config: Config, stop: threading.Event | None = None, nieuwe_store: bool = False) -> int:
+    """`pmiek serve`: run until SIGTERM/SIGINT (or `stop` is set); returns the exit code. A store
+    that was there and is gone is not made anew without `nieuwe_store`; a damaged one (quick
+    check at start-up) is refused with the backup to restore."""
+    from sync import storebewaking, storespoor
     controleer_bij_start(config)
+    storespoor.controleer_aanwezig(config, nieuwe_store)
     lock = dienst_lock(config)
     ruim_tijdelijke_op(config)  # what a killed service left behind (each sync sweeps again)
     stop = stop or threading.Event()
@@ -171,7 +181,12 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
     store = None
     scheduler = None
     try:
+        if nieuwe_store:
+            storespoor.verwijder_lege(config)
         store = open_store(config.store_url)
+        storebewaking.controleer_gezond(store.engine, config.path)
+        log.info("store integrity quick check passed", extra={"fields": {"store": str(config.store_path)}})
+        storespoor.schrijf_sporen(config, store.engine)
         scheduler = start_schema(config, store.engine)
         job = scheduler.get_job(JOB_ID)
         volgende = job.next_run_time.astimezone(config.sync.tz) if job and job.next_run_time else None

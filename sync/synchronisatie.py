@@ -156,6 +156,7 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
     itself is recorded in the store and raised as a `PmiekError`."""
     eigen_store = store is None
     store = store or open_store(config.store_url)
+    from sync import storebewaking, storespoor
     vandaag = peildatum or dt.datetime.now(config.sync.tz).date()
     run_id = None
     try:
@@ -177,6 +178,7 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
             melding = " ".join(m for m in (MASTER_ONGEWIJZIGD, melding) if m)
         store.eindig_run(run_id, "ok", intake.tellingen.as_dict(), intake.fouten,
                          master=str(master) if master else None, melding=melding)
+        storespoor.schrijf_sporen(config, store.engine)  # where the store was, for when it is gone
         log.info("sync finished", extra={"fields": {"run": run_id, **intake.tellingen.as_dict(),
                                                      "failures": len(intake.fouten), "master": str(master),
                                                      "master_rewritten": herschreven}})
@@ -184,15 +186,18 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
                              master_herschreven=herschreven)
     except PmiekError as exc:
         log.error("sync failed", extra={"fields": {"run": run_id, "error": str(exc)}})
-        if run_id is not None:
-            store.eindig_run(run_id, "fout", {}, [{"item": "", "melding": exc.melding}], melding=exc.melding)
+        _eindig_mislukt(store, run_id, exc, config)
         raise
     except Exception as exc:
-        log.exception("sync failed unexpectedly", extra={"fields": {"run": run_id}})
-        melding = f"De synchronisatie is mislukt door een onverwachte fout ({type(exc).__name__}); zie het logbestand."
-        if run_id is not None:
-            store.eindig_run(run_id, "fout", {}, [{"item": "", "melding": melding}], melding=melding)
-        raise PmiekError(f"sync failed: {exc!r}", melding) from exc
+        fout = storebewaking.storefout(exc, config.store_url, config.path)  # full disk, read-only, corrupt
+        if fout is not None:
+            log.error("sync failed on a store or disk fault", extra={"fields": {"run": run_id, "error": str(exc)}})
+        else:
+            log.exception("sync failed unexpectedly", extra={"fields": {"run": run_id}})
+            fout = PmiekError(f"sync failed: {exc!r}", "De synchronisatie is mislukt door een onverwachte fout "
+                              f"({type(exc).__name__}); zie het logbestand.")
+        _eindig_mislukt(store, run_id, fout, config)
+        raise fout from exc
     except BaseException as exc:
         # Ctrl+C or SIGTERM (`pmiek.stoppen`): what was stored stays, the run says it was broken off.
         signaal = getattr(exc, "signaal", 2) if isinstance(exc, KeyboardInterrupt) else None
@@ -205,6 +210,27 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
     finally:
         if eigen_store:
             store.close()
+
+
+def _eindig_mislukt(store: Store, run_id: int | None, fout: PmiekError, config: Config) -> None:
+    """Record the failed run (which may itself fail on a full disk or a damaged store), then a
+    quick integrity check: a damaged store is named with the backup to restore."""
+    from sync.storebewaking import StoreFout, controleer_gezond, storefout
+    if run_id is not None:
+        try:
+            store.eindig_run(run_id, "fout", {}, [{"item": "", "melding": fout.melding}], melding=fout.melding)
+        except Exception as exc:  # noqa: BLE001 - the run's own error is the one to report
+            log.error("failed run not recorded", extra={"fields": {"run": run_id, "error": str(exc)}})
+    if isinstance(fout, StoreFout) and fout.soort == "beschadigd":
+        return
+    try:
+        controleer_gezond(store.engine, config.path)
+    except StoreFout as exc:
+        if exc.soort == "beschadigd":
+            fout.melding = f"{fout.melding} {exc.melding}"
+    except Exception as exc:  # noqa: BLE001 - a check that cannot run says nothing more
+        log.warning("integrity check after the failed run did not run", extra={"fields": {
+            "error": str(storefout(exc, config.store_url) or exc)}})
 
 
 def _weiger_ontbrekende_map_vooraf(config: Config) -> None:
@@ -220,11 +246,17 @@ def _weiger_ontbrekende_map_vooraf(config: Config) -> None:
 
 
 def sync_eenmalig(config: Config, aanleiding: str = "handmatig", voortgang: bool | None = None,
-                  peildatum: dt.date | None = None, lege_bron_toestaan: bool = False) -> SyncResultaat:
-    """`pmiek sync`: one run under the run lock."""
+                  peildatum: dt.date | None = None, lege_bron_toestaan: bool = False,
+                  nieuwe_store: bool = False) -> SyncResultaat:
+    """`pmiek sync`: one run under the run lock. A store that was there and is gone (or is an
+    empty file) is made anew only with `nieuwe_store` (`--new-store`)."""
+    from sync.storespoor import controleer_aanwezig, verwijder_lege
     _weiger_ontbrekende_map_vooraf(config)
+    controleer_aanwezig(config, nieuwe_store)
     lock = run_lock(config)
     try:
+        if nieuwe_store:
+            verwijder_lege(config)
         return voer_sync_uit(config, aanleiding=aanleiding, voortgang=voortgang, peildatum=peildatum,
                              lege_bron_toestaan=lege_bron_toestaan)
     finally:

@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from sqlalchemy import create_engine, inspect, text
 
-from fiche.errors import InputError
+from fiche.errors import InputError, PmiekError
 from pmiek.cli import main
 from sync.config import laad_config
 from sync.kwartaal import rapportage as kr
@@ -33,7 +33,7 @@ GEGENEREERD = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.timezone.utc)
 TABELLEN = {"pmiek_schema_versie", "bronnen", "delta_cursors", "bestanden", "fiche_versies", "runs", "lezingen",
             "kwartaal_snapshots", "kwartaal_verzendingen", "apscheduler_jobs", "rapport_verversing",
             "rapport_projecten", "rapport_mijlpalen", "rapport_knelpunten", "rapport_capaciteit", "rapport_historie",
-            "uitvraag_rondes", "uitvraag_berichten"}
+            "uitvraag_rondes", "uitvraag_berichten", "pmiek_store"}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def bron(tmp_path_factory) -> tuple[Path, str]:
         store = open_store(config.store_url)
         try:
             scheduler = start_schema(config, store.engine)
-            assert len(scheduler.get_jobs()) == 2
+            assert len(scheduler.get_jobs()) == 3  # sync, quarterly report, daily backup
             scheduler.shutdown(wait=True)
         finally:
             store.close()
@@ -145,6 +145,6 @@ def test_migrate_refuses_a_running_sync_a_password_in_the_url_and_a_non_store(br
     assert "PGPASSWORD" in capsys.readouterr().err
     leeg = tmp_path / "leeg.sqlite"
     create_engine(f"sqlite:///{leeg}").connect().close()
-    with pytest.raises(InputError) as fout:
+    with pytest.raises(PmiekError) as fout:  # an empty file is refused before SQLite sees it (issue 15)
         migreer(f"sqlite:///{leeg}", f"sqlite:///{tmp_path / 'x.sqlite'}")
-    assert "geen pMIEK-database" in fout.value.melding
+    assert "is leeg (0 bytes)" in fout.value.melding

@@ -23,7 +23,16 @@ def register(sub) -> None:
     p.add_argument("--allow-empty-source", dest="lege_bron_toestaan", action="store_true",
                    help="een bron zonder enige fiche accepteren (alle bekende fiches gelden dan als verwijderd)")
     oude_spelling(p, "--lege-bron-toestaan", dest="lege_bron_toestaan", action="store_true")
+    nieuwe_store_optie(p)
     p.set_defaults(func=run)
+
+
+def nieuwe_store_optie(p) -> None:
+    """`--new-store` (issue 15): the only way to start a new, empty store where one was before."""
+    p.add_argument("--new-store", dest="nieuwe_store", action="store_true",
+                   help="maak bewust een nieuwe, lege database, ook waar eerder een database was (die ontbreekt "
+                        "nu of is leeg); alle historie begint dan opnieuw")
+    oude_spelling(p, "--nieuwe-store", dest="nieuwe_store", action="store_true")
 
 
 def config_uit_args(args):
@@ -69,7 +78,7 @@ def run(args) -> int:
     try:
         with sigterm_als_onderbreking():
             r = sync_eenmalig(config, voortgang=False if args.geen_voortgang else None,
-                              lege_bron_toestaan=args.lege_bron_toestaan)
+                              lege_bron_toestaan=args.lege_bron_toestaan, nieuwe_store=args.nieuwe_store)
     except KeyboardInterrupt as exc:
         # Ctrl+C or SIGTERM: the run is recorded as broken off (sync.synchronisatie.voer_sync_uit).
         run_id = getattr(exc, "run_id", None)

@@ -57,6 +57,7 @@ from sync.kwartaal.bericht import bouw_bericht, nieuw_message_id
 from sync.kwartaal.inhoud import bouw_rapport
 from sync.kwartaal.tijdlijn import tijdlijn_png
 from sync.kwartaal.transport import (
+    AlInOutbox,
     Herhaling,
     OnzekereVerzending,
     OutboxTransport,
@@ -347,6 +348,9 @@ class Kwartaalrapport:
             if vorige["status"] == CONTROLEREN:
                 raise OnzekereVerzending(f"send of {kwartaal} awaits a manual check", vorige["melding"] or "")
 
+        eerder = getattr(transport, "kwartaal_bericht", lambda *_: None)(kwartaal, hervat and hervat["message_id"])
+        if eerder is not None and not force:  # the outbox has it, even if our record of it is gone
+            raise AlInOutbox(kwartaal, eerder)
         moment = moment or nu()
         if hervat is None and not force:
             weiger_lopend_kwartaal(kwartaal, lokale_datum(moment, self.tz))
@@ -454,6 +458,8 @@ def te_rapporteren_kwartaal(moment: dt.datetime, tz: dt.tzinfo | None = None) ->
 def voor_config(config: Any, alleen_lezen: bool = False) -> tuple[Kwartaalrapport, Any]:
     """The report on the config's store; `alleen_lezen` (a preview) never changes the store."""
     from sync.store import open_store
+    from sync.storespoor import controleer_aanwezig
+    controleer_aanwezig(config)  # a store that was there and is gone is not made anew by a send
     store = open_store(config.store_url, alleen_lezen=alleen_lezen)
     lock = config.lock_path.with_name(config.lock_path.name.replace(".lock", ".rapport.lock"))
     return Kwartaalrapport(store.engine, store, lock, config.sync.timezone), store
@@ -486,7 +492,7 @@ def geplande_rapportage(config_pad: str) -> None:
         finally:
             store.close()
         log.info("scheduled quarterly report sent", extra={"fields": {"quarter": kwartaal}})
-    except AlVerzonden as exc:
+    except (AlVerzonden, AlInOutbox) as exc:
         log.info("scheduled quarterly report skipped: already sent", extra={"fields": {"error": str(exc)}})
     except PmiekError as exc:
         log.error("scheduled quarterly report failed", extra={"fields": {"error": str(exc)}})

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from fiche.bestanden import atomisch_schrijven
-from fiche.errors import ConfigError, RemoteError, oorzaak_nl
+from fiche.errors import ConfigError, InputError, RemoteError, oorzaak_nl
 from sync.herhaling import Herhaling, bij_stop
 from sync.kwartaal.bericht import onderdelen
 from sync.kwartaal.verzending import (
@@ -113,6 +113,23 @@ class OutboxTransport:
 
     def al_verzonden(self, message_id: str) -> bool | None:
         return any(self.map.glob(f"*-{_sleutel(message_id)}.eml"))
+
+    def kwartaal_bericht(self, kwartaal: str, behalve: str | None = None) -> Path | None:
+        """An e-mail of `kwartaal` already in the outbox (other than message `behalve`): what the
+        transport itself can see, also when the store's send record is gone (issue 15)."""
+        eigen = f"{kwartaal}-{_sleutel(behalve)}.eml" if behalve else None
+        return next((p for p in sorted(self.map.glob(f"{kwartaal}-*.eml")) if p.name != eigen), None)
+
+
+class AlInOutbox(InputError):
+    """The outbox already holds this quarter's e-mail, whatever the store's record says."""
+
+    def __init__(self, kwartaal: str, bestand: Path) -> None:
+        super().__init__(f"outbox already holds the report of {kwartaal} ({bestand}); not sent again",
+                         f"De outbox bevat het kwartaaloverzicht {kwartaal} al ({bestand}); er is niets opnieuw "
+                         "verzonden. De verzendadministratie in de database kent die verzending niet (is de "
+                         "database vervangen, teruggezet of opnieuw begonnen?). Alleen als het overzicht "
+                         "echt nogmaals moet: pmiek report --send --force.")
 
 
 # --- SMTP ------------------------------------------------------------------------------------
