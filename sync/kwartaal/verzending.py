@@ -44,3 +44,13 @@ class Transport(Protocol):
 
     def al_verzonden(self, message_id: str) -> bool | None:
         """True/False when the transport can tell whether `message_id` went out; None if it cannot."""
+
+
+def opgeven(exc: BaseException, pogingen: int, reden: str) -> BaseException:
+    """The last failure once the retries end; stopped by the service, it says so."""
+    if reden != "stop" or not isinstance(exc, TijdelijkeVerzendFout):
+        return exc
+    return TijdelijkeVerzendFout(f"stopped while retrying after {pogingen} attempt(s): {exc}",
+                                 f"Verzenden afgebroken omdat pMIEK stopte, na {pogingen} poging(en); er is niets "
+                                 f"verzonden ({exc.melding}). Het wordt opnieuw geprobeerd na de volgende start.",
+                                 status=exc.status)
