@@ -293,9 +293,9 @@ def storefout(exc: BaseException, url: str, config_pad: Path | None = None) -> S
         log.error("store is corrupt", extra={"fields": {"store": str(pad), "error": str(orig)}})
         return StoreFout(f"store corrupt: {orig}", melding_beschadigd(pad, laatste, config_pad), "beschadigd")
     if not str(url).startswith("sqlite") and "connection" in tekst and ("failed" in tekst or "refused" in tekst):
-        return StoreFout(f"store server unreachable: {orig}", f"De database {pad} is niet bereikbaar ({orig}). Controleer "
-                         "of de databaseserver draait, de server en poort in store.url en het wachtwoord (PGPASSWORD "
-                         "of ~/.pgpass).", "anders")
+        return StoreFout(f"store server unreachable: {orig}",
+                         f"De database {pad} is niet bereikbaar ({orig}). Controleer of de databaseserver draait, "
+                         "de server en poort in store.url en het wachtwoord (PGPASSWORD of ~/.pgpass).", "anders")
     if "unable to open" in tekst:
         return StoreFout(f"cannot open store: {orig}", f"{_db(pad)} kan niet worden geopend of aangemaakt "
                          "(bestaat de map, en mag het dienstaccount daar schrijven?).", "onleesbaar")
