@@ -149,6 +149,13 @@ def _laatste_kopie(pad: Path) -> Path | None:
     return StoreLocatie.uit_pad(pad).laatste()
 
 
+#: Store files this process has opened engines on. Their header is not read again: closing any
+#: file descriptor of a SQLite file drops every POSIX lock this process holds on it, and another
+#: process may then take the database for unused and remove its -wal/-shm under our connections
+#: (seen as "disk I/O error"; sqlite.org, "How To Corrupt An SQLite Database File", 2.2).
+_IN_GEBRUIK: set[Path] = set()
+
+
 def controleer_bestand(url: str) -> None:
     """An existing SQLite store file must be readable and a SQLite database with content."""
     pad = sqlite_pad(url)
@@ -156,6 +163,13 @@ def controleer_bestand(url: str) -> None:
         return
     if pad.is_dir():
         raise StoreFout(f"store {pad} is a directory", f"De database {pad} is een map, geen bestand.", "vreemd")
+    laatste = _laatste_kopie(pad)
+    if pad.stat().st_size == 0:
+        raise StoreFout(f"store {pad} is an empty file", f"De database {pad} is leeg (0 bytes): de gegevens zijn "
+                        f"weg. Er wordt niet stilletjes een nieuwe database in gemaakt. {_herstel(laatste, None, pad)} "
+                        f"Alleen als u bewust opnieuw begint: voeg {NIEUWE_STORE_VLAG} toe.", "leeg")
+    if pad.resolve() in _IN_GEBRUIK:
+        return
     try:
         with open(pad, "rb") as fh:
             kop = fh.read(len(SQLITE_KOP))
@@ -163,11 +177,6 @@ def controleer_bestand(url: str) -> None:
         raise StoreFout(f"store {pad} cannot be read: {exc}",
                         f"De database {pad} kan niet worden gelezen ({oorzaak_nl(exc)}). Geef het dienstaccount "
                         "lees- en schrijfrechten op het bestand.", "onleesbaar") from None
-    laatste = _laatste_kopie(pad)
-    if not kop:
-        raise StoreFout(f"store {pad} is an empty file", f"De database {pad} is leeg (0 bytes): de gegevens zijn "
-                        f"weg. Er wordt niet stilletjes een nieuwe database in gemaakt. {_herstel(laatste, None, pad)} "
-                        f"Alleen als u bewust opnieuw begint: voeg {NIEUWE_STORE_VLAG} toe.", "leeg")
     if kop != SQLITE_KOP:
         raise StoreFout(f"store {pad} is not a SQLite database", f"Het bestand {pad} is geen pMIEK-database (geen "
                         f"SQLite-bestand); het wordt niet gebruikt en niet overschreven. Controleer store.path. "
@@ -177,6 +186,9 @@ def controleer_bestand(url: str) -> None:
 def open_engine(url: str, alleen_lezen: bool, maak_engine: Callable[[str], Engine]) -> Engine:
     """The engine `open_store` uses (`maak_engine` for writing), after `controleer_bestand`."""
     controleer_bestand(url)
+    pad = sqlite_pad(url)
+    if pad is not None:
+        _IN_GEBRUIK.add(pad.resolve())
     return lees_engine(url) if alleen_lezen else maak_engine(url)
 
 

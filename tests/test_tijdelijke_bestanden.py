@@ -97,5 +97,7 @@ def test_a_killed_sync_leaves_temp_files_that_the_service_sweeps(tmp_path) -> No
     r = subprocess.run([sys.executable, "-m", "pmiek.cli", "sync", "--config", str(config)],
                        capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in publiceer.iterdir()) == sorted([".notities.tmp", "concept.tmp", "m.xlsx"])
+    # What is left: the user's files, the master, and the store's marker (sync.storespoor).
+    assert sorted(p.name for p in publiceer.iterdir()) == sorted([".notities.tmp", "concept.tmp", "m.xlsx",
+                                                                   ".pmiek-store.json"])
     assert [p.name for p in (tmp_path / "master").iterdir() if p.name.endswith(".tmp")] == []
