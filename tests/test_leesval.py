@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import inspect, text
+from test_serve import ctrl_c_bereikbaar
 
 from sync.config import sqlite_url
 from sync.store import SCHEMA_VERSIE, huidige_versie, maak_engine, open_store, upgrade
@@ -79,7 +80,7 @@ def _stop_tijdens_lezen(args: list[str], store: Path, naam: str, uitvoer: Path, 
     """
     with open(uitvoer, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "pmiek.cli", *args], stdout=out, stderr=subprocess.STDOUT,
-                                cwd=ROOT)
+                                cwd=ROOT, preexec_fn=ctrl_c_bereikbaar)
     gestopt = False
     try:
         einde = time.monotonic() + limiet

@@ -218,10 +218,18 @@ def test_serve_refuses_to_start_with_a_config_that_cannot_work(tmp_path, monkeyp
     assert runs(tmp_path) == [] and volgende_run(tmp_path) is None  # nothing was started
 
 
+def ctrl_c_bereikbaar() -> None:
+    """For a child that a test stops with SIGINT: a shell without job control starts background
+    commands (a CI script's `... &`) with SIGINT ignored, the child would inherit that, and Python
+    then installs no KeyboardInterrupt handler. A terminal's Ctrl+C reaches a foreground process."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _pmiek(*args: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PMIEK_LOG_LEVEL": "INFO"}
     return subprocess.Popen([sys.executable, "-m", "pmiek.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, **kwargs)
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, preexec_fn=ctrl_c_bereikbaar,
+                            **kwargs)
 
 
 @pytest.mark.subprocess
