@@ -2,12 +2,11 @@
 in progress (so a file that kills the reader is not read again), and the quarterly e-mail's
 frozen snapshots and send record.
 
-SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
-writes). Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
-from them. A refused version is kept too, for the Datakwaliteit view. Every table is declared
-here and created by one chain of numbered upgrade steps; `open_store` applies the missing steps
-in order (also to the scheduler's stored jobs, whose function references move with the code),
-refuses a store written by a newer pMIEK, and when only reading never changes the schema.
+SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run writes). Accepted
+versions are never deleted or rewritten: any past peildatum can be rebuilt from them. A refused version is kept too,
+for Datakwaliteit. Every table is declared here (the project lists' in `sync.lijsten.tabellen`) and created by one
+chain of numbered upgrade steps; `open_store` applies the missing ones in order (also to the scheduler's stored jobs,
+whose function references move with the code), refuses a newer pMIEK's store, and when only reading never upgrades.
 """
 
 from __future__ import annotations
@@ -43,11 +42,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from fiche.errors import InputError, PmiekError
+from sync.lijsten.tabellen import upgrade_lijsten
 
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 5
+SCHEMA_VERSIE = 6
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -314,7 +314,8 @@ def _upgrade_5(conn) -> None:
     Base.metadata.create_all(conn, tables=[cast(Table, Lezing.__table__)])
 
 
-UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5}
+UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
+                                 6: upgrade_lijsten}  # the grid operators' project lists (issue 10)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
