@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fiche.errors import ConfigError, oorzaak_nl
 from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD
+from sync.lijsten.instellingen import LijstenConfig, lijsten_config
 
 STANDAARD_TIJDZONE = "Europe/Amsterdam"
 #: Every working day at 07:00 local time: the master is fresh when the office opens.
@@ -162,6 +163,7 @@ class Config:
     sync: SyncConfig = field(default_factory=SyncConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     path: Path | None = None  # the file this came from
+    lijsten: LijstenConfig = field(default_factory=LijstenConfig)  # project lists (sync.lijsten.instellingen)
 
     @property
     def lock_path(self) -> Path:
@@ -329,7 +331,7 @@ def laad_config(pad: str | Path) -> Config:
 
 
 def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
-    bekende = ("source", "store", "master", "sync", "report")
+    bekende = ("source", "store", "master", "sync", "report", "lijsten")
     for k in data:
         if k not in bekende:
             raise _fout(k, "unknown section", f"onbekende sectie [{k}]. Bekend: {', '.join(bekende)}.")
@@ -432,7 +434,11 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
     sy.geen_onbekende()
 
     report = _report(_Sectie("report", data.get("report", {}), basis), bron, tz)
-    return Config(source=bron, store_url=url, store_path=store_pad, master=master, sync=sync, report=report)
+    li = _Sectie("lijsten", data.get("lijsten", {}), basis)
+    lijsten = lijsten_config(li)
+    li.geen_onbekende()
+    return Config(source=bron, store_url=url, store_path=store_pad, master=master, sync=sync, report=report,
+                  lijsten=lijsten)
 
 
 #: `[report]` keys in the order the "unknown key" message lists them.

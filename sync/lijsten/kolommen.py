@@ -93,20 +93,6 @@ def herken(koppen: Iterable[object], mapping: Mapping[str, str] | None = None) -
     return Indeling(kolommen, tekst)
 
 
-def controleer_mapping(mapping: Mapping[str, object], sleutel: str) -> dict[str, str]:
-    """A configured mapping: known fields to header text (used by `sync.lijsten.instellingen`)."""
-    uit = {}
-    for veld, kop in mapping.items():
-        if veld not in VELDEN:
-            raise InputError(f"{sleutel}.{veld}: unknown list field",
-                             f"{sleutel}.{veld}: onbekend veld; bekend zijn: {', '.join(VELDEN)}.")
-        if not isinstance(kop, str) or not kop.strip():
-            raise InputError(f"{sleutel}.{veld}: must be a column header",
-                             f"{sleutel}.{veld}: moet de kolomkop zijn (tekst).")
-        uit[veld] = kop.strip()
-    return uit
-
-
 def onbekende_indeling(naam: str, koppen: Iterable[str]) -> InputError:
     """The refusal of a list whose columns we do not recognise, naming found and needed columns."""
     gevonden = [k for k in koppen if k]

@@ -76,11 +76,12 @@ def importeer(store: Store, data: bytes, naam: str, soort: str, bron: str, editi
     gelezen = lees_lijst(data, naam, mapping)
     rijen = gelezen.rijen
     with store.engine.begin() as conn:
-        import_id = conn.execute(lijst_imports.insert().values(
+        resultaat = conn.execute(lijst_imports.insert().values(
             bron=bron, soort=soort, editie=editie, peildatum=peildatum, naam=naam, content_hash=inhoud_hash,
             ontvangen=nu().replace(tzinfo=None), rijen=len(rijen),
             fouten=dumps([{"rij": f.rij, "melding": f.melding} for f in gelezen.fouten]),
-        )).inserted_primary_key[0]
+        ))
+        import_id = int(resultaat.inserted_primary_key[0])  # type: ignore[index]
         if len(rijen):
             records = rijen[["sleutel", "rij", "code", "naam", "gemeente", "spanningsniveau", "soort_werk", "ibn",
                              "ibn_tekst", "status", "opmerking"]].astype(object)
