@@ -47,7 +47,7 @@ from sqlalchemy.exc import IntegrityError
 from fiche import datums
 from fiche.datums import datum_nl, kwartaal as kwartaal_code, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
 from fiche.errors import InputError, PmiekError
-from fiche.stoplicht import Stoplicht
+from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD, Stoplicht
 from sync.config import STANDAARD_TIJDZONE, ReportConfig
 from sync.kwartaal.bericht import bouw_bericht, nieuw_message_id
 from sync.kwartaal.inhoud import bouw_rapport
@@ -61,8 +61,9 @@ from sync.kwartaal.transport import (
     Transport,
     schrijf_preview,
 )
+from sync.lijsten.instellingen import TOLERANTIE_STANDAARD
 from sync.master import master_inhoud
-from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
+from sync.overzicht import DatakwaliteitMelding, LijstStand, Overzicht, ProjectStand
 from sync.store import dumps, kwartaal_snapshots as snapshots, kwartaal_verzendingen as verzendingen, loads
 
 log = logging.getLogger("pmiek.sync.kwartaal.rapportage")
@@ -133,6 +134,8 @@ def overzicht_van_json(tekst: str) -> Overzicht:
         p["stoplicht"] = _stoplicht(p["stoplicht"])
         p["vorig_stoplicht"] = _stoplicht(p.get("vorig_stoplicht"))
         p["mijlpalen"] = _rijen(p.get("mijlpalen") or [])
+        if isinstance(p.get("lijst"), dict):
+            p["lijst"] = LijstStand(**p["lijst"])
         projecten.append(ProjectStand(**p))
     return Overzicht(
         peildatum=data["peildatum"], gegenereerd=data["gegenereerd"], projecten=projecten,
@@ -191,8 +194,10 @@ def weiger_lopend_kwartaal(kwartaal: str, vandaag: dt.date) -> None:
 class Kwartaalrapport:
     """The quarterly report against one store (engine), with its lock file."""
 
-    def __init__(self, engine: Engine, store: Any, lock_pad: Path, tijdzone: str = STANDAARD_TIJDZONE) -> None:
+    def __init__(self, engine: Engine, store: Any, lock_pad: Path, tijdzone: str = STANDAARD_TIJDZONE,
+                 tolerantie_maanden: int = TOLERANTIE_STANDAARD, nabij_maanden: int = NABIJ_MAANDEN_STANDAARD) -> None:
         self.engine = engine
+        self.tolerantie_maanden, self.nabij_maanden = tolerantie_maanden, nabij_maanden  # list projects' window
         self.tijdzone = tijdzone  # the configured sync.timezone: "today", the peildatum, shown times
         self.tz = ZoneInfo(tijdzone)
         self.store = store  # sync.store.Store: `bouw_overzicht` reads fiche versions from it
@@ -217,7 +222,8 @@ class Kwartaalrapport:
         moment = moment or nu()
         vandaag = lokale_datum(moment, self.tz)
         peildatum = peildatum_voor(kwartaal, vandaag)
-        overzicht = bouw_overzicht(self.store, peildatum, gegenereerd=moment, tijdzone=self.tijdzone)
+        overzicht = bouw_overzicht(self.store, peildatum, gegenereerd=moment, tijdzone=self.tijdzone,
+                                   tolerantie_maanden=self.tolerantie_maanden, nabij_maanden=self.nabij_maanden)
         if bevriezen:
             # Frozen is final (the scheduled send will find the quarter sent): never an empty
             # overview, which would tell the Board that all is well.
@@ -451,7 +457,8 @@ def voor_config(config: Any, alleen_lezen: bool = False) -> tuple[Kwartaalrappor
     from sync.store import open_store
     store = open_store(config.store_url, alleen_lezen=alleen_lezen)
     lock = config.lock_path.with_name(config.lock_path.name.replace(".lock", ".rapport.lock"))
-    return Kwartaalrapport(store.engine, store, lock, config.sync.timezone), store
+    return Kwartaalrapport(store.engine, store, lock, config.sync.timezone, config.lijsten.tolerantie_maanden,
+                           config.sync.nabij_maanden), store
 
 
 def geplande_rapportage(config_pad: str) -> None:
