@@ -282,6 +282,8 @@ class Overzicht:
     #: The configured time zone (`sync.timezone`) the snapshot was taken in: local times shown
     #: from it (generation time, version times) use this zone. A name, so the frozen JSON keeps it.
     tijdzone: str = STANDAARD_TIJDZONE
+    #: Months a list project's bovengrens lies after its first planned IBN (`[lijsten] tolerantie_maanden`).
+    tolerantie_maanden: int = 12
 
     @property
     def tz(self) -> ZoneInfo:

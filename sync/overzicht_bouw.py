@@ -217,6 +217,7 @@ class OverzichtBouwer:
             datakwaliteit=self._datakwaliteit(peildatum, stand, gekozen, claims, projecten, lijst_meldingen),
             historie=self._historie(peildatum),
             tijdzone=self.tijdzone,
+            tolerantie_maanden=self.tolerantie_maanden,
         )
 
     def _datakwaliteit(self, peildatum, stand, gekozen, claims, projecten,

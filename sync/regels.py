@@ -351,7 +351,8 @@ def wki_agenda(overzicht: Overzicht) -> list[WkiPunt]:
         punten.append(WkiPunt("plusproject", p.projectnaam, p.bron_naam, p.stoplicht, p.escalatie, reden, p.link,
                               p.sleutel))
     for p in sorted(overzicht.projecten, key=rangorde):
-        if p.stoplicht is Stoplicht.VERTRAAGD and not p.is_geescaleerd:
+        # A red list project has no escalation field; as an electricity project it is a plusproject already.
+        if p.stoplicht is Stoplicht.VERTRAAGD and not p.is_geescaleerd and not p.is_lijstproject:
             punten.append(WkiPunt(
                 "rood_niet_geescaleerd", p.projectnaam, p.bron_naam, p.stoplicht, p.escalatie,
                 "Vertraagd en nog niet geëscaleerd: besluit of escalatie nodig is.", p.link, p.sleutel))

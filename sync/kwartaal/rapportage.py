@@ -142,6 +142,7 @@ def overzicht_van_json(tekst: str) -> Overzicht:
         datakwaliteit=[DatakwaliteitMelding(**m) for m in data.get("datakwaliteit") or []],
         historie={k: {q: Stoplicht(s) for q, s in v.items()} for k, v in (data.get("historie") or {}).items()},
         tijdzone=data.get("tijdzone") or STANDAARD_TIJDZONE,
+        tolerantie_maanden=data.get("tolerantie_maanden") or TOLERANTIE_STANDAARD,
     )
 
 

@@ -36,10 +36,11 @@ from sync.master.cellen import (
     titelblok,
     totaalrij,
 )
-from sync.overzicht import ProjectStand
+from sync.master.lijstbladen import LIJSTEN
+from sync.overzicht import PROJECTSOORTEN, SOORT_LABEL, ProjectStand
 from sync.regels import FASE_ONBEKEND, GEEN_CLUSTER, capaciteit, datakwaliteit, per_energiecluster, wki_agenda
 
-TYPE_LABEL = {"concreet": "Concreet", "verkenning": "Verkenning"}
+TYPE_LABEL = {"concreet": "Concreet", "verkenning": "Verkenning", **SOORT_LABEL}
 TREND_LABEL = {"nieuw": "Nieuw", "verslechterd": "Verslechterd", "verbeterd": "Verbeterd",
                "gerealiseerd": "Gerealiseerd", "gelijk": "Gelijk"}
 GEEN_PROJECTEN = "Geen projecten in dit overzicht: er is nog geen geldige fiche ontvangen."
@@ -52,6 +53,8 @@ SOORTEN = {
     "verouderd": ("Verouderde fiche", Stoplicht.RISICO),
     "geen_voorzitter": ("Geen voorzitter", Stoplicht.RISICO),
     "verwijderd": ("Verwijderde fiche", Stoplicht.RISICO),
+    "ip_dubbel": ("IP-project dubbel geclaimd", Stoplicht.VERTRAAGD),
+    "ip_onbekend": ("Onbekende IP-code", Stoplicht.RISICO),
 }
 URGENTIE = {Stoplicht.VERTRAAGD: "Hoog", Stoplicht.RISICO: "Middel"}
 
@@ -103,11 +106,12 @@ HISTORIE = "Historie"
 WKI = "WKI"
 CLUSTERS_BLAD = "Energieclusters"
 DETAILS = "Projectdetails"
-BLADEN = (OVERZICHT, WKI, PLUS, CLUSTERS_BLAD, MIJLPALEN, KNELPUNTEN, DETAILS, CAPACITEIT, DATAKWALITEIT, HISTORIE)
+BLADEN = (OVERZICHT, WKI, PLUS, CLUSTERS_BLAD, LIJSTEN, MIJLPALEN, KNELPUNTEN, DETAILS, CAPACITEIT, DATAKWALITEIT,
+          HISTORIE)
 
 K_OVERZICHT = (
-    Kolom("Projectnaam", 48, "naam"), Kolom("Type", 12), Kolom("Drager", 14), Kolom("Gemeente", 18),
-    Kolom("Energiecluster", 14), Kolom("Netbeheerder", 16), Kolom("Fase netbeheerder", 16),
+    Kolom("Projectnaam", 48, "naam"), Kolom("Type", 12), Kolom("Soort", 18), Kolom("Drager", 14),
+    Kolom("Gemeente", 18), Kolom("Energiecluster", 14), Kolom("Netbeheerder", 16), Kolom("Fase netbeheerder", 16),
     Kolom("Fase overheid", 16), Kolom("IBN/oplevering ondergrens", 13, "datum"),
     Kolom("IBN/oplevering bovengrens", 13, "datum"), Kolom("Prognose", 12, "datum"),
     Kolom("Gerealiseerd", 12, "datum"), Kolom("Stoplicht", STOPLICHT_BREEDTE, "stoplicht"), Kolom("Score", 8, "score"),
@@ -115,7 +119,7 @@ K_OVERZICHT = (
     Kolom("Plusproject", 12), Kolom("Open knelpunten", 11, "getal"), Kolom("Voorzitter", 22, "naam"),
     Kolom("E-mail voorzitter", 30, "naam"), Kolom("Toelichting", 50, "lang"), Kolom("Peildatum fiche", 12, "datum"),
     Kolom("Versie van", 16, "tijd"),
-    Kolom("Let op", 30, "lang"), Kolom("Fiche", 34, "lang"),
+    Kolom("Let op", 30, "lang"), Kolom("Bronnen", 34, "lang"), Kolom("Fiche", 34, "lang"),
 )
 K_PLUS = (
     Kolom("Projectnaam", 44, "naam"), Kolom("Type", 12), Kolom("Drager", 14), Kolom("Gemeente", 18),
@@ -159,7 +163,7 @@ def overzicht_blad(blad: Blad, projecten: list[ProjectStand], mijlpaal_rij: dict
     o = blad.overzicht
     if projecten:
         delen = []
-        for fiche_type in ("concreet", "verkenning"):
+        for fiche_type in PROJECTSOORTEN:
             tel = o.tellingen(fiche_type)
             if sum(tel.values()):
                 delen.append(f"{TYPE_LABEL[fiche_type]}: " + ", ".join(
@@ -176,12 +180,13 @@ def overzicht_blad(blad: Blad, projecten: list[ProjectStand], mijlpaal_rij: dict
         naam_link = mijlpaal_rij.get(p.sleutel)
         rijen.append([
             Link(p.projectnaam, locatie=celverwijzing(MIJLPALEN, naam_link) if naam_link else None),
-            TYPE_LABEL.get(p.fiche_type, p.fiche_type), p.drager, p.gemeente, p.energiecluster, p.netbeheerder,
-            p.fase_netbeheerder, p.fase_overheid, p.ondergrens, p.bovengrens, p.prognose, p.gerealiseerd,
-            p.stoplicht, p.stoplicht, TREND_LABEL.get(p.trend, p.trend), p.vorig_stoplicht, escalatie_cel(p),
+            TYPE_LABEL.get(p.fiche_type, p.fiche_type), p.soort, p.drager, p.gemeente, p.energiecluster,
+            p.netbeheerder, p.fase_netbeheerder, p.fase_overheid, p.ondergrens, p.bovengrens, p.prognose,
+            p.gerealiseerd, p.stoplicht, p.stoplicht, TREND_LABEL.get(p.trend, p.trend), p.vorig_stoplicht,
+            escalatie_cel(p),
             "Ja" if p.is_plusproject else None, p.open_knelpunten, (p.voorzitter or {}).get("naam"),
             (p.voorzitter or {}).get("email"), p.toelichting, p.fiche_peildatum, p.versie_ontvangen, let_op,
-            Link(p.bron_naam, url=p.link),
+            p.bronnen, Link(p.bron_naam, url=p.link) if not p.is_lijstproject else None,
         ])
     tabel(blad, "tblOverzicht", K_OVERZICHT, rijen)
     opmaak(blad, bevries="B")

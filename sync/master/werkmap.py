@@ -37,6 +37,7 @@ from sync.master.bladen import (
     wki_blad,
 )
 from sync.master.cellen import Blad, peilregel
+from sync.master.lijstbladen import LIJSTEN, lijsten_blad
 from sync.overzicht import Overzicht, rangorde
 
 # The name the log has always used, whichever module of the package writes.
@@ -63,6 +64,7 @@ def bouw_master(overzicht: Overzicht) -> Workbook:
     wki_blad(bladen[WKI], projecten, overzicht_rij)
     plus_blad(bladen[PLUS], projecten, overzicht_rij)
     clusters_blad(bladen[CLUSTERS_BLAD], projecten)
+    lijsten_blad(bladen[LIJSTEN], projecten, overzicht_rij)
     mijlpalen_blad(bladen[MIJLPALEN], projecten, mijlpaal_rijen, overzicht_rij)
     knelpunten_blad(bladen[KNELPUNTEN], projecten, overzicht_rij)
     details_blad(bladen[DETAILS], projecten, overzicht_rij)
