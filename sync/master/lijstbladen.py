@@ -61,12 +61,16 @@ def lijst_projecten(projecten: list[ProjectStand]) -> list[tuple[ProjectStand, L
                                       t[0].projectnaam.lower(), t[0].sleutel))
 
 
-def lijsten_blad(blad: Blad, projecten: list[ProjectStand], overzicht_rij: dict[str, int]) -> None:
+def lijsten_blad(blad: Blad, projecten: list[ProjectStand], overzicht_rij: dict[str, int],
+                 geen_projecten: str = "") -> None:
+    """`geen_projecten`: the note of a snapshot without any project (the other sheets' text)."""
     o = blad.overzicht
     lijst = lijst_projecten(projecten)
     uitleg = TOELICHTING.format(tolerantie=tolerantie_tekst(o.tolerantie_maanden))
-    if not lijst:
-        uitleg = ("Nog geen projectlijsten ingelezen (pmiek import-lijst of de lijstenmap). " + uitleg)
+    if not projecten and geen_projecten:
+        uitleg = f"{geen_projecten} {uitleg}"
+    elif not lijst:
+        uitleg = f"Nog geen projectlijsten ingelezen (pmiek import-lijst of de lijstenmap). {uitleg}"
     titelblok(blad, uitleg, "Per bron, gemeente en energiecluster; filter op de kolommen. " + SCORE_UITLEG)
     rijen: list[list[Any]] = []
     for p, s in lijst:

@@ -18,6 +18,7 @@ from sync.master.bladen import (
     CLUSTERS_BLAD,
     DATAKWALITEIT,
     DETAILS,
+    GEEN_PROJECTEN,
     HISTORIE,
     KNELPUNTEN,
     MIJLPALEN,
@@ -64,7 +65,7 @@ def bouw_master(overzicht: Overzicht) -> Workbook:
     wki_blad(bladen[WKI], projecten, overzicht_rij)
     plus_blad(bladen[PLUS], projecten, overzicht_rij)
     clusters_blad(bladen[CLUSTERS_BLAD], projecten)
-    lijsten_blad(bladen[LIJSTEN], projecten, overzicht_rij)
+    lijsten_blad(bladen[LIJSTEN], projecten, overzicht_rij, GEEN_PROJECTEN)
     mijlpalen_blad(bladen[MIJLPALEN], projecten, mijlpaal_rijen, overzicht_rij)
     knelpunten_blad(bladen[KNELPUNTEN], projecten, overzicht_rij)
     details_blad(bladen[DETAILS], projecten, overzicht_rij)
