@@ -154,6 +154,15 @@ def test_an_update_this_quarter_makes_a_newly_shifted_plusproject(omgeving):
     assert b.slip_dagen == 273 and b.trend == "verslechterd" and b.is_plusproject
     (punt,) = [w for w in wki_agenda(o) if w.sleutel == b.sleutel]
     assert "+273 dagen t.o.v. vorig kwartaal" in punt.reden and "t.o.v. IP2024" in punt.reden
+    # The quarterly e-mail counts the lists per kind and names only the newly shifted list project.
+    from sync.kwartaal.bericht import html_versie, tekst_versie
+    from sync.kwartaal.inhoud import bouw_rapport
+    rapport = bouw_rapport(o)
+    tekst = tekst_versie(rapport)
+    assert "- IP (5): 2 rood, 1 oranje, 2 groen" in tekst and "1 lijstproject later gepland dan vorig kwartaal" in tekst
+    assert "* Verzwaring Beilen (Enexis IP2026-update1, ENX-002): +273 dagen, nu 30 juni 2030" in tekst
+    assert "Kabel Zuidlaren" not in tekst and "Station Meppel 110 kV" not in tekst  # not every row
+    assert "Verzwaring Beilen" in html_versie(rapport, "tijdlijn")
     # A second sync with the same files imports nothing new.
     from sqlalchemy import func, select
 
