@@ -84,7 +84,6 @@ class LijstStand:
     verdwenen_in: str | None = None  # the newer edition it is missing from
     #: [{"editie", "peildatum", "ibn"}] per appearance, oldest first.
     edities: list[dict[str, Any]] = field(default_factory=list)
-    ontvangen: dt.datetime | None = None  # when that edition was imported
 
     @property
     def verschuiving_vorige(self) -> int | None:

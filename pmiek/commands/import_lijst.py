@@ -5,8 +5,9 @@ import one project list (IP, MS-T, pMIEK 1.0) into the store. The Dutch spelling
 With `--config FILE` the store and the column mappings come from the config; with `--store FILE`
 no config is needed (the default column recognition applies). The next `pmiek sync` puts the
 imported projects in the master. Exit 0: imported (or already imported, unchanged) without
-remarks (an unchanged re-import is 0 too, its remarks repeated); 1: imported, but some rows were
-skipped or kept without a date (each named by row number); 2: nothing imported (unreadable file, unknown layout, wrong arguments).
+remarks (an unchanged re-import is 0 too, its remarks repeated); 1: imported, but some rows
+were skipped or kept without a date (each named by row number); 2: nothing imported (unreadable
+file, unknown layout, wrong arguments).
 """
 
 from __future__ import annotations

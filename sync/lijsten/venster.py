@@ -63,7 +63,6 @@ class _Import:
     editie: str
     peildatum: dt.date
     naam: str
-    ontvangen: dt.datetime
 
 
 def lijst_standen(store: Store, peildatum: dt.date) -> list[LijstStand]:
@@ -71,7 +70,7 @@ def lijst_standen(store: Store, peildatum: dt.date) -> list[LijstStand]:
     with store.engine.connect() as conn:
         imports = [_Import(*r) for r in conn.execute(
             select(lijst_imports.c.id, lijst_imports.c.bron, lijst_imports.c.soort, lijst_imports.c.editie,
-                   lijst_imports.c.peildatum, lijst_imports.c.naam, lijst_imports.c.ontvangen)
+                   lijst_imports.c.peildatum, lijst_imports.c.naam)
             .where(lijst_imports.c.peildatum <= peildatum)
             .order_by(lijst_imports.c.peildatum, lijst_imports.c.id))]
         if not imports:
@@ -102,7 +101,6 @@ def lijst_standen(store: Store, peildatum: dt.date) -> list[LijstStand]:
         uit.append(LijstStand(
             soort=soort, bron=bron, sleutel=sleutel, code=laatste.code, naam=laatste.naam or laatste.code or sleutel,
             editie=imp.editie, peildatum=imp.peildatum, bestand=imp.naam,
-            ontvangen=imp.ontvangen.replace(tzinfo=dt.timezone.utc),
             eerste_editie=per_import[reeks[0].import_id].editie,
             ibn_eerste=eerste_datum, ibn_vorige=vorige, ibn_laatste=laatste.ibn,
             gemeente_tekst=laatste.gemeente, spanningsniveau=laatste.spanningsniveau,
@@ -142,7 +140,9 @@ def als_project(stand: LijstStand, tolerantie_maanden: int = TOLERANTIE_STANDAAR
         prognose=stand.ibn_laatste, gerealiseerd=None,
         stoplicht=project_stoplicht(stand.ibn_laatste, onder, boven, None, nabij_maanden),
         escalatie=None, toelichting=stand.opmerking, fiche_peildatum=stand.peildatum,
-        versie_ontvangen=stand.ontvangen or dt.datetime.combine(stand.peildatum, dt.time(), dt.timezone.utc),
+        # "Versie van": the day the list describes (not the moment it was imported), so a snapshot
+        # depends on the lists' content only.
+        versie_ontvangen=dt.datetime.combine(stand.peildatum, dt.time(12), dt.timezone.utc),
         bron_id=stand.bestand, bron_naam=stand.bron_label, lijst=stand,
     )
 

@@ -128,7 +128,7 @@ K_PLUS = (
     Kolom("Vorige prognose", 12, "datum"), Kolom("Verschuiving (dagen)", 13, "getal"),
     Kolom("Stoplicht", STOPLICHT_BREEDTE, "stoplicht"), Kolom("Score", 8, "score"), Kolom("Trend", 13),
     Kolom("Hoofdknelpunt", 44, "lang"), Kolom("Oplossing", 44, "lang"), Kolom("Eigenaar", 20),
-    Kolom("Escalatie", 21),
+    Kolom("Escalatie", 21), Kolom("Verschuiving in de IP-/projectlijst (dagen)", 14, "getal"),
 )
 K_MIJLPALEN = (
     Kolom("Projectnaam", 40, "naam"), Kolom("Type", 12), Kolom("Nr", 6, "getal"), Kolom("Mijlpaal", 36, "lang"),
@@ -210,7 +210,7 @@ def plus_blad(blad: Blad, projecten: list[ProjectStand], overzicht_rij: dict[str
             TYPE_LABEL.get(p.fiche_type, p.fiche_type), p.drager, p.gemeente, p.netbeheerder,
             p.ondergrens, p.bovengrens, p.prognose, p.vorige_prognose, p.slip_dagen, p.stoplicht, p.stoplicht,
             TREND_LABEL.get(p.trend, p.trend), k.get("knelpunt"), k.get("oplossing"), k.get("eigenaar"),
-            escalatie_cel(p),
+            escalatie_cel(p), p.lijst.verschuiving_eerste if p.lijst is not None else None,
         ])
     tabel(blad, "tblPlusprojecten", K_PLUS, rijen)
     opmaak(blad, bevries="B")
