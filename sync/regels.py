@@ -266,6 +266,16 @@ def koppel_fiches(fiches: list[ProjectStand], ip_projecten: dict[str, ProjectSta
     return koppeling, meldingen
 
 
+def op_overzicht(p: ProjectStand) -> bool:
+    """Whether a project gets a row on the master's Overzicht: every fiche project, and the list
+    projects that ask attention (plusproject, not on planning, or gone from the newest list). A
+    grid operator's list holds thousands of rows; all of them are on the Lijstprojecten sheet."""
+    if not p.is_lijstproject:
+        return True
+    verdwenen = p.lijst is not None and p.lijst.verdwenen
+    return p.is_plusproject or verdwenen or p.stoplicht not in (Stoplicht.OP_PLANNING, Stoplicht.GEREALISEERD)
+
+
 # --- per energiecluster ---------------------------------------------------------------------------
 
 #: The four energieclusters (letters from `fiche.schema.ENERGIECLUSTERS`) in order.

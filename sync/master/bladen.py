@@ -159,7 +159,9 @@ K_DATAKWALITEIT = (
 )
 
 
-def overzicht_blad(blad: Blad, projecten: list[ProjectStand], mijlpaal_rij: dict[str, int]) -> dict[str, int]:
+def overzicht_blad(blad: Blad, projecten: list[ProjectStand], mijlpaal_rij: dict[str, int],
+                   alleen_op_lijstblad: int = 0) -> dict[str, int]:
+    """`alleen_op_lijstblad`: list projects on planning left off this sheet (`sync.regels.op_overzicht`)."""
     o = blad.overzicht
     if projecten:
         delen = []
@@ -168,7 +170,10 @@ def overzicht_blad(blad: Blad, projecten: list[ProjectStand], mijlpaal_rij: dict
             if sum(tel.values()):
                 delen.append(f"{TYPE_LABEL[fiche_type]}: " + ", ".join(
                     f"{n} {light.label.lower()}" for light, n in tel.items() if n))
-        regel3 = f"{len(projecten)} projecten. " + "; ".join(delen) + "."
+        regel3 = f"{len(projecten) + alleen_op_lijstblad} projecten. " + "; ".join(delen) + "."
+        if alleen_op_lijstblad:
+            regel3 += (f" {alleen_op_lijstblad} lijstprojecten op planning staan alleen op het blad "
+                       f"{LIJSTEN}; hier staan de lijstprojecten die aandacht vragen.")
     else:
         regel3 = GEEN_PROJECTEN
     titelblok(blad, regel3, SCORE_UITLEG)

@@ -40,6 +40,7 @@ from sync.master.bladen import (
 from sync.master.cellen import Blad, peilregel
 from sync.master.lijstbladen import LIJSTEN, lijsten_blad
 from sync.overzicht import Overzicht, rangorde
+from sync.regels import op_overzicht
 
 # The name the log has always used, whichever module of the package writes.
 log = logging.getLogger("pmiek.sync.master")
@@ -61,17 +62,21 @@ def bouw_master(overzicht: Overzicht) -> Workbook:
         ws.title = naam
         bladen[naam] = Blad(overzicht, ws, naam)
     mijlpaal_rijen, mijlpaal_eerste = mijlpalen_rijen(projecten)
-    overzicht_rij = overzicht_blad(bladen[OVERZICHT], projecten, mijlpaal_eerste)
+    # A list project has no fiche details or quarterly history, and only the ones asking attention
+    # are on Overzicht: a grid operator's thousands of rows are all on Lijstprojecten.
+    getoond = [p for p in projecten if op_overzicht(p)]
+    fiches = [p for p in projecten if not p.is_lijstproject]
+    overzicht_rij = overzicht_blad(bladen[OVERZICHT], getoond, mijlpaal_eerste, len(projecten) - len(getoond))
     wki_blad(bladen[WKI], projecten, overzicht_rij)
     plus_blad(bladen[PLUS], projecten, overzicht_rij)
     clusters_blad(bladen[CLUSTERS_BLAD], projecten)
     lijsten_blad(bladen[LIJSTEN], projecten, overzicht_rij, GEEN_PROJECTEN)
     mijlpalen_blad(bladen[MIJLPALEN], projecten, mijlpaal_rijen, overzicht_rij)
     knelpunten_blad(bladen[KNELPUNTEN], projecten, overzicht_rij)
-    details_blad(bladen[DETAILS], projecten, overzicht_rij)
+    details_blad(bladen[DETAILS], fiches, overzicht_rij)
     capaciteit_blad(bladen[CAPACITEIT], projecten)
     datakwaliteit_blad(bladen[DATAKWALITEIT], projecten)
-    historie_blad(bladen[HISTORIE], projecten)
+    historie_blad(bladen[HISTORIE], fiches)
 
     props = wb.properties
     props.creator = props.lastModifiedBy = "pMIEK Monitor"
