@@ -3,7 +3,8 @@
 The project leader opens this workbook; nobody edits it by hand, every run replaces it. Sheets:
 Overzicht (one row per project, with the plusproject flag, open knelpunten, the voorzitter and the
 escalation highlighted), WKI (what the next WKI meeting discusses), Plusprojecten, Energieclusters
-(a summary per cluster A-D), Mijlpalen, Knelpunten, Projectdetails (toelichting, onderzoeksvraag,
+(a summary per cluster A-D), Lijstprojecten (the grid operators' project lists: shift, derived window,
+stoplicht, per source), Mijlpalen, Knelpunten, Projectdetails (toelichting, onderzoeksvraag,
 afhankelijkheden, uitvoeringsafspraken), Capaciteit (with totals), Datakwaliteit and Historie.
 Every sheet has a title block (peildatum and generation time) above one or two real Excel tables
 with filters, a frozen header row, set column widths, the stoplicht colours as static fills, the
@@ -19,8 +20,8 @@ The figures (plusprojecten, capacity, data quality, clusters, the WKI agenda) ar
 rules (`sync.overzicht`, `sync.regels`); this package only lays them out, so they match the
 quarterly e-mail by construction.
 
-Modules: `cellen` (cell values, styles, tables, title block, print layout), `bladen` (the ten
-sheets), `werkmap` (the workbook, and writing it atomically).
+Modules: `cellen` (cell values, styles, tables, title block, print layout), `bladen` (ten of the
+sheets), `lijstbladen` (Lijstprojecten), `werkmap` (the workbook, and writing it atomically).
 """
 
 from sync.master.bladen import BLADEN
