@@ -197,3 +197,14 @@ def test_master_shows_kinds_and_the_list_sheet(omgeving):
     plus = [c.value for c in wb["Plusprojecten"]["A"][5:]]
     assert "Station Emmen Bargermeer 2" in plus
     assert ws.tables["tblLijstenPerBron"] is not None
+
+
+def test_the_frozen_quarter_keeps_the_list_rows(omgeving):
+    from sync.kwartaal.rapportage import overzicht_naar_json, overzicht_van_json
+    config, _ = omgeving
+    o = _sync(config).overzicht
+    terug = overzicht_van_json(overzicht_naar_json(o))
+    assert [p.lijst for p in terug.projecten] == [p.lijst for p in o.projecten]
+    assert [p.soort for p in terug.projecten] == [p.soort for p in o.projecten]
+    assert terug.tolerantie_maanden == 12 and [p.sleutel for p in terug.plusprojecten] == [
+        p.sleutel for p in o.plusprojecten]
