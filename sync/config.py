@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fiche.errors import ConfigError, oorzaak_nl
+from fiche.errors import ConfigError, InputError, PmiekError, oorzaak_nl
 from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD
+from sync.database import toon_url
 from sync.lijsten.instellingen import LijstenConfig, lijsten_config
 
 STANDAARD_TIJDZONE = "Europe/Amsterdam"
@@ -167,7 +168,9 @@ class Config:
 
     @property
     def lock_path(self) -> Path:
-        """Where the one-service-per-store lock lives: next to the SQLite file."""
+        """Where the one-service-per-store lock lives: next to the SQLite file (the run and report
+        locks beside it, see `sync.vergrendeling`). A PostgreSQL store uses advisory locks in
+        its database instead, not this path."""
         if self.store_path is not None:
             # Resolved: two configs naming one file through a symlink must share the lock.
             pad = self.store_path.resolve()
@@ -550,29 +553,52 @@ def _omgevingsvariabele(sectie: _Sectie, k: str) -> str | None:
     return v
 
 
-def _store_url(url: str, basis: Path) -> tuple[str, Path | None]:
-    """Check `store.url` at start-up: parseable, a known database with its driver installed.
+#: The store backends pMIEK supports (SQLite the default).
+STORE_DATABASES = ("sqlite", "postgresql")
 
-    A relative SQLite path is taken relative to the config file, as every other path here (a
-    service's working directory is often `/`).
+
+def _store_url(url: str, basis: Path, sleutel: str = "store.url") -> tuple[str, Path | None]:
+    """Check a store URL at start-up: parseable, a supported database with its driver installed,
+    no password in it. `sleutel` is what the operator wrote it in: the config key `store.url`,
+    or the command-line option `--store`.
+
+    A relative SQLite path is taken relative to `basis` (the config file's folder, as every
+    other path here: a service's working directory is often `/`).
     """
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+    def fout(english: str, dutch: str) -> PmiekError:
+        if sleutel.startswith("--"):
+            return InputError(f"option {sleutel}: {english}", f"Optie {sleutel}: {dutch}")
+        return _fout(sleutel, english, dutch)
+
     try:
         u = make_url(url)
+        if u.password is not None or any(k.lower() == "password" for k in u.query):
+            # The URL itself is not repeated: it holds the secret.
+            raise fout("the database URL contains a password; use PGPASSWORD or the password file",
+                       "de database-URL bevat een wachtwoord. Zet het wachtwoord niet in de URL maar in de "
+                       "omgevingsvariabele PGPASSWORD of in het wachtwoordbestand van PostgreSQL (~/.pgpass, of "
+                       "het bestand dat PGPASSFILE noemt).")
         dialect = u.get_dialect()
     except NoSuchModuleError:  # (a subclass of ArgumentError)
-        raise _fout("store.url", f"unknown database type in {url!r}",
-                    "noemt een onbekend databasetype.") from None
+        raise fout(f"unknown database type in {toon_url(url)!r}", "noemt een onbekend databasetype.") from None
     except ArgumentError:
-        raise _fout("store.url", f"{url!r} is not a database URL",
-                    "is geen database-URL (bijv. sqlite:////var/lib/pmiek/pmiek.sqlite).") from None
+        raise fout("not a database URL",
+                   "is geen database-URL (bijv. sqlite:////var/lib/pmiek/pmiek.sqlite of "
+                   "postgresql+psycopg://pmiek@dbserver:5432/pmiek).") from None
     try:
         dialect.import_dbapi()
     except ImportError as exc:
-        raise _fout("store.url", f"the driver for {u.drivername} is not installed ({exc.name})",
-                    f"het stuurprogramma voor {u.drivername} is niet geïnstalleerd ({exc.name}).") from None
+        raise fout(f"the driver for {u.drivername} is not installed ({exc.name})",
+                   f"het stuurprogramma voor {u.drivername} is niet geïnstalleerd ({exc.name})"
+                   + ("; gebruik postgresql+psycopg://" if u.get_backend_name() == "postgresql" else "")
+                   + ".") from None
+    if u.get_backend_name() not in STORE_DATABASES:
+        raise fout(f"database type {u.get_backend_name()} is not supported",
+                   f"databasetype {u.get_backend_name()} wordt niet ondersteund; gebruik SQLite (sqlite:///...) "
+                   "of PostgreSQL (postgresql+psycopg://...).")
     if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
         return url, None
     pad = Path(u.database).expanduser()
@@ -582,16 +608,26 @@ def _store_url(url: str, basis: Path) -> tuple[str, Path | None]:
     return u.set(database=str(pad)).render_as_string(hide_password=False), pad
 
 
+def store_uit_argument(waarde: str | Path) -> tuple[str, Path | None]:
+    """`--store` of a command: a database file (SQLite) or a database URL (checked as `store.url`
+    is, under the option's name); returns (URL, SQLite file or None)."""
+    if isinstance(waarde, str) and "://" in waarde:
+        return _store_url(waarde, Path.cwd(), "--store")
+    pad = Path(waarde).resolve()
+    return sqlite_url(pad), pad
+
+
 def sqlite_url(pad: Path) -> str:
     return "sqlite:///" + str(Path(pad).resolve())
 
 
-def config_voor_map(source: Path, store: Path, master: Path, nabij_maanden: int = NABIJ_MAANDEN_STANDAARD) -> Config:
-    """The configuration `pmiek sync --source DIR --store FILE --master FILE` implies."""
-    store = Path(store).resolve()
+def config_voor_map(source: Path, store: Path | str, master: Path,
+                    nabij_maanden: int = NABIJ_MAANDEN_STANDAARD) -> Config:
+    """The configuration `pmiek sync --source DIR --store FILE|URL --master FILE` implies."""
+    url, pad = store_uit_argument(store)
     return Config(
         source=BronConfig("folder", folder=MapBronConfig(Path(source).resolve())),
-        store_url=sqlite_url(store), store_path=store,
+        store_url=url, store_path=pad,
         master=MasterConfig(path=Path(master).resolve()),
         sync=SyncConfig(nabij_maanden=nabij_maanden),
     )

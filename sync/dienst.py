@@ -7,8 +7,10 @@ once (coalesced) instead of being silently dropped by a recomputed next run. Whe
 changed the cron or the time zone, the stored time belongs to the old schedule and is computed
 anew.
 
-The service lock next to the store (held by `serve` for its lifetime) refuses a second service
-on the same store. This module imports the two jobs; neither job imports it.
+The service lock of the store (`sync.vergrendeling`: a lock file beside a SQLite file, an
+advisory lock on PostgreSQL; held by `serve` for its lifetime) refuses a second service on the
+same store, also one on another machine sharing a PostgreSQL database. This module imports the
+two jobs; neither job imports it.
 """
 
 from __future__ import annotations
@@ -21,15 +23,14 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from filelock import FileLock, Timeout
-
 from fiche.errors import ConfigError, InputError
 from sync import herhaling
-from sync.config import STANDAARD_TIJDZONE, Config, ReportConfig
+from sync.config import STANDAARD_TIJDZONE, Config, ReportConfig, toon_url
 from sync.kwartaal import rapportage
 from sync.kwartaal.transport import SmtpTransport
 from sync.store import open_store
-from sync.synchronisatie import JOB_ID, _lock, geplande_sync
+from sync.synchronisatie import JOB_ID, geplande_sync
+from sync.vergrendeling import Bezet, Slot, slot_voor_config
 
 log = logging.getLogger("pmiek.sync.dienst")
 
@@ -67,15 +68,15 @@ def plan_job(scheduler: Any, job_id: str, func: Callable[..., Any], trigger: Any
         "job": job_id, "trigger": str(trigger), "timezone": str(trigger.timezone), "schedule_changed": nieuw_schema,
         "next_run": volgende.isoformat() if volgende else None}})
 
-def dienst_lock(config: Config) -> FileLock:
+def dienst_lock(config: Config) -> Slot:
     """Acquire the one-service-per-store lock or refuse with a Dutch message."""
-    lock = _lock(config.lock_path, 0)
+    lock = slot_voor_config(config, "dienst")
     try:
-        lock.acquire()
-    except Timeout:
+        lock.acquire(0)
+    except Bezet:
         raise InputError(
-            f"another pmiek service holds {config.lock_path}",
-            f"Er draait al een pMIEK-dienst op deze database ({config.store_path or config.store_url}). "
+            f"another pmiek service holds the service lock of {toon_url(config.store_url)}",
+            f"Er draait al een pMIEK-dienst op deze database ({config.store_path or toon_url(config.store_url)}). "
             "Een tweede dienst op dezelfde database wordt geweigerd.",
         ) from None
     return lock
@@ -167,7 +168,8 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
         scheduler = start_schema(config, store.engine)
         job = scheduler.get_job(JOB_ID)
         volgende = job.next_run_time.astimezone(config.sync.tz) if job and job.next_run_time else None
-        print(f"pMIEK-dienst gestart (database {config.store_path or config.store_url}); volgende synchronisatie: "
+        database = config.store_path or toon_url(config.store_url)
+        print(f"pMIEK-dienst gestart (database {database}); volgende synchronisatie: "
               f"{volgende:%d-%m-%Y %H:%M} ({config.sync.timezone})." if volgende else "pMIEK-dienst gestart.",
               flush=True)
         while not stop.wait(1.0):

@@ -2,11 +2,13 @@
 in progress (so a file that kills the reader is not read again), and the quarterly e-mail's
 frozen snapshots and send record.
 
-SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run writes). Accepted
-versions are never deleted or rewritten: any past peildatum can be rebuilt from them. A refused version is kept too,
-for Datakwaliteit. Every table is declared here (the project lists' in `sync.lijsten.tabellen`) and created by one
-chain of numbered upgrade steps; `open_store` applies the missing ones in order (also to the scheduler's stored jobs,
-whose function references move with the code), refuses a newer pMIEK's store, and when only reading never upgrades.
+SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
+writes), or PostgreSQL (`sync.database`): the same tables and upgrade steps on both.
+Accepted versions are never deleted or rewritten: any past peildatum can be rebuilt
+from them. A refused version is kept too, for the Datakwaliteit view. Every table is declared
+here and created by one chain of numbered upgrade steps; `open_store` applies the missing steps
+in order (also to the scheduler's stored jobs, whose function references move with the code),
+refuses a store written by a newer pMIEK, and when only reading never changes the schema.
 """
 
 from __future__ import annotations
@@ -30,24 +32,31 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
     inspect,
     select,
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from fiche.errors import InputError, PmiekError
-from sync.lijsten.tabellen import upgrade_lijsten
+from sync.database import (
+    UPGRADE_SLEUTEL,
+    huidige_versie,
+    maak_engine,
+    onbegrensde_tekst_op_postgresql,
+    toon_url,
+    versie_in,
+)
+from sync.lijsten.tabellen import upgrade_lijsten  # step 7: the project lists (issue 10)
+from sync.rapportage_schema import maak_rapportage as _upgrade_rapportage  # step 6: reporting views
 
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 6
+SCHEMA_VERSIE = 7
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -315,33 +324,7 @@ def _upgrade_5(conn) -> None:
 
 
 UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
-                                 6: upgrade_lijsten}  # the grid operators' project lists (issue 10)
-
-
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    # WAL: readers (status, the scheduler) never block the writer; a killed process leaves a
-    # consistent database. NORMAL sync is durable against process crashes.
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
-
-
-def maak_engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def huidige_versie(engine: Engine) -> int:
-    with engine.connect() as conn:
-        try:
-            return int(conn.execute(text("SELECT MAX(versie) FROM pmiek_schema_versie")).scalar() or 0)
-        except OperationalError:
-            return 0
+                                  6: _upgrade_rapportage, 7: upgrade_lijsten}
 
 
 def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:
@@ -353,8 +336,16 @@ def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:
             f"De database is gemaakt door een nieuwere pMIEK Monitor (schemaversie {versie}, deze versie kent "
             f"{SCHEMA_VERSIE}). Werk pMIEK Monitor bij.",
         )
+    if engine.dialect.name == "postgresql":
+        onbegrensde_tekst_op_postgresql(Base.metadata)
     for stap in range(versie + 1, tot + 1):
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Two processes opening a new database at once: the second waits here, then
+                # finds the step done. (SQLite serialises writers on the file itself.)
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": UPGRADE_SLEUTEL})
+                if versie_in(conn) >= stap:
+                    continue
             versies = cast(Table, SchemaVersie.__table__)
             if stap == 1:
                 versies.create(conn, checkfirst=True)
@@ -476,6 +467,7 @@ def open_store(url: str, aanmaken: bool = True, alleen_lezen: bool = False) -> S
     """
     engine = maak_engine(url)
     naam = engine.url.database or url
+    url = toon_url(url)  # for the messages below: never a password
     try:
         versie = huidige_versie(engine)
         if (alleen_lezen or not aanmaken) and versie == 0:

@@ -1,8 +1,10 @@
 """One sync run: source -> intake -> overview -> master -> publish.
 
 `voer_sync_uit` is one run; `pmiek sync` calls it once and the service's scheduler
-(`sync.dienst`) calls it through `geplande_sync`. The run lock next to the store (held during one
-run) makes a manual `pmiek sync` wait for a scheduled run instead of interleaving with it.
+(`sync.dienst`) calls it through `geplande_sync`. The run lock of the store (`sync.vergrendeling`:
+a lock file beside a SQLite file, an advisory lock on PostgreSQL; held during one run) makes a
+manual `pmiek sync` wait for a scheduled run, or a second process's run, instead of interleaving
+with it.
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from fiche.errors import ConfigError, InputError, PmiekError
 from sync.bron import FicheBron
-from sync.config import Config, laad_config
+from sync.config import Config, laad_config, toon_url
 from sync.intake import IntakeResultaat, Tellingen, verwerk
 from sync.overzicht import Overzicht
 from sync.overzicht_bouw import bouw_overzicht
+from sync.rapportagetabellen import ververs_rapportage
 from sync.store import Store, open_store
+from sync.vergrendeling import Bezet, Slot, slot_voor_config
 
 log = logging.getLogger("pmiek.sync.synchronisatie")
 
@@ -43,19 +45,18 @@ class SyncResultaat:
 
 # --- locks ----------------------------------------------------------------------------------
 
-def _lock(pad: Path, wachttijd: float) -> FileLock:
-    pad.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(pad), timeout=wachttijd, thread_local=False)
-
-
-
-def run_lock(config: Config, wachttijd: float = RUN_LOCK_WACHTTIJD) -> FileLock:
-    lock = _lock(config.lock_path.with_name(config.lock_path.name.replace(".lock", ".run.lock")), wachttijd)
+def run_lock(config: Config, wachttijd: float = RUN_LOCK_WACHTTIJD) -> Slot:
+    lock = slot_voor_config(config, "run")
     try:
-        lock.acquire()
-    except Timeout:
+        try:
+            lock.acquire(0)
+        except Bezet:
+            log.info("waiting for the run lock: another sync run is busy on this store",
+                     extra={"fields": {"store": toon_url(config.store_url), "max_wait_s": wachttijd}})
+            lock.acquire(wachttijd)
+    except Bezet:
         raise InputError(
-            f"a sync run on {config.store_url} is still busy after {wachttijd:.0f}s",
+            f"a sync run on {toon_url(config.store_url)} is still busy after {wachttijd:.0f}s",
             "Er loopt al een synchronisatie op deze database; probeer het later opnieuw.",
         ) from None
     return lock
@@ -136,6 +137,7 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         overzicht = bouw_overzicht(store, vandaag, tijdzone=config.sync.timezone,
                                    tolerantie_maanden=config.lijsten.tolerantie_maanden,
                                    nabij_maanden=config.sync.nabij_maanden)
+        ververs_rapportage(store, overzicht, run_id)  # the SQL views (Power BI); a no-op when unchanged
         master = schrijf_master_atomisch(overzicht, config.master.path)
         melding = publiceer(config, master)
         store.eindig_run(run_id, "ok", intake.tellingen.as_dict(), intake.fouten,

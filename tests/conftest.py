@@ -22,12 +22,13 @@ from pathlib import Path
 
 import pytest
 
-# Graph/token stub fixtures (graph_stub, graph_verbinding); loopback SMTP (certificaat, smtp_server).
-pytest_plugins = ["graphstub.plugin", "mailserver"]
+# Graph/token stub fixtures (graph_stub, graph_verbinding); loopback SMTP (certificaat, smtp_server);
+# a throwaway PostgreSQL cluster (postgres_server, postgres_url, store_url).
+pytest_plugins = ["graphstub.plugin", "mailserver", "pgserver"]
 
 #: Markers that allow a test to start child processes, and the fixtures that give them away.
 KINDPROCES_MARKERS = ("subprocess", "libreoffice", "chromium")
-MARKER_VAN_FIXTURE = {"libreoffice": "libreoffice", "chromium": "chromium"}
+MARKER_VAN_FIXTURE = {"libreoffice": "libreoffice", "chromium": "chromium", "postgres_server": "postgresql"}
 #: Child processes that make a test slow or need a system package (what the markers are for);
 #: tools a library may start on its own (fc-list for matplotlib's font cache) are not counted.
 KINDPROCES_NAMEN = ("python", "pmiek", "soffice", "libreoffice", "chromium", "node")

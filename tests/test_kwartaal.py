@@ -50,7 +50,8 @@ def omgeving(moment: dt.datetime | None = None) -> dict[str, str]:
 
 
 def maak_config(map_: Path, transport: str = "outbox", *, smtp_port: int | None = None, ca: Path | None = None,
-                extra: str = "") -> Path:
+                extra: str = "", store: str | None = None) -> Path:
+    """A config for the folder of examples in `map_`; `store` a database URL (default: pmiek.sqlite there)."""
     fiches = map_ / "fiches"
     fiches.mkdir(parents=True, exist_ok=True)
     for pad in sorted(VOORBEELDEN.glob("*.xlsx")):
@@ -69,7 +70,7 @@ def maak_config(map_: Path, transport: str = "outbox", *, smtp_port: int | None 
         path = "fiches"
 
         [store]
-        path = "pmiek.sqlite"
+        {f'url = "{store}"' if store else 'path = "pmiek.sqlite"'}
 
         [master]
         path = "master/pMIEK-monitoring.xlsx"
@@ -106,8 +107,9 @@ def records(config_pad: Path) -> list[dict]:
 
 
 @pytest.fixture
-def smtp_omgeving(tmp_path, smtp_server, certificaat):
-    pad = maak_config(tmp_path, "smtp", smtp_port=smtp_server.port, ca=certificaat[0])
+def smtp_omgeving(tmp_path, smtp_server, certificaat, store_url):
+    """A synced config sending through the loopback SMTP server, once for each store backend."""
+    pad = maak_config(tmp_path, "smtp", smtp_port=smtp_server.port, ca=certificaat[0], store=store_url)
     sync(pad)
     return pad, smtp_server
 
@@ -369,8 +371,8 @@ sys.exit(main(sys.argv[2:]))
 
 @pytest.mark.subprocess
 @pytest.mark.parametrize("moment", ["ervoor", "erna"])
-def test_outbox_crash_is_resolved_by_asking_the_outbox(tmp_path, moment):
-    pad = maak_config(tmp_path)
+def test_outbox_crash_is_resolved_by_asking_the_outbox(tmp_path, moment, store_url):
+    pad = maak_config(tmp_path, store=store_url)
     sync(pad)
     r = subprocess.run([sys.executable, "-c", KILL_NA_EML, moment, "report", "--quarter", "2026Q4", "--send",
                         "--config", str(pad)], capture_output=True, text=True, env=omgeving(), cwd=ROOT, timeout=120)
@@ -459,13 +461,13 @@ def _wacht(voorwaarde, seconden: float = 60) -> None:
     raise AssertionError("timed out")
 
 
-def test_service_down_at_the_time_sends_once_on_restart(tmp_path):
+def test_service_down_at_the_time_sends_once_on_restart(tmp_path, store_url):
     """The job is stored in the service's job store; the service is down on the first Monday of
     January and starts on Wednesday: it sends once; a second restart sends nothing."""
     from sync.dienst import start_schema
     from sync.store import open_store
 
-    pad = maak_config(tmp_path)
+    pad = maak_config(tmp_path, store=store_url)
     config = laad_config(pad)
 
     def start_dienst():
@@ -532,13 +534,13 @@ def test_demo_writes_the_quarterly_email_into_its_outbox(tmp_path):
     assert records(tmp_path / "demo" / "pmiek.toml") == []  # a preview: the real send stays possible
 
 
-def test_no_catch_up_when_configured_off(tmp_path):
+def test_no_catch_up_when_configured_off(tmp_path, store_url):
     """catch_up_days = 0: a quarterly run missed while the service was down is skipped, not
     sent late (APScheduler would read a grace of None as 'no limit')."""
     from sync.dienst import start_schema
     from sync.store import open_store
 
-    pad = maak_config(tmp_path, extra="catch_up_days = 0\n")
+    pad = maak_config(tmp_path, extra="catch_up_days = 0\n", store=store_url)
     config = laad_config(pad)
     with time_machine.travel(dt.datetime(2026, 12, 20, 9, 0, tzinfo=TZ), tick=False):
         store = open_store(config.store_url)

@@ -214,11 +214,11 @@ def test_a_version_4_store_upgrades_and_keeps_its_history(tmp_path, capsys) -> N
     engine = maak_engine(url)
     assert huidige_versie(engine) == 4 and not inspect(engine).has_table("lezingen")
     engine.dispose()
-    assert SCHEMA_VERSIE == 6
+    assert SCHEMA_VERSIE >= 5  # lezingen arrived in step 5; later steps follow it
 
     store = open_store(url)
     try:
-        assert huidige_versie(store.engine) == 6
+        assert huidige_versie(store.engine) == SCHEMA_VERSIE
         kolommen = {k["name"] for k in inspect(store.engine).get_columns("lezingen")}
         assert {"bron_id", "item_id", "etag", "content_hash", "run_id", "begonnen", "vastgelopen"} <= kolommen
         (run,) = store.runs()

@@ -1,4 +1,5 @@
-"""The service: the real APScheduler on the real SQLite job store, real processes and signals.
+"""The service: the real APScheduler on the real job store (SQLite, and PostgreSQL through
+`store_url` for the job store, lock and kill tests), real processes and signals.
 
 - a run missed while the service was down (across the autumn DST change) is caught up once,
   not dropped and not doubled;
@@ -33,7 +34,8 @@ VOORBEELDEN = sorted((ROOT / "workbook_templates" / "examples").glob("*.xlsx"))
 AMS = ZoneInfo("Europe/Amsterdam")
 
 
-def maak_omgeving(tmp_path: Path, cron: str = "0 7 * * *", kopieen: int = 1) -> Path:
+def maak_omgeving(tmp_path: Path, cron: str = "0 7 * * *", kopieen: int = 1, store: str | None = None) -> Path:
+    """Fiches and a config in `tmp_path`; `store` a database URL (default: pmiek.sqlite there)."""
     fiches = tmp_path / "fiches"
     fiches.mkdir()
     stempel = dt.datetime(2026, 10, 20, 9, tzinfo=AMS).timestamp()
@@ -43,15 +45,32 @@ def maak_omgeving(tmp_path: Path, cron: str = "0 7 * * *", kopieen: int = 1) -> 
             shutil.copyfile(pad, doel)
             os.utime(doel, (stempel, stempel))
     config = tmp_path / "pmiek.toml"
+    opslag = f'url = "{store}"' if store else 'path = "pmiek.sqlite"'
     config.write_text(
-        f'[source]\npath = "fiches"\n[store]\npath = "pmiek.sqlite"\n[master]\npath = "master/master.xlsx"\n'
+        f'[source]\npath = "fiches"\n[store]\n{opslag}\n[master]\npath = "master/master.xlsx"\n'
         f'[sync]\ncron = "{cron}"\ntimezone = "Europe/Amsterdam"\n', encoding="utf-8")
     return config
 
 
 def db(tmp_path: Path, sql: str) -> list[tuple]:
-    pad = tmp_path / "pmiek.sqlite"
-    if not pad.exists():
+    """Rows of `sql` on the store of the config in `tmp_path` ([] while the table is missing)."""
+    config = laad_config(tmp_path / "pmiek.toml")
+    url = config.store_url
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.exc import ProgrammingError
+        from sqlalchemy.pool import NullPool
+
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                return [tuple(r) for r in conn.execute(text(sql))]
+        except ProgrammingError:  # table not created yet
+            return []
+        finally:
+            engine.dispose()
+    pad = config.store_path
+    if pad is None or not pad.exists():
         return []
     con = sqlite3.connect(pad, timeout=30)
     try:
@@ -108,8 +127,8 @@ class Dienst:
             raise self.fout
 
 
-def test_missed_run_is_caught_up_once_across_dst(tmp_path) -> None:
-    config = maak_omgeving(tmp_path, cron="0 7 * * *")
+def test_missed_run_is_caught_up_once_across_dst(tmp_path, store_url) -> None:
+    config = maak_omgeving(tmp_path, cron="0 7 * * *", store=store_url)
 
     # Saturday 24 October 2026, 06:00 summer time: the service starts; the 07:00 run is ahead.
     with time_machine.travel(dt.datetime(2026, 10, 24, 6, 0, tzinfo=AMS), tick=True):
@@ -139,8 +158,8 @@ def test_missed_run_is_caught_up_once_across_dst(tmp_path) -> None:
             assert volgende_run(tmp_path) == dt.datetime(2026, 10, 27, 7, 0, tzinfo=AMS)
 
 
-def test_changed_cron_keeps_a_pending_catch_up(tmp_path) -> None:
-    config = maak_omgeving(tmp_path, cron="0 7 * * *")
+def test_changed_cron_keeps_a_pending_catch_up(tmp_path, store_url) -> None:
+    config = maak_omgeving(tmp_path, cron="0 7 * * *", store=store_url)
     with time_machine.travel(dt.datetime(2026, 3, 27, 6, 0, tzinfo=AMS), tick=True):
         with Dienst(config):
             wacht_tot(lambda: volgende_run(tmp_path) is not None)
@@ -206,8 +225,8 @@ def _pmiek(*args: str, **kwargs) -> subprocess.Popen:
 
 
 @pytest.mark.subprocess
-def test_second_service_refused_sync_beside_it_and_sigterm_stops(tmp_path) -> None:
-    config = maak_omgeving(tmp_path, cron="0 7 * * 1-5")
+def test_second_service_refused_sync_beside_it_and_sigterm_stops(tmp_path, store_url) -> None:
+    config = maak_omgeving(tmp_path, cron="0 7 * * 1-5", store=store_url)
     eerste = _pmiek("serve", "--config", str(config))
     try:
         regel = eerste.stdout.readline()
@@ -244,8 +263,8 @@ def test_second_service_refused_sync_beside_it_and_sigterm_stops(tmp_path) -> No
 
 
 @pytest.mark.subprocess
-def test_sigkill_mid_sync_then_a_clean_run_loses_nothing(tmp_path) -> None:
-    config = maak_omgeving(tmp_path, kopieen=30)
+def test_sigkill_mid_sync_then_a_clean_run_loses_nothing(tmp_path, store_url) -> None:
+    config = maak_omgeving(tmp_path, kopieen=30, store=store_url)
     totaal = 30 * len(VOORBEELDEN)
     proces = _pmiek("sync", "--config", str(config))
     try:

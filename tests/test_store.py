@@ -1,4 +1,5 @@
-"""The store on a real SQLite file: schema versions and upgrades, WAL, append-only versions."""
+"""The store on a real SQLite file and on a real PostgreSQL server (`store_url`, tests/pgserver.py):
+schema versions and upgrades, WAL (SQLite), append-only versions."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Column, Float, LargeBinary, MetaData, Table, Unicode, inspect, text
 
 from fiche.errors import InputError
+from fiche.stoplicht import Stoplicht
 from sync.config import sqlite_url
 from sync.store import SCHEMA_VERSIE, dumps, huidige_versie, loads, maak_engine, open_store, upgrade
-from fiche.stoplicht import Stoplicht
 
 
 def test_new_store_is_current_and_in_wal_mode(tmp_path) -> None:
@@ -34,16 +35,23 @@ def test_new_store_is_current_and_in_wal_mode(tmp_path) -> None:
         con.close()
 
 
-def test_upgrade_from_version_1_keeps_the_data(tmp_path) -> None:
-    url = sqlite_url(tmp_path / "oud.sqlite")
+def _indexen(conn, tabel: str) -> set[str]:
+    return {i["name"] for i in inspect(conn).get_indexes(tabel)}
+
+
+def test_upgrade_from_version_1_keeps_the_data(store_url) -> None:
+    url = store_url
     engine = maak_engine(url)
     assert upgrade(engine, tot=1) == 1
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO bronnen (sleutel, soort, aangemaakt) VALUES ('folder /x', 'folder', '2026-01-01')"))
+        conn.execute(text("INSERT INTO bronnen (sleutel, soort, aangemaakt) "
+                          "VALUES ('folder /x', 'folder', '2026-01-01')"))
         conn.execute(text(
-            "INSERT INTO fiche_versies (bron_id, item_id, naam, status, geaccepteerd, gewijzigd, ontvangen, bevindingen,"
-            " project_sleutel) VALUES (1, 'a.xlsx', 'a.xlsx', 'geaccepteerd', 1, '2026-01-02', '2026-01-02', '[]', 'p')"))
-        indexen = {r[1] for r in conn.execute(text("PRAGMA index_list('fiche_versies')"))}
+            "INSERT INTO fiche_versies (bron_id, item_id, naam, status, geaccepteerd, gewijzigd, ontvangen, "
+            "bevindingen, project_sleutel) VALUES (1, 'a.xlsx', 'a.xlsx', 'geaccepteerd', :ja, '2026-01-02', "
+            "'2026-01-02', '[]', 'p')"),
+            {"ja": True})
+        indexen = _indexen(conn, "fiche_versies")
     assert "ix_versies_project" not in indexen
     engine.dispose()
 
@@ -52,14 +60,14 @@ def test_upgrade_from_version_1_keeps_the_data(tmp_path) -> None:
         assert huidige_versie(store.engine) == SCHEMA_VERSIE
         with store.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM fiche_versies WHERE geaccepteerd")).scalar() == 1
-            indexen = {r[1] for r in conn.execute(text("PRAGMA index_list('fiche_versies')"))}
+            indexen = _indexen(conn, "fiche_versies")
         assert {"ix_versies_project", "ix_versies_item"} <= indexen
     finally:
         store.close()
 
 
-def test_store_from_a_newer_version_is_refused(tmp_path) -> None:
-    url = sqlite_url(tmp_path / "nieuw.sqlite")
+def test_store_from_a_newer_version_is_refused(store_url) -> None:
+    url = store_url
     open_store(url).close()
     engine = maak_engine(url)
     with engine.begin() as conn:
@@ -80,8 +88,8 @@ def test_not_a_database_gives_a_dutch_message(tmp_path) -> None:
     assert "kan niet worden geopend" in e.value.melding
 
 
-def test_interrupted_run_is_marked_by_the_next(tmp_path) -> None:
-    store = open_store(sqlite_url(tmp_path / "s.sqlite"))
+def test_interrupted_run_is_marked_by_the_next(store_url) -> None:
+    store = open_store(store_url)
     try:
         eerste = store.start_run("folder /x", "handmatig", 123)
         tweede = store.start_run("folder /x", "handmatig", 456)
@@ -101,8 +109,8 @@ def test_json_round_trip_keeps_dates_and_lights() -> None:
     assert isinstance(terug["tekst"], str)
 
 
-def test_cursor_round_trip(tmp_path) -> None:
-    store = open_store(sqlite_url(tmp_path / "s.sqlite"))
+def test_cursor_round_trip(store_url) -> None:
+    store = open_store(store_url)
     try:
         bron = store.bron_id("sharepoint drive x", "sharepoint")
         assert store.bron_id("sharepoint drive x", "sharepoint") == bron
@@ -114,17 +122,19 @@ def test_cursor_round_trip(tmp_path) -> None:
         store.close()
 
 
-def _tabellen(pad) -> set[str]:
-    con = sqlite3.connect(pad)
+def _tabellen(url: str) -> set[str]:
+    """The tables and indexes in the store (on either backend)."""
+    engine = maak_engine(url)
     try:
-        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")}
+        with engine.connect() as conn:
+            tabellen = inspect(conn).get_table_names()
+            return set(tabellen) | {i for t in tabellen for i in _indexen(conn, t)}
     finally:
-        con.close()
+        engine.dispose()
 
 
-def _store_van_versie_2(pad) -> str:
+def _store_van_versie_2(url: str) -> str:
     """A store as the previous release left it when only `pmiek sync` ever ran: no quarterly tables."""
-    url = sqlite_url(pad)
     engine = maak_engine(url)
     assert upgrade(engine, tot=2) == 2
     with engine.begin() as conn:
@@ -135,49 +145,50 @@ def _store_van_versie_2(pad) -> str:
     return url
 
 
-def test_looking_at_an_older_store_never_changes_its_schema(tmp_path, capsys) -> None:
+def test_looking_at_an_older_store_never_changes_its_schema(tmp_path, capsys, store_url) -> None:
     from pmiek.cli import main
 
-    pad = tmp_path / "oud.sqlite"
-    url = _store_van_versie_2(pad)
-    voor = _tabellen(pad)
+    url = _store_van_versie_2(store_url)
+    pad = url  # what --store is given: a database URL (of either backend)
+    voor = _tabellen(url)
     assert "kwartaal_verzendingen" not in voor
     with pytest.raises(InputError) as e:
         open_store(url, alleen_lezen=True)
     assert "eerdere versie van pMIEK Monitor" in e.value.melding and "pmiek sync" in e.value.melding
     # The commands that only look: status and a preview of the quarterly e-mail.
-    assert main(["status", "--store", str(pad)]) != 0
+    assert main(["status", "--store", pad]) != 0
     assert "eerdere versie" in capsys.readouterr().err
-    assert main(["report", "--quarter", "2026Q3", "--preview", str(tmp_path / "p"), "--store", str(pad)]) != 0
+    assert main(["report", "--quarter", "2026Q3", "--preview", str(tmp_path / "p"), "--store", pad]) != 0
     assert "eerdere versie" in capsys.readouterr().err
     config = tmp_path / "pmiek.toml"
-    config.write_text('[source]\npath = "fiches"\n[store]\npath = "oud.sqlite"\n', encoding="utf-8")
+    config.write_text(f'[source]\npath = "fiches"\n[store]\nurl = "{url}"\n', encoding="utf-8")
     assert main(["report", "--quarter", "2026Q3", "--preview", str(tmp_path / "p"), "--config", str(config)]) != 0
     assert "eerdere versie" in capsys.readouterr().err
     config.write_text('[source]\npath = "fiches"\n[store]\npath = "nog-niet.sqlite"\n', encoding="utf-8")
     assert main(["report", "--quarter", "2026Q3", "--preview", str(tmp_path / "p"), "--config", str(config)]) != 0
     assert "bestaat nog niet" in capsys.readouterr().err and not (tmp_path / "nog-niet.sqlite").exists()
-    assert _tabellen(pad) == voor and huidige_versie(maak_engine(url)) == 2
+    assert _tabellen(url) == voor and huidige_versie(maak_engine(url)) == 2
 
     store = open_store(url)  # a sync (or the service) upgrades it; then looking works
     store.close()
-    assert {"kwartaal_snapshots", "kwartaal_verzendingen", "ux_verzending_in_behandeling"} <= _tabellen(pad)
-    assert main(["status", "--store", str(pad)]) == 0
+    assert {"kwartaal_snapshots", "kwartaal_verzendingen", "ux_verzending_in_behandeling"} <= _tabellen(url)
+    assert main(["status", "--store", pad]) == 0
     assert "run 1: geslaagd, gepland" in capsys.readouterr().out
 
 
-def test_quarterly_tables_made_outside_the_chain_are_kept(tmp_path) -> None:
+def test_quarterly_tables_made_outside_the_chain_are_kept(store_url) -> None:
     """Releases up to 5bff393 created the quarterly tables whenever the report ran: step 3 finds
     them there and keeps their rows."""
     from sync.store import Base, kwartaal_verzendingen
 
-    url = _store_van_versie_2(tmp_path / "s.sqlite")
+    url = _store_van_versie_2(store_url)
     engine = maak_engine(url)
     Base.metadata.create_all(engine, tables=[kwartaal_verzendingen])
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO kwartaal_verzendingen (kwartaal, message_id, transport, status, aanleiding, "
                           "geforceerd, ontvangers, aangemaakt, bijgewerkt) VALUES ('2026Q3', '<m@x>', 'outbox', "
-                          "'verzonden', 'gepland', 0, 'a@b.nl', '2026-10-05 06:00:00', '2026-10-05 06:00:00')"))
+                          "'verzonden', 'gepland', :nee, 'a@b.nl', '2026-10-05 06:00:00', '2026-10-05 06:00:00')"),
+                     {"nee": False})
     engine.dispose()
     store = open_store(url)
     try:
@@ -188,12 +199,12 @@ def test_quarterly_tables_made_outside_the_chain_are_kept(tmp_path) -> None:
         store.close()
 
 
-def test_stored_jobs_point_at_the_moved_functions(tmp_path) -> None:
+def test_stored_jobs_point_at_the_moved_functions(store_url) -> None:
     import pickle
 
     from apscheduler.triggers.cron import CronTrigger
 
-    url = _store_van_versie_2(tmp_path / "s.sqlite")
+    url = _store_van_versie_2(store_url)
     trigger = CronTrigger.from_crontab("0 7 * * 1-5", timezone="Europe/Amsterdam")
     volgende = dt.datetime(2026, 12, 1, 7, 0, tzinfo=trigger.timezone)
     staten = {
@@ -206,8 +217,10 @@ def test_stored_jobs_point_at_the_moved_functions(tmp_path) -> None:
     }
     engine = maak_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE apscheduler_jobs (id VARCHAR(191) PRIMARY KEY, next_run_time FLOAT, "
-                          "job_state BLOB NOT NULL)"))
+        # The table as APScheduler 3 declares it.
+        Table("apscheduler_jobs", MetaData(), Column("id", Unicode(191), primary_key=True),
+              Column("next_run_time", Float(25), index=True),
+              Column("job_state", LargeBinary, nullable=False)).create(conn)
         for job_id, state in staten.items():
             conn.execute(text("INSERT INTO apscheduler_jobs VALUES (:i, :t, :s)"),
                          {"i": job_id, "t": volgende.timestamp(), "s": pickle.dumps(state)})
@@ -225,8 +238,8 @@ def test_stored_jobs_point_at_the_moved_functions(tmp_path) -> None:
     assert na["iets-anders"] == staten["iets-anders"]
 
 
-def test_a_store_without_scheduled_jobs_upgrades(tmp_path) -> None:
-    url = _store_van_versie_2(tmp_path / "s.sqlite")
+def test_a_store_without_scheduled_jobs_upgrades(store_url) -> None:
+    url = _store_van_versie_2(store_url)
     store = open_store(url)
     try:
         assert huidige_versie(store.engine) == SCHEMA_VERSIE
@@ -297,3 +310,54 @@ def test_a_store_written_by_the_previous_release_opens_and_upgrades(tmp_path, ca
     assert main(["status", "--store", str(pad)]) == 0
     uit = capsys.readouterr().out
     assert "run 1: geslaagd, handmatig" in uit and "2026Q4: verzonden via outbox (30-11-2026 09:00)" in uit
+
+
+def test_two_processes_opening_a_new_postgresql_store_at_once_both_get_it_upgraded_once(postgres_url) -> None:
+    """Services on different machines started together on an empty database: each upgrade step
+    is applied once (serialised by an advisory lock), no open fails. PostgreSQL only: with
+    SQLite everything sharing the file is on one machine, behind the service and run locks."""
+    store_url = postgres_url
+    import threading
+
+    fouten: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def open_() -> None:
+        start.wait()
+        try:
+            open_store(store_url).close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            fouten.append(exc)
+
+    draden = [threading.Thread(target=open_) for _ in range(3)]
+    for d in draden:
+        d.start()
+    for d in draden:
+        d.join(60)
+    assert not fouten
+    engine = maak_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT versie FROM pmiek_schema_versie ORDER BY versie")).scalars().all() == list(
+                range(1, SCHEMA_VERSIE + 1))
+    finally:
+        engine.dispose()
+
+
+def test_long_names_and_paths_are_stored_on_both_backends(store_url) -> None:
+    """SQLite ignores VARCHAR lengths and always took a long project name or a deep folder path;
+    PostgreSQL must take them too instead of failing the run."""
+    from sync.store import FicheVersie, nu
+
+    lang = "Zuid/" * 150 + "waterstof-hub.xlsx"  # > 500 and < 1000 characters: past String(500)
+    store = open_store(store_url)
+    try:
+        bron = store.bron_id("folder " + lang, "folder")
+        with store.session() as s, s.begin():
+            s.add(FicheVersie(bron_id=bron, item_id=lang * 2, naam=lang, status="geaccepteerd", geaccepteerd=True,
+                              gewijzigd=nu(), ontvangen=nu(), projectnaam="Waterstof " * 80, bevindingen="[]"))
+        with store.session() as s:
+            (versie,) = s.query(FicheVersie).all()
+            assert (versie.naam, versie.item_id, versie.projectnaam) == (lang, lang * 2, "Waterstof " * 80)
+    finally:
+        store.close()

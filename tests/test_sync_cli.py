@@ -54,7 +54,7 @@ def test_sync_without_config_then_status(tmp_path) -> None:
 
 def test_sync_arguments_are_checked(tmp_path) -> None:
     r = pmiek("sync", "--source", str(tmp_path))
-    assert r.returncode == 2 and "--source MAP --store BESTAND --master BESTAND" in r.stderr
+    assert r.returncode == 2 and "--source MAP --store BESTAND|URL --master BESTAND" in r.stderr
     # Against a store that has runs, a missing folder is a failed run that `pmiek status` shows.
     fiches = tmp_path / "fiches"
     fiches.mkdir()

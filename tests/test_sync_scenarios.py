@@ -2,8 +2,9 @@
 
 Each scenario is a plain function of an `Omgeving` (a source a test can change: put a file,
 delete one) so the same story runs against the folder source and against the Graph source on
-the local stub. Real parts only: real workbooks written by the template generator, the real
-reader and validator, a real SQLite store in tmp_path.
+the local stub, and (folder source) against both store backends: a real SQLite file in tmp_path
+and a real PostgreSQL database (`store_url`, tests/pgserver.py). Real parts only: real workbooks
+written by the template generator, the real reader and validator.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+import formaten
 import pytest
 import time_machine
 from openpyxl import Workbook
@@ -28,11 +30,9 @@ from sqlalchemy import select
 from fiche.errors import InputError
 from fiche.stoplicht import Stoplicht
 from sync.config import Config, config_voor_map
-from sync.synchronisatie import SyncResultaat, sync_eenmalig
 from sync.overzicht_bouw import bouw_overzicht
 from sync.store import FicheVersie, open_store
-
-import formaten
+from sync.synchronisatie import SyncResultaat, sync_eenmalig
 
 ROOT = Path(__file__).resolve().parent.parent
 VANDAAG = dt.date(2026, 11, 15)
@@ -106,10 +106,12 @@ class MapOmgeving:
 
     soort = "map"
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, store: str | None = None) -> None:
         self.map = tmp_path / "fiches"
         self.map.mkdir()
         self.tmp = tmp_path
+        #: The store: a database URL (either backend), or by default pmiek.sqlite in tmp_path.
+        self.store: str | Path = store or tmp_path / "pmiek.sqlite"
 
     def zet(self, naam: str, inhoud: bytes, gewijzigd: dt.datetime) -> None:
         pad = self.map / naam
@@ -126,7 +128,7 @@ class MapOmgeving:
             pad.unlink()
 
     def config(self) -> Config:
-        return config_voor_map(self.map, self.tmp / "pmiek.sqlite", self.tmp / "master" / "pMIEK-monitoring.xlsx")
+        return config_voor_map(self.map, self.store, self.tmp / "master" / "pMIEK-monitoring.xlsx")
 
 
 @pytest.fixture(autouse=True)
@@ -137,9 +139,9 @@ def klok():
 
 
 @pytest.fixture(params=["map"])
-def bron(request, tmp_path) -> Omgeving:
+def bron(request, tmp_path, store_url) -> Omgeving:
     if request.param == "map":
-        return MapOmgeving(tmp_path)
+        return MapOmgeving(tmp_path, store_url)
     raise AssertionError(request.param)
 
 

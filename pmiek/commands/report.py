@@ -22,14 +22,16 @@ def register(sub) -> None:
                    help="verzend ook als dit kwartaal al is verzonden, of nog loopt (dan geldt dit overzicht als "
                         "dat van het kwartaal en vervalt de geplande verzending)")
     p.add_argument("--config", type=Path, help="configuratiebestand (TOML)")
-    p.add_argument("--store", type=Path, help="databasebestand (SQLite) van de synchronisatie, zonder configuratie")
+    p.add_argument("--store", metavar="BESTAND|URL",
+                   help="databasebestand (SQLite) of database-URL (postgresql+psycopg://...) van de "
+                        "synchronisatie, zonder configuratie")
     p.add_argument("--outbox", type=Path, metavar="MAP", help="met --store: map waarin --send de e-mail aflevert")
     p.set_defaults(func=run)
 
 
 def _opzet(args):
     """(Kwartaalrapport, store, settings, transport factory) from --config or --store/--outbox."""
-    from sync.config import ReportConfig, laad_config, sqlite_url
+    from sync.config import ReportConfig, laad_config, store_uit_argument
     from sync.kwartaal import rapportage as kr
     from sync.store import open_store
 
@@ -48,9 +50,10 @@ def _opzet(args):
         return rapport, store, inst, lambda: kr.maak_transport(inst, config)
     if args.store is None:
         raise InputError("need --config or --store", "Geef --config BESTAND, of --store BESTAND (met --outbox MAP).")
-    if args.store.is_dir():
+    url, pad = store_uit_argument(args.store)
+    if pad is not None and pad.is_dir():
         raise InputError(f"store {args.store} is a directory", f"De database {args.store} is een map, geen bestand.")
-    if not args.store.is_file():
+    if pad is not None and not pad.is_file():
         raise InputError(f"store {args.store} does not exist", f"De database {args.store} bestaat niet.")
     if args.send and args.outbox is None:
         raise InputError("--send with --store needs --outbox",
@@ -58,8 +61,9 @@ def _opzet(args):
     # Without a config file: the defaults of [report], into the outbox folder given.
     inst = ReportConfig(transport="outbox", outbox=(args.outbox or Path("outbox")).resolve())
     # A preview only looks: it never upgrades (or otherwise changes) the store.
-    store = open_store(sqlite_url(args.store), aanmaken=False, alleen_lezen=args.preview is not None)
-    lock = args.store.resolve().with_name(args.store.name + ".rapport.lock")
+    store = open_store(url, aanmaken=False, alleen_lezen=args.preview is not None)
+    # The report lock: beside a SQLite file; a PostgreSQL store takes an advisory lock instead.
+    lock = pad.with_name(pad.name + ".rapport.lock") if pad is not None else Path("pmiek.rapport.lock")
     rapport = kr.Kwartaalrapport(store.engine, store, lock)
     return rapport, store, inst, lambda: kr.maak_transport(inst)
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fiche.errors import InputError
 from pmiek.commands import oude_spelling
-from sync.config import STANDAARD_TIJDZONE, laad_config, sqlite_url
+from sync.config import STANDAARD_TIJDZONE, laad_config, store_uit_argument
 
 STATUS_NL = {"ok": "geslaagd", "fout": "mislukt", "bezig": "bezig", "afgebroken": "afgebroken"}
 
@@ -17,7 +17,8 @@ def register(sub) -> None:
     p = sub.add_parser("status", help="toon de laatste synchronisaties, aantallen en fouten")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--config", type=Path, help="configuratiebestand (TOML)")
-    g.add_argument("--store", type=Path, help="databasebestand (SQLite)")
+    g.add_argument("--store", metavar="BESTAND|URL",
+                   help="databasebestand (SQLite) of database-URL (postgresql+psycopg://gebruiker@server/db)")
     p.add_argument("--count", dest="aantal", type=int, default=10, metavar="N", help="hoeveel runs (standaard 10)")
     oude_spelling(p, "--aantal", dest="aantal", type=int, default=10)
     p.set_defaults(func=run)
@@ -39,9 +40,9 @@ def run(args) -> int:
             print(f"Nog geen synchronisaties uitgevoerd (de database {config.store_path} bestaat nog niet).")
             return 0
     else:
-        if not args.store.is_file():
+        url, pad = store_uit_argument(args.store)
+        if pad is not None and not pad.is_file():
             raise InputError(f"store {args.store} does not exist", f"De database {args.store} bestaat niet.")
-        url = sqlite_url(args.store)
     store = open_store(url, alleen_lezen=True)  # looking never changes the store
     try:
         runs = store.runs(args.aantal)

@@ -13,7 +13,8 @@ def register(sub) -> None:
     p = sub.add_parser("sync", help="synchroniseer de fiches één keer en schrijf het masterwerkboek")
     p.add_argument("--config", type=Path, help="configuratiebestand (TOML)")
     p.add_argument("--source", type=Path, help="map met fiches (zonder configuratiebestand)")
-    p.add_argument("--store", type=Path, help="databasebestand (SQLite)")
+    p.add_argument("--store", metavar="BESTAND|URL",
+                   help="databasebestand (SQLite) of database-URL (postgresql+psycopg://gebruiker@server/db)")
     p.add_argument("--master", type=Path, help="pad van het masterwerkboek (.xlsx)")
     p.add_argument("--no-progress", dest="geen_voortgang", action="store_true", help="geen voortgangsbalk tonen")
     oude_spelling(p, "--geen-voortgang", dest="geen_voortgang", action="store_true")
@@ -32,7 +33,7 @@ def config_uit_args(args):
         return laad_config(args.config)
     if not all(x is not None for x in losse):
         raise InputError("need --config or all of --source, --store, --master",
-                         "Geef --config FILE, of voor een map: --source MAP --store BESTAND --master BESTAND.")
+                         "Geef --config FILE, of voor een map: --source MAP --store BESTAND|URL --master BESTAND.")
     if args.master.suffix.lower() != ".xlsx":
         raise InputError("--master must end in .xlsx", "--master moet eindigen op .xlsx.")
     return config_voor_map(args.source, args.store, args.master)

@@ -7,7 +7,7 @@ same numbers a year later, whatever changed in the fiches since. A preview alone
 nothing: the scheduled send must see the fresh sync it runs first.
 
 **Exactly once.** A send is a small state machine in `kwartaal_verzendingen`, one row per
-attempt, under a file lock next to the store (one sender per store at a time):
+attempt, under the store's report lock (`sync.vergrendeling`; one sender per store at a time):
 
 1. In one transaction: the row is written as `verzenden` with the Message-ID the e-mail will
    carry, *before* anything leaves. A partial unique index allows one `verzenden` row per quarter.
@@ -29,7 +29,6 @@ case the process died exactly while the server was taking the message.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import os
@@ -39,7 +38,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from filelock import FileLock, Timeout
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -47,7 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from fiche import datums
 from fiche.datums import datum_nl, kwartaal as kwartaal_code, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
 from fiche.errors import InputError, PmiekError
-from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD, Stoplicht
+from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD
 from sync.config import STANDAARD_TIJDZONE, ReportConfig
 from sync.kwartaal.bericht import bouw_bericht, nieuw_message_id
 from sync.kwartaal.inhoud import bouw_rapport
@@ -63,8 +61,10 @@ from sync.kwartaal.transport import (
 )
 from sync.lijsten.instellingen import TOLERANTIE_STANDAARD
 from sync.master import master_inhoud
-from sync.overzicht import DatakwaliteitMelding, LijstStand, Overzicht, ProjectStand
-from sync.store import dumps, kwartaal_snapshots as snapshots, kwartaal_verzendingen as verzendingen, loads
+from sync.overzicht import Overzicht
+from sync.overzicht_json import overzicht_naar_json, overzicht_van_json  # also used as kr.overzicht_van_json
+from sync.store import kwartaal_snapshots as snapshots, kwartaal_verzendingen as verzendingen
+from sync.vergrendeling import Advisoryslot, Bestandsslot, Bezet, Slot
 
 log = logging.getLogger("pmiek.sync.kwartaal.rapportage")
 
@@ -103,47 +103,6 @@ def maak_transport(rp: ReportConfig, config: Any = None) -> Transport:
     verbinding = verbinding_uit_config(config.source.sharepoint)
     return GraphTransport(verbinding.client, rp.sender, verbinding.session, herhaling(rp),
                           timeout=config.source.sharepoint.timeout)
-
-
-# --- snapshot (de)serialisation -------------------------------------------------------------
-
-def _stoplicht(v: Any) -> Stoplicht | None:
-    return None if v is None else Stoplicht(v)
-
-
-def _rijen(rijen: list[dict]) -> list[dict]:
-    uit = []
-    for r in rijen:
-        r = dict(r)
-        if isinstance(r.get("stoplicht"), str) and Stoplicht.van_label(r["stoplicht"]):
-            r["stoplicht"] = Stoplicht.van_label(r["stoplicht"])
-        uit.append(r)
-    return uit
-
-
-def overzicht_naar_json(o: Overzicht) -> str:
-    data = dataclasses.asdict(o)
-    data["historie"] = {k: {q: s.value for q, s in v.items()} for k, v in o.historie.items()}
-    return dumps(data)
-
-
-def overzicht_van_json(tekst: str) -> Overzicht:
-    data = loads(tekst)
-    projecten = []
-    for p in data["projecten"]:
-        p["stoplicht"] = _stoplicht(p["stoplicht"])
-        p["vorig_stoplicht"] = _stoplicht(p.get("vorig_stoplicht"))
-        p["mijlpalen"] = _rijen(p.get("mijlpalen") or [])
-        if isinstance(p.get("lijst"), dict):
-            p["lijst"] = LijstStand(**p["lijst"])
-        projecten.append(ProjectStand(**p))
-    return Overzicht(
-        peildatum=data["peildatum"], gegenereerd=data["gegenereerd"], projecten=projecten,
-        datakwaliteit=[DatakwaliteitMelding(**m) for m in data.get("datakwaliteit") or []],
-        historie={k: {q: Stoplicht(s) for q, s in v.items()} for k, v in (data.get("historie") or {}).items()},
-        tijdzone=data.get("tijdzone") or STANDAARD_TIJDZONE,
-        tolerantie_maanden=data.get("tolerantie_maanden") or TOLERANTIE_STANDAARD,
-    )
 
 
 # --- the quarter ----------------------------------------------------------------------------
@@ -193,7 +152,8 @@ def weiger_lopend_kwartaal(kwartaal: str, vandaag: dt.date) -> None:
 
 
 class Kwartaalrapport:
-    """The quarterly report against one store (engine), with its lock file."""
+    """The quarterly report against one store (engine), with its lock file (SQLite; on PostgreSQL
+    an advisory lock in the database instead, see `sync.vergrendeling`)."""
 
     def __init__(self, engine: Engine, store: Any, lock_pad: Path, tijdzone: str = STANDAARD_TIJDZONE,
                  tolerantie_maanden: int = TOLERANTIE_STANDAARD, nabij_maanden: int = NABIJ_MAANDEN_STANDAARD) -> None:
@@ -297,13 +257,14 @@ class Kwartaalrapport:
                          .values(status=status, bijgewerkt=nu(), detail=detail, melding=melding))
         log.info("report record updated", extra={"fields": {"record": rij_id, "status": status}})
 
-    def _lock(self) -> FileLock:
-        self.lock_pad.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.lock_pad), timeout=60, thread_local=False)
+    def _lock(self) -> Slot:
+        # PostgreSQL: an advisory lock in the store's database; SQLite: the lock file beside it.
+        lock: Slot = (Advisoryslot(self.engine.url, "rapport") if self.engine.dialect.name == "postgresql"
+                      else Bestandsslot(self.lock_pad))
         try:
-            lock.acquire()
-        except Timeout:
-            raise InputError(f"another process is sending a report ({self.lock_pad})",
+            lock.acquire(60)
+        except Bezet:
+            raise InputError(f"another process is sending a report ({self.lock_pad.name})",
                              "Er wordt al een kwartaaloverzicht verzonden vanaf deze database; probeer het later "
                              "opnieuw.") from None
         return lock

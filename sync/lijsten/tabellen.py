@@ -3,12 +3,14 @@
 Kept apart from `sync.store` so that the store's upgrade chain can create them without an
 import circle: this module needs SQLAlchemy only. `lijst_imports` holds one row per imported
 file (source, kind, edition, peildatum, content hash, the faults found); `lijst_rijen` its clean
-rows. The tables have their own `MetaData`; `upgrade_lijsten` is schema step 6 (`sync.store.UPGRADES`).
+rows. The tables have their own `MetaData`; `upgrade_lijsten` is schema step 7 (`sync.store.UPGRADES`).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
+
+from sync.database import onbegrensde_tekst_op_postgresql
 
 metadata = MetaData()
 
@@ -43,6 +45,10 @@ lijst_rijen = Table(
     Column("status", String(200)),
     Column("opmerking", Text),
 )
+
+
+# A long project name or remark is stored on PostgreSQL too (SQLite never enforced the lengths).
+onbegrensde_tekst_op_postgresql(metadata)
 
 
 def upgrade_lijsten(conn) -> None:
