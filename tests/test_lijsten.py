@@ -1,5 +1,6 @@
 """Importing the grid operators' project lists (issue 10): real .xlsx files written by openpyxl
-and real .csv files in two operator layouts, into a real SQLite store; the CLI in-process."""
+and real .csv files in two operator layouts, into a real store (SQLite and PostgreSQL); the CLI
+in-process."""
 
 from __future__ import annotations
 
@@ -40,8 +41,9 @@ def csv_tekst(kop: list[str], rijen: list[list], sep: str = ";") -> bytes:
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    s = open_store(f"sqlite:///{tmp_path / 'pmiek.sqlite'}")
+def store(store_url) -> Store:
+    """A fresh store on each backend (SQLite, and PostgreSQL when the machine has it)."""
+    s = open_store(store_url)
     yield s
     s.close()
 
