@@ -114,10 +114,12 @@ def test_broken_rows_are_reported_by_row_number_and_the_rest_imported(store):
                  [None, None, "Assen", "20 kV", 2030],  # row 4: no code, no name
                  ["ENX-003", "Station C", "Assen", "20 kV", "ooit"],  # row 5: no date
                  ["ENX-001", "Station A bis", "Emmen", "110 kV", 2032],  # row 6: duplicate code
-                 ["ENX-005", "Station E", "Tynaarlo", "20 kV", "31-12-2029"]])
+                 ["ENX-005", "Station E", "Tynaarlo", "20 kV", "31-12-2029"],
+                 [None, None, None, None, None],  # row 8: empty, not reported
+                 [None, None, None, None, "nooit"]])  # row 9: only a date, no code or name
     r = importeer(store, data, "enexis.xlsx", "ip", "Enexis", "IP2024", dt.date(2024, 6, 30))
     assert r.status == "geimporteerd" and r.rijen == 3
-    assert [f.rij for f in r.fouten] == [4, 5, 6]
+    assert [f.rij for f in r.fouten] == [4, 5, 6, 9]
     assert "Rij 5: geplande IBN 'ooit'" in r.fouten[1].melding and "zonder datum" in r.fouten[1].melding
     assert "staat al op rij 3" in r.fouten[2].melding
     assert tel(store) == (1, 3)

@@ -189,7 +189,8 @@ def lees_lijst(data: bytes, naam: str, mapping: Mapping[str, str] | None = None)
     uit["ibn_tekst"] = _schoon(ruw_ibn)
     uit["rij"] = data_rijen.index + 1
 
-    leeg = uit[[v for v in VELDEN if v != "ibn"]].isna().all(axis=1) & uit["ibn"].isna()
+    # A row with nothing in it is no row; one with only an (unreadable) date is a broken row.
+    leeg = uit[[v for v in VELDEN if v != "ibn"]].isna().all(axis=1) & uit["ibn_tekst"].isna()
     uit = uit[~leeg]
     ibn_fout = ibn_fout[~leeg]
     fouten: list[RijFout] = []
