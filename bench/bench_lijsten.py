@@ -162,13 +162,18 @@ def main(argv: list[str] | None = None) -> int:
         fiches.mkdir()
         voorbeelden = _voorbeelden()
         genereer([fiche_taak(voorbeelden, fiches, i) for i in range(args.n)])
+        # Each store in a folder of its own: a sync leaves the store's marker beside its master, and
+        # a missing store where another store's marker lies is refused (sync.storespoor).
+        met, zonder = werk / "met", werk / "zonder"
+        met.mkdir()
+        zonder.mkdir()
         uit = {}
-        uit["full"] = _in_proces(sync_worker, str(fiches), str(lijsten), str(werk / "s.sqlite"), str(werk / "m.xlsx"))
-        uit["unchanged"] = _in_proces(sync_worker, str(fiches), str(lijsten), str(werk / "s.sqlite"),
-                                      str(werk / "m.xlsx"))
-        uit["no lists"] = _in_proces(sync_worker, str(fiches), None, str(werk / "t.sqlite"), str(werk / "n.xlsx"))
-        uit["no lists, unchanged"] = _in_proces(sync_worker, str(fiches), None, str(werk / "t.sqlite"),
-                                                str(werk / "n.xlsx"))
+        uit["full"] = _in_proces(sync_worker, str(fiches), str(lijsten), str(met / "s.sqlite"), str(met / "m.xlsx"))
+        uit["unchanged"] = _in_proces(sync_worker, str(fiches), str(lijsten), str(met / "s.sqlite"),
+                                      str(met / "m.xlsx"))
+        uit["no lists"] = _in_proces(sync_worker, str(fiches), None, str(zonder / "t.sqlite"), str(zonder / "n.xlsx"))
+        uit["no lists, unchanged"] = _in_proces(sync_worker, str(fiches), None, str(zonder / "t.sqlite"),
+                                                str(zonder / "n.xlsx"))
         print()
         print(f"Sync of {args.n} fiches plus two editions of the {args.rows}-row list")
         print(f"{'scenario':<22} {'projects':>8} {'lists':>6} {'seconds':>8} {'intake':>7} {'lists':>6} "

@@ -12,12 +12,21 @@ not timed), then measures in one run, each scenario in a fresh worker process:
              the tables into DataFrames, `pandas.concat`, `to_excel` (no validation, no store, so
              nothing to skip on a second run: every run costs the same).
 
+The unchanged run must leave the master as it was (nothing changed, nothing written); the
+script exits 2 when it did not. Separately it times writing the master workbook alone
+(`sync.master.master_inhoud`) for portfolios of 1,000 and 5,000 projects
+(`tests/sample_overzicht.groot_overzicht`), each size in a fresh process.
+
+`--store-url` runs the sync scenarios against that store instead of a fresh SQLite file per round
+(e.g. a PostgreSQL database): it must be empty at the start, and only one round is run.
+
 Time is the wall time of the work inside the worker (Python start-up and imports excluded for
 every scenario alike). Peak memory is the worker's peak RSS (VmHWM: calamine and SQLite allocate
 outside Python's allocator, so tracemalloc would miss them), absolute and as growth over the RSS
 after the imports. Ratios are against the baseline (higher is better).
 
-    .venv/bin/python bench/bench_sync.py [--n 1000] [--changed 10] [--rounds 1]
+    .venv/bin/python bench/bench_sync.py [--n 1000] [--changed 10] [--rounds 1] [--store-url URL]
+                                         [--master-sizes 1000,5000]
 """
 
 from __future__ import annotations
@@ -106,19 +115,27 @@ def _gemeten(module, naam: str, fasen: dict[str, float]) -> None:
     setattr(module, naam, wrapper)
 
 
-def sync_worker(folder: Path, store: Path, master: Path) -> dict:
-    """One `pmiek sync` run, as the CLI runs it (under the run lock), with its phases timed."""
+def sync_worker(folder: Path, store: str, master: Path) -> dict:
+    """One `pmiek sync` run, as the CLI runs it (under the run lock), with its phases timed.
+    `store`: a file path (SQLite) or a store URL."""
+    import dataclasses
+
     from sync import synchronisatie as dienst
     from sync.config import config_voor_map
 
     fasen: dict[str, float] = {}
     for naam in ("verwerk", "bouw_overzicht", "schrijf_master_atomisch"):
         _gemeten(dienst, naam, fasen)
-    config = config_voor_map(folder, store, master)
+    if "://" in store:
+        config = dataclasses.replace(config_voor_map(folder, master.with_suffix(".sqlite"), master), store_url=store,
+                                     store_path=None)
+    else:
+        config = config_voor_map(folder, Path(store), master)
     start = time.perf_counter()
     r = dienst.sync_eenmalig(config, voortgang=False)
     seconden = time.perf_counter() - start
     return {"seconds": seconden, "phases": fasen, "counts": r.tellingen.as_dict(), "status": r.status,
+            "master_rewritten": r.master_herschreven,
             "projects": len(r.overzicht.projecten) if r.overzicht else 0,
             "datakwaliteit": len(r.overzicht.datakwaliteit) if r.overzicht else 0}
 
@@ -158,19 +175,40 @@ def baseline_worker(folder: Path, master: Path) -> dict:
             "projects": len(overzicht), "status": "ok"}
 
 
-def worker(soort: str, folder: Path, store: Path | None, master: Path) -> None:
+def master_worker(n: int) -> dict:
+    """Writing the master workbook alone (`master_inhoud`, in memory) for a portfolio of n projects."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from sample_overzicht import groot_overzicht  # tests/ is not a package
+
+    from sync.master import master_inhoud
+
+    overzicht = groot_overzicht(n)
+    start = time.perf_counter()
+    cpu = time.process_time()
+    inhoud = master_inhoud(overzicht)
+    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "bytes": len(inhoud),
+            "projects": n}
+
+
+def worker(soort: str, folder: Path, store: str | None, master: Path) -> None:
     import importlib
 
     for module in IMPORTS["baseline" if soort == "baseline" else "sync"]:
         importlib.import_module(module)
     voor = rss_bytes()
-    uit = baseline_worker(folder, master) if soort == "baseline" else sync_worker(folder, store, master)
+    if soort == "master":
+        uit = master_worker(int(store or 0))
+    elif soort == "baseline":
+        uit = baseline_worker(folder, master)
+    else:
+        assert store is not None
+        uit = sync_worker(folder, store, master)
     piek = peak_rss_bytes()
     uit.update({"peak": piek, "growth": max(0, piek - voor)})
     print(json.dumps(uit))
 
 
-def meet(soort: str, folder: Path, store: Path | None, master: Path) -> dict:
+def meet(soort: str, folder: Path, store: str | Path | None, master: Path) -> dict:
     cmd = [sys.executable, __file__, "--worker", soort, "--folder", str(folder), "--master", str(master)]
     if store is not None:
         cmd += ["--store", str(store)]
@@ -182,9 +220,10 @@ def meet(soort: str, folder: Path, store: Path | None, master: Path) -> dict:
 
 # --- The run -----------------------------------------------------------------------------------
 
-def ronde(folder: Path, werk: Path, voorbeelden: list[dict], n: int, k: int, r: int) -> dict[str, dict]:
-    """One round: the baseline, then full, unchanged and changed on a fresh store."""
-    store, master = werk / f"store-{r}.sqlite", werk / f"master-{r}.xlsx"
+def ronde(folder: Path, werk: Path, voorbeelden: list[dict], n: int, k: int, r: int,
+          store_url: str | None = None) -> dict[str, dict]:
+    """One round: the baseline, then full, unchanged and changed on a fresh store (or `store_url`)."""
+    store, master = store_url or werk / f"store-{r}.sqlite", werk / f"master-{r}.xlsx"
     uit = {"baseline": meet("baseline", folder, None, werk / f"baseline-{r}.xlsx")}
     uit["full"] = meet("full", folder, store, master)
     uit["unchanged"] = meet("unchanged", folder, store, master)
@@ -207,6 +246,8 @@ def controleer(uit: dict[str, dict], n: int, k: int) -> list[str]:
     for key in ("full", "unchanged", "changed"):
         if uit[key]["projects"] != n:
             fout.append(f"{key}: the overview has {uit[key]['projects']} projects, expected {n}")
+    if uit["unchanged"].get("master_rewritten", True):
+        fout.append("the unchanged sync rewrote the master")
     if uit["baseline"]["projects"] != n:
         fout.append(f"baseline collected {uit['baseline']['projects']} rows, expected {n}")
     return fout
@@ -217,9 +258,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1000, help="number of distinct fiches (default 1000)")
     parser.add_argument("--changed", type=int, default=10, help="fiches changed before the incremental run (default 10)")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of all scenarios; the best round per scenario counts")
-    parser.add_argument("--worker", choices=sorted(SCENARIOS), help=argparse.SUPPRESS)
+    parser.add_argument("--store-url", help="run the syncs against this (empty) store, e.g. postgresql+psycopg://...; "
+                                            "default: a fresh SQLite file per round")
+    parser.add_argument("--master-sizes", default="1000,5000",
+                        help="portfolio sizes to time writing the master for (default 1000,5000; empty: none)")
+    parser.add_argument("--worker", choices=sorted(SCENARIOS) + ["master"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--store", help=argparse.SUPPRESS)
     parser.add_argument("--master", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -228,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.n < 1:
         parser.error("--n must be at least 1")
+    if args.store_url and args.rounds != 1:
+        parser.error("--store-url runs one round (the store must be empty at its start)")
+    try:
+        groottes = [int(g) for g in args.master_sizes.split(",") if g.strip()]
+    except ValueError:
+        parser.error("--master-sizes: numbers separated by commas")
     k = min(args.changed, args.n)
     voorbeelden = _voorbeelden()
 
@@ -242,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
 
         beste: dict[str, dict] = {}
         for r in range(args.rounds):
-            uit = ronde(folder, werk, voorbeelden, args.n, k, r)
+            uit = ronde(folder, werk, voorbeelden, args.n, k, r, args.store_url)
             fouten = controleer(uit, args.n, k)
             if fouten:
                 print("benchmark invalid: " + "; ".join(fouten), file=sys.stderr)
@@ -250,10 +301,12 @@ def main(argv: list[str] | None = None) -> int:
             for key, m in uit.items():
                 if key not in beste or m["seconds"] < beste[key]["seconds"]:
                     beste[key] = m
+        masters = [meet("master", werk, str(g), werk / "unused.xlsx") for g in groottes]
 
     load = ", load average %.1f at the end" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""
     print(f"Sync {args.n} distinct fiches from a folder ({grootte / args.n / 1000:.1f} kB each on average; "
           f"generated in {generatie:.0f} s, not timed)")
+    print(f"Store: {_zonder_wachtwoord(args.store_url) if args.store_url else 'SQLite (a fresh file per round)'}")
     print(f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
           f"{os.cpu_count()} CPUs{load}; best of {args.rounds} round(s); every scenario in a fresh process")
     print()
@@ -273,12 +326,25 @@ def main(argv: list[str] | None = None) -> int:
         f = beste[key]["phases"]
         print(f"  {key:<10} intake {f.get('verwerk', 0):7.2f}   overview {f.get('bouw_overzicht', 0):6.2f}   "
               f"master {f.get('schrijf_master_atomisch', 0):6.2f}")
+    print(f"  The unchanged run left the master as it was: rewritten = {beste['unchanged']['master_rewritten']}.")
+    if masters:
+        print()
+        print("Writing the master workbook alone (sync.master.master_inhoud, in memory; fresh process per size):")
+        for m in masters:
+            print(f"  {m['projects']:>6} projects   {m['seconds']:7.2f} s wall   {m['cpu']:7.2f} s CPU   "
+                  f"{m['bytes'] / 1e6:6.2f} MB   peak RSS {m['peak'] / 2**20:7.1f} MiB")
     print()
     print(f"Full sync {base['seconds'] / beste['full']['seconds']:.1f}x, unchanged re-run "
           f"{base['seconds'] / beste['unchanged']['seconds']:.1f}x, {k} changed "
           f"{base['seconds'] / beste['changed']['seconds']:.1f}x faster than the naive baseline; "
           f"peak RSS {beste['full']['peak'] / base['peak']:.2f}x the baseline's in the full sync.")
     return 0
+
+
+def _zonder_wachtwoord(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
+
+#: How every temp file of `atomisch_schrijven` ends (`.NAME.RANDOM.pmiek.tmp`, hidden): recognisably
+#: ours, so `veeg_tijdelijke` can remove what a killed process left without touching a user's file.
+TIJDELIJK_ACHTERVOEGSEL = ".pmiek.tmp"
+#: A temp file younger than this may belong to a writer that is busy right now.
+OUD_GENOEG = 15 * 60.0
 
 
 def atomisch_schrijven(doel: Path, data: bytes | memoryview, modus: int | None = None) -> None:
@@ -20,7 +27,7 @@ def atomisch_schrijven(doel: Path, data: bytes | memoryview, modus: int | None =
     """
     doel = Path(doel)
     doel.parent.mkdir(parents=True, exist_ok=True)
-    fd, tijdelijk = tempfile.mkstemp(prefix=f".{doel.name}.", suffix=".tmp", dir=doel.parent)
+    fd, tijdelijk = tempfile.mkstemp(prefix=f".{doel.name}.", suffix=TIJDELIJK_ACHTERVOEGSEL, dir=doel.parent)
     try:
         os.chmod(tijdelijk, _bestandsmodus(doel) if modus is None else modus)
         with os.fdopen(fd, "wb") as fh:
@@ -32,6 +39,24 @@ def atomisch_schrijven(doel: Path, data: bytes | memoryview, modus: int | None =
         Path(tijdelijk).unlink(missing_ok=True)
         raise
     _fsync_map(doel.parent)
+
+
+def veeg_tijdelijke(map_: Path | None, ouder_dan: float = OUD_GENOEG) -> list[Path]:
+    """Remove the temp files of `atomisch_schrijven` that a killed process left in `map_` (not
+    below it), older than `ouder_dan` seconds; returns what was removed. Only our own names
+    (`.*` + `TIJDELIJK_ACHTERVOEGSEL`): a user's files, hidden or `.tmp` ones too, stay."""
+    if map_ is None or not Path(map_).is_dir():
+        return []
+    grens = time.time() - ouder_dan
+    weg = []
+    for pad in Path(map_).glob(f".*{TIJDELIJK_ACHTERVOEGSEL}"):
+        try:
+            if pad.is_file() and not pad.is_symlink() and pad.stat().st_mtime <= grens:
+                pad.unlink()
+                weg.append(pad)
+        except OSError:
+            continue  # gone already, or not ours to remove: the next sweep tries again
+    return weg
 
 
 def _bestandsmodus(pad: Path) -> int:

@@ -11,7 +11,10 @@ import argparse
 import importlib
 import logging
 import os
+import sqlite3
 import sys
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from fiche.errors import ConfigError, FileRefused, InputError, PmiekError
 from pmiek.logsetup import setup_logging
@@ -50,7 +53,8 @@ def _argparse_nl(message: str) -> str:
 argparse._ = _argparse_nl  # type: ignore[attr-defined]
 
 #: Command modules under `pmiek.commands`, in the order `pmiek --help` lists them.
-COMMANDS = ["schema", "template", "validate", "sync", "import_lijst", "serve", "status", "demo", "report", "store"]
+COMMANDS = ["schema", "template", "validate", "sync", "import_lijst", "serve", "status", "demo", "report", "uitvraag",
+            "store"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILURE = 0, 1, 2, 3
 
@@ -94,6 +98,16 @@ def main(argv: list[str] | None = None) -> int:
         # Point stdout at devnull so the interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
+        # A store or disk fault no command caught (full disk, read-only, corrupt): still a Dutch
+        # message with the next step, never a traceback.
+        from sync.storebewaking import storefout
+        fout = storefout(exc, "")
+        if fout is None:
+            raise
+        log.error("store or disk fault: %s", exc)
+        print(f"Fout: {fout.melding}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

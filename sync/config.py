@@ -5,7 +5,7 @@ and in English for the log, before anything runs. Secrets never live here: the f
 environment variable or a certificate file, never a secret itself. Relative paths are relative
 to the config file's folder, so a config and its data can move together.
 
-Longer than 500 lines on purpose: every section, `[report]` included, is parsed and checked here
+Longer than 500 lines on purpose: every section, `[report]` and `[uitvraag]` included, is parsed and checked here
 and nowhere else, so an operator's key and the rule that checks it are found in one file.
 """
 
@@ -155,6 +155,59 @@ class ReportConfig:
     catch_up_days: int = 7
 
 
+#: The requests go out this long before the deadline; reminders on these days before it.
+STANDAARD_VERZOEK_DAGEN = 21
+STANDAARD_HERINNERING_DAGEN = (7, 2)
+#: Without meeting dates: the deadline lies this many weeks before the quarter's last day.
+STANDAARD_WEKEN_VOOR_EINDE = 3
+#: Every day at 09:00 local time (after the 07:00 sync): a reminder day on a weekend is kept too.
+UITVRAAG_CRON = "0 9 * * *"
+#: Messages per minute: well under the usual limits (Exchange Online: 30 a minute per mailbox).
+STANDAARD_PER_MINUUT = 20
+
+UITVRAAG_SLEUTELS = ("meeting_dates", "days_before_meeting", "weeks_before_quarter_end", "request_days_before_deadline",
+            "reminder_days", "cc_team", "opt_out", "test_address", "messages_per_minute", "template_link",
+            "project_leader", "cron", "enabled")
+
+
+@dataclass
+class UitvraagConfig:
+    """`[uitvraag]`, validated, with its defaults filled in."""
+
+    #: Energy Board / WKI meetings: a quarter's deadline is `days_before_meeting` before its last one.
+    meeting_dates: list[dt.date] = field(default_factory=list)
+    days_before_meeting: int = 7
+    weeks_before_quarter_end: int = STANDAARD_WEKEN_VOOR_EINDE
+    request_days_before_deadline: int = STANDAARD_VERZOEK_DAGEN
+    reminder_days: tuple[int, ...] = STANDAARD_HERINNERING_DAGEN
+    cc_team: bool = False
+    opt_out: frozenset[str] = frozenset()
+    test_address: str | None = None
+    messages_per_minute: float = STANDAARD_PER_MINUUT
+    template_link: str | None = None
+    #: Who gets the deadline notice and the projects without a voorzitter (default: report.recipients).
+    project_leader: list[str] = field(default_factory=list)
+    cron: str = UITVRAAG_CRON
+    #: The scheduled job in `pmiek serve` runs only with an `[uitvraag]` section (and enabled = true).
+    enabled: bool = False
+
+    @property
+    def test_adres_actief(self) -> bool:
+        return bool(self.test_address)
+
+    def afgemeld(self, adres: str | None) -> bool:
+        return adres is not None and adres.strip().lower() in self.opt_out
+
+
+@dataclass
+class BackupConfig:
+    """`[store] backup_*`: the daily backup of a SQLite store (`sync.reservekopie`)."""
+
+    folder: Path | None = None  # None: `<store>.backups/` beside the store
+    keep: int = 7
+    cron: str = "30 6 * * *"  # daily 06:30, before the 07:00 sync
+
+
 @dataclass
 class Config:
     source: BronConfig
@@ -165,6 +218,9 @@ class Config:
     report: ReportConfig = field(default_factory=ReportConfig)
     path: Path | None = None  # the file this came from
     lijsten: LijstenConfig = field(default_factory=LijstenConfig)  # project lists (sync.lijsten.instellingen)
+    #: `[uitvraag]`: the quarterly round to the voorzitters (sync.uitvraag).
+    uitvraag: UitvraagConfig = field(default_factory=lambda: UitvraagConfig(project_leader=[STANDAARD_ONTVANGER]))
+    backup: BackupConfig = field(default_factory=BackupConfig)
 
     @property
     def lock_path(self) -> Path:
@@ -334,7 +390,7 @@ def laad_config(pad: str | Path) -> Config:
 
 
 def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
-    bekende = ("source", "store", "master", "sync", "report", "lijsten")
+    bekende = ("source", "store", "master", "sync", "report", "uitvraag", "lijsten")
     for k in data:
         if k not in bekende:
             raise _fout(k, "unknown section", f"onbekende sectie [{k}]. Bekend: {', '.join(bekende)}.")
@@ -396,6 +452,8 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
         url = sqlite_url(store_pad)
     else:
         url, store_pad = _store_url(url, basis)
+    backup = BackupConfig(folder=st.path("backup_folder"), keep=st.integer("backup_keep", 7, 1, 1000),
+                          cron=st.text("backup_cron", default="30 6 * * *"))
     st.geen_onbekende()
 
     ms = _Sectie("master", data.get("master", {}), basis)
@@ -436,12 +494,15 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
                       catch_up_hours=sy.integer("catch_up_hours", 72, 1, 24 * 31))
     sy.geen_onbekende()
 
+    valideer_cron(backup.cron, tz, "store.backup_cron")
     report = _report(_Sectie("report", data.get("report", {}), basis), bron, tz)
+    uitvraag = _uitvraag(_Sectie("uitvraag", data.get("uitvraag", {}), basis), "uitvraag" in data,
+                               report.recipients, tz)
     li = _Sectie("lijsten", data.get("lijsten", {}), basis)
     lijsten = lijsten_config(li)
     li.geen_onbekende()
     return Config(source=bron, store_url=url, store_path=store_pad, master=master, sync=sync, report=report,
-                  lijsten=lijsten)
+                  uitvraag=uitvraag, backup=backup, lijsten=lijsten)
 
 
 #: `[report]` keys in the order the "unknown key" message lists them.
@@ -530,6 +591,82 @@ def _report(rp: _Sectie, bron: BronConfig, tz: str) -> ReportConfig:
         retry_max_seconds=float(getal("retry_max_seconds", 600, 0, 3600)),
         catch_up_days=int(getal("catch_up_days", 7, 0, 92, geheel=True)),
     )
+
+
+def _als_datum(v: Any) -> dt.date | None:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _uitvraag(sectie: _Sectie, aanwezig: bool, projectleider_standaard: list[str], tz: str) -> UitvraagConfig:
+    """`[uitvraag]` (sync.uitvraag): `aanwezig` says whether the file has the section at all."""
+    data = sectie.data
+    for k in data:
+        if k not in UITVRAAG_SLEUTELS:
+            raise _fout(sectie.key(k), "unknown key",
+                        f"onbekende instelling (tikfout?). Bekend: {', '.join(UITVRAAG_SLEUTELS)}.")
+
+    def boolean(k: str, standaard: bool) -> bool:
+        v = data.get(k, standaard)
+        if not isinstance(v, bool):
+            raise _fout(sectie.key(k), "must be true or false", "moet true of false zijn.")
+        return v
+
+    ruwe_data = data.get("meeting_dates", [])
+    if not isinstance(ruwe_data, list):
+        raise _fout("uitvraag.meeting_dates", "must be a list of dates", "moet een lijst met datums zijn, bijv. "
+                    "[2027-03-18, 2027-06-17].")
+    datums = []
+    for v in ruwe_data:
+        d = _als_datum(v)
+        if d is None:
+            raise _fout("uitvraag.meeting_dates", f"{v!r} is not a date", f"'{v}' is geen datum (jjjj-mm-dd).")
+        datums.append(d)
+    dagen = data.get("reminder_days", list(STANDAARD_HERINNERING_DAGEN))
+    if (not isinstance(dagen, list) or not all(isinstance(d, int) and not isinstance(d, bool) for d in dagen)
+            or not all(0 < d <= 60 for d in dagen) or len(set(dagen)) != len(dagen)):
+        raise _fout("uitvraag.reminder_days", "must be a list of distinct whole numbers from 1 to 60",
+                    "moet een lijst met verschillende hele getallen van 1 tot en met 60 zijn, bijv. [7, 2].")
+    verzoek = sectie.integer("request_days_before_deadline", STANDAARD_VERZOEK_DAGEN, 1, 80)
+    if dagen and max(dagen) >= verzoek:
+        raise _fout("uitvraag.reminder_days", "a reminder must come after the request",
+                    f"een herinnering moet na het verzoek komen: minder dan {verzoek} dagen "
+                    "(request_days_before_deadline) voor de deadline.")
+    opt_out = sectie.strings("opt_out")
+    _controleer_adressen("uitvraag.opt_out", opt_out)
+    test = sectie.text("test_address")
+    if test:
+        _controleer_adressen("uitvraag.test_address", [test])
+    leider = sectie.strings("project_leader")
+    _controleer_adressen("uitvraag.project_leader", leider)
+    cron = sectie.text("cron", default=UITVRAAG_CRON)
+    valideer_cron(cron, tz, "uitvraag.cron")
+    link = sectie.text("template_link")
+    inst = UitvraagConfig(
+        meeting_dates=sorted(datums),
+        days_before_meeting=sectie.integer("days_before_meeting", 7, 0, 60),
+        weeks_before_quarter_end=sectie.integer("weeks_before_quarter_end", STANDAARD_WEKEN_VOOR_EINDE, 0, 12),
+        request_days_before_deadline=verzoek,
+        reminder_days=tuple(sorted(dagen, reverse=True)),
+        cc_team=boolean("cc_team", False),
+        opt_out=frozenset(a.lower() for a in opt_out),
+        test_address=test or None,
+        messages_per_minute=sectie.number("messages_per_minute", STANDAARD_PER_MINUUT, 0.1, 6000),
+        template_link=link or None,
+        project_leader=leider or list(projectleider_standaard),
+        cron=cron,
+        enabled=aanwezig and boolean("enabled", True),
+    )
+    sectie.gebruikt.update(UITVRAAG_SLEUTELS)
+    return inst
 
 
 def _controleer_adressen(sleutel: str, adressen: list[str]) -> None:

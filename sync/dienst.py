@@ -1,4 +1,5 @@
-"""The service: `pmiek serve`, one APScheduler that runs both jobs (the sync and the quarterly e-mail).
+"""The service: `pmiek serve`, one APScheduler that runs the jobs (the sync, the quarterly e-mail and,
+with an `[uitvraag]` section, the uitvraag round to the voorzitters).
 
 The jobs live in the store (APScheduler's SQLAlchemy job store), so a restart finds them with
 their next run time. The scheduler starts paused, each job is added only when absent or brought
@@ -10,7 +11,7 @@ anew.
 The service lock of the store (`sync.vergrendeling`: a lock file beside a SQLite file, an
 advisory lock on PostgreSQL; held by `serve` for its lifetime) refuses a second service on the
 same store, also one on another machine sharing a PostgreSQL database. This module imports the
-two jobs; neither job imports it.
+jobs; no job imports it.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from fiche.errors import ConfigError, InputError
+from fiche.errors import ConfigError, InputError, PmiekError
 from sync import herhaling
-from sync.config import STANDAARD_TIJDZONE, Config, ReportConfig, toon_url
-from sync.kwartaal import rapportage
+from sync.config import Config, toon_url
+from sync.kwartaal import inhalen, rapportage
+from sync.kwartaal.inhalen import kwartaal_trigger
 from sync.kwartaal.transport import SmtpTransport
 from sync.store import open_store
-from sync.synchronisatie import JOB_ID, geplande_sync
+from sync.synchronisatie import JOB_ID, NA_GEPLANDE_SYNC, geplande_sync, ruim_tijdelijke_op, sync_eenmalig
 from sync.vergrendeling import Bezet, Slot, slot_voor_config
 
 log = logging.getLogger("pmiek.sync.dienst")
@@ -67,6 +69,7 @@ def plan_job(scheduler: Any, job_id: str, func: Callable[..., Any], trigger: Any
     log.info("job updated", extra={"fields": {
         "job": job_id, "trigger": str(trigger), "timezone": str(trigger.timezone), "schedule_changed": nieuw_schema,
         "next_run": volgende.isoformat() if volgende else None}})
+
 
 def dienst_lock(config: Config) -> Slot:
     """Acquire the one-service-per-store lock or refuse with a Dutch message."""
@@ -108,6 +111,15 @@ def start_schema(config: Config, engine):
     plan_job(scheduler, JOB_ID, geplande_sync, trigger, [str(config.path)], "pMIEK sync")
     # The quarterly e-mail (issue 5) runs in the same scheduler, added the same way.
     registreer_kwartaalrapport(scheduler, config)
+    if inhalen.verstuur_als_verschuldigd not in NA_GEPLANDE_SYNC:
+        NA_GEPLANDE_SYNC.append(inhalen.verstuur_als_verschuldigd)  # the due check after every scheduled sync
+    plan_inhalen(scheduler, config)
+    registreer_uitvraag(scheduler, config)
+    if config.store_path is not None:  # the daily backup (issue 15); PostgreSQL has its own tools
+        from sync.reservekopie import JOB_ID as BACKUP_JOB, geplande_reservekopie
+        plan_job(scheduler, BACKUP_JOB, geplande_reservekopie,
+                 CronTrigger.from_crontab(config.backup.cron, timezone=config.sync.tz), [str(config.path)],
+                 "pMIEK reservekopie")
     scheduler.resume()
     job = scheduler.get_job(JOB_ID)
     volgende = job.next_run_time.isoformat() if job.next_run_time else None
@@ -149,10 +161,15 @@ def controleer_bij_start(config: Config) -> None:
             transport.inloggegevens()
 
 
-def serve(config: Config, stop: threading.Event | None = None) -> int:
-    """`pmiek serve`: run until SIGTERM/SIGINT (or `stop` is set); returns the exit code."""
+def serve(config: Config, stop: threading.Event | None = None, nieuwe_store: bool = False) -> int:
+    """`pmiek serve`: run until SIGTERM/SIGINT (or `stop` is set); returns the exit code. A store
+    that was there and is gone is not made anew without `nieuwe_store`; a damaged one (quick
+    check at start-up) is refused with the backup to restore."""
+    from sync import storebewaking, storespoor
     controleer_bij_start(config)
+    storespoor.controleer_aanwezig(config, nieuwe_store)
     lock = dienst_lock(config)
+    ruim_tijdelijke_op(config)  # what a killed service left behind (each sync sweeps again)
     stop = stop or threading.Event()
     vorige = {}
     if threading.current_thread() is threading.main_thread():
@@ -164,7 +181,12 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
     store = None
     scheduler = None
     try:
+        if nieuwe_store:
+            storespoor.verwijder_lege(config)
         store = open_store(config.store_url)
+        storebewaking.controleer_gezond(store.engine, config.path)
+        log.info("store integrity quick check passed", extra={"fields": {"store": str(config.store_path)}})
+        storespoor.schrijf_sporen(config, store.engine)
         scheduler = start_schema(config, store.engine)
         job = scheduler.get_job(JOB_ID)
         volgende = job.next_run_time.astimezone(config.sync.tz) if job and job.next_run_time else None
@@ -192,14 +214,6 @@ def serve(config: Config, stop: threading.Event | None = None) -> int:
 
 # --- the quarterly job --------------------------------------------------------------------------
 
-def kwartaal_trigger(inst: ReportConfig, timezone: str = STANDAARD_TIJDZONE):
-    from apscheduler.triggers.cron import CronTrigger
-    if inst.cron:
-        return CronTrigger.from_crontab(inst.cron, timezone=timezone)
-    return CronTrigger(**rapportage.STANDAARD_CRON, timezone=timezone)
-
-
-
 def registreer_kwartaalrapport(scheduler: Any, config: Any) -> None:
     """Add the quarterly job to the service's (paused) scheduler when absent, the same way as the
     sync job: an existing job keeps its stored next run, so a run missed while the service was
@@ -211,3 +225,57 @@ def registreer_kwartaalrapport(scheduler: Any, config: Any) -> None:
     grace = inst.catch_up_days * 86400 if inst.catch_up_days > 0 else 1
     plan_job(scheduler, rapportage.JOB_ID, rapportage.geplande_rapportage, trig, args, "pMIEK kwartaaloverzicht",
              misfire_grace_time=grace, coalesce=True, max_instances=1)
+
+
+def plan_inhalen(scheduler: Any, config: Any) -> None:
+    """The quarter that ended and is due but unsent (a service killed during the quarterly job,
+    whose next run had already moved on) is sent once now: decided from the send records and the
+    calendar (`sync.kwartaal.inhalen`), not from the job's next run time."""
+    try:
+        kwartaal = inhalen.te_verzenden(config)
+    except Exception:  # noqa: BLE001 - a check at start-up must not keep the service from starting
+        log.exception("could not check for a due quarterly report at start-up")
+        return
+    nu = dt.datetime.now(config.sync.tz)
+    job = scheduler.get_job(rapportage.JOB_ID)
+    if kwartaal is None or (job is not None and job.next_run_time is not None and job.next_run_time <= nu):
+        return  # nothing due, or the quarterly job's own catch-up of a missed run sends it now
+    scheduler.add_job(inhaal_job, "date", run_date=nu, id=inhalen.JOB_ID,
+                      name="pMIEK kwartaaloverzicht inhalen", args=[str(config.path)], replace_existing=True)
+    log.info("due quarterly report planned for now", extra={"fields": {"quarter": kwartaal}})
+
+
+def inhaal_job(config_pad: str) -> None:
+    """The start-up job of `plan_inhalen` (module level, plain argument: APScheduler pickles it):
+    a fresh sync, then the due quarter. Never raises into the scheduler."""
+    from sync.config import laad_config
+    try:
+        config = laad_config(config_pad)
+    except PmiekError as exc:
+        log.error("due quarterly report not checked", extra={"fields": {"error": str(exc)}})
+        return
+
+    def eerst_sync() -> None:
+        try:
+            sync_eenmalig(config, aanleiding="gepland", voortgang=False)
+        except PmiekError as exc:
+            log.error("sync before the quarterly report failed; reporting on the last good state",
+                      extra={"fields": {"error": str(exc)}})
+
+    inhalen.verstuur_als_verschuldigd(config, eerst_sync)
+
+
+def registreer_uitvraag(scheduler: Any, config: Any) -> None:
+    """The uitvraag job (`sync.uitvraag.verzending`), daily by default, when `[uitvraag]` is
+    enabled; removed when it is not. What it sends follows from the records and the calendar, so
+    a missed day is made up by the next run (and at start-up within a week)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    from sync.uitvraag import verzending
+    if not config.uitvraag.enabled:
+        if scheduler.get_job(verzending.JOB_ID) is not None:
+            scheduler.remove_job(verzending.JOB_ID)
+        return
+    trig = CronTrigger.from_crontab(config.uitvraag.cron, timezone=config.sync.timezone)
+    plan_job(scheduler, verzending.JOB_ID, verzending.geplande_uitvraag, trig, [str(config.path)],
+             "pMIEK uitvraag", misfire_grace_time=7 * 86400, coalesce=True, max_instances=1)

@@ -23,8 +23,9 @@ import random
 import re
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import requests
 from urllib3.exceptions import MaxRetryError, ResponseError
@@ -49,9 +50,42 @@ def stop_herhalingen() -> None:
     _stoppen.set()
 
 
+def gestopt() -> bool:
+    """Whether the process is stopping (`stop_herhalingen`): start nothing new that takes long."""
+    return _stoppen.is_set()
+
+
+@contextmanager
+def bij_stop(actie: Callable[[], object], stop: threading.Event | None = None) -> Iterator[None]:
+    """While the block runs, a stop (`stop`, default the process-wide one) calls `actie` once:
+    to close a connection a blocking call waits on, so the stop need not wait for its timeout."""
+    klaar = threading.Event()
+    stop = stop or _stoppen
+
+    def wachter() -> None:
+        while not klaar.wait(0.2):
+            if stop.is_set():
+                try:
+                    actie()
+                except OSError:
+                    pass  # already closed
+                return
+
+    threading.Thread(target=wachter, name="stop-wachter", daemon=True).start()
+    try:
+        yield
+    finally:
+        klaar.set()
+
+
 def herhalingen_toestaan() -> None:
     """Undo `stop_herhalingen` (a service started again in the same process, tests)."""
     _stoppen.clear()
+
+
+def wacht_onderbreekbaar(seconden: float, stop: threading.Event | None = None) -> bool:
+    """Wait `seconden` (a rate limit's pause); False when the service stopped first."""
+    return not (stop or _stoppen).wait(max(0.0, seconden))
 
 
 def zonder_query(tekst: str) -> str:
@@ -147,7 +181,11 @@ class Herhaling:
         return min(self.basis * (2 ** (poging - 1)), self.maximum) * (1 + random.random() * self.jitter)
 
     def gestopt(self) -> bool:
-        return (self.stop or _stoppen).is_set()
+        return self.stop_event().is_set()
+
+    def stop_event(self) -> threading.Event:
+        """The event a stop sets: this policy's own, else the process-wide one."""
+        return self.stop or _stoppen
 
     def te_lang(self, server: float | None) -> bool:
         """Whether a server's wait is beyond what this policy waits for (then it gives up at once)."""

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 
 from fiche.errors import FileRefused, InputError, PmiekError, RemoteError
+from sync import verhuizing
 from sync.bron import BronItem, FicheBron
 from sync.store import (
     STATUS_GEACCEPTEERD,
@@ -125,10 +126,12 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
     `lege_bron_toestaan`): an unmounted share or a wrongly moved folder looks exactly like that,
     and taking it at its word would empty the master and the Board's overview.
     """
-    bron_id = store.bron_id(bron.beschrijving(), bron_soort)
+    bron_id = store.bron_id(bron.sleutel(), bron_soort)
     cursor = store.cursor(bron_id)
     wijzigingen = bron.wijzigingen(cursor)
     t = Tellingen()
+    # Where the source used to be (a moved folder, an earlier version's key): its files are gone.
+    t.verwijderd += verhuizing.markeer_oude_locaties(store, bron_id, bron_soort, run_id)
     fouten: list[dict[str, str]] = []
 
     # Before the known state is loaded: refusing a crashed version updates its file's state.
@@ -163,7 +166,7 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             if item.id in vastgelopen and vastgelopen[item.id] == item.etag:
                 t.geweigerd += 1  # refused above, this run; not read
                 continue
-            if b is not None and b.verwijderd is None and b.etag == item.etag:
+            if b is not None and b.verwijderd is None and b.etag == item.etag and b.link == item.link:
                 t.ongewijzigd += 1
                 continue
             try:
@@ -182,6 +185,7 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             inhoud_hash = hashlib.sha256(inhoud).hexdigest()
             if b is not None and b.verwijderd is None and b.content_hash == inhoud_hash:
                 _werk_bestand_bij(store, b.id, item)
+                verhuizing.verhuis_link(store, bron_id, item.id, b.link, item.link)
                 t.ongewijzigd += 1
                 continue
             t.gelezen += 1

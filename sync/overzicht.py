@@ -271,6 +271,34 @@ class DatakwaliteitMelding:
 
 
 @dataclass
+class UitvraagRij:
+    """One project in the quarter's uitvraag round (filled by `sync.uitvraag.stand`)."""
+
+    projectnaam: str
+    voorzitter: str | None
+    email: str | None
+    gevraagd: dt.datetime | None  # when the request went out
+    herinnerd: dt.datetime | None  # the last reminder
+    geleverd_op: dt.datetime | None  # the last accepted version since the round opened
+    geldig: bool | None  # False: the newest version was refused; True: delivered validly; None: neither
+    opmerking: str | None = None  # Dutch: no voorzitter, opted out, to check, failed
+
+    @property
+    def geleverd(self) -> bool:
+        return self.geleverd_op is not None and bool(self.geldig)
+
+
+@dataclass
+class UitvraagStand:
+    """The quarter's round as of the snapshot: who was asked, reminded, who delivered."""
+
+    ronde: str
+    deadline: dt.date
+    gestart: dt.datetime
+    rijen: list[UitvraagRij] = field(default_factory=list)
+
+
+@dataclass
 class Overzicht:
     peildatum: dt.date
     gegenereerd: dt.datetime
@@ -283,6 +311,8 @@ class Overzicht:
     tijdzone: str = STANDAARD_TIJDZONE
     #: Months a list project's bovengrens lies after its first planned IBN (`[lijsten] tolerantie_maanden`).
     tolerantie_maanden: int = 12
+    #: The uitvraag round of the snapshot's quarter, when one was opened (master sheet "Stand uitvraag").
+    uitvraag: UitvraagStand | None = None
 
     @property
     def tz(self) -> ZoneInfo:

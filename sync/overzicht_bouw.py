@@ -35,6 +35,7 @@ from sync.store import (
     Store,
     loads,
 )
+from sync.uitvraag.stand import uitvraag_stand
 
 
 @dataclass
@@ -218,6 +219,7 @@ class OverzichtBouwer:
             historie=self._historie(peildatum),
             tijdzone=self.tijdzone,
             tolerantie_maanden=self.tolerantie_maanden,
+            uitvraag=uitvraag_stand(self, kwartaal(peildatum), moment),
         )
 
     def _datakwaliteit(self, peildatum, stand, gekozen, claims, projecten,

@@ -13,7 +13,7 @@ from typing import Any
 from fiche.stoplicht import Stoplicht
 from sync.config import STANDAARD_TIJDZONE
 from sync.lijsten.instellingen import TOLERANTIE_STANDAARD
-from sync.overzicht import DatakwaliteitMelding, LijstStand, Overzicht, ProjectStand
+from sync.overzicht import DatakwaliteitMelding, LijstStand, Overzicht, ProjectStand, UitvraagRij, UitvraagStand
 from sync.store import dumps, loads
 
 
@@ -53,4 +53,9 @@ def overzicht_van_json(tekst: str) -> Overzicht:
         historie={k: {q: Stoplicht(s) for q, s in v.items()} for k, v in (data.get("historie") or {}).items()},
         tijdzone=data.get("tijdzone") or STANDAARD_TIJDZONE,
         tolerantie_maanden=data.get("tolerantie_maanden") or TOLERANTIE_STANDAARD,
+        uitvraag=_uitvraag_van_json(data.get("uitvraag")),
     )
+
+
+def _uitvraag_van_json(u: dict | None) -> UitvraagStand | None:
+    return None if u is None else UitvraagStand(**{**u, "rijen": [UitvraagRij(**r) for r in u["rijen"]]})

@@ -18,6 +18,7 @@ result says to try again on the next run. SharePoint specifics (PITFALLS):
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ class PublicatieResultaat:
     vergrendeld_door: str | None = None  # 423: who has the master open, when known
     overschreven: bool = False  # 412: someone's change in SharePoint was replaced (kept in version history)
     melding: str | None = None  # Dutch, for the run report
+    ongewijzigd: bool = False  # the target already held exactly this master: nothing was sent
 
 
 class Publicatie(Protocol):
@@ -72,7 +74,12 @@ class MapPublicatie:
     def publiceer(self, bestand: Path, vorige_etag: str | None = None) -> PublicatieResultaat:
         doel = self.map / (self.bestandsnaam or bestand.name)
         try:
-            atomisch_schrijven(doel, bestand.read_bytes())
+            data = bestand.read_bytes()
+            if _zelfde_inhoud(doel, data):
+                # Nothing to do (a run in which nothing changed): the copy there is this master.
+                log.info("published master is current, not copied", extra={"fields": {"target": str(doel)}})
+                return PublicatieResultaat(True, str(doel), ongewijzigd=True)
+            atomisch_schrijven(doel, data)
         except PermissionError as exc:
             # Windows refuses to replace a file someone has open in Excel
             log.warning("master in publish folder is in use, keeping the local copy; retrying next run",
@@ -99,6 +106,7 @@ class SharePointPublicatie(SharePointLocatie):
         if chunk_grootte <= 0 or chunk_grootte % CHUNK_EENHEID:
             raise ValueError(f"chunk_grootte must be a positive multiple of {CHUNK_EENHEID}")
         super().__init__(verbinding, folder=folder, site=site, drive_id=drive_id, bibliotheek=bibliotheek)
+        self.config_sleutel = "master.upload_folder"
         self.bestandsnaam = bestandsnaam
         self.chunk_grootte = chunk_grootte
 
@@ -164,6 +172,16 @@ class SharePointPublicatie(SharePointLocatie):
             sessie["uploadUrl"], data, chunk_grootte=self.chunk_grootte, wat=f"upload chunk {naam}",
             melding="SharePoint bevestigde de upload van de master niet; de volgende run probeert het opnieuw.")
 
+    def huidige_etag(self, naam: str | None = None) -> str | None:
+        """The eTag of the published master in the library now; None when it is not there (or
+        cannot be asked for: then the upload that follows reports what is wrong)."""
+        naam = naam or self.bestandsnaam or ""
+        try:
+            item = self.verbinding.get_json(self._item_pad(naam), wat="master metadata")
+        except Exception:  # noqa: BLE001 - any doubt means: upload
+            return None
+        return None if item.get("deleted") else item.get("eTag")
+
     def _laatst_gewijzigd_door(self, naam: str) -> str | None:
         try:
             item = self.verbinding.get_json(self._item_pad(naam), wat="master metadata")
@@ -171,6 +189,13 @@ class SharePointPublicatie(SharePointLocatie):
             return None
         gebruiker = (item.get("lastModifiedBy") or {}).get("user") or {}
         return gebruiker.get("displayName") or gebruiker.get("email")
+
+
+def _zelfde_inhoud(doel: Path, data: bytes) -> bool:
+    try:
+        return doel.stat().st_size == len(data) and doel.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _status(exc: ClientRequestException) -> int | None:
@@ -190,8 +215,17 @@ def publiceer_sharepoint(config: Any, master: Path) -> str | None:
                                       site=sp.site, drive_id=sp.drive_id, bibliotheek=sp.library,
                                       bestandsnaam=master.name)
     etag_pad = master.with_name(f".{master.name}.sharepoint-etag")
+    hash_pad = master.with_name(f".{master.name}.sharepoint-sha256")
     vorige = etag_pad.read_text(encoding="utf-8").strip() if etag_pad.is_file() else None
+    inhoud = hashlib.sha256(master.read_bytes()).hexdigest()
+    geupload = hash_pad.read_text(encoding="utf-8").strip() if hash_pad.is_file() else None
+    # Nothing changed: our last upload was this very file and the library still holds it
+    # untouched (same eTag). A deleted or edited copy is uploaded again.
+    if vorige and geupload == inhoud and publicatie.huidige_etag() == vorige:
+        log.info("master in SharePoint is current, not uploaded", extra={"fields": {"etag": vorige}})
+        return None
     res = publicatie.publiceer(master, vorige_etag=vorige or None)
     if res.gelukt and res.etag:
         atomisch_schrijven(etag_pad, res.etag.encode("utf-8"))
+        atomisch_schrijven(hash_pad, inhoud.encode("utf-8"))
     return res.melding

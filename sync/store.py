@@ -1,6 +1,6 @@
-"""The store: every fiche version the service ever saw, the runs, the sources' cursors, the reads
-in progress (so a file that kills the reader is not read again), and the quarterly e-mail's
-frozen snapshots and send record.
+"""The store: every fiche version the service ever saw, the runs, the sources' cursors, the reads in
+progress (a file that kills the reader is not read again), the quarterly e-mail's snapshots and sends,
+the uitvraag round's records (declared in `sync.uitvraag.tabellen`).
 
 SQLite through SQLAlchemy by default (one file, WAL mode so `pmiek status` can read while a run
 writes), or PostgreSQL (`sync.database`): the same tables and upgrade steps on both.
@@ -42,6 +42,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from fiche.errors import InputError, PmiekError
+from sync import storebewaking as bewaking
 from sync.database import (
     UPGRADE_SLEUTEL,
     huidige_versie,
@@ -50,13 +51,14 @@ from sync.database import (
     toon_url,
     versie_in,
 )
-from sync.lijsten.tabellen import upgrade_lijsten  # step 7: the project lists (issue 10)
+from sync.herstel import upgrade_herstel as _upgrade_herstel  # step 7: plain SQL, imports nothing of ours
+from sync.lijsten.tabellen import upgrade_lijsten  # step 10: the project lists (issue 10)
 from sync.rapportage_schema import maak_rapportage as _upgrade_rapportage  # step 6: reporting views
 
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 7
+SCHEMA_VERSIE = 10
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -323,8 +325,17 @@ def _upgrade_5(conn) -> None:
     Base.metadata.create_all(conn, tables=[cast(Table, Lezing.__table__)])
 
 
+def _upgrade_uitvraag(conn) -> None:  # the uitvraag round's records (issue 12)
+    __import__("sync.uitvraag.tabellen", fromlist=["maak_tabellen"]).maak_tabellen(conn)  # (a cycle at the top)
+
+
+def _upgrade_store_identiteit(conn) -> None:
+    bewaking.maak_identiteit(conn)  # issue 15: the store's own random id
+
+
 UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
-                                  6: _upgrade_rapportage, 7: upgrade_lijsten}
+                                  6: _upgrade_rapportage, 7: _upgrade_herstel, 8: _upgrade_uitvraag,
+                                  9: _upgrade_store_identiteit, 10: upgrade_lijsten}
 
 
 def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:
@@ -457,19 +468,16 @@ class Store:
 
 
 def open_store(url: str, aanmaken: bool = True, alleen_lezen: bool = False) -> Store:
-    """Open (and create or upgrade) the store at `url`.
-
-    With `aanmaken=False` (commands that need an existing store: report --store) a database that
-    is not a pMIEK store yet is refused rather than given our tables. With `alleen_lezen=True`
-    (commands that only look: status, a preview) the schema is never touched either: a store of
-    an older version is refused with the advice to let a sync upgrade it, so that looking at a
-    store can never change it.
-    """
-    engine = maak_engine(url)
+    """Open (and create or upgrade) the store at `url`. With `aanmaken=False` (report --store) a
+    database that is not a pMIEK store yet is refused rather than given our tables. With
+    `alleen_lezen=True` (status, a preview) the store is opened read-only and an older schema is
+    refused with the advice to let a sync upgrade it: looking at a store never changes it."""
+    engine = bewaking.open_engine(url, alleen_lezen, maak_engine)  # refuses an empty, unreadable, non-SQLite file
     naam = engine.url.database or url
     url = toon_url(url)  # for the messages below: never a password
     try:
         versie = huidige_versie(engine)
+        bewaking.weiger_vreemde(engine, naam, versie, set(Base.metadata.tables))  # not ours: gets no tables
         if (alleen_lezen or not aanmaken) and versie == 0:
             raise InputError(f"{url} is not a pMIEK store (no schema version)",
                              f"De database {naam} is geen pMIEK-database (of nog leeg); "
@@ -484,8 +492,7 @@ def open_store(url: str, aanmaken: bool = True, alleen_lezen: bool = False) -> S
         upgrade(engine)  # a no-op when current; refuses a store of a newer pMIEK
     except DBAPIError as exc:
         engine.dispose()
-        raise PmiekError(f"cannot open store {url}: {exc}",
-                         f"De database {url} kan niet worden geopend: {exc.orig}") from None
+        raise bewaking.storefout(exc, url) or PmiekError(f"cannot open store {url}: {exc}") from None
     except PmiekError:
         engine.dispose()
         raise

@@ -14,8 +14,11 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+from fiche.bestanden import veeg_tijdelijke
 from fiche.errors import ConfigError, InputError, PmiekError
+from sync import herhaling
 from sync.bron import FicheBron
 from sync.config import Config, laad_config, toon_url
 from sync.intake import IntakeResultaat, Tellingen, verwerk
@@ -28,6 +31,12 @@ from sync.vergrendeling import Bezet, Slot, slot_voor_config
 log = logging.getLogger("pmiek.sync.synchronisatie")
 
 JOB_ID = "pmiek-sync"
+#: Run after every scheduled sync (each never raises). The service puts the quarterly e-mail's due
+#: check here (`sync.dienst.start_schema`): that module depends on this one, not the other way.
+NA_GEPLANDE_SYNC: list[Callable[[Config], object]] = []
+#: In `pmiek status` for a run stopped with Ctrl+C or SIGTERM.
+AFGEBROKEN = ("De synchronisatie is afgebroken (gestopt met Ctrl+C of SIGTERM); wat al gelezen was is bewaard, "
+              "de volgende synchronisatie maakt het af.")
 #: How long a manual run waits for a scheduled one to finish.
 RUN_LOCK_WACHTTIJD = 600.0
 
@@ -41,6 +50,8 @@ class SyncResultaat:
     master: Path | None = None
     overzicht: Overzicht | None = None
     melding: str | None = None  # Dutch, when something needs the operator's attention
+    #: False when nothing changed and the master (and its published copy) was left as it was.
+    master_herschreven: bool = True
 
 
 # --- locks ----------------------------------------------------------------------------------
@@ -87,15 +98,42 @@ def bron_omschrijving(config: Config) -> str:
     return f"sharepoint {sp.site or sp.drive_id} folder {sp.folder}"
 
 
-def schrijf_master_atomisch(overzicht: Overzicht, pad: Path) -> Path:
+#: The run's note when the master was left as it was (`pmiek status` shows it).
+MASTER_ONGEWIJZIGD = "Niets gewijzigd sinds de vorige run: de master is niet opnieuw geschreven."
+
+
+def ruim_tijdelijke_op(config: Config) -> None:
+    """Stale temp files a killed process left in the folders the service writes: the master's,
+    the publish folder and the outbox (`fiche.bestanden.veeg_tijdelijke`: our own names only)."""
+    mappen = [config.master.path.parent, config.master.publish_folder if config.master.publish == "folder" else None,
+              config.report.outbox if config.report.transport == "outbox" else None]
+    for map_ in dict.fromkeys(m for m in mappen if m is not None):
+        weg = veeg_tijdelijke(map_)
+        if weg:
+            log.info("stale temp files removed",
+                     extra={"fields": {"folder": str(map_), "files": [p.name for p in weg]}})
+
+
+def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies: bool = False) -> tuple[Path, bool]:
     """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
-    removing temp files a killed run may have left beside it."""
-    from sync.master import schrijf_master
+    removing temp files a killed run may have left beside it; returns (path, rewritten).
+
+    When the run accepted no new version and the master on disk is the one of a snapshot with
+    the same fingerprint (content, peildatum, layout: `sync.master.vingerafdruk`), it is left
+    as it is: same file, same bytes, nothing to publish.
+    """
+    from sync.master import schrijf_master, vingerafdruk
     if pad.parent.is_dir():
         # The run lock guarantees no other writer is busy, so any temp file here is stale.
-        for achtergebleven in pad.parent.glob(f".{pad.stem}.*.tmp"):
+        for achtergebleven in pad.parent.glob(f".{pad.name}.*.tmp"):  # also an earlier version's names
             achtergebleven.unlink(missing_ok=True)
-    return schrijf_master(overzicht, pad)
+    afdruk = vingerafdruk.vingerafdruk(overzicht)
+    if geen_nieuwe_versies and vingerafdruk.is_actueel(pad, afdruk):
+        log.info("master unchanged, not rewritten", extra={"fields": {"path": str(pad), "fingerprint": afdruk[:16]}})
+        return pad, False
+    schrijf_master(overzicht, pad)
+    vingerafdruk.onthoud(pad, afdruk)
+    return pad, True
 
 
 def publiceer(config: Config, master: Path) -> str | None:
@@ -120,12 +158,14 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
     itself is recorded in the store and raised as a `PmiekError`."""
     eigen_store = store is None
     store = store or open_store(config.store_url)
+    from sync import storebewaking, storespoor
     vandaag = peildatum or dt.datetime.now(config.sync.tz).date()
     run_id = None
     try:
         # The run is recorded first, so a source that cannot even be set up (no certificate,
         # token refused) shows in `pmiek status` as a failed run.
         run_id = store.start_run(bron_omschrijving(config), aanleiding, os.getpid())
+        ruim_tijdelijke_op(config)
         bron, soort = maak_bron(config)
         log.info("sync started",
                  extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
@@ -138,27 +178,66 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
                                    tolerantie_maanden=config.lijsten.tolerantie_maanden,
                                    nabij_maanden=config.sync.nabij_maanden)
         ververs_rapportage(store, overzicht, run_id)  # the SQL views (Power BI); a no-op when unchanged
-        master = schrijf_master_atomisch(overzicht, config.master.path)
+        master, herschreven = schrijf_master_atomisch(overzicht, config.master.path,
+                                                      geen_nieuwe_versies=intake.tellingen.geaccepteerd == 0)
         melding = publiceer(config, master)
+        if not herschreven:
+            melding = " ".join(m for m in (MASTER_ONGEWIJZIGD, melding) if m)
         store.eindig_run(run_id, "ok", intake.tellingen.as_dict(), intake.fouten,
                          master=str(master) if master else None, melding=melding)
+        storespoor.schrijf_sporen(config, store.engine)  # where the store was, for when it is gone
         log.info("sync finished", extra={"fields": {"run": run_id, **intake.tellingen.as_dict(),
-                                                     "failures": len(intake.fouten), "master": str(master)}})
-        return SyncResultaat(run_id, "ok", intake.tellingen, intake.fouten, master, overzicht, melding)
+                                                     "failures": len(intake.fouten), "master": str(master),
+                                                     "master_rewritten": herschreven}})
+        return SyncResultaat(run_id, "ok", intake.tellingen, intake.fouten, master, overzicht, melding,
+                             master_herschreven=herschreven)
     except PmiekError as exc:
         log.error("sync failed", extra={"fields": {"run": run_id, "error": str(exc)}})
-        if run_id is not None:
-            store.eindig_run(run_id, "fout", {}, [{"item": "", "melding": exc.melding}], melding=exc.melding)
+        _eindig_mislukt(store, run_id, exc, config)
         raise
     except Exception as exc:
-        log.exception("sync failed unexpectedly", extra={"fields": {"run": run_id}})
-        melding = f"De synchronisatie is mislukt door een onverwachte fout ({type(exc).__name__}); zie het logbestand."
+        fout = storebewaking.storefout(exc, config.store_url, config.path)  # full disk, read-only, corrupt
+        if fout is not None:
+            log.error("sync failed on a store or disk fault", extra={"fields": {"run": run_id, "error": str(exc)}})
+        else:
+            log.exception("sync failed unexpectedly", extra={"fields": {"run": run_id}})
+            fout = PmiekError(f"sync failed: {exc!r}", "De synchronisatie is mislukt door een onverwachte fout "
+                              f"({type(exc).__name__}); zie het logbestand.")
+        _eindig_mislukt(store, run_id, fout, config)
+        raise fout from exc
+    except BaseException as exc:
+        # Ctrl+C or SIGTERM (`pmiek.stoppen`): what was stored stays, the run says it was broken off.
+        signaal = getattr(exc, "signaal", 2) if isinstance(exc, KeyboardInterrupt) else None
+        log.warning("sync stopped", extra={"fields": {
+            "run": run_id, "cause": {2: "SIGINT", 15: "SIGTERM"}.get(signaal or 0, type(exc).__name__)}})
         if run_id is not None:
-            store.eindig_run(run_id, "fout", {}, [{"item": "", "melding": melding}], melding=melding)
-        raise PmiekError(f"sync failed: {exc!r}", melding) from exc
+            store.eindig_run(run_id, "afgebroken", {}, [], melding=AFGEBROKEN)
+            exc.run_id = run_id  # type: ignore[attr-defined] # for the CLI message
+        raise
     finally:
         if eigen_store:
             store.close()
+
+
+def _eindig_mislukt(store: Store, run_id: int | None, fout: PmiekError, config: Config) -> None:
+    """Record the failed run (which may itself fail on a full disk or a damaged store), then a
+    quick integrity check: a damaged store is named with the backup to restore."""
+    from sync.storebewaking import StoreFout, controleer_gezond, storefout
+    if run_id is not None:
+        try:
+            store.eindig_run(run_id, "fout", {}, [{"item": "", "melding": fout.melding}], melding=fout.melding)
+        except Exception as exc:  # noqa: BLE001 - the run's own error is the one to report
+            log.error("failed run not recorded", extra={"fields": {"run": run_id, "error": str(exc)}})
+    if isinstance(fout, StoreFout) and fout.soort == "beschadigd":
+        return
+    try:
+        controleer_gezond(store.engine, config.path)
+    except StoreFout as exc:
+        if exc.soort == "beschadigd":
+            fout.melding = f"{fout.melding} {exc.melding}"
+    except Exception as exc:  # noqa: BLE001 - a check that cannot run says nothing more
+        log.warning("integrity check after the failed run did not run", extra={"fields": {
+            "error": str(storefout(exc, config.store_url) or exc)}})
 
 
 def _weiger_ontbrekende_map_vooraf(config: Config) -> None:
@@ -174,11 +253,17 @@ def _weiger_ontbrekende_map_vooraf(config: Config) -> None:
 
 
 def sync_eenmalig(config: Config, aanleiding: str = "handmatig", voortgang: bool | None = None,
-                  peildatum: dt.date | None = None, lege_bron_toestaan: bool = False) -> SyncResultaat:
-    """`pmiek sync`: one run under the run lock."""
+                  peildatum: dt.date | None = None, lege_bron_toestaan: bool = False,
+                  nieuwe_store: bool = False) -> SyncResultaat:
+    """`pmiek sync`: one run under the run lock. A store that was there and is gone (or is an
+    empty file) is made anew only with `nieuwe_store` (`--new-store`)."""
+    from sync.storespoor import controleer_aanwezig, verwijder_lege
     _weiger_ontbrekende_map_vooraf(config)
+    controleer_aanwezig(config, nieuwe_store)
     lock = run_lock(config)
     try:
+        if nieuwe_store:
+            verwijder_lege(config)
         return voer_sync_uit(config, aanleiding=aanleiding, voortgang=voortgang, peildatum=peildatum,
                              lege_bron_toestaan=lege_bron_toestaan)
     finally:
@@ -190,8 +275,15 @@ def geplande_sync(config_pad: str) -> None:
     config so an edit takes effect at the next run; never raises into the scheduler."""
     try:
         config = laad_config(config_pad)
+    except PmiekError as exc:
+        log.error("scheduled sync failed", extra={"fields": {"error": str(exc)}})
+        return
+    try:
         sync_eenmalig(config, aanleiding="gepland", voortgang=False)
     except PmiekError as exc:
         log.error("scheduled sync failed", extra={"fields": {"error": str(exc)}})
     except Exception:  # noqa: BLE001 - the service must keep running
         log.exception("scheduled sync failed unexpectedly")
+    for stap in NA_GEPLANDE_SYNC:
+        if not herhaling.gestopt():
+            stap(config)

@@ -82,11 +82,14 @@ class Bestandsslot(_Basis):
         self._lock = FileLock(str(pad), thread_local=False)
 
     def acquire(self, timeout: float) -> None:
-        self.pad.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.pad.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire(timeout=timeout)
         except Timeout:
             raise Bezet(str(self.pad)) from None
+        except OSError as exc:  # after Timeout (an OSError too): a read-only folder (EROFS, EACCES), in Dutch
+            from sync.storebewaking import map_niet_beschrijfbaar
+            raise map_niet_beschrijfbaar(self.pad.parent, exc) from None
 
     def release(self) -> None:
         self._lock.release()

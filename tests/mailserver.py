@@ -5,10 +5,12 @@ throwaway certificate made with `cryptography`) and AUTH LOGIN, required before 
 awkward cases real: `weiger_tijdelijk` answers the next DATA with 451 a number of times, and
 `na_ontvangst` runs after a message was stored and before the 250 reply is sent (the crash
 test kills the sending process there: the server has the message, the sender never hears so).
+`auth=False` makes a relay that offers no AUTH; `hangt` a server that goes silent after EHLO.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import ipaddress
@@ -70,6 +72,15 @@ class Ontvangen:
 class _Handler:
     server: "MailServer"
 
+    async def handle_EHLO(self, smtp_server, session, envelope, hostname, responses) -> list[str]:
+        session.host_name = hostname  # this hook's duty (aiosmtpd)
+        self.server.ehlo_pogingen += 1
+        if self.server.hangt:
+            await asyncio.sleep(self.server.hangt)  # a server that stops answering
+        if not self.server.auth:
+            return [r for r in responses if "AUTH" not in r]
+        return responses
+
     async def handle_DATA(self, smtp_server, session, envelope) -> str:
         srv = self.server
         with srv.lock:
@@ -96,6 +107,11 @@ class MailServer:
     na_ontvangst: Callable[[], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     port: int = 0
+    #: False: a server that offers no AUTH at all (an internal relay), to test what we say about it.
+    auth: bool = True
+    #: Seconds the server stays silent after EHLO (0: it answers at once): a server that hangs.
+    hangt: float = 0.0
+    ehlo_pogingen: int = 0
 
     def _authenticator(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login.decode() == GEBRUIKER
@@ -111,8 +127,8 @@ class MailServer:
         self.port = vrije_poort()
         self.controller = Controller(
             _Handler(self), hostname="127.0.0.1", port=self.port, tls_context=ctx, require_starttls=True,
-            authenticator=self._authenticator, auth_required=True, auth_require_tls=True,
-            server_hostname="localhost",
+            authenticator=self._authenticator if self.auth else None, auth_required=self.auth,
+            auth_require_tls=True, server_hostname="localhost",
         )
         self.controller.start()
         return self

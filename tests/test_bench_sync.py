@@ -1,4 +1,5 @@
-"""bench/bench_sync.py (the README's sync figures) still runs on a few fiches; timings are not checked."""
+"""bench/bench_sync.py (the README's sync figures) still runs on a few fiches, and times the master
+for a small portfolio; timings are not checked."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_sync_benchmark_runs_on_a_few_fiches():
-    run = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_sync.py"), "--n", "5", "--changed", "2"],
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_sync.py"), "--n", "5", "--changed", "2",
+                          "--master-sizes", "10"],
                          capture_output=True, text=True, timeout=600, cwd=ROOT)
     # Exit 2 means a scenario did not do what it claims (e.g. the unchanged run read files).
     assert run.returncode == 0, run.stderr
@@ -30,6 +32,9 @@ def test_sync_benchmark_runs_on_a_few_fiches():
         # label, files read, seconds, ms/file, speed-up, peak RSS, growth
         pattern = rf"^{re.escape(label)}\s+{files_read}\s+\d+\.\d+\s+\d+\.\d+\s+\d+\.\dx\s+\d+\.\d\s+\d+\.\d$"
         assert re.search(pattern, run.stdout, re.M), (label, run.stdout)
+    # Nothing changed, nothing written: the script exits 2 otherwise, and says so.
+    assert "The unchanged run left the master as it was: rewritten = False." in run.stdout
+    assert re.search(r"^\s+10 projects\s+\d+\.\d+ s wall\s+\d+\.\d+ s CPU", run.stdout, re.M), run.stdout
     for phase in ("full", "unchanged", "changed"):
         assert re.search(rf"^\s+{phase}\s+intake\s+\d+\.\d+\s+overview\s+\d+\.\d+\s+master\s+\d+\.\d+$",
                          run.stdout, re.M), (phase, run.stdout)

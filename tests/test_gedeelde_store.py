@@ -152,4 +152,4 @@ def test_an_unreachable_postgresql_store_is_a_dutch_message_not_a_traceback(tmp_
     assert "Traceback" not in err
     assert main(["status", "--store", url]) != 0
     err = capsys.readouterr().err
-    assert "kan niet worden geopend" in err and "Traceback" not in err
+    assert "is niet bereikbaar" in err and "Traceback" not in err

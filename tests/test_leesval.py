@@ -253,7 +253,7 @@ def test_a_record_whose_run_ended_normally_is_not_a_crash(tmp_path) -> None:
     try:
         bron = MapBron(fiches)
         (item,) = bron.wijzigingen(None).items
-        bron_id = store.bron_id(bron.beschrijving(), "folder")
+        bron_id = store.bron_id(bron.sleutel(), "folder")  # the key intake uses
         geeindigd = store.start_run(bron.beschrijving(), "handmatig", os.getpid())
         store.begin_lezing(bron_id, item.id, item.naam, item.link, item.etag, "0" * 64, item.gewijzigd, geeindigd,
                            os.getpid())

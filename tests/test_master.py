@@ -12,18 +12,22 @@ import sys
 import textwrap
 import zipfile
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from xml.dom import minidom
 from xml.etree import ElementTree as ET
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from sample_overzicht import (
+    HOSTILE_FORMULA,
+    HOSTILE_ORGANISATIE,
+    HOSTILE_SCRIPT,
+    empty_overzicht,
+    sample_overzicht,
+)
 
 from fiche.stoplicht import KLEUREN, Stoplicht
-from sample_overzicht import (
-    HOSTILE_FORMULA, HOSTILE_ORGANISATIE, HOSTILE_SCRIPT, empty_overzicht, sample_overzicht,
-)
-from sync.master import BLADEN, KOPRIJ, MasterWriteError, bouw_master, schrijf_master
+from sync.master import BLADEN, KOPRIJ, MasterWriteError, master_inhoud, schrijf_master
 from sync.overzicht import rangorde
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,7 +98,8 @@ def test_reference_comparison_catches_a_changed_light_and_ignores_only_timestamp
     changed = sample_overzicht()
     changed.projecten[2].stoplicht = Stoplicht.VERTRAAGD  # Zeijerveen: Op planning -> Vertraagd
     problems = compare_with_reference(schrijf_master(changed, tmp_path / "c.xlsx"), first)
-    assert problems and any("xl/worksheets/sheet1.xml" in p and "Vertraagd" in p for p in problems)
+    # The Overzicht sheet's cell now points at another shared string and style.
+    assert problems and any("xl/worksheets/sheet1.xml" in p for p in problems)
 
 
 # --- LibreOffice ------------------------------------------------------------------------------
@@ -153,8 +158,20 @@ def test_empty_snapshot_opens_in_libreoffice(tmp_path, libreoffice):
 
 # --- Formula injection ------------------------------------------------------------------------
 
-def _sheet_xml(path: Path) -> dict[str, ET.Element]:
+def bouw_master(o):
+    """The master of `o` as openpyxl reads it back."""
+    import io
+
+    return load_workbook(io.BytesIO(master_inhoud(o)))
+
+
+def _sheet_xml(path: Path) -> tuple[dict[str, ET.Element], list[str]]:
+    """Every sheet's XML by name, and the shared string table."""
     with zipfile.ZipFile(path) as z:
+        gedeeld = []
+        if "xl/sharedStrings.xml" in z.namelist():
+            for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", NS):
+                gedeeld.append("".join(t.text or "" for t in si.iter(f"{{{NS['m']}}}t")))
         wb = ET.fromstring(z.read("xl/workbook.xml"))
         rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
         targets = {r.get("Id"): r.get("Target") for r in rels}
@@ -163,36 +180,42 @@ def _sheet_xml(path: Path) -> dict[str, ET.Element]:
             rid = sheet.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
             target = targets[rid].lstrip("/")
             out[sheet.get("name")] = ET.fromstring(z.read(target if target.startswith("xl/") else "xl/" + target))
-        return out
+        return out, gedeeld
 
 
-def _cell_texts(sheet: ET.Element) -> list[tuple[str, str | None, str]]:
-    """(ref, type, text) of every cell holding a string."""
+def _cell_texts(sheet: ET.Element, gedeeld: list[str]) -> list[tuple[str, str | None, str]]:
+    """(ref, type, text) of every cell holding a string: a shared string (t="s") or an inline one."""
     out = []
     for c in sheet.iter(f"{{{NS['m']}}}c"):
         t = c.find("m:is/m:t", NS)
         if t is not None:
             out.append((c.get("r"), c.get("t"), t.text or ""))
+        elif c.get("t") == "s":
+            out.append((c.get("r"), "s", gedeeld[int(c.find("m:v", NS).text)]))
     return out
+
+
+#: The cell types that hold text as text (never a formula): a shared or an inline string.
+TEKST_TYPEN = {"s", "inlineStr"}
 
 
 def test_fiche_text_starting_with_equals_stays_text_at_xml_level(tmp_path):
     master = schrijf_master(sample_overzicht(), tmp_path / "master.xlsx")
-    sheets = _sheet_xml(master)
+    sheets, gedeeld = _sheet_xml(master)
     for name, sheet in sheets.items():
         # The master holds no formula at all: everything is a value.
         assert sheet.find(".//m:f", NS) is None, f"formula element in sheet {name}"
-    hits = {name: [(r, t) for r, t, text in _cell_texts(sheet) if text == HOSTILE_FORMULA]
+    hits = {name: [(r, t) for r, t, text in _cell_texts(sheet, gedeeld) if text == HOSTILE_FORMULA]
             for name, sheet in sheets.items()}
     # Main knelpunt of Emmen Noord: on Knelpunten and as Hoofdknelpunt on Plusprojecten.
     assert len(hits["Knelpunten"]) == 1 and len(hits["Plusprojecten"]) == 1
-    assert all(t == "inlineStr" for found in hits.values() for _, t in found)
-    org = [t for _, t, text in _cell_texts(sheets["Capaciteit"]) if text == HOSTILE_ORGANISATIE]
-    assert len(org) == 2 and set(org) == {"inlineStr"}
-    script = [text for _, _, text in _cell_texts(sheets["Overzicht"]) if text == HOSTILE_SCRIPT]
+    assert all(t in TEKST_TYPEN for found in hits.values() for _, t in found)
+    org = [t for _, t, text in _cell_texts(sheets["Capaciteit"], gedeeld) if text == HOSTILE_ORGANISATIE]
+    assert len(org) == 2 and set(org) <= TEKST_TYPEN
+    script = [text for _, _, text in _cell_texts(sheets["Overzicht"], gedeeld) if text == HOSTILE_SCRIPT]
     assert script == [HOSTILE_SCRIPT]
     # A control character XML cannot hold is dropped, the rest of the text kept.
-    assert any(text == "Twee locaties in beeld." for _, _, text in _cell_texts(sheets["Mijlpalen"]))
+    assert any(text == "Twee locaties in beeld." for _, _, text in _cell_texts(sheets["Mijlpalen"], gedeeld))
 
     wb = load_workbook(master)
     cell = next(c for row in wb["Knelpunten"].iter_rows() for c in row if c.value == HOSTILE_FORMULA)
@@ -236,7 +259,8 @@ def test_every_sheet_has_tables_layout_print_and_icons(master_wb):
     for ws in master_wb.worksheets:
         assert ws.tables, ws.title
         assert ws.freeze_panes is not None and ws.freeze_panes.endswith(str(KOPRIJ + 1)), ws.title
-        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.page_setup.orientation == "landscape"
+        assert (ws.page_setup.fitToWidth or 1) == 1  # absent: the OOXML default, 1
         assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.print_title_rows == f"${KOPRIJ}:${KOPRIJ}"
         assert "30-9-2026" in ws.oddHeader.right.text and "&P" in ws.oddFooter.right.text
@@ -250,9 +274,11 @@ def test_every_sheet_has_tables_layout_print_and_icons(master_wb):
             assert first.endswith(str(KOPRIJ))
             for cell in ws[table.ref][0]:
                 assert isinstance(cell.value, str) and cell.value, (ws.title, cell.coordinate)
-                assert ws.column_dimensions[cell.column_letter].width > 0
+                assert _breedte(ws, cell.column) > 0
         icon_ranges = [str(cf.sqref) for cf in ws.conditional_formatting
-                       for rule in cf.rules if rule.type == "iconSet" and rule.iconSet.iconSet == "3TrafficLights1"]
+                       for rule in cf.rules if rule.type == "iconSet"
+                       # no iconSet attribute: the OOXML default, 3TrafficLights1
+                       and (rule.iconSet.iconSet or "3TrafficLights1") == "3TrafficLights1"]
         assert icon_ranges, ws.title
         for ref in icon_ranges:
             col = re.match(r"[A-Z]+", ref).group()
@@ -267,7 +293,7 @@ def test_stoplicht_cells_are_filled_in_their_colour(master_wb):
         columns = [c.column_letter for c in ws[KOPRIJ]
                    if c.value in ("Stoplicht", "Vorig stoplicht", "Stoplicht project")
                    or re.fullmatch(r"Q[1-4] \d{4}", c.value or "")]
-        assert columns or ws.title in ("Datakwaliteit", "Energieclusters"), ws.title
+        assert columns or ws.title in ("Datakwaliteit", "Energieclusters", "Stand uitvraag"), ws.title
         for col in columns:
             for cell in ws[col][KOPRIJ:]:
                 if cell.value is not None:
@@ -690,6 +716,14 @@ def test_capaciteit_has_totals_and_no_gaps_between_its_tables(master_wb):
 STOPLICHT_LABELS = {light.label for light in Stoplicht}
 
 
+def _breedte(ws, kolom: int) -> float:
+    """A column's width, also when the file gives it for a range of columns (`<col min max>`)."""
+    for dim in ws.column_dimensions.values():
+        if dim.width and (dim.min or 0) <= kolom <= (dim.max or dim.min or 0):
+            return dim.width
+    return 0.0
+
+
 def _cut_off(ws, names: set[str]) -> list[str]:
     """Stoplicht labels and project names the widths set would cut off: a cell fits when its
     column is as wide as its text (bold text about 10% wider, plus padding), or it wraps (a cell
@@ -700,7 +734,7 @@ def _cut_off(ws, names: set[str]) -> list[str]:
             text = cell.value
             if not isinstance(text, str) or (text not in STOPLICHT_LABELS and text not in names):
                 continue
-            width = ws.column_dimensions[cell.column_letter].width
+            width = _breedte(ws, cell.column)
             needed = len(text) * (1.1 if cell.font.bold else 1.0) + 1
             if width >= needed:
                 continue

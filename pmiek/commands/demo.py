@@ -1,7 +1,7 @@
 """`pmiek demo`: the example fiches in a fresh folder source, four quarters of syncs, the master
-workbook and the quarterly e-mail; with the example project lists (IP, MS-T, pMIEK 1.0, two
-editions, scripts/build_lijsten.py) in the watched lists folder, so the master shows the whole
-portfolio.
+workbook, the quarterly e-mail and the uitvraag round's messages; with the example project lists
+(IP, MS-T, pMIEK 1.0, two editions, scripts/build_lijsten.py) in the watched lists folder, so the
+master shows the whole portfolio.
 
 The demo shows what the product is for: the quarter-on-quarter story. It first syncs the earlier
 versions of the example fiches (the `[[historie]]` of workbook_templates/examples/projecten.toml,
@@ -22,7 +22,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from fiche.datums import datum_nl
+from fiche.datums import dag_einde, datum_nl
 from fiche.errors import InputError
 
 VOORBEELDEN = Path(__file__).resolve().parents[2] / "workbook_templates" / "examples"
@@ -134,6 +134,9 @@ def run(args) -> int:
     # The quarter of the examples' peildatum, as on that day (not the machine's clock).
     moment = dt.datetime.combine(peildatum, dt.time(12, 0), tzinfo=config.sync.tz)
     print(f"  kwartaaloverzicht:   {demo_rapport(config, moment)['html']}  (e-mail als .eml ernaast)")
+    einde = dag_einde(peildatum, config.sync.tz)  # every version of that day counts
+    print(f"  uitvraag:            {len(demo_uitvraag(config, einde))} berichten aan de voorzitters en de "
+          f"projectleider in {config.report.outbox} (uitvraag-*.eml)")
     print(f"  peildatum:           {datum_nl(peildatum)} (de voorbeelden worden op die dag beoordeeld; de "
           f"database bevat ook {len(doc.get('historie', []))} eerdere kwartalen)")
     pmiek = pmiek_opdracht()
@@ -169,6 +172,19 @@ def demo_rapport(config, moment: dt.datetime) -> dict[str, Path]:
     try:
         return rapport.preview(kwartaal(lokale_datum(moment, config.sync.tz)), config.report.outbox, config.report,
                                moment)
+    finally:
+        store.close()
+
+
+def demo_uitvraag(config, moment: dt.datetime) -> list[Path]:
+    """The uitvraag round of the quarter of `moment` (requests, reminders, the deadline notice)
+    written into the outbox as previews: no round is opened, so `pmiek uitvraag --send` still can."""
+    from fiche.datums import kwartaal, lokale_datum
+    from sync.uitvraag.verzending import voor_config
+
+    uitvraag, store = voor_config(config)
+    try:
+        return uitvraag.preview(kwartaal(lokale_datum(moment, config.sync.tz)), config.report.outbox, moment)
     finally:
         store.close()
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from fiche.errors import InputError, oorzaak_nl
+from pmiek.stoppen import exitcode, signaal_nl, sigterm_als_onderbreking
 
 
 def register(sub) -> None:
@@ -77,32 +79,48 @@ def run(args) -> int:
     kwartaal = (kr.controleer_kwartaal(args.quarter, kr.lokale_datum(moment)) if args.quarter is not None
                 else kr.te_rapporteren_kwartaal(moment))
     rapport, store, inst, transport = _opzet(args)
+    from sync.storebewaking import fouten_vertaald
     try:
-        if args.preview is not None:
-            try:
-                paden = rapport.preview(kwartaal, args.preview, inst, moment)
-            except OSError as exc:
-                raise InputError(f"cannot write preview to {args.preview}: {exc}",
-                                 f"De map {args.preview} is niet beschrijfbaar ({oorzaak_nl(exc)}).") from None
-            print(f"Kwartaaloverzicht {kwartaal} geschreven (niet verzonden):")
-            print(f"  e-mail:          {paden['eml']}")
-            print(f"  voorbeeld (web): {paden['html']}")
-            print(f"  masterwerkboek:  {paden['master']}")
-            return 0
-        if args.mark_sent:
-            rij = rapport.markeer_verzonden(kwartaal)
-            print(f"Kwartaaloverzicht {kwartaal} gemarkeerd als verzonden (Message-ID {rij['message_id']}).")
-            return 0
-        rij = rapport.verstuur(kwartaal, inst, transport(), force=args.force, aanleiding="handmatig", moment=moment)
-        print(f"Kwartaaloverzicht {kwartaal} verzonden via {rij['transport']} aan {rij['ontvangers']}.")
-        if rij.get("detail"):
-            print(f"  {rij['detail']}")
-        eind, vandaag = kr.kwartaal_grenzen(kwartaal)[1], kr.lokale_datum(moment)
-        if eind >= vandaag:  # only with --force: said again, so the person knows what it did
-            print(f"  Let op: {kwartaal} loopt nog tot en met {kr.datum_nl(eind)}. Dit overzicht (peildatum "
-                  f"{kr.datum_nl(vandaag)}) geldt nu als het overzicht van {kwartaal}; het geplande "
-                  "overzicht na afloop van het kwartaal wordt daarom niet meer verzonden.")
-        return 0
+        with fouten_vertaald(str(store.engine.url), args.config):  # a damaged or full store: Dutch, no traceback
+            return _voer_uit(args, rapport, inst, transport, kwartaal, moment)
     finally:
         store.close()
+
+
+def _voer_uit(args, rapport, inst, transport, kwartaal: str, moment) -> int:
+    """The preview, the confirmation or the send itself."""
+    from sync.kwartaal import rapportage as kr
+    if args.preview is not None:
+        try:
+            paden = rapport.preview(kwartaal, args.preview, inst, moment)
+        except OSError as exc:
+            raise InputError(f"cannot write preview to {args.preview}: {exc}",
+                             f"De map {args.preview} is niet beschrijfbaar ({oorzaak_nl(exc)}).") from None
+        print(f"Kwartaaloverzicht {kwartaal} geschreven (niet verzonden):")
+        print(f"  e-mail:          {paden['eml']}")
+        print(f"  voorbeeld (web): {paden['html']}")
+        print(f"  masterwerkboek:  {paden['master']}")
+        return 0
+    if args.mark_sent:
+        rij = rapport.markeer_verzonden(kwartaal)
+        print(f"Kwartaaloverzicht {kwartaal} gemarkeerd als verzonden (Message-ID {rij['message_id']}).")
+        return 0
+    try:
+        with sigterm_als_onderbreking():
+            rij = rapport.verstuur(kwartaal, inst, transport(), force=args.force, aanleiding="handmatig",
+                                   moment=moment)
+    except KeyboardInterrupt as exc:
+        # The send record says how far it got (sync.kwartaal.rapportage); `pmiek status` shows it.
+        print(f"Verzenden van {kwartaal} afgebroken ({signaal_nl(exc)}); zie 'pmiek status' voor wat er is "
+              "vastgelegd.", file=sys.stderr, flush=True)
+        return exitcode(exc)
+    print(f"Kwartaaloverzicht {kwartaal} verzonden via {rij['transport']} aan {rij['ontvangers']}.")
+    if rij.get("detail"):
+        print(f"  {rij['detail']}")
+    eind, vandaag = kr.kwartaal_grenzen(kwartaal)[1], kr.lokale_datum(moment)
+    if eind >= vandaag:  # only with --force: said again, so the person knows what it did
+        print(f"  Let op: {kwartaal} loopt nog tot en met {kr.datum_nl(eind)}. Dit overzicht (peildatum "
+              f"{kr.datum_nl(vandaag)}) geldt nu als het overzicht van {kwartaal}; het geplande "
+              "overzicht na afloop van het kwartaal wordt daarom niet meer verzonden.")
+    return 0
 

@@ -29,7 +29,7 @@ def _tijd(moment, tz) -> str:
 
 
 def run(args) -> int:
-    from sync.store import loads, open_store
+    from sync.store import open_store
     # Times in the configured zone; with only --store there is no config, so its default.
     tz = ZoneInfo(STANDAARD_TIJDZONE)
     if args.config is not None:
@@ -37,6 +37,8 @@ def run(args) -> int:
         tz = config.sync.tz
         url = config.store_url
         if config.store_path is not None and not config.store_path.exists():
+            from sync.storespoor import controleer_aanwezig
+            controleer_aanwezig(config)  # gone after it was there: that is no fresh setup (exit 3)
             print(f"Nog geen synchronisaties uitgevoerd (de database {config.store_path} bestaat nog niet).")
             return 0
     else:
@@ -44,28 +46,37 @@ def run(args) -> int:
         if pad is not None and not pad.is_file():
             raise InputError(f"store {args.store} does not exist", f"De database {args.store} bestaat niet.")
     store = open_store(url, alleen_lezen=True)  # looking never changes the store
+    from sync.storebewaking import controleer_gezond, fouten_vertaald
     try:
-        runs = store.runs(args.aantal)
-        rapport = _kwartaalrapporten(store, url)
-        if not runs:
-            print("Nog geen synchronisaties uitgevoerd.")
-            return 1 if rapport else 0
-        print("Laatste synchronisatie:" if len(runs) == 1 else f"Laatste {len(runs)} synchronisaties (nieuwste eerst):")
-        for r in runs:
-            print(f"- run {r.id}: {STATUS_NL.get(r.status, r.status)}, {r.aanleiding}, gestart {_tijd(r.start, tz)}, "
-                  f"klaar {_tijd(r.einde, tz)}")
-            print(f"    {r.gezien} in bron, {r.gedownload} opgehaald, {r.gelezen} gelezen, {r.geaccepteerd} "
-                  f"geaccepteerd, {r.geweigerd} afgekeurd, {r.ongewijzigd} ongewijzigd, {r.verwijderd} verwijderd")
-            for f in loads(r.fouten) or []:
-                print(f"    fout: {(f.get('item') + ': ') if f.get('item') else ''}{f.get('melding')}")
-            if r.melding:
-                print(f"    {r.melding}")
-            if r.master:
-                print(f"    masterwerkboek: {r.master}")
-        _vastgelopen(store, tz)
-        return 1 if runs[0].status == "fout" or rapport else 0
+        with fouten_vertaald(url, args.config):  # a damaged store: its Dutch message and the backup
+            controleer_gezond(store.engine, args.config)
+            return _toon(args, store, url, tz)
     finally:
         store.close()
+
+
+def _toon(args, store, url: str, tz) -> int:
+    from sync.store import loads
+    runs = store.runs(args.aantal)
+    rapport = _kwartaalrapporten(store, url)
+    rapport = _uitvraag(store, tz) or rapport
+    if not runs:
+        print("Nog geen synchronisaties uitgevoerd.")
+        return 1 if rapport else 0
+    print("Laatste synchronisatie:" if len(runs) == 1 else f"Laatste {len(runs)} synchronisaties (nieuwste eerst):")
+    for r in runs:
+        print(f"- run {r.id}: {STATUS_NL.get(r.status, r.status)}, {r.aanleiding}, gestart {_tijd(r.start, tz)}, "
+              f"klaar {_tijd(r.einde, tz)}")
+        print(f"    {r.gezien} in bron, {r.gedownload} opgehaald, {r.gelezen} gelezen, {r.geaccepteerd} "
+              f"geaccepteerd, {r.geweigerd} afgekeurd, {r.ongewijzigd} ongewijzigd, {r.verwijderd} verwijderd")
+        for f in loads(r.fouten) or []:
+            print(f"    fout: {(f.get('item') + ': ') if f.get('item') else ''}{f.get('melding')}")
+        if r.melding:
+            print(f"    {r.melding}")
+        if r.master:
+            print(f"    masterwerkboek: {r.master}")
+    _vastgelopen(store, tz)
+    return 1 if runs[0].status == "fout" or rapport else 0
 
 
 def _vastgelopen(store, tz) -> None:
@@ -93,3 +104,15 @@ def _kwartaalrapporten(store, url: str) -> bool:
         print()
     laatste = {r["kwartaal"]: r["status"] for r in rapport.verzendingen()}
     return any(s in (MISLUKT, CONTROLEREN) for s in laatste.values())
+
+
+def _uitvraag(store, tz) -> bool:
+    """Print the latest uitvraag round per project (issue 12); True when a message needs attention."""
+    from sync.overzicht_bouw import OverzichtBouwer
+    from sync.uitvraag.stand import status_regels
+    from sync.uitvraag.verzending import nu
+    regels, aandacht = status_regels(OverzichtBouwer(store, str(tz)), nu())
+    if regels:
+        print("\n".join(regels))
+        print()
+    return aandacht

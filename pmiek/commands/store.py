@@ -1,7 +1,8 @@
 """`pmiek store`: the store as a whole: `migrate` (copy it to another database and verify the
 copy), `verify` (compare two stores), `readonly-role` (a PostgreSQL role for Power BI that reads
-the reporting views only). The work is in `sync.store_migratie` and `sync.rapportagetabellen`;
-these handlers only parse and print."""
+the reporting views only), `backup` (a checked backup of a SQLite store) and `restore` (put one
+back, the latest by default). The work is in `sync.store_migratie`, `sync.rapportagetabellen` and
+`sync.reservekopie`; these handlers only parse and print."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from fiche.errors import InputError, PmiekError
 
 
 def register(sub) -> None:
-    p = sub.add_parser("store", help="de database als geheel: kopiëren naar een andere database, controleren, leesrol")
+    p = sub.add_parser("store", help="de database als geheel: kopiëren naar een andere database, controleren, leesrol, "
+                                     "reservekopie maken of terugzetten")
     acties = p.add_subparsers(dest="store_actie", metavar="ACTIE", title="acties")
     acties.required = True
 
@@ -38,6 +40,16 @@ def register(sub) -> None:
     r.add_argument("--print-sql", dest="alleen_sql", action="store_true",
                    help="toon alleen de SQL-opdrachten, voer niets uit")
     r.set_defaults(func=run_readonly_role)
+
+    b = acties.add_parser("backup", help="maak een gecontroleerde reservekopie van de database (SQLite)")
+    _bron(b)
+    b.set_defaults(func=backup)
+
+    h = acties.add_parser("restore", help="zet een reservekopie terug (standaard de nieuwste); de huidige "
+                                          "database wordt apart gezet, niet gewist")
+    h.add_argument("backup", nargs="?", type=Path, metavar="BESTAND", help="de reservekopie (standaard de nieuwste)")
+    _bron(h)
+    h.set_defaults(func=restore)
 
 
 def database_url(waarde: str) -> str:
@@ -120,4 +132,40 @@ def run_readonly_role(args) -> int:
         store.close()
     print(f"Rol {args.rol} mag nu de views v_projecten, v_mijlpalen, v_knelpunten, v_capaciteit en "
           f"v_historie_kwartaal lezen, en verder niets{'' if wachtwoord else ' (nog zonder inlog)'}.")
+    return 0
+
+
+def _bron(p) -> None:
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--config", type=Path, help="configuratiebestand (TOML)")
+    g.add_argument("--store", type=Path, help="databasebestand (SQLite), zonder configuratie")
+
+
+def _locatie(args):
+    from sync.config import laad_config
+    from sync.reservekopie import StoreLocatie
+    if args.config is not None:
+        return StoreLocatie.uit_config(laad_config(args.config))
+    if args.store.is_dir():
+        raise InputError(f"store {args.store} is a directory", f"De database {args.store} is een map, geen bestand.")
+    return StoreLocatie.uit_pad(args.store)
+
+
+def backup(args) -> int:
+    from sync.reservekopie import maak_reservekopie
+    loc = _locatie(args)
+    doel = maak_reservekopie(loc)
+    print(f"Reservekopie gemaakt en gecontroleerd: {doel}")
+    print(f"  (de nieuwste {loc.bewaren} reservekopieën in {loc.backup_map} worden bewaard)")
+    return 0
+
+
+def restore(args) -> int:
+    from sync.reservekopie import zet_terug
+    loc = _locatie(args)
+    kopie, apart = zet_terug(loc, args.backup)
+    print(f"Reservekopie {kopie} teruggezet als {loc.pad}.")
+    if apart is not None:
+        print(f"  De vervangen database staat apart in {apart}.")
+    print("  Wijzigingen in de fiches sinds de reservekopie komen bij de volgende synchronisatie weer binnen.")
     return 0

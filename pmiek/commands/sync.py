@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from fiche.errors import InputError
 from pmiek.commands import oude_spelling
+from pmiek.stoppen import exitcode, signaal_nl, sigterm_als_onderbreking
 from sync.config import config_voor_map, laad_config
 
 
@@ -21,7 +23,16 @@ def register(sub) -> None:
     p.add_argument("--allow-empty-source", dest="lege_bron_toestaan", action="store_true",
                    help="een bron zonder enige fiche accepteren (alle bekende fiches gelden dan als verwijderd)")
     oude_spelling(p, "--lege-bron-toestaan", dest="lege_bron_toestaan", action="store_true")
+    nieuwe_store_optie(p)
     p.set_defaults(func=run)
+
+
+def nieuwe_store_optie(p) -> None:
+    """`--new-store` (issue 15): the only way to start a new, empty store where one was before."""
+    p.add_argument("--new-store", dest="nieuwe_store", action="store_true",
+                   help="maak bewust een nieuwe, lege database, ook waar eerder een database was (die ontbreekt "
+                        "nu of is leeg); alle historie begint dan opnieuw")
+    oude_spelling(p, "--nieuwe-store", dest="nieuwe_store", action="store_true")
 
 
 def config_uit_args(args):
@@ -49,16 +60,31 @@ def druk_resultaat(r) -> None:
     if r.overzicht is not None:
         print(f"Overzicht per {r.overzicht.peildatum:%d-%m-%Y}: {len(r.overzicht.projecten)} projecten, "
               f"{len(r.overzicht.datakwaliteit)} meldingen datakwaliteit.")
+    from sync.synchronisatie import MASTER_ONGEWIJZIGD
+    melding = r.melding
     if r.master is not None:
-        print(f"Masterwerkboek: {r.master}")
-    if r.melding:
-        print(f"Let op: {r.melding}")
+        if r.master_herschreven:
+            print(f"Masterwerkboek: {r.master}")
+        else:
+            print(f"Masterwerkboek: {r.master} (ongewijzigd: niets veranderd sinds de vorige run)")
+            melding = (melding or "").removeprefix(MASTER_ONGEWIJZIGD).strip()
+    if melding:
+        print(f"Let op: {melding}")
 
 
 def run(args) -> int:
     from sync.synchronisatie import sync_eenmalig
     config = config_uit_args(args)
-    r = sync_eenmalig(config, voortgang=False if args.geen_voortgang else None,
-                      lege_bron_toestaan=args.lege_bron_toestaan)
+    try:
+        with sigterm_als_onderbreking():
+            r = sync_eenmalig(config, voortgang=False if args.geen_voortgang else None,
+                              lege_bron_toestaan=args.lege_bron_toestaan, nieuwe_store=args.nieuwe_store)
+    except KeyboardInterrupt as exc:
+        # Ctrl+C or SIGTERM: the run is recorded as broken off (sync.synchronisatie.voer_sync_uit).
+        run_id = getattr(exc, "run_id", None)
+        print(f"Synchronisatie afgebroken ({signaal_nl(exc)})" + (f", run {run_id}" if run_id else "")
+              + ": wat al gelezen was is bewaard; de volgende synchronisatie maakt het af. Het masterwerkboek "
+              "is niet bijgewerkt.", file=sys.stderr, flush=True)
+        return exitcode(exc)
     druk_resultaat(r)
     return 0

@@ -39,6 +39,9 @@ class FicheBron(Protocol):
     def beschrijving(self) -> str:
         """Short English description for logs, e.g. 'folder /data/fiches'."""
 
+    def sleutel(self) -> str:
+        """The source's key in the store: what stays the same when its folder moves (`sync.verhuizing`)."""
+
     def wijzigingen(self, cursor: str | None) -> Wijzigingen:
         """What changed since `cursor` (None: a full listing)."""
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from fiche.errors import FileRefused, InputError
 from sync.bron import BronItem, Wijzigingen
+from sync.verhuizing import MAP_SLEUTEL
 
 log = logging.getLogger("pmiek.sync.bron.map")
 
@@ -67,6 +68,10 @@ class MapBron:
 
     def beschrijving(self) -> str:
         return f"folder {self.map}"
+
+    def sleutel(self) -> str:
+        # Not the path: a moved folder is the same source; its files are known by relative path.
+        return MAP_SLEUTEL
 
     def wijzigingen(self, cursor: str | None) -> Wijzigingen:
         if not self.map.is_dir():

@@ -32,6 +32,7 @@ from fiche.errors import ConfigError, FileRefused, RemoteError
 from sync.bron import BronItem, Wijzigingen
 from sync.bron.map import MAX_GROOTTE, telt_mee
 from sync.graph import GraphVerbinding
+from sync.verhuizing import sharepoint_sleutel
 
 log = logging.getLogger("pmiek.sync.bron.sharepoint")
 
@@ -72,9 +73,15 @@ class SharePointLocatie:
         self._drive_id = drive_id
         self.bibliotheek = bibliotheek
         self._map_id: str | None = None
+        #: The config key of `folder`, named when it is not found (a publish target is another key).
+        self.config_sleutel = "source.folder"
 
     def beschrijving(self) -> str:
         return f"sharepoint {self.site or self._drive_id} folder {self.folder}"
+
+    def sleutel(self) -> str:
+        # driveItem ids stay the same when the fiche folder moves: the folder is not part of the key.
+        return sharepoint_sleutel(self.site or self._drive_id or "")
 
     @property
     def drive_id(self) -> str:
@@ -85,7 +92,7 @@ class SharePointLocatie:
     @property
     def map_id(self) -> str:
         if self._map_id is None:
-            self._map_id = zoek_map(self.verbinding, self.drive_id, self.folder)
+            self._map_id = zoek_map(self.verbinding, self.drive_id, self.folder, self.config_sleutel)
         return self._map_id
 
 
@@ -98,7 +105,7 @@ class SharePointBron(SharePointLocatie):
     def wijzigingen(self, cursor: str | None) -> Wijzigingen:
         map_id = self.map_id
         begin = self.verbinding.url(f"drives/{quote(self.drive_id)}/root/delta")
-        vorige = _lees_cursor(cursor)
+        vorige = _lees_cursor(cursor, map_id)
         if cursor is not None and vorige is None:
             log.info("cursor from another version, starting a full enumeration",
                      extra={"fields": {"source": self.beschrijving()}})
@@ -151,7 +158,7 @@ class SharePointBron(SharePointLocatie):
         log.info("delta listing read", extra={"fields": {
             "source": self.beschrijving(), "full": volledig, "pages": paginas, "records": len(records),
             "subfolders": len(mappen), "fiches": len(items), "removed": len(verwijderd)}})
-        return Wijzigingen(items=items, verwijderd=verwijderd, cursor=_schrijf_cursor(delta_link, mappen),
+        return Wijzigingen(items=items, verwijderd=verwijderd, cursor=_schrijf_cursor(delta_link, mappen, map_id),
                            volledig=volledig)
 
     def _volledig(self, begin: str) -> tuple[dict[str, dict[str, Any]], str, int]:
@@ -204,13 +211,16 @@ class SharePointBron(SharePointLocatie):
 Mappen = dict[str, tuple[str, str]]  # folder id -> (parent id, name), below the configured folder
 
 
-def _lees_cursor(cursor: str | None) -> tuple[str, Mappen] | None:
-    """(deltaLink, folder tree) from a cursor we handed out; None for none or another format."""
+def _lees_cursor(cursor: str | None, map_id: str | None = None) -> tuple[str, Mappen] | None:
+    """(deltaLink, folder tree) from a cursor we handed out; None for none, another format, or a
+    cursor of another fiche folder (`map_id`: the config now points elsewhere, so a full listing)."""
     if not cursor:
         return None
     try:
         data = json.loads(cursor)
         if data.get("versie") != CURSOR_VERSIE or not isinstance(data.get("delta"), str):
+            return None
+        if map_id is not None and data.get("map") != map_id:
             return None
         mappen = {str(k): (str(v[0]), str(v[1])) for k, v in (data.get("mappen") or {}).items()}
     except (ValueError, TypeError, AttributeError, IndexError, KeyError):
@@ -218,8 +228,8 @@ def _lees_cursor(cursor: str | None) -> tuple[str, Mappen] | None:
     return data["delta"], mappen
 
 
-def _schrijf_cursor(delta_link: str, mappen: Mappen) -> str:
-    return json.dumps({"versie": CURSOR_VERSIE, "delta": delta_link,
+def _schrijf_cursor(delta_link: str, mappen: Mappen, map_id: str | None = None) -> str:
+    return json.dumps({"versie": CURSOR_VERSIE, "delta": delta_link, "map": map_id,
                        "mappen": {k: list(v) for k, v in sorted(mappen.items())}}, ensure_ascii=False)
 
 
@@ -301,8 +311,9 @@ def zoek_drive(verbinding: GraphVerbinding, site: str, bibliotheek: str | None =
         raise verbinding.als_remote("site lookup", exc) from None
 
 
-def zoek_map(verbinding: GraphVerbinding, drive_id: str, folder: str) -> str:
-    """The driveItem id of `folder`: a path below the library root, or an item id."""
+def zoek_map(verbinding: GraphVerbinding, drive_id: str, folder: str, sleutel: str = "source.folder") -> str:
+    """The driveItem id of `folder`: a path below the library root, or an item id. A missing
+    folder is a `ConfigError` on `sleutel`, the config key that named it."""
     pad = folder.strip("/")
     kandidaten = [f"drives/{quote(drive_id)}/root:/{quote(pad)}:"] if pad else [f"drives/{quote(drive_id)}/root"]
     if pad and "/" not in pad:
@@ -315,10 +326,10 @@ def zoek_map(verbinding: GraphVerbinding, drive_id: str, folder: str) -> str:
                 continue
             raise verbinding.als_remote("folder lookup", exc) from None
         if "folder" not in item and "root" not in item:
-            raise ConfigError("source.folder", f"{folder!r} is not a folder",
+            raise ConfigError(sleutel, f"{folder!r} is not a folder",
                               f"'{folder}' in de documentbibliotheek is geen map.")
         return item["id"]
-    raise ConfigError("source.folder", f"folder {folder!r} not found in the library",
+    raise ConfigError(sleutel, f"folder {folder!r} not found in the library",
                       f"de map '{folder}' bestaat niet in de documentbibliotheek.")
 
 

@@ -12,39 +12,41 @@ Structure (what Outlook, Gmail and phone clients all show well):
 
 Every text that comes from a fiche passes through `_e` (control characters removed, HTML
 escaped), so `<script>` stays text and a `=HYPERLINK(...)` is just characters in a cell.
-No fiche text ever reaches a header.
-
-Longer than 500 lines because the plain-text and the HTML version are laid out side by side from
-the same helpers (window, slip, escalation, the per-section caps): kept in one module, a section
-added to one version is seen missing from the other.
+No fiche text ever reaches a header. The HTML building blocks every e-mail of ours shares
+(cells, cards, headings, the page around it) are in `sync.kwartaal.opmaak`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 
 from fiche.datums import datum_kort, datum_nl
 from fiche.errors import ConfigError
-from fiche.stoplicht import TEKSTKLEUREN, Stoplicht
 from sync.kwartaal.inhoud import KORT, MAX_DETAILS, TELVOLGORDE, Rapport, aantal
+from sync.kwartaal.opmaak import (
+    FONT,
+    alinea as _alinea,
+    badge as _badge,
+    cel as _cel,
+    e as _e,
+    hoofdtitel,
+    kaart as _kaart,
+    kader,
+    kop as _kop,
+    lijst as _lijst,
+    pagina,
+    schoon,
+    tabel as _tabel,
+)
+
+__all__ = ["FONT", "bouw_bericht", "html_versie", "onderdelen", "onderwerp", "schoon", "tekst_versie"]
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 STANDAARD_ONDERWERP = "pMIEK kwartaaloverzicht {kwartaal}"
-FONT = "font-family:Arial,Helvetica,sans-serif;"
-#: C0 controls other than tab and newline are illegal in XML/HTML and can confuse clients.
-_CONTROLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def schoon(tekst: object) -> str:
-    """Fiche text fit for a plain-text mail: no control characters."""
-    return _CONTROLE.sub("", "" if tekst is None else str(tekst))
-
-
 def _kort(tekst: object, maximum: int = 160) -> str:
     """Long free text cut for a phone screen (the master has it in full)."""
     t = " ".join(schoon(tekst).split())
@@ -241,84 +243,6 @@ def tekst_versie(r: Rapport) -> str:
 
 # --- HTML ------------------------------------------------------------------------------------
 
-#: Words wrap at word boundaries (a phone must not split "Vergunningprocedure" in two); only a
-#: long unbroken token (a formula, a URL) may break anywhere, see `_e`.
-WOORDEN = "word-break:normal;overflow-wrap:break-word;"
-_BREEK_OVERAL = "overflow-wrap:anywhere;word-break:break-all;"
-#: Tokens this long are no words; on a phone they may break anywhere rather than push the column wide.
-_LANG_TOKEN = re.compile(r"(\S{24,})")
-
-
-def _e(tekst: object) -> str:
-    """Fiche text fit for HTML: control characters removed, everything escaped, and a long
-    unbroken token in a span that may break anywhere (normal words keep word boundaries)."""
-    delen = _LANG_TOKEN.split(schoon(tekst))
-    return "".join(f'<span style="{_BREEK_OVERAL}">{html.escape(d, quote=True)}</span>' if i % 2
-                   else html.escape(d, quote=True) for i, d in enumerate(delen))
-
-
-def _cel(inhoud: str, *, kop: bool = False, stijl: str = "", colspan: int = 1) -> str:
-    tag = "th" if kop else "td"
-    basis = (f"{FONT}font-size:13px;line-height:18px;padding:5px 6px;{WOORDEN}"
-             "border:1px solid #D0D0D0;vertical-align:top;text-align:left;"
-             + ("background-color:#1F4E79;color:#FFFFFF;font-weight:bold;" if kop else ""))
-    span = f' colspan="{colspan}"' if colspan > 1 else ""
-    return f'<{tag}{span} style="{basis}{stijl}">{inhoud}</{tag}>'
-
-
-# A data table: no role="presentation", so screen readers keep the column headers.
-_DATATABEL = ('<table cellpadding="0" cellspacing="0" border="0" width="100%" '
-              'style="border-collapse:collapse;width:100%;margin:4px 0 12px 0;">')
-
-
-def _tabel(koppen: list[str], rijen: list[list[str]]) -> str:
-    uit = [_DATATABEL]
-    uit.append("<tr>" + "".join(_cel(k, kop=True) for k in koppen) + "</tr>")
-    for rij in rijen:
-        uit.append("<tr>" + "".join(rij) + "</tr>")
-    uit.append("</table>")
-    return "".join(uit)
-
-
-_LABEL = "color:#555555;"
-
-
-def _kaart(titel: str, stoplicht: Stoplicht, regels: list[tuple[str, str]]) -> str:
-    """One project as a small two-column table: its name and stoplicht on top, then label/value
-    lines. Four or five columns side by side do not fit a phone; two do. The label column has no
-    percentage width: with words unbreakable, such a floor can make the table wider than a phone."""
-    uit = [_DATATABEL,
-           "<tr>" + _cel(titel, stijl="background-color:#F2F2F2;", colspan=2) + "</tr>",
-           "<tr>" + _cel("Stoplicht", stijl=_LABEL) + _badge(stoplicht) + "</tr>"]
-    for label, waarde in regels:
-        uit.append("<tr>" + _cel(label, stijl=_LABEL) + _cel(waarde) + "</tr>")
-    uit.append("</table>")
-    return "".join(uit)
-
-
-def _badge(s: Stoplicht) -> str:
-    return _cel(html.escape(s.label),
-                stijl=f"background-color:#{s.kleur};color:#{TEKSTKLEUREN[s]};font-weight:bold;")
-
-
-def _kop(tekst: str) -> str:
-    return (f'<h2 style="{FONT}font-size:17px;color:#1F4E79;margin:20px 0 6px 0;border-bottom:2px solid #1F4E79;'
-            f'padding-bottom:3px;{WOORDEN}">{html.escape(tekst)}</h2>')
-
-
-def _alinea(inhoud: str, stijl: str = "") -> str:
-    return (f'<p style="{FONT}font-size:14px;line-height:20px;color:#222222;margin:4px 0 8px 0;'
-            f'{WOORDEN}{stijl}">{inhoud}</p>')
-
-
-def _lijst(items: list[str]) -> str:
-    if not items:
-        return ""
-    li = "".join(f'<li style="{FONT}font-size:14px;line-height:20px;margin:2px 0;{WOORDEN}">{i}</li>'
-                 for i in items)
-    return f'<ul style="margin:2px 0 10px 0;padding-left:22px;">{li}</ul>'
-
-
 def _meer_html(n: int, r: Rapport, blad: str) -> str:
     return _alinea(html.escape(_meer(n, r, blad)), "font-style:italic;color:#444444;")
 
@@ -327,17 +251,10 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
     """`tijdlijn_cid` without angle brackets."""
     d: list[str] = []
     add = d.append
-    add(f'<div style="{FONT}font-size:11px;color:#666666;margin:0 0 4px 0;">Provincie Drenthe &middot; '
-        f'Energy Board &middot; WIP &middot; pMIEK</div>')
-    add(f'<h1 style="{FONT}font-size:22px;color:#1F4E79;margin:0 0 4px 0;{WOORDEN}">pMIEK kwartaaloverzicht '
-        f'{html.escape(r.kwartaal_label)}</h1>')
+    add(hoofdtitel(f"pMIEK kwartaaloverzicht {r.kwartaal_label}", "Provincie Drenthe · Energy Board · WIP · pMIEK"))
     add(_alinea(f"Peildatum: <b>{datum_nl(r.peildatum)}</b>", "color:#444444;"))
     add(_alinea(html.escape(AANHEF) + "<br>" + html.escape(INLEIDING)))
-    add('<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="100%" '
-        'style="border-collapse:collapse;width:100%;margin:8px 0 4px 0;"><tr>'
-        f'<td style="{FONT}font-size:15px;line-height:22px;padding:10px 12px;background-color:#EAF1F8;'
-        f'{WOORDEN}'
-        f'border-left:4px solid #1F4E79;color:#111111;"><b>{_e(r.samenvatting)}</b></td></tr></table>')
+    add(kader(f"<b>{_e(r.samenvatting)}</b>"))
 
     add(_kop("Gevraagd van de Energy Board"))
     if r.gevraagd:
@@ -468,24 +385,7 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
                 f"({html.escape(master_bestandsnaam(r))}).", "margin-top:18px;"))
     add(_alinea("Dit overzicht is automatisch samengesteld door pMIEK Monitor uit de projectfiches.",
                 "font-size:12px;color:#666666;"))
-    body = "".join(d)
-    # One centred column of at most 680 px that narrows to a phone's width. Outlook on Windows
-    # (Word's engine) ignores max-width, so a fixed-width table only it sees keeps it at 680.
-    return (
-        '<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>pMIEK kwartaaloverzicht {html.escape(r.kwartaal_label)}</title></head>"
-        '<body style="margin:0;padding:0;background-color:#F3F3F3;">'
-        '<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="100%" '
-        'style="border-collapse:collapse;background-color:#F3F3F3;"><tr><td align="center" style="padding:8px 0;">'
-        '<!--[if mso]><table role="presentation" cellpadding="0" cellspacing="0" border="0" width="680" '
-        'align="center"><tr><td><![endif]-->'
-        '<table role="presentation" cellpadding="0" cellspacing="0" border="0" width="100%" '
-        'style="border-collapse:collapse;width:100%;max-width:680px;background-color:#FFFFFF;"><tr>'
-        f'<td style="padding:14px 12px;{FONT}">{body}</td></tr></table>'
-        '<!--[if mso]></td></tr></table><![endif]-->'
-        '</td></tr></table></body></html>'
-    )
+    return pagina(f"pMIEK kwartaaloverzicht {r.kwartaal_label}", "".join(d))
 
 
 # --- the message -----------------------------------------------------------------------------

@@ -1,30 +1,36 @@
 """The quarterly report job: a frozen snapshot per quarter and exactly-once sending.
 
 **Frozen snapshot.** The first time a quarter is sent, the `Overzicht` at its peildatum is
-serialised to JSON and stored with the master workbook's bytes in `kwartaal_snapshots`. Every
-later preview or send of that quarter uses the stored snapshot, so the Board can be shown the
-same numbers a year later, whatever changed in the fiches since. A preview alone freezes
-nothing: the scheduled send must see the fresh sync it runs first.
+serialised to JSON and stored with the master workbook's bytes in `kwartaal_snapshots`. Every later
+preview or send of that quarter uses the stored snapshot, so the Board can be shown the same
+numbers a year later, whatever changed in the fiches since. A preview alone freezes nothing: the
+scheduled send must see the fresh sync it runs first.
 
 **Exactly once.** A send is a small state machine in `kwartaal_verzendingen`, one row per
 attempt, under the store's report lock (`sync.vergrendeling`; one sender per store at a time):
 
 1. In one transaction: the row is written as `verzenden` with the Message-ID the e-mail will
    carry, *before* anything leaves. A partial unique index allows one `verzenden` row per quarter.
-2. The transport delivers (its own bounded retries cover refusals that leave nothing sent).
-3. The row becomes `verzonden` (or `mislukt`: nothing was sent; or `controleren`: the
-   transport cannot tell whether it was delivered).
+2. The transport delivers (its own bounded retries cover refusals that leave nothing sent). At
+   its hand-over point (SMTP answered 354 to DATA; Graph's sendMail request goes out) the row
+   becomes `overgedragen`, and back to `verzenden` when the other side then refuses explicitly.
+3. The row becomes `verzonden` (or `mislukt`: nothing was sent; or `controleren`: the transport
+   cannot tell whether it was delivered).
 
-A crash between 2 and 3 leaves a `verzenden` row. The next run (a restart, the next schedule,
-`pmiek report --send`) finds it and asks the transport whether that Message-ID went out:
+A crash leaves a row `verzenden` or `overgedragen`. The next run (a restart, the next schedule,
+the service's due check in `sync.kwartaal.inhalen`, `pmiek report --send`) finds it:
 - the outbox can tell (the `.eml` is written atomically and named after the Message-ID): the
   row is completed, or the same message is delivered now;
-- SMTP and Graph (with only Mail.Send) cannot: the row becomes `controleren` and nothing is
-  resent automatically. A duplicate mail to the Board is worse than a late one; `pmiek status`
-  shows the quarter, and a person either resends with `--force` or confirms with `--mark-sent`.
+- `verzenden` (any other transport): the message never reached the transport, so the row becomes
+  `mislukt` and the quarter is sent anew;
+- `overgedragen` on SMTP or Graph (with only Mail.Send): they cannot be asked, so the row becomes
+  `controleren` and nothing is resent automatically. A duplicate mail to the Board is worse
+  than a late one; `pmiek status` shows the quarter, and a person either resends with `--force`
+  or confirms with `--mark-sent`.
 
-So a crash can never cause a second automatic send; the price is a manual check in the rare
-case the process died exactly while the server was taking the message.
+A stop (Ctrl+C, SIGTERM) during the transport records the same way before the process ends. So a
+crash can never cause a second automatic send; the price is a manual check in the rare case the
+process died exactly while the server was taking the message.
 """
 
 from __future__ import annotations
@@ -45,12 +51,12 @@ from sqlalchemy.exc import IntegrityError
 from fiche import datums
 from fiche.datums import datum_nl, kwartaal as kwartaal_code, kwartaal_grenzen, parse_kwartaal, vorig_kwartaal
 from fiche.errors import InputError, PmiekError
-from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD
 from sync.config import STANDAARD_TIJDZONE, ReportConfig
 from sync.kwartaal.bericht import bouw_bericht, nieuw_message_id
 from sync.kwartaal.inhoud import bouw_rapport
 from sync.kwartaal.tijdlijn import tijdlijn_png
 from sync.kwartaal.transport import (
+    AlInOutbox,
     Herhaling,
     OnzekereVerzending,
     OutboxTransport,
@@ -59,7 +65,6 @@ from sync.kwartaal.transport import (
     Transport,
     schrijf_preview,
 )
-from sync.lijsten.instellingen import TOLERANTIE_STANDAARD
 from sync.master import master_inhoud
 from sync.overzicht import Overzicht
 from sync.overzicht_json import overzicht_naar_json, overzicht_van_json  # also used as kr.overzicht_van_json
@@ -73,9 +78,13 @@ JOB_ID = "pmiek-kwartaalrapport"
 STANDAARD_CRON = {"month": "1,4,7,10", "day": "1st mon", "hour": 8, "minute": 0}
 
 VERZENDEN, VERZONDEN, MISLUKT, CONTROLEREN = "verzenden", "verzonden", "mislukt", "controleren"
+#: Between the transport's hand-over point and its answer (see `transport.Overdracht`).
+OVERGEDRAGEN = "overgedragen"
+#: A record in one of these states belongs to an attempt in flight (or to a process that died).
+ONDERWEG = (VERZENDEN, OVERGEDRAGEN)
 STATUS_NL = {
-    VERZENDEN: "wordt verzonden", VERZONDEN: "verzonden", MISLUKT: "mislukt",
-    CONTROLEREN: "onzeker, handmatig controleren",
+    VERZENDEN: "wordt verzonden", OVERGEDRAGEN: "overgedragen aan de mailserver, bevestiging ontbreekt",
+    VERZONDEN: "verzonden", MISLUKT: "mislukt", CONTROLEREN: "onzeker, handmatig controleren",
 }
 
 def nu() -> dt.datetime:
@@ -156,9 +165,9 @@ class Kwartaalrapport:
     an advisory lock in the database instead, see `sync.vergrendeling`)."""
 
     def __init__(self, engine: Engine, store: Any, lock_pad: Path, tijdzone: str = STANDAARD_TIJDZONE,
-                 tolerantie_maanden: int = TOLERANTIE_STANDAARD, nabij_maanden: int = NABIJ_MAANDEN_STANDAARD) -> None:
+                 **opties: int) -> None:
         self.engine = engine
-        self.tolerantie_maanden, self.nabij_maanden = tolerantie_maanden, nabij_maanden  # list projects' window
+        self.opties = opties  # bouw_overzicht's tolerantie_maanden, nabij_maanden: the list projects' window
         self.tijdzone = tijdzone  # the configured sync.timezone: "today", the peildatum, shown times
         self.tz = ZoneInfo(tijdzone)
         self.store = store  # sync.store.Store: `bouw_overzicht` reads fiche versions from it
@@ -183,8 +192,7 @@ class Kwartaalrapport:
         moment = moment or nu()
         vandaag = lokale_datum(moment, self.tz)
         peildatum = peildatum_voor(kwartaal, vandaag)
-        overzicht = bouw_overzicht(self.store, peildatum, gegenereerd=moment, tijdzone=self.tijdzone,
-                                   tolerantie_maanden=self.tolerantie_maanden, nabij_maanden=self.nabij_maanden)
+        overzicht = bouw_overzicht(self.store, peildatum, gegenereerd=moment, tijdzone=self.tijdzone, **self.opties)
         if bevriezen:
             # Frozen is final (the scheduled send will find the quarter sent): never an empty
             # overview, which would tell the Board that all is well.
@@ -241,8 +249,7 @@ class Kwartaalrapport:
             return [dict(r._mapping) for r in conn.execute(q)]
 
     def laatste(self, kwartaal: str) -> dict | None:
-        rijen = self.verzendingen(kwartaal)
-        return rijen[-1] if rijen else None
+        return next(reversed(self.verzendingen(kwartaal)), None)
 
     def _vastgelegd(self, kwartaal: str) -> dict:
         """The latest record of `kwartaal`, just written by this process (so it exists)."""
@@ -256,6 +263,23 @@ class Kwartaalrapport:
             conn.execute(update(verzendingen).where(verzendingen.c.id == rij_id)
                          .values(status=status, bijgewerkt=nu(), detail=detail, melding=melding))
         log.info("report record updated", extra={"fields": {"record": rij_id, "status": status}})
+
+    def _zet_status(self, rij_id: int, status: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(verzendingen).where(verzendingen.c.id == rij_id).values(status=status, bijgewerkt=nu()))
+        log.info("report record updated", extra={"fields": {"record": rij_id, "status": status}})
+
+    def _afgebroken(self, rij_id: int, kwartaal: str, controle: str) -> None:
+        """The process is being stopped during the transport: before the hand-over nothing was
+        sent (mislukt), after it the message may have arrived (controleren)."""
+        with self.engine.connect() as conn:
+            status = conn.execute(select(verzendingen.c.status).where(verzendingen.c.id == rij_id)).scalar()
+        if status == OVERGEDRAGEN:
+            self._zet(rij_id, CONTROLEREN, melding=f"Verzenden van {kwartaal} afgebroken (pMIEK gestopt) terwijl de "
+                      f"mailserver het bericht ontving; of het is aangekomen is onbekend. {controle}")
+        elif status == VERZENDEN:
+            self._zet(rij_id, MISLUKT, melding=f"Verzenden van {kwartaal} afgebroken (pMIEK gestopt) voordat het "
+                      "bericht was overgedragen; er is niets verzonden.")
 
     def _lock(self) -> Slot:
         # PostgreSQL: an advisory lock in the store's database; SQLite: the lock file beside it.
@@ -284,12 +308,11 @@ class Kwartaalrapport:
                   aanleiding: str, moment: dt.datetime | None) -> dict:
         vorige = self.laatste(kwartaal)
         hervat: dict | None = None
-        if vorige is not None and vorige["status"] == VERZENDEN:
+        if vorige is not None and vorige["status"] in ONDERWEG:
             # Only a dead process leaves this row behind: we hold the lock.
             oordeel = transport.al_verzonden(vorige["message_id"]) if transport.naam == vorige["transport"] else None
             if oordeel is True:
-                self._zet(vorige["id"], VERZONDEN, detail=(vorige["detail"] or "") + " (na herstart bevestigd)",
-                          melding=None)
+                self._zet(vorige["id"], VERZONDEN, detail=(vorige["detail"] or "") + " (na herstart bevestigd)")
                 log.info("interrupted send was delivered; record completed", extra={"fields": {"quarter": kwartaal}})
                 if not force:
                     return self._vastgelegd(kwartaal)
@@ -297,6 +320,13 @@ class Kwartaalrapport:
                 log.warning("interrupted send was not delivered; sending it now",
                             extra={"fields": {"quarter": kwartaal}})
                 hervat = vorige
+            elif vorige["status"] == VERZENDEN:
+                # It died before the hand-over point: the transport never had the message.
+                self._zet(vorige["id"], MISLUKT, detail=vorige["detail"], melding=(
+                    f"Het verzenden van {kwartaal} werd onderbroken (proces gestopt) voordat het bericht aan "
+                    f"{vorige['transport']} was overgedragen; er was niets verzonden."))
+                log.warning("interrupted send never reached the transport; recorded as failed, sending anew",
+                            extra={"fields": {"quarter": kwartaal, "record": vorige["id"]}})
             else:
                 melding = (f"Het verzenden van {kwartaal} werd onderbroken (proces gestopt) terwijl het bericht "
                            f"via {vorige['transport']} werd afgeleverd. Of het is aangekomen is onbekend: controleer "
@@ -317,6 +347,9 @@ class Kwartaalrapport:
             if vorige["status"] == CONTROLEREN:
                 raise OnzekereVerzending(f"send of {kwartaal} awaits a manual check", vorige["melding"] or "")
 
+        eerder = getattr(transport, "kwartaal_bericht", lambda *_: None)(kwartaal, hervat and hervat["message_id"])
+        if eerder is not None and not force:  # the outbox has it, even if our record of it is gone
+            raise AlInOutbox(kwartaal, eerder)
         moment = moment or nu()
         if hervat is None and not force:
             weiger_lopend_kwartaal(kwartaal, lokale_datum(moment, self.tz))
@@ -345,8 +378,11 @@ class Kwartaalrapport:
             "quarter": kwartaal, "transport": transport.naam, "message_id": message_id, "record": rij_id}})
         controle = (f"Controleer de ontvangst (Message-ID {message_id}); daarna 'pmiek report --quarter {kwartaal} "
                     f"--mark-sent' of '--send --force'.")
+        def overdracht(bezig: bool) -> None:
+            self._zet_status(rij_id, OVERGEDRAGEN if bezig else VERZENDEN)
+
         try:
-            resultaat = transport.verzend(bericht)
+            resultaat = transport.verzend(bericht, overdracht)
         except OnzekereVerzending as exc:
             self._zet(rij_id, CONTROLEREN, melding=f"{exc.melding} {controle}")
             raise
@@ -361,6 +397,10 @@ class Kwartaalrapport:
                        f"aangekomen is onbekend. {controle}")
             self._zet(rij_id, CONTROLEREN, melding=melding)
             raise OnzekereVerzending(f"send of {kwartaal} failed unexpectedly: {exc!r}", melding) from exc
+        except BaseException:
+            # Ctrl+C or SIGTERM in the middle: the record says how far it got, then the stop goes on.
+            self._afgebroken(rij_id, kwartaal, controle)
+            raise
         self._zet(rij_id, VERZONDEN, detail=resultaat.detail)
         return self._vastgelegd(kwartaal)
 
@@ -369,7 +409,7 @@ class Kwartaalrapport:
         lock = self._lock()
         try:
             vorige = self.laatste(kwartaal)
-            if vorige is None or vorige["status"] not in (CONTROLEREN, VERZENDEN, MISLUKT):
+            if vorige is None or vorige["status"] not in (CONTROLEREN, VERZENDEN, OVERGEDRAGEN, MISLUKT):
                 raise InputError(f"nothing to confirm for {kwartaal}",
                                  f"Er is voor {kwartaal} geen onzekere verzending om te bevestigen.")
             self._zet(vorige["id"], VERZONDEN, detail=(vorige["detail"] or "") + " (handmatig bevestigd)")
@@ -417,10 +457,12 @@ def te_rapporteren_kwartaal(moment: dt.datetime, tz: dt.tzinfo | None = None) ->
 def voor_config(config: Any, alleen_lezen: bool = False) -> tuple[Kwartaalrapport, Any]:
     """The report on the config's store; `alleen_lezen` (a preview) never changes the store."""
     from sync.store import open_store
+    from sync.storespoor import controleer_aanwezig
+    controleer_aanwezig(config)  # a store that was there and is gone is not made anew by a send
     store = open_store(config.store_url, alleen_lezen=alleen_lezen)
     lock = config.lock_path.with_name(config.lock_path.name.replace(".lock", ".rapport.lock"))
-    return Kwartaalrapport(store.engine, store, lock, config.sync.timezone, config.lijsten.tolerantie_maanden,
-                           config.sync.nabij_maanden), store
+    return Kwartaalrapport(store.engine, store, lock, config.sync.timezone, nabij_maanden=config.sync.nabij_maanden,
+                           tolerantie_maanden=config.lijsten.tolerantie_maanden), store
 
 
 def geplande_rapportage(config_pad: str) -> None:
@@ -438,13 +480,19 @@ def geplande_rapportage(config_pad: str) -> None:
             log.error("sync before the quarterly report failed; reporting on the last good state",
                       extra={"fields": {"error": str(exc)}})
         kwartaal = te_rapporteren_kwartaal(nu(), config.sync.tz)
+        from sync import herhaling as stoppen
+        if stoppen.gestopt():
+            # Nothing recorded: the due check at the next start sends it (sync.kwartaal.inhalen).
+            log.info("service stopping: the quarterly report is sent after the next start",
+                     extra={"fields": {"quarter": kwartaal}})
+            return
         rapport, store = voor_config(config)
         try:
             rapport.verstuur(kwartaal, inst, maak_transport(inst, config), aanleiding="gepland")
         finally:
             store.close()
         log.info("scheduled quarterly report sent", extra={"fields": {"quarter": kwartaal}})
-    except AlVerzonden as exc:
+    except (AlVerzonden, AlInOutbox) as exc:
         log.info("scheduled quarterly report skipped: already sent", extra={"fields": {"error": str(exc)}})
     except PmiekError as exc:
         log.error("scheduled quarterly report failed", extra={"fields": {"error": str(exc)}})

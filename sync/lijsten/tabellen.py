@@ -3,7 +3,7 @@
 Kept apart from `sync.store` so that the store's upgrade chain can create them without an
 import circle: this module needs SQLAlchemy only. `lijst_imports` holds one row per imported
 file (source, kind, edition, peildatum, content hash, the faults found); `lijst_rijen` its clean
-rows. The tables have their own `MetaData`; `upgrade_lijsten` is schema step 7 (`sync.store.UPGRADES`).
+rows. The tables have their own `MetaData`; `upgrade_lijsten` is schema step 10 (`sync.store.UPGRADES`).
 """
 
 from __future__ import annotations

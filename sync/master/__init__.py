@@ -5,7 +5,8 @@ Overzicht (one row per project, with the plusproject flag, open knelpunten, the 
 escalation highlighted), WKI (what the next WKI meeting discusses), Plusprojecten, Energieclusters
 (a summary per cluster A-D), Lijstprojecten (the grid operators' project lists: shift, derived window,
 stoplicht, per source), Mijlpalen, Knelpunten, Projectdetails (toelichting, onderzoeksvraag,
-afhankelijkheden, uitvoeringsafspraken), Capaciteit (with totals), Datakwaliteit and Historie.
+afhankelijkheden, uitvoeringsafspraken), Capaciteit (with totals), Datakwaliteit, Stand uitvraag (the
+quarter's uitvraag round per project, module `uitvraag_blad`) and Historie.
 Every sheet has a title block (peildatum and generation time) above one or two real Excel tables
 with filters, a frozen header row, set column widths, the stoplicht colours as static fills, the
 three-traffic-lights icon set on a numeric score column and a print layout.
@@ -20,8 +21,10 @@ The figures (plusprojecten, capacity, data quality, clusters, the WKI agenda) ar
 rules (`sync.overzicht`, `sync.regels`); this package only lays them out, so they match the
 quarterly e-mail by construction.
 
-Modules: `cellen` (cell values, styles, tables, title block, print layout), `bladen` (ten of the
-sheets), `lijstbladen` (Lijstprojecten), `werkmap` (the workbook, and writing it atomically).
+Modules: `cellen` (cell values, styles, tables, title block, print layout, written through
+XlsxWriter), `bladen` (ten of the sheets), `lijstbladen` (Lijstprojecten), `uitvraag_blad` (Stand
+uitvraag), `werkmap` (the workbook, and writing it atomically), `vingerafdruk` (the snapshot's
+fingerprint: a run in which nothing changed leaves the master alone).
 """
 
 from sync.master.bladen import BLADEN

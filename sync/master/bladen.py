@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from fiche.datums import (
     kwartaal_label,
     kwartaal_label_van_code,
@@ -31,6 +29,7 @@ from sync.master.cellen import (
     Markering,
     als_stoplicht,
     celverwijzing,
+    kolombreedte,
     opmaak,
     tabel,
     titelblok,
@@ -106,7 +105,9 @@ HISTORIE = "Historie"
 WKI = "WKI"
 CLUSTERS_BLAD = "Energieclusters"
 DETAILS = "Projectdetails"
+UITVRAAG = "Stand uitvraag"  # laid out in sync.master.uitvraag_blad
 BLADEN = (OVERZICHT, WKI, PLUS, CLUSTERS_BLAD, LIJSTEN, MIJLPALEN, KNELPUNTEN, DETAILS, CAPACITEIT, DATAKWALITEIT,
+          UITVRAAG,
           HISTORIE)
 
 K_OVERZICHT = (
@@ -293,7 +294,7 @@ def capaciteit_blad(blad: Blad, projecten: list[ProjectStand]) -> None:
         totaalrij(blad, fase_laatste + 1, K_CAP_FASE,
                   ["Totaal", *(sum(r[j] for r in fase_rijen) for j in range(1, len(K_CAP_FASE)))])
     start = len(K_CAP_FASE) + 2  # one narrow column between the two tables
-    blad.ws.column_dimensions[get_column_letter(start - 1)].width = 3
+    kolombreedte(blad, start - 1, 3)
     project_rijen = [
         [r.organisatie, r.project.projectnaam, TYPE_LABEL.get(r.project.fiche_type, r.project.fiche_type), r.fase,
          r.project.stoplicht, r.project.stoplicht, r.voorzitters, r.deelnemers, r.uren_per_week]

@@ -1,26 +1,25 @@
 """Writing the master workbook's cells and tables: values as text or typed cells in the
 stoplicht colours, hyperlinks only to web addresses, real Excel tables with the icon set, row
 heights for wrapped text, the title block and the print layout of every sheet (`sync.master`).
+
+The cells go through XlsxWriter (`xlsxwriter.Workbook`, one `add_format` per style combination,
+cached per workbook): writing a master of 1,000 projects takes a fraction of what openpyxl took
+(docs/benchmarks.md). Sheets use only this module's API (`Blad`, `titelblok`, `tabel`,
+`totaalrij`, `kolombreedte`, `opmaak`, `Kolom`, `Link`, `Markering`, `celverwijzing`); rows and
+columns are 1-based here, as in Excel, and 0-based only in the calls to XlsxWriter.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import textwrap
-import weakref
 from collections.abc import Sequence
-from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.formatting.rule import IconSetRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.utils import quote_sheetname
 
 from fiche.datums import datum_dmj, kwartaal_label, lokale_tijd, tijd_dmj
 from fiche.stoplicht import TEKSTKLEUREN, Stoplicht
@@ -33,7 +32,7 @@ UREN = "0.0"
 KOPRIJ = 5
 MAX_CEL = 32767  # Excel's limit on the characters in one cell
 MAX_URL = 2079  # Excel's limit on a hyperlink address
-TABELSTIJL = "TableStyleMedium2"
+TABELSTIJL = "Table Style Medium 2"  # TableStyleMedium2
 REGELHOOGTE = 15.0  # points per line of 11 pt text
 MAX_REGELS = 12
 #: A stoplicht column fits its longest label in bold ("Risico op vertraging").
@@ -44,6 +43,10 @@ STOPLICHT_BREEDTE = 24
 MAX_NAAMBREEDTE = 100
 #: Sheets wider than this (in column width units) print on A3: on A4 the text gets too small.
 A3_VANAF = 220
+PAPIER_A4, PAPIER_A3 = 9, 8
+#: XlsxWriter stores a width w as the width of (7w + 5) pixels; giving it w - 5/7 stores w
+#: itself, the number Excel's own files (and the previous writer) hold.
+_BREEDTE_CORRECTIE = 5 / 7
 
 #: Score for the icon set: 3TrafficLights1 shows red for 1, amber for 2, green for 3. Onbekend
 #: gets no score and so no icon: missing data is never green.
@@ -55,16 +58,23 @@ SCORE = {
 }
 SCORE_UITLEG = ("Score (icoon): 3 = op planning of gerealiseerd, 2 = risico op vertraging, "
                 "1 = vertraagd, leeg = onbekend.")
-TITEL_FONT = Font(size=14, bold=True)
-VET_FONT = Font(bold=True)
-LINK_FONT = Font(color="0563C1", underline="single")
-KOP_ALIGN = Alignment(wrap_text=True, vertical="center")
-LANG_ALIGN = Alignment(wrap_text=True, vertical="top")
-BOVEN_ALIGN = Alignment(vertical="top")
-MIDDEN_ALIGN = Alignment(horizontal="center", vertical="top")
-STOPLICHT_VUL = {light: PatternFill("solid", start_color=light.kleur, end_color=light.kleur) for light in Stoplicht}
-STOPLICHT_FONT = {(light, vet): Font(color=TEKSTKLEUREN[light], bold=vet)
-                  for light in Stoplicht for vet in (False, True)}
+#: Style parts (XlsxWriter format properties); a cell's format is the union of its parts.
+TITEL_FONT: dict[str, Any] = {"font_size": 14, "bold": True}
+VET_FONT: dict[str, Any] = {"bold": True}
+NOOT_FONT: dict[str, Any] = {"italic": True, "font_color": "#595959"}
+LINK_FONT: dict[str, Any] = {"font_color": "#0563C1", "underline": 1}
+KOP_ALIGN: dict[str, Any] = {"text_wrap": True, "valign": "vcenter"}
+LANG_ALIGN: dict[str, Any] = {"text_wrap": True, "valign": "top"}
+BOVEN_ALIGN: dict[str, Any] = {"valign": "top"}
+MIDDEN_ALIGN: dict[str, Any] = {"align": "center", "valign": "top"}
+STOPLICHT_VUL: dict[Stoplicht, dict[str, Any]] = {
+    light: {"pattern": 1, "bg_color": f"#{light.kleur}"} for light in Stoplicht}
+STOPLICHT_FONT: dict[tuple[Stoplicht, bool], dict[str, Any]] = {
+    (light, vet): {"font_color": f"#{TEKSTKLEUREN[light]}", "bold": vet}
+    for light in Stoplicht for vet in (False, True)}
+ICONEN = {"type": "icon_set", "icon_style": "3_traffic_lights",
+          "icons": [{"criteria": ">=", "type": "number", "value": 3},
+                    {"criteria": ">=", "type": "number", "value": 2}]}
 
 
 # --- Cells ------------------------------------------------------------------------------------
@@ -133,121 +143,133 @@ def als_stoplicht(value: Any) -> Stoplicht | None:
     return None
 
 
-def _schrijf_tekst(cell, value: Any) -> None:
-    cell.value = veilige_tekst(value)
-    # Assigning a str starting with "=" makes openpyxl write a formula; this keeps it text.
-    cell.data_type = "s"
+def _opmaak(blad: "Blad", a: dict[str, Any] | None = None, b: dict[str, Any] | None = None,
+            c: dict[str, Any] | None = None, number_format: str | None = None) -> Any:
+    """The XlsxWriter format made of these style parts (later parts win), created once per
+    workbook. Only module-level constants are passed, so their ids are stable keys."""
+    sleutel = (id(a), id(b), id(c), number_format)
+    fmt = blad.formaten.get(sleutel)
+    if fmt is None:
+        eigenschappen: dict[str, Any] = {}
+        for deel in (a, b, c):
+            if deel is not None:
+                eigenschappen.update(deel)
+        if number_format is not None:
+            eigenschappen["num_format"] = number_format
+        fmt = blad.formaten[sleutel] = blad.werkboek.add_format(eigenschappen)
+    return fmt
 
 
-#: Per workbook: the cell style (openpyxl's StyleArray of ids) each combination of style
-#: constants gave when it was first set.
-_STIJLEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Excel's day 0 (with its 1900 leap-year bug folded in, as every writer does for dates after
+#: February 1900).
+_EXCEL_NUL = dt.datetime(1899, 12, 30)
+_EXCEL_NUL_DATUM = _EXCEL_NUL.date()
 
 
-def _stijl(cell, font: Font | None = None, fill: PatternFill | None = None, alignment: Alignment | None = None,
-           number_format: str | None = None) -> None:
-    """Styles a freshly written cell. openpyxl hashes every style object on every assignment,
-    which dominated writing a master with a thousand projects; a combination is therefore set
-    once per workbook and its style ids copied after. Only module-level constants are passed, so
-    their ids are stable keys; the result is the same as setting each attribute on every cell."""
-    per_werkboek = _STIJLEN.setdefault(cell.parent.parent, {})
-    sleutel = (id(font), id(fill), id(alignment), number_format)
-    stijl = per_werkboek.get(sleutel)
-    if stijl is not None:
-        cell._style = copy(stijl)
-        return
-    if number_format is not None:
-        cell.number_format = number_format
-    if fill is not None:
-        cell.fill = fill
-    if font is not None:
-        cell.font = font
-    if alignment is not None:
-        cell.alignment = alignment
-    per_werkboek[sleutel] = copy(cell._style)
+def _excel_datum(value: dt.date | dt.datetime) -> float | int:
+    """The Excel serial number of a (naive) date or time: what XlsxWriter's own, much slower,
+    write_datetime computes."""
+    if isinstance(value, dt.datetime):
+        verschil = value - _EXCEL_NUL
+        return verschil.days + (verschil.seconds + verschil.microseconds / 1e6) / 86400
+    return value.toordinal() - _EXCEL_NUL_DATUM.toordinal()
 
 
-def _schrijf_cel(cell, value: Any, kolom: Kolom, tz: dt.tzinfo) -> None:
+def _schrijf_tekst(blad: "Blad", rij: int, kolom: int, value: Any, fmt: Any = None) -> None:
+    # write_string, never write(): a text starting with "=" stays text and never becomes a formula.
+    blad.ws.write_string(rij - 1, kolom - 1, veilige_tekst(value), fmt)
+
+
+def _schrijf_link(blad: "Blad", rij: int, kolom: int, tekst: str, doel: str, fmt: Any) -> None:
+    # XlsxWriter refuses (and returns < 0) a link it cannot hold, e.g. beyond its limit of links
+    # per sheet or an address that escaping made too long: the text is then written plainly.
+    if blad.ws.write_url(rij - 1, kolom - 1, doel, fmt, veilige_tekst(tekst)) < 0:
+        _schrijf_tekst(blad, rij, kolom, tekst, fmt)
+
+
+def _schrijf_cel(blad: "Blad", rij: int, k: int, value: Any, kolom: Kolom, tz: dt.tzinfo) -> None:
     """`tz`: the snapshot's configured zone; Excel has no time zones, so aware times are written
     as naive local time in it."""
+    ws = blad.ws
+    r, c = rij - 1, k - 1
     if kolom.soort == "score":
         light = als_stoplicht(value)
         score = SCORE.get(light) if light is not None else (value if isinstance(value, int) else None)
         if score is not None:
-            cell.value = score
-            _stijl(cell, alignment=MIDDEN_ALIGN)
+            ws.write_number(r, c, score, _opmaak(blad, MIDDEN_ALIGN))
         return
     if value is None or value == "":
         return
+    uitlijning = LANG_ALIGN if kolom.soort == "lang" else BOVEN_ALIGN
     if isinstance(value, Link):
         if value.tekst is None:
             return
-        _schrijf_tekst(cell, value.tekst)
-        font = None
         if value.locatie:
-            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=value.locatie)
-            font = LINK_FONT
+            _schrijf_link(blad, rij, k, value.tekst, f"internal:{value.locatie}", _opmaak(blad, LINK_FONT, uitlijning))
         elif (url := veilige_url(value.url)) is not None:
-            cell.hyperlink = Hyperlink(ref=cell.coordinate, target=url)
-            font = LINK_FONT
-        _stijl(cell, font=font, alignment=LANG_ALIGN if kolom.soort == "lang" else BOVEN_ALIGN)
+            _schrijf_link(blad, rij, k, value.tekst, url, _opmaak(blad, LINK_FONT, uitlijning))
+        else:
+            _schrijf_tekst(blad, rij, k, value.tekst, _opmaak(blad, uitlijning))
         return
     if isinstance(value, Markering):
-        _schrijf_tekst(cell, value.tekst)
         vet = value.vet or kolom.soort == "stoplicht"
-        _stijl(cell, font=STOPLICHT_FONT[value.kleur, vet], fill=STOPLICHT_VUL[value.kleur], alignment=LANG_ALIGN)
+        _schrijf_tekst(blad, rij, k, value.tekst, _opmaak(
+            blad, STOPLICHT_VUL[value.kleur], STOPLICHT_FONT[value.kleur, vet], LANG_ALIGN))
         return
     if kolom.soort == "stoplicht":
         light = als_stoplicht(value)
         if light is None:
-            _schrijf_tekst(cell, value)
+            _schrijf_tekst(blad, rij, k, value, _opmaak(blad, BOVEN_ALIGN))
             return
-        cell.value = light.label
-        cell.data_type = "s"
-        _stijl(cell, font=STOPLICHT_FONT[light, True], fill=STOPLICHT_VUL[light], alignment=BOVEN_ALIGN)
+        _schrijf_tekst(blad, rij, k, light.label, _opmaak(
+            blad, STOPLICHT_VUL[light], STOPLICHT_FONT[light, True], BOVEN_ALIGN))
         return
-    formaat = None
     if isinstance(value, dt.datetime):
-        cell.value = lokale_tijd(value, tz)
         formaat = DATUMTIJD if kolom.soort == "tijd" else DATUM
+        ws.write_number(r, c, _excel_datum(lokale_tijd(value, tz)), _opmaak(blad, uitlijning, number_format=formaat))
     elif isinstance(value, dt.date):
-        cell.value = value
-        formaat = DATUM
+        ws.write_number(r, c, _excel_datum(value), _opmaak(blad, uitlijning, number_format=DATUM))
     elif isinstance(value, bool):
-        _schrijf_tekst(cell, "Ja" if value else "Nee")
+        _schrijf_tekst(blad, rij, k, "Ja" if value else "Nee", _opmaak(blad, uitlijning))
     elif isinstance(value, (int, float)):
-        cell.value = value
-        if kolom.soort == "uren":
-            formaat = UREN
+        ws.write_number(r, c, value, _opmaak(blad, uitlijning, number_format=UREN if kolom.soort == "uren" else None))
     elif isinstance(value, Stoplicht):
-        _schrijf_tekst(cell, value.label)
+        _schrijf_tekst(blad, rij, k, value.label, _opmaak(blad, uitlijning))
     else:
-        _schrijf_tekst(cell, value)
-    _stijl(cell, number_format=formaat, alignment=LANG_ALIGN if kolom.soort == "lang" else BOVEN_ALIGN)
+        _schrijf_tekst(blad, rij, k, value, _opmaak(blad, uitlijning))
 
 
 # --- Sheets and tables ------------------------------------------------------------------------
 
 @dataclass
 class Blad:
-    """One sheet's shared context while it is built."""
+    """One sheet's shared context while it is built: the snapshot, the XlsxWriter worksheet
+    (`ws`) and its workbook, and the column widths and row heights set so far."""
 
     overzicht: Overzicht
     ws: Any
     titel: str
+    werkboek: Any = None
+    #: The workbook's formats per combination of style parts (`_opmaak`), shared by its sheets.
+    formaten: dict[tuple, Any] = field(default_factory=dict)
+    breedtes: dict[int, float] = field(default_factory=dict)
+    hoogtes: dict[int, float] = field(default_factory=dict)
+
+
+def kolombreedte(blad: Blad, kolom: int, breedte: float) -> None:
+    """Sets the width of column `kolom` (1-based) in Excel's width units."""
+    blad.breedtes[kolom] = breedte
+    blad.ws.set_column(kolom - 1, kolom - 1, max(0.0, breedte - _BREEDTE_CORRECTIE) if breedte >= 1 else breedte)
 
 
 def titelblok(blad: Blad, regel3: str | None, regel4: str | None = None) -> None:
-    ws, o = blad.ws, blad.overzicht
-    _schrijf_tekst(ws.cell(row=1, column=1), f"pMIEK monitoring – {blad.titel}")
-    ws.cell(row=1, column=1).font = TITEL_FONT
-    _schrijf_tekst(ws.cell(row=2, column=1), peilregel(o))
-    ws.cell(row=2, column=1).font = Font(bold=True)
+    o = blad.overzicht
+    _schrijf_tekst(blad, 1, 1, f"pMIEK monitoring – {blad.titel}", _opmaak(blad, TITEL_FONT))
+    _schrijf_tekst(blad, 2, 1, peilregel(o), _opmaak(blad, VET_FONT))
     if regel3:
-        _schrijf_tekst(ws.cell(row=3, column=1), regel3)
+        _schrijf_tekst(blad, 3, 1, regel3)
     if regel4:
-        _schrijf_tekst(ws.cell(row=4, column=1), regel4)
-        ws.cell(row=4, column=1).font = Font(italic=True, color="595959")
+        _schrijf_tekst(blad, 4, 1, regel4, _opmaak(blad, NOOT_FONT))
 
 
 def peilregel(o: Overzicht) -> str:
@@ -264,36 +286,30 @@ def tabel(
     """
     ws = blad.ws
     kolommen = [_passend(k, [rij[j] for rij in rijen]) for j, k in enumerate(kolommen)]
-    for j, kolom in enumerate(kolommen):
-        c = eerste_kolom + j
-        cell = ws.cell(row=KOPRIJ, column=c)
-        _schrijf_tekst(cell, kolom.kop)
-        cell.font = Font(bold=True)
-        cell.alignment = KOP_ALIGN
-        ws.column_dimensions[get_column_letter(c)].width = kolom.breedte
+    tz = blad.overzicht.tz
     for i, rij in enumerate(rijen):
         if len(rij) != len(kolommen):
             raise ValueError(f"table {naam}: row has {len(rij)} values for {len(kolommen)} columns")
         for j, (kolom, value) in enumerate(zip(kolommen, rij)):
-            _schrijf_cel(ws.cell(row=KOPRIJ + 1 + i, column=eerste_kolom + j), value, kolom, blad.overzicht.tz)
-    _rijhoogte(ws, KOPRIJ, [(k.kop, k.breedte) for k in kolommen])
+            _schrijf_cel(blad, KOPRIJ + 1 + i, eerste_kolom + j, value, kolom, tz)
+    for j, kolom in enumerate(kolommen):
+        kolombreedte(blad, eerste_kolom + j, kolom.breedte)
+    _rijhoogte(blad, KOPRIJ, [(k.kop, k.breedte) for k in kolommen])
     for i, rij in enumerate(rijen):
-        _rijhoogte(ws, KOPRIJ + 1 + i, [
+        _rijhoogte(blad, KOPRIJ + 1 + i, [
             (_celtekst(v), k.breedte) for k, v in zip(kolommen, rij) if k.soort == "lang" or isinstance(v, Markering)
         ])
     eerste, laatste = KOPRIJ + 1, KOPRIJ + max(1, len(rijen))
-    ref = (f"{get_column_letter(eerste_kolom)}{KOPRIJ}:"
-           f"{get_column_letter(eerste_kolom + len(kolommen) - 1)}{laatste}")
-    table = Table(displayName=naam, ref=ref)
-    table.tableStyleInfo = TableStyleInfo(name=TABELSTIJL, showRowStripes=True)
-    ws.add_table(table)
+    kop = _opmaak(blad, VET_FONT, KOP_ALIGN)
+    # The header cells are written by add_table (as text, in the header format).
+    ws.add_table(KOPRIJ - 1, eerste_kolom - 1, laatste - 1, eerste_kolom + len(kolommen) - 2, {
+        "name": naam, "style": TABELSTIJL, "banded_rows": True, "autofilter": True,
+        "columns": [{"header": veilige_tekst(k.kop), "header_format": kop} for k in kolommen],
+    })
     for j, kolom in enumerate(kolommen):
         if kolom.soort == "score":
-            letter = get_column_letter(eerste_kolom + j)
-            ws.conditional_formatting.add(
-                f"{letter}{eerste}:{letter}{laatste}",
-                IconSetRule("3TrafficLights1", "num", [1, 2, 3], showValue=True),
-            )
+            c = eerste_kolom + j - 1
+            ws.conditional_format(eerste - 1, c, laatste - 1, c, ICONEN)
     return eerste, laatste
 
 
@@ -313,13 +329,11 @@ def totaalrij(blad: Blad, rij: int, kolommen: Sequence[Kolom], waarden: Sequence
     for j, (kolom, value) in enumerate(zip(kolommen, waarden)):
         if value is None:
             continue
-        cell = blad.ws.cell(row=rij, column=eerste_kolom + j)
         if isinstance(value, (int, float)):
-            cell.value = value
-            _stijl(cell, font=VET_FONT, number_format=UREN if kolom.soort == "uren" else None, alignment=BOVEN_ALIGN)
+            blad.ws.write_number(rij - 1, eerste_kolom + j - 1, value, _opmaak(
+                blad, VET_FONT, BOVEN_ALIGN, number_format=UREN if kolom.soort == "uren" else None))
         else:
-            _schrijf_tekst(cell, value)
-            _stijl(cell, font=VET_FONT, alignment=BOVEN_ALIGN)
+            _schrijf_tekst(blad, rij, eerste_kolom + j, value, _opmaak(blad, VET_FONT, BOVEN_ALIGN))
 
 
 def _celtekst(value: Any) -> str:
@@ -328,7 +342,7 @@ def _celtekst(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _rijhoogte(ws, rij: int, teksten: Sequence[tuple[str, float]]) -> None:
+def _rijhoogte(blad: Blad, rij: int, teksten: Sequence[tuple[str, float]]) -> None:
     """Wrapped text needs a taller row: neither Excel nor LibreOffice fits it on opening a
     generated file. Estimated from the text length per column width (about one character per
     width unit); a row shared by two tables gets the taller of both."""
@@ -341,33 +355,38 @@ def _rijhoogte(ws, rij: int, teksten: Sequence[tuple[str, float]]) -> None:
         regels = max(regels, n)
     regels = min(regels, MAX_REGELS)
     if regels > 1:
-        huidig = ws.row_dimensions[rij].height or 0
-        ws.row_dimensions[rij].height = max(huidig, REGELHOOGTE * regels)
+        hoogte = max(blad.hoogtes.get(rij, 0.0), REGELHOOGTE * regels)
+        blad.hoogtes[rij] = hoogte
+        blad.ws.set_row(rij - 1, hoogte)
+
+
+def _koptekst(tekst: str) -> str:
+    return tekst.replace("&", "&&")  # "&" starts a control code in a header or footer
 
 
 def opmaak(blad: Blad, bevries: str = "A") -> None:
     """Frozen header, print layout and header/footer."""
     ws, o = blad.ws, blad.overzicht
-    ws.freeze_panes = f"{bevries}{KOPRIJ + 1}"
-    ws.sheet_view.zoomScale = 90
-    ws.page_setup.orientation = "landscape"
-    breedte = sum(d.width or 0 for d in ws.column_dimensions.values())
-    ws.page_setup.paperSize = ws.PAPERSIZE_A3 if breedte > A3_VANAF else ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_title_rows = f"{KOPRIJ}:{KOPRIJ}"
-    ws.print_options.horizontalCentered = False
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.75
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    ws.oddHeader.left.text = f"pMIEK monitoring – {blad.titel}"
-    ws.oddHeader.right.text = f"Peildatum {datum_dmj(o.peildatum)}"
-    ws.oddFooter.left.text = f"Gegenereerd {tijd_dmj(o.gegenereerd, o.tz)}"
-    ws.oddFooter.right.text = "Pagina &P van &N"
+    ws.freeze_panes(KOPRIJ, _kolom_index(bevries))
+    ws.set_zoom(90)
+    ws.set_landscape()
+    ws.set_paper(PAPIER_A3 if sum(blad.breedtes.values()) > A3_VANAF else PAPIER_A4)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(KOPRIJ - 1)
+    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.75)
+    links, rechts = _koptekst(f"pMIEK monitoring – {blad.titel}"), _koptekst(f"Peildatum {datum_dmj(o.peildatum)}")
+    ws.set_header(f"&L{links}&R{rechts}", {"margin": 0.3})
+    ws.set_footer(f"&L{_koptekst(f'Gegenereerd {tijd_dmj(o.gegenereerd, o.tz)}')}&RPagina &P van &N", {"margin": 0.3})
+
+
+def _kolom_index(letter: str) -> int:
+    """0-based index of a column letter ("A" -> 0, "C" -> 2)."""
+    n = 0
+    for ch in letter.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
 
 
 def celverwijzing(blad_naam: str, rij: int, kolom: str = "A") -> str:
     return f"{quote_sheetname(blad_naam)}!{kolom}{rij}"
-
 

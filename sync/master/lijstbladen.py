@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from fiche.stoplicht import Stoplicht
 from sync.lijsten.venster import TOELICHTING, tolerantie_tekst
 from sync.master.cellen import (
@@ -25,6 +23,7 @@ from sync.master.cellen import (
     Link,
     Markering,
     celverwijzing,
+    kolombreedte,
     opmaak,
     tabel,
     titelblok,
@@ -103,7 +102,7 @@ def lijsten_blad(blad: Blad, projecten: list[ProjectStand], overzicht_rij: dict[
             sum(1 for _, s in ps if s.verdwenen),
         ])
     start = len(K_LIJST) + 2
-    blad.ws.column_dimensions[get_column_letter(start - 1)].width = 3
+    kolombreedte(blad, start - 1, 3)
     _, laatste = tabel(blad, "tblLijstenPerBron", K_SAMENVATTING, samenvatting, eerste_kolom=start)
     if samenvatting:
         totaalrij(blad, laatste + 1, K_SAMENVATTING,

@@ -6,8 +6,9 @@ import datetime as dt
 import io
 import logging
 from pathlib import Path
+from typing import BinaryIO
 
-from openpyxl import Workbook
+import xlsxwriter
 
 from fiche.bestanden import atomisch_schrijven
 from fiche.datums import kwartaal_label
@@ -39,6 +40,7 @@ from sync.master.bladen import (
 )
 from sync.master.cellen import Blad, peilregel
 from sync.master.lijstbladen import LIJSTEN, lijsten_blad
+from sync.master.uitvraag_blad import UITVRAAG, uitvraag_blad
 from sync.overzicht import Overzicht, rangorde
 from sync.regels import op_overzicht
 
@@ -52,15 +54,17 @@ class MasterWriteError(FileError):
 
 # --- The workbook -----------------------------------------------------------------------------
 
-def bouw_master(overzicht: Overzicht) -> Workbook:
-    """The master workbook for one snapshot, built from scratch."""
+def bouw_master(overzicht: Overzicht, doel: BinaryIO) -> None:
+    """Writes the master workbook for one snapshot, built from scratch, into `doel` (a binary file)."""
     projecten = sorted(overzicht.projecten, key=rangorde)
-    wb = Workbook()
-    bladen = {}
-    for i, naam in enumerate(BLADEN):
-        ws = wb.active if i == 0 else wb.create_sheet()
-        ws.title = naam
-        bladen[naam] = Blad(overzicht, ws, naam)
+    # Every value goes through an explicit write_string/write_number/...: nothing is guessed
+    # from the text (no formulas, numbers or links out of what a team typed).
+    wb = xlsxwriter.Workbook(doel, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                    "strings_to_urls": False})
+    bladen: dict[str, Blad] = {}
+    formaten: dict[tuple, object] = {}
+    for naam in BLADEN:
+        bladen[naam] = Blad(overzicht, wb.add_worksheet(naam), naam, wb, formaten)
     mijlpaal_rijen, mijlpaal_eerste = mijlpalen_rijen(projecten)
     # A list project has no fiche details or quarterly history, and only the ones asking attention
     # are on Overzicht: a grid operator's thousands of rows are all on Lijstprojecten.
@@ -76,27 +80,28 @@ def bouw_master(overzicht: Overzicht) -> Workbook:
     details_blad(bladen[DETAILS], fiches, overzicht_rij)
     capaciteit_blad(bladen[CAPACITEIT], projecten)
     datakwaliteit_blad(bladen[DATAKWALITEIT], projecten)
+    uitvraag_blad(bladen[UITVRAAG])
     historie_blad(bladen[HISTORIE], fiches)
 
-    props = wb.properties
-    props.creator = props.lastModifiedBy = "pMIEK Monitor"
-    props.title = f"pMIEK monitoring {kwartaal_label(overzicht.peildatum)}"
-    props.subject = "Masterwerkmap pMIEK monitoring"
-    props.description = f"{peilregel(overzicht)}. Gegenereerd door pMIEK Monitor; niet handmatig bewerken."
-    props.keywords = "pMIEK; monitoring; Provincie Drenthe"
-    props.language = "nl-NL"
     gegenereerd = overzicht.gegenereerd
     if gegenereerd.tzinfo is not None:
         gegenereerd = gegenereerd.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    props.created = gegenereerd.replace(microsecond=0)
-    wb.active = 0
-    return wb
+    wb.set_properties({
+        "author": "pMIEK Monitor",  # also the last-modified-by
+        "title": f"pMIEK monitoring {kwartaal_label(overzicht.peildatum)}",
+        "subject": "Masterwerkmap pMIEK monitoring",
+        "comments": f"{peilregel(overzicht)}. Gegenereerd door pMIEK Monitor; niet handmatig bewerken.",
+        "keywords": "pMIEK; monitoring; Provincie Drenthe",
+        "created": gegenereerd.replace(microsecond=0),
+    })
+    bladen[BLADEN[0]].ws.activate()
+    wb.close()
 
 
 def master_inhoud(overzicht: Overzicht) -> bytes:
     """The master workbook of `overzicht` as the bytes of an .xlsx file."""
     buffer = io.BytesIO()
-    bouw_master(overzicht).save(buffer)
+    bouw_master(overzicht, buffer)
     return buffer.getvalue()
 
 
