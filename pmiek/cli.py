@@ -53,7 +53,8 @@ def _argparse_nl(message: str) -> str:
 argparse._ = _argparse_nl  # type: ignore[attr-defined]
 
 #: Command modules under `pmiek.commands`, in the order `pmiek --help` lists them.
-COMMANDS = ["schema", "template", "validate", "sync", "serve", "status", "demo", "report", "uitvraag", "store"]
+COMMANDS = ["schema", "template", "validate", "sync", "import_lijst", "serve", "status", "demo", "report", "uitvraag",
+            "store"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILURE = 0, 1, 2, 3
 

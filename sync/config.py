@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fiche.errors import ConfigError, InputError, PmiekError, oorzaak_nl
 from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD
 from sync.database import toon_url
+from sync.lijsten.instellingen import LijstenConfig, lijsten_config
 
 STANDAARD_TIJDZONE = "Europe/Amsterdam"
 #: Every working day at 07:00 local time: the master is fresh when the office opens.
@@ -216,6 +217,7 @@ class Config:
     sync: SyncConfig = field(default_factory=SyncConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     path: Path | None = None  # the file this came from
+    lijsten: LijstenConfig = field(default_factory=LijstenConfig)  # project lists (sync.lijsten.instellingen)
     #: `[uitvraag]`: the quarterly round to the voorzitters (sync.uitvraag).
     uitvraag: UitvraagConfig = field(default_factory=lambda: UitvraagConfig(project_leader=[STANDAARD_ONTVANGER]))
     backup: BackupConfig = field(default_factory=BackupConfig)
@@ -388,7 +390,7 @@ def laad_config(pad: str | Path) -> Config:
 
 
 def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
-    bekende = ("source", "store", "master", "sync", "report", "uitvraag")
+    bekende = ("source", "store", "master", "sync", "report", "uitvraag", "lijsten")
     for k in data:
         if k not in bekende:
             raise _fout(k, "unknown section", f"onbekende sectie [{k}]. Bekend: {', '.join(bekende)}.")
@@ -496,8 +498,11 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
     report = _report(_Sectie("report", data.get("report", {}), basis), bron, tz)
     uitvraag = _uitvraag(_Sectie("uitvraag", data.get("uitvraag", {}), basis), "uitvraag" in data,
                                report.recipients, tz)
+    li = _Sectie("lijsten", data.get("lijsten", {}), basis)
+    lijsten = lijsten_config(li)
+    li.geen_onbekende()
     return Config(source=bron, store_url=url, store_path=store_pad, master=master, sync=sync, report=report,
-                  uitvraag=uitvraag, backup=backup)
+                  uitvraag=uitvraag, backup=backup, lijsten=lijsten)
 
 
 #: `[report]` keys in the order the "unknown key" message lists them.

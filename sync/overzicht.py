@@ -47,12 +47,70 @@ def uren_per_week(lid: dict[str, Any]) -> float:
     return UREN_NORM.get(rol, UREN_NORM["Deelnemer"])
 
 
+#: The kind of every project (`ProjectStand.fiche_type`) and how master and e-mail name it, in order.
+PROJECTSOORTEN = {"concreet": "pMIEK 2.0 concreet", "verkenning": "pMIEK 2.0 verkenning", "pmiek1": "pMIEK 1.0",
+                  "ip": "IP", "ms-t": "MS-T"}
+#: The kinds that come from project lists (`sync.lijsten`) rather than fiches.
+LIJSTSOORTEN = ("pmiek1", "ip", "ms-t")
+SOORT_LABEL = {k: PROJECTSOORTEN[k] for k in LIJSTSOORTEN}
+
+
+@dataclass
+class LijstStand:
+    """A project as the grid operators' (or municipalities') lists describe it (`sync.lijsten.venster`).
+
+    The planned IBN per edition or update it appeared in, oldest first; the shifts are in days
+    (positive: later). A project absent from the newest list of its source and kind is
+    `verdwenen` and keeps the data of its last appearance."""
+
+    soort: str  # a key of LIJSTSOORTEN
+    bron: str  # "Enexis"
+    sleutel: str  # its identity in the list: the code (lower case), else "naam:<name>"
+    code: str | None
+    naam: str
+    editie: str  # the last edition or update it appeared in
+    peildatum: dt.date  # of that edition
+    bestand: str  # the file of that edition
+    eerste_editie: str
+    ibn_eerste: dt.date | None  # the first planned IBN: the window's ondergrens
+    ibn_vorige: dt.date | None  # in the appearance before the last one
+    ibn_laatste: dt.date | None  # the prognose
+    gemeente_tekst: str | None = None  # as the list has it ("Emmen Noord")
+    spanningsniveau: str | None = None
+    soort_werk: str | None = None
+    status: str | None = None
+    opmerking: str | None = None
+    verdwenen: bool = False
+    verdwenen_in: str | None = None  # the newer edition it is missing from
+    #: [{"editie", "peildatum", "ibn"}] per appearance, oldest first.
+    edities: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def verschuiving_vorige(self) -> int | None:
+        """Days the planned IBN moved since the previous edition or update."""
+        if self.ibn_laatste is None or self.ibn_vorige is None:
+            return None
+        return (self.ibn_laatste - self.ibn_vorige).days
+
+    @property
+    def verschuiving_eerste(self) -> int | None:
+        """Days the planned IBN moved since the project first appeared."""
+        if self.ibn_laatste is None or self.ibn_eerste is None:
+            return None
+        return (self.ibn_laatste - self.ibn_eerste).days
+
+    @property
+    def bron_label(self) -> str:
+        """"Enexis IP2026": where the row comes from."""
+        return f"{self.bron} {self.editie}" if self.bron.lower() not in self.editie.lower() else self.editie
+
+
 @dataclass
 class ProjectStand:
-    """One project as its last valid fiche version describes it."""
+    """One project as its last valid fiche version describes it, or a list project (`lijst`)."""
 
-    sleutel: str  # identity of the project across versions (normalised projectnaam)
-    fiche_type: str  # "concreet" | "verkenning"
+    sleutel: str  # identity of the project across versions (normalised projectnaam; "lijst:..." for a list's)
+    fiche_type: str  # the kind: a key of PROJECTSOORTEN ("concreet" | "verkenning" for a fiche)
     projectnaam: str
     drager: str | None
     gemeente: str | None
@@ -88,6 +146,29 @@ class ProjectStand:
     mijlpalen: list[dict[str, Any]] = field(default_factory=list)
     knelpunten: list[dict[str, Any]] = field(default_factory=list)
     projectteam: list[dict[str, Any]] = field(default_factory=list)  # naam, organisatie, rol, email, uren
+    #: The fiche's Investeringsplannen answer (it names the project's IP code, if any).
+    investeringsplannen: str | None = None
+    #: The list row of this project: a list project's own, or the IP row a fiche names by its code.
+    lijst: LijstStand | None = None
+
+    @property
+    def soort(self) -> str:
+        """The kind as the master and the e-mail name it ("pMIEK 2.0 concreet", "IP", ...)."""
+        return PROJECTSOORTEN.get(self.fiche_type, self.fiche_type)
+
+    @property
+    def is_lijstproject(self) -> bool:
+        """Known only from a list: no fiche, no team, nothing to update each quarter."""
+        return self.fiche_type in LIJSTSOORTEN
+
+    @property
+    def bronnen(self) -> str:
+        """Where the project's data comes from: the fiche, the list row, or both."""
+        delen = [] if self.is_lijstproject else [f"Fiche {self.bron_naam}"]
+        if self.lijst is not None:
+            code = f" ({self.lijst.code})" if self.lijst.code else ""
+            delen.append(f"{SOORT_LABEL.get(self.lijst.soort, self.lijst.soort)}-lijst {self.lijst.bron_label}{code}")
+        return "; ".join(delen)
 
     @property
     def fase(self) -> str | None:
@@ -125,7 +206,7 @@ class ProjectStand:
         if self.stoplicht is Stoplicht.GEREALISEERD:
             return False  # taken into use: nothing left to shift
         late = self.stoplicht in (Stoplicht.RISICO, Stoplicht.VERTRAAGD) or (self.slip_dagen or 0) > 0
-        if self.fiche_type == "concreet":
+        if self.fiche_type != "verkenning":  # a concrete fiche, or an IP, MS-T or pMIEK 1.0 list project
             return self.drager == "Elektriciteit" and late
         return self.stoplicht in (Stoplicht.RISICO, Stoplicht.VERTRAAGD)
 
@@ -145,8 +226,9 @@ class ProjectStand:
         return chairs[0] if len(chairs) == 1 else None
 
     def is_verouderd(self, kwartaal_begin: dt.date) -> bool:
-        """Not updated this quarter (a realised project has nothing left to report on)."""
-        if self.stoplicht is Stoplicht.GEREALISEERD:
+        """Not updated this quarter (a realised project has nothing left to report on, a list project
+        has no fiche to update)."""
+        if self.stoplicht is Stoplicht.GEREALISEERD or self.is_lijstproject:
             return False
         return self.fiche_peildatum is None or self.fiche_peildatum < kwartaal_begin
 
@@ -170,8 +252,9 @@ class ProjectStand:
 
 
 def rangorde(p: ProjectStand) -> tuple:
-    """The order projects are listed in: concrete projects first, worst light first, then by name."""
-    return (p.fiche_type != "concreet", -p.stoplicht.ernst, p.projectnaam.lower(), p.sleutel)
+    """The order projects are listed in: concrete projects first, then verkenningen, then list projects
+    (pMIEK 1.0, IP, MS-T); within each worst light first, then by name."""
+    return (p.fiche_type != "concreet", p.is_lijstproject, -p.stoplicht.ernst, p.projectnaam.lower(), p.sleutel)
 
 
 @dataclass
@@ -226,6 +309,8 @@ class Overzicht:
     #: The configured time zone (`sync.timezone`) the snapshot was taken in: local times shown
     #: from it (generation time, version times) use this zone. A name, so the frozen JSON keeps it.
     tijdzone: str = STANDAARD_TIJDZONE
+    #: Months a list project's bovengrens lies after its first planned IBN (`[lijsten] tolerantie_maanden`).
+    tolerantie_maanden: int = 12
     #: The uitvraag round of the snapshot's quarter, when one was opened (master sheet "Stand uitvraag").
     uitvraag: UitvraagStand | None = None
 

@@ -5,7 +5,8 @@ that day in the configured time zone (`sync.timezone`). Per file the last accept
 unreadable version keeps the older valid one in the overview and adds a Datakwaliteit entry. Two
 files claiming one project are flagged and not merged: the most recently changed one counts.
 Trend and slip compare with the state at the end of the previous quarter; the history holds
-the light per project at the end of every quarter.
+the light per project at the end of every quarter. The project lists' rows (IP, MS-T, pMIEK 1.0)
+join from `sync.lijsten.venster`: a fiche that names an IP code shows that row with it.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from sqlalchemy import select
 
 from fiche.datums import dag_einde, datum_dmj, kwartaal, kwartaal_begin, lokale_datum, volgend_kwartaal_begin
 from fiche.schema import energiecluster, schema_for
-from fiche.stoplicht import Stoplicht
+from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD, Stoplicht
 from sync.config import STANDAARD_TIJDZONE
-from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand
+from sync.lijsten.venster import TOLERANTIE_STANDAARD, lijst_standen, voeg_lijsten_toe
+from sync.overzicht import PROJECTSOORTEN, DatakwaliteitMelding, Overzicht, ProjectStand
 from sync.regels import project_meldingen, sorteer_meldingen
 from sync.store import (
     STATUS_GEACCEPTEERD,
@@ -65,8 +67,10 @@ class _Bestandstand:
 class OverzichtBouwer:
     """Loads the version index once; answers "state as of" for many moments cheaply."""
 
-    def __init__(self, store: Store, tijdzone: str = STANDAARD_TIJDZONE) -> None:
+    def __init__(self, store: Store, tijdzone: str = STANDAARD_TIJDZONE,
+                 tolerantie_maanden: int = TOLERANTIE_STANDAARD, nabij_maanden: int = NABIJ_MAANDEN_STANDAARD) -> None:
         self.store = store
+        self.tolerantie_maanden, self.nabij_maanden = tolerantie_maanden, nabij_maanden
         self.tijdzone = tijdzone
         self.tz = ZoneInfo(tijdzone)
         with store.session() as s:
@@ -172,6 +176,7 @@ class OverzichtBouwer:
             afhankelijkheden_buiten_provincie=w.get("afhankelijkheden_buiten_provincie"),
             afhankelijkheden=w.get("afhankelijkheden"),
             uitvoeringsafspraken=w.get("uitvoeringsafspraken"),
+            investeringsplannen=w.get("investeringsplannen"),
             nieuwere_versie_ongeldig=laatste.id != v.id and laatste.status in (STATUS_GEWEIGERD, STATUS_ONLEESBAAR),
             mijlpalen=mijlpalen,
             knelpunten=[dict(k) for k in tabellen.get("knelpunten") or []],
@@ -197,20 +202,29 @@ class OverzichtBouwer:
                 prog_k = schema_for(bv.get("fiche_type") or "concreet").window_keys[2]
                 p.vorige_prognose = _datum((bv.get("waarden") or {}).get(prog_k))
             projecten.append(p)
-        projecten.sort(key=lambda p: (p.fiche_type != "concreet", p.projectnaam.lower()))
+        # The list projects (IP, MS-T, pMIEK 1.0) join, a fiche that names its IP code with its row.
+        vorige_dag = kwartaal_begin(peildatum) - dt.timedelta(days=1)
+        projecten, lijst_meldingen = voeg_lijsten_toe(
+            projecten, lijst_standen(self.store, peildatum), lijst_standen(self.store, vorige_dag),
+            self.tolerantie_maanden, self.nabij_maanden)
+        volgorde = list(PROJECTSOORTEN)
+        projecten.sort(key=lambda p: (volgorde.index(p.fiche_type) if p.fiche_type in volgorde else len(volgorde),
+                                      p.projectnaam.lower()))
 
         return Overzicht(
             peildatum=peildatum,
             gegenereerd=gegenereerd or dt.datetime.now(dt.timezone.utc),
             projecten=projecten,
-            datakwaliteit=self._datakwaliteit(peildatum, stand, gekozen, claims, projecten),
+            datakwaliteit=self._datakwaliteit(peildatum, stand, gekozen, claims, projecten, lijst_meldingen),
             historie=self._historie(peildatum),
             tijdzone=self.tijdzone,
+            tolerantie_maanden=self.tolerantie_maanden,
             uitvraag=uitvraag_stand(self, kwartaal(peildatum), moment),
         )
 
-    def _datakwaliteit(self, peildatum, stand, gekozen, claims, projecten) -> list[DatakwaliteitMelding]:
-        meldingen: list[DatakwaliteitMelding] = []
+    def _datakwaliteit(self, peildatum, stand, gekozen, claims, projecten,
+                       lijst_meldingen=()) -> list[DatakwaliteitMelding]:
+        meldingen: list[DatakwaliteitMelding] = list(lijst_meldingen)
         kw_begin = kwartaal_begin(peildatum)
         for b in stand.values():
             laatste = b.laatste
@@ -303,7 +317,8 @@ def _datum(waarde: Any) -> dt.date | None:
 
 
 def bouw_overzicht(store: Store, peildatum: dt.date, gegenereerd: dt.datetime | None = None,
-                   tijdzone: str = STANDAARD_TIJDZONE) -> Overzicht:
+                   tijdzone: str = STANDAARD_TIJDZONE, tolerantie_maanden: int = TOLERANTIE_STANDAARD,
+                   nabij_maanden: int = NABIJ_MAANDEN_STANDAARD) -> Overzicht:
     """The snapshot as of `peildatum` (a day in `tijdzone`, the configured `sync.timezone`), from
-    the store alone."""
-    return OverzichtBouwer(store, tijdzone).overzicht(peildatum, gegenereerd)
+    the store alone; list projects judged with `tolerantie_maanden` (`[lijsten]`) and `nabij_maanden`."""
+    return OverzichtBouwer(store, tijdzone, tolerantie_maanden, nabij_maanden).overzicht(peildatum, gegenereerd)

@@ -12,7 +12,8 @@ from typing import Any
 
 from fiche.stoplicht import Stoplicht
 from sync.config import STANDAARD_TIJDZONE
-from sync.overzicht import DatakwaliteitMelding, Overzicht, ProjectStand, UitvraagRij, UitvraagStand
+from sync.lijsten.instellingen import TOLERANTIE_STANDAARD
+from sync.overzicht import DatakwaliteitMelding, LijstStand, Overzicht, ProjectStand, UitvraagRij, UitvraagStand
 from sync.store import dumps, loads
 
 
@@ -43,12 +44,15 @@ def overzicht_van_json(tekst: str) -> Overzicht:
         p["stoplicht"] = _stoplicht(p["stoplicht"])
         p["vorig_stoplicht"] = _stoplicht(p.get("vorig_stoplicht"))
         p["mijlpalen"] = _rijen(p.get("mijlpalen") or [])
+        if isinstance(p.get("lijst"), dict):  # a grid operator's list row (sync.lijsten)
+            p["lijst"] = LijstStand(**p["lijst"])
         projecten.append(ProjectStand(**p))
     return Overzicht(
         peildatum=data["peildatum"], gegenereerd=data["gegenereerd"], projecten=projecten,
         datakwaliteit=[DatakwaliteitMelding(**m) for m in data.get("datakwaliteit") or []],
         historie={k: {q: Stoplicht(s) for q, s in v.items()} for k, v in (data.get("historie") or {}).items()},
         tijdzone=data.get("tijdzone") or STANDAARD_TIJDZONE,
+        tolerantie_maanden=data.get("tolerantie_maanden") or TOLERANTIE_STANDAARD,
         uitvraag=_uitvraag_van_json(data.get("uitvraag")),
     )
 

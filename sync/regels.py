@@ -12,6 +12,7 @@ live on the snapshot itself.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -138,7 +139,7 @@ def capaciteit(projecten: Iterable[ProjectStand]) -> Capaciteit:
 # --- data quality ---------------------------------------------------------------------------------
 
 #: Kinds of finding, most urgent first.
-SOORTEN = ("ongeldig", "onleesbaar", "dubbel", "verwijderd", "verouderd", "geen_voorzitter")
+SOORTEN = ("ongeldig", "onleesbaar", "dubbel", "ip_dubbel", "ip_onbekend", "verwijderd", "verouderd", "geen_voorzitter")
 
 
 def project_meldingen(projecten: Iterable[ProjectStand], kwartaal_begin: dt.date) -> list[DatakwaliteitMelding]:
@@ -151,7 +152,7 @@ def project_meldingen(projecten: Iterable[ProjectStand], kwartaal_begin: dt.date
                 "verouderd", p.bron_naam,
                 f"Fiche niet bijgewerkt dit kwartaal (peildatum {datum_dmj(p.fiche_peildatum, 'onbekende datum')}).",
                 project=p.projectnaam, sinds=p.versie_ontvangen, bron_id=p.bron_id, link=p.link))
-        if p.voorzitter is None:
+        if p.voorzitter is None and not p.is_lijstproject:
             n = p.aantal_voorzitters
             tekst = ("Projectteam heeft geen voorzitter." if n == 0
                      else f"Projectteam heeft {n} voorzitters; er hoort er één te zijn.")
@@ -191,6 +192,88 @@ def datakwaliteit(overzicht: Overzicht) -> list[DatakwaliteitMelding]:
             gezien.add(sleutel)
             meldingen.append(m)
     return sorteer_meldingen(meldingen)
+
+
+# --- project lists: carrier, and the link between a fiche and its IP row -------------------------
+
+#: The grid operator for hydrogen and gas: its list projects are not electricity projects.
+GAS_BRONNEN = ("gasunie", "hynetwork")
+
+
+def lijst_drager(soort: str, bron: str, soort_werk: str | None = None, naam: str | None = None) -> str:
+    """The carrier of a list project: Gasunie's (Hynetwork's) lists and rows about hydrogen are
+    Waterstof, rows about heat Warmte; every other IP, MS-T or pMIEK 1.0 row is Elektriciteit (the
+    lists of Enexis, TenneT and RENDO are electricity grids)."""
+    tekst = f"{soort_werk or ''} {naam or ''}".lower()
+    if bron.strip().lower() in GAS_BRONNEN or "waterstof" in tekst:
+        return "Waterstof"
+    if "warmte" in tekst:
+        return "Warmte"
+    return "Elektriciteit"
+
+
+#: How a fiche names its IP code in the Investeringsplannen answer ("code VB-1042", "IP-code: 0417").
+_CODE_GENOEMD = re.compile(r"(?:ip[- ]?code|projectcode|projectnummer|codering|code)\s*[:=]?\s*"
+                           r"([a-z0-9][a-z0-9._/-]*[0-9][a-z0-9._/-]*)", re.IGNORECASE)
+_WOORD = re.compile(r"[a-z0-9][a-z0-9._/-]*", re.IGNORECASE)
+
+
+def genoemde_codes(tekst: str | None, bekende: Iterable[str] = ()) -> set[str]:
+    """The IP codes (lower case) a fiche's Investeringsplannen text names: every code after the word
+    "code" (or "codering", "IP-code", "projectnummer"), and every known list code it contains as a word."""
+    if not tekst:
+        return set()
+    codes = {m.group(1).rstrip("./-").lower() for m in _CODE_GENOEMD.finditer(tekst)}
+    bekend = set(bekende)
+    codes |= {w.rstrip("./-").lower() for w in _WOORD.findall(tekst) if w.rstrip("./-").lower() in bekend}
+    return codes
+
+
+def koppel_fiches(fiches: list[ProjectStand], ip_projecten: dict[str, ProjectStand]
+                  ) -> tuple[dict[str, ProjectStand], list[DatakwaliteitMelding]]:
+    """Which fiche is which IP project: fiche sleutel -> the IP list project (by its code, lower case,
+    in `ip_projecten`). One IP project claimed by two fiches goes to the first (in `rangorde`) and
+    is a finding; a code that no imported IP list knows is a finding too (only when lists were
+    imported at all: without them there is nothing to check against)."""
+    koppeling: dict[str, ProjectStand] = {}
+    claims: dict[str, list[ProjectStand]] = defaultdict(list)
+    meldingen: list[DatakwaliteitMelding] = []
+    for f in sorted(fiches, key=rangorde):
+        for code in sorted(genoemde_codes(f.investeringsplannen, ip_projecten)):
+            ip = ip_projecten.get(code)
+            if ip is None:
+                if ip_projecten:
+                    meldingen.append(DatakwaliteitMelding(
+                        "ip_onbekend", f.bron_naam,
+                        f"De fiche noemt IP-code '{code.upper()}', maar geen ingelezen IP-lijst kent die code. "
+                        "Controleer de code bij de netbeheerder of lees de juiste lijst in (pmiek import-lijst).",
+                        project=f.projectnaam, sinds=f.versie_ontvangen, bron_id=f.bron_id, link=f.link))
+                continue
+            claims[code].append(f)
+            if len(claims[code]) == 1 and f.sleutel not in koppeling:
+                koppeling[f.sleutel] = ip
+    for code, fs in claims.items():
+        if len(fs) < 2:
+            continue
+        ip = ip_projecten[code]
+        namen = " en ".join(f"'{f.projectnaam}'" for f in fs)
+        for f in fs[1:]:
+            meldingen.append(DatakwaliteitMelding(
+                "ip_dubbel", f.bron_naam,
+                f"IP-project {ip.lijst.code if ip.lijst else code} ('{ip.projectnaam}') wordt door {len(fs)} fiches "
+                f"geclaimd: {namen}. Alleen '{fs[0].projectnaam}' is eraan gekoppeld; één IP-project hoort bij "
+                "één fiche.", project=f.projectnaam, sinds=f.versie_ontvangen, bron_id=f.bron_id, link=f.link))
+    return koppeling, meldingen
+
+
+def op_overzicht(p: ProjectStand) -> bool:
+    """Whether a project gets a row on the master's Overzicht: every fiche project, and the list
+    projects that ask attention (plusproject, not on planning, or gone from the newest list). A
+    grid operator's list holds thousands of rows; all of them are on the Lijstprojecten sheet."""
+    if not p.is_lijstproject:
+        return True
+    verdwenen = p.lijst is not None and p.lijst.verdwenen
+    return p.is_plusproject or verdwenen or p.stoplicht not in (Stoplicht.OP_PLANNING, Stoplicht.GEREALISEERD)
 
 
 # --- per energiecluster ---------------------------------------------------------------------------
@@ -270,12 +353,16 @@ def wki_agenda(overzicht: Overzicht) -> list[WkiPunt]:
         reden = "Plusproject: de IBN/oplevering dreigt te verschuiven."
         if p.slip_dagen:
             reden += f" Prognose {p.slip_dagen:+d} dagen t.o.v. vorig kwartaal."
+        if p.lijst is not None and p.lijst.verschuiving_eerste:
+            reden += (f" Geplande IBN in {p.lijst.bron_label} {p.lijst.verschuiving_eerste:+d} dagen t.o.v. "
+                      f"{p.lijst.eerste_editie}.")
         if k and k.get("knelpunt"):
             reden += f" Hoofdknelpunt: {k['knelpunt']}"
         punten.append(WkiPunt("plusproject", p.projectnaam, p.bron_naam, p.stoplicht, p.escalatie, reden, p.link,
                               p.sleutel))
     for p in sorted(overzicht.projecten, key=rangorde):
-        if p.stoplicht is Stoplicht.VERTRAAGD and not p.is_geescaleerd:
+        # A red list project has no escalation field; as an electricity project it is a plusproject already.
+        if p.stoplicht is Stoplicht.VERTRAAGD and not p.is_geescaleerd and not p.is_lijstproject:
             punten.append(WkiPunt(
                 "rood_niet_geescaleerd", p.projectnaam, p.bron_naam, p.stoplicht, p.escalatie,
                 "Vertraagd en nog niet geëscaleerd: besluit of escalatie nodig is.", p.link, p.sleutel))

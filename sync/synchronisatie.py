@@ -82,7 +82,9 @@ def maak_bron(config: Config) -> tuple[FicheBron, str]:
         if config.master.publish_folder is not None:
             eigen.append(config.master.publish_folder / config.master.path.name)
         # The outbox only when the report goes there: another transport's folder is not ours.
-        mappen = (config.report.outbox,) if config.report.transport == "outbox" else ()
+        mappen: tuple[Path, ...] = (config.report.outbox,) if config.report.transport == "outbox" else ()
+        if config.lijsten.map is not None:  # project lists are no fiches
+            mappen += (config.lijsten.map,)
         return MapBron(config.source.map_instellingen().path, overslaan=tuple(eigen),
                        overslaan_mappen=mappen), "folder"
     from sync.bron import sharepoint as bron_sharepoint  # the Graph source (optional import: only for SharePoint)
@@ -169,7 +171,12 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
                  extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
         intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang,
                                           lege_bron_toestaan=lege_bron_toestaan)
-        overzicht = bouw_overzicht(store, vandaag, tijdzone=config.sync.timezone)
+        if config.lijsten.map is not None:
+            from sync.lijsten.map import importeer_map
+            intake.fouten += importeer_map(store, config.lijsten, config.sync.tz).fouten
+        overzicht = bouw_overzicht(store, vandaag, tijdzone=config.sync.timezone,
+                                   tolerantie_maanden=config.lijsten.tolerantie_maanden,
+                                   nabij_maanden=config.sync.nabij_maanden)
         ververs_rapportage(store, overzicht, run_id)  # the SQL views (Power BI); a no-op when unchanged
         master, herschreven = schrijf_master_atomisch(overzicht, config.master.path,
                                                       geen_nieuwe_versies=intake.tellingen.geaccepteerd == 0)

@@ -122,7 +122,7 @@ def test_master_opens_in_libreoffice_and_exports_the_overview(tmp_path, libreoff
     assert rows[0][0] == "pMIEK monitoring – Overzicht"
     assert rows[1][0] == "Peildatum: 30-9-2026 (Q3 2026)  ·  Gegenereerd: 5-10-2026 09:30"
     header = rows[KOPRIJ - 1]
-    assert header[:4] == ["Projectnaam", "Type", "Drager", "Gemeente"] and header[-1] == "Fiche"
+    assert header[:5] == ["Projectnaam", "Type", "Soort", "Drager", "Gemeente"] and header[-1] == "Fiche"
     body = [r for r in rows[KOPRIJ:] if any(r)]
     assert {r[0] for r in body} == {p.projectnaam for p in o.projecten}
     by_name = {r[0]: dict(zip(header, r)) for r in body}
@@ -313,7 +313,7 @@ def test_overzicht_rows_and_tables_cover_the_data(master_wb):
     o = sample_overzicht()
     ws = master_wb["Overzicht"]
     rows = _table_rows(ws, "tblOverzicht")
-    assert ws.tables["tblOverzicht"].ref == f"A{KOPRIJ}:Z{KOPRIJ + len(o.projecten)}"
+    assert ws.tables["tblOverzicht"].ref == f"A{KOPRIJ}:AB{KOPRIJ + len(o.projecten)}"
     assert [r["Projectnaam"] for r in rows][:2] == [  # concrete first, worst light first
         "Deelnet Emmen: nieuwbouw station omgeving Emmen Bargermeer 110/20 kV", "MS-T verzwaring Coevorden - Dalen"]
     assert [r["Type"] for r in rows] == ["Concreet"] * 6 + ["Verkenning"] * 4

@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+from pathlib import Path
 
 from test_graph_scenarios import MASTER_NAAM, GraphOmgeving
 from test_sync_scenarios import VANDAAG, MapOmgeving, fiche_bytes, klok, sync, t  # noqa: F401 - klok: the clock
 
 from pmiek.cli import main as pmiek_main
 from sync.config import MasterConfig
+from sync.lijsten.instellingen import LijstenConfig
 from sync.master import vingerafdruk
-from sync.synchronisatie import MASTER_ONGEWIJZIGD
+from sync.synchronisatie import MASTER_ONGEWIJZIGD, sync_eenmalig
+
+#: An example project list (scripts/build_lijsten.py): TenneT's IP of 2026.
+VOORBEELDLIJST = (Path(__file__).resolve().parents[1] / "workbook_templates" / "examples" / "lijsten"
+                  / "ip_TenneT_IP2026_2026-06-30_voorbeeld.csv")
 
 
 def _stand(pad):
@@ -56,6 +63,33 @@ def test_a_new_version_rebuilds_the_master(tmp_path) -> None:
     assert _stand(r.master)[2] != voor[2] and MASTER_ONGEWIJZIGD not in (r.melding or "")
     # ... and the run after that has nothing to do again.
     assert not sync(o).master_herschreven
+
+
+def test_a_newly_imported_list_rebuilds_the_master_and_an_unchanged_one_does_not(tmp_path) -> None:
+    """The watched lists folder (issue 10): a new list changes the snapshot without any new fiche
+    version, so the master is rebuilt; the same list on the next run is not imported again and
+    leaves the master alone."""
+    o = _omgeving(tmp_path)
+    lijsten = tmp_path / "lijsten"
+    lijsten.mkdir()
+    config = o.config()
+    config.lijsten = LijstenConfig(map=lijsten)
+
+    def run():
+        r = sync_eenmalig(config, peildatum=VANDAAG, voortgang=False)
+        assert r.status == "ok"
+        return r
+
+    eerste = run()
+    assert eerste.master_herschreven and not any(p.is_lijstproject for p in eerste.overzicht.projecten)
+    shutil.copyfile(VOORBEELDLIJST, lijsten / VOORBEELDLIJST.name)
+    tweede = run()
+    assert tweede.tellingen.geaccepteerd == 0 and tweede.master_herschreven
+    assert any(p.is_lijstproject for p in tweede.overzicht.projecten)
+    voor = _stand(tweede.master)
+    derde = run()
+    assert not derde.master_herschreven and _stand(derde.master) == voor
+    assert MASTER_ONGEWIJZIGD in (derde.melding or "")
 
 
 def test_a_deleted_or_replaced_master_is_rebuilt(tmp_path) -> None:

@@ -2,8 +2,9 @@
 copied to SQLite and to PostgreSQL, gives the same master workbook; the verification catches a
 changed row; a non-empty target and a running sync are refused.
 
-Real parts only: the example fiches synced into a real SQLite store, the quarter sent to the
-outbox, the scheduler's jobs stored by APScheduler itself, a real PostgreSQL server (tests/pgserver).
+Real parts only: the example fiches synced into a real SQLite store with an example project list
+imported (sync.lijsten), the quarter sent to the outbox, the scheduler's jobs stored by APScheduler
+itself, a real PostgreSQL server (tests/pgserver).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fiche.errors import InputError, PmiekError
 from pmiek.cli import main
 from sync.config import laad_config
 from sync.kwartaal import rapportage as kr
+from sync.lijsten.opslag import importeer
 from sync.master import schrijf_master
 from sync.overzicht_bouw import bouw_overzicht
 from sync.store import open_store
@@ -33,19 +35,28 @@ GEGENEREERD = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.timezone.utc)
 TABELLEN = {"pmiek_schema_versie", "bronnen", "delta_cursors", "bestanden", "fiche_versies", "runs", "lezingen",
             "kwartaal_snapshots", "kwartaal_verzendingen", "apscheduler_jobs", "rapport_verversing",
             "rapport_projecten", "rapport_mijlpalen", "rapport_knelpunten", "rapport_capaciteit", "rapport_historie",
-            "uitvraag_rondes", "uitvraag_berichten", "pmiek_store"}
+            "uitvraag_rondes", "uitvraag_berichten", "pmiek_store", "lijst_imports", "lijst_rijen"}
+#: The example project list the source store holds (TenneT's IP of 2026, 5 rows).
+LIJST = (Path(__file__).resolve().parents[1] / "workbook_templates" / "examples" / "lijsten"
+         / "ip_TenneT_IP2026_2026-06-30_voorbeeld.csv")
 
 
 @pytest.fixture(scope="module")
 def bron(tmp_path_factory) -> tuple[Path, str]:
-    """(config, store URL): the examples synced in December, 2026Q4 sent in January, synced again,
-    and the service's scheduler started once (its two jobs stored)."""
+    """(config, store URL): the examples synced in December with an example IP list imported,
+    2026Q4 sent in January, synced again, and the service's scheduler started once (its jobs stored)."""
     from sync.dienst import start_schema
 
     pad = maak_config(tmp_path_factory.mktemp("bron"))
     config = laad_config(pad)
     with time_machine.travel(dt.datetime(2026, 12, 20, 9, 0, tzinfo=TZ), tick=False):
         sync(pad)
+        store = open_store(config.store_url)
+        try:
+            assert importeer(store, LIJST.read_bytes(), LIJST.name, "ip", "TenneT", "IP2026",
+                             dt.date(2026, 6, 30)).rijen
+        finally:
+            store.close()
     with time_machine.travel(dt.datetime(2027, 1, 4, 8, 0, tzinfo=TZ), tick=False):
         rapport, store = kr.voor_config(config)
         try:
@@ -78,7 +89,9 @@ def test_a_migrated_store_gives_the_same_master_and_passes_the_verification(bron
     controle = migreer(bron_url, store_url)
     assert controle.ok, controle.regels()
     assert {t.tabel for t in controle.tabellen} == TABELLEN
-    assert all(t.bron_rijen for t in controle.tabellen if t.tabel not in ("lezingen", "delta_cursors", "uitvraag_rondes", "uitvraag_berichten"))
+    # Tables the fixture leaves empty: no read of an unreadable file, a folder source, no uitvraag round.
+    leeg = ("lezingen", "delta_cursors", "uitvraag_rondes", "uitvraag_berichten")
+    assert all(t.bron_rijen for t in controle.tabellen if t.tabel not in leeg)
 
     verschillen = compare_with_reference(_master(store_url, tmp_path / "kopie.xlsx"),
                                          _master(bron_url, tmp_path / "origineel.xlsx"))

@@ -113,6 +113,14 @@ def test_demo_in_a_fresh_folder(tmp_path) -> None:
     assert f"{len(VOORBEELDEN)} fiches in de bron" in r.stdout
     assert sorted(p.name for p in (doel / "fiches").iterdir()) == [p.name for p in VOORBEELDEN]
     assert (doel / "master" / "pMIEK-monitoring.xlsx").is_file() and (doel / "pmiek.sqlite").is_file()
+    # The whole portfolio: fiche and list projects side by side, list plusprojecten among them.
+    wb = load_workbook(doel / "master" / "pMIEK-monitoring.xlsx", read_only=True)
+    plus = {(rij[0], rij[1], rij[-1]) for rij in wb["Plusprojecten"].iter_rows(min_row=6, values_only=True)}
+    assert ("Uitbreiding station Emmen Bargermeer", "IP", 546) in plus
+    assert any(t == "Concreet" for _, t, _ in plus) and any(t == "MS-T" for _, t, _ in plus)
+    lijst = [rij for rij in wb["Lijstprojecten"].iter_rows(min_row=6, values_only=True) if rij[1]]
+    assert any(rij[1] == "VB-1007" and rij[21] == "Niet meer in IP2026" for rij in lijst)
+    assert sorted(p.name for p in (doel / "lijsten").iterdir())[0] == "ip_Enexis_IP2024_2024-06-30_voorbeeld.xlsx"
     # The config it wrote works for the next steps it prints.
     s = pmiek("status", "--config", str(doel / "pmiek.toml"))
     # Three earlier quarters, then the current examples: four runs.
@@ -151,7 +159,8 @@ def test_demo_gives_the_same_result_whatever_the_clock_says(tmp_path) -> None:
     for moment in ("2026-06-01T09:00:00+02:00", "2027-09-20T09:00:00+02:00"):
         r, doel = _demo_op(tmp_path, moment)
         assert "11 fiches in de bron, 11 gelezen, 11 geaccepteerd, 0 afgekeurd" in r.stdout
-        assert "Overzicht per 15-11-2026: 11 projecten" in r.stdout
+        # 11 fiche projects and 23 list projects (one IP row is the fiche that names its code).
+        assert "Overzicht per 15-11-2026: 34 projecten" in r.stdout
         assert r.stdout.count("Eerder kwartaal ingelezen") == 3
         (html,) = (doel / "outbox").glob("pmiek-kwartaaloverzicht-2026Q4.html")
         tekst = html.read_text(encoding="utf-8")

@@ -1,5 +1,7 @@
 """`pmiek demo`: the example fiches in a fresh folder source, four quarters of syncs, the master
-workbook, the quarterly e-mail and the uitvraag round's messages.
+workbook, the quarterly e-mail and the uitvraag round's messages; with the example project lists
+(IP, MS-T, pMIEK 1.0, two editions, scripts/build_lijsten.py) in the watched lists folder, so the
+master shows the whole portfolio.
 
 The demo shows what the product is for: the quarter-on-quarter story. It first syncs the earlier
 versions of the example fiches (the `[[historie]]` of workbook_templates/examples/projecten.toml,
@@ -24,6 +26,14 @@ from fiche.datums import dag_einde, datum_nl
 from fiche.errors import InputError
 
 VOORBEELDEN = Path(__file__).resolve().parents[2] / "workbook_templates" / "examples"
+#: The example project lists (IP, MS-T, pMIEK 1.0) of scripts/build_lijsten.py.
+VOORBEELDLIJSTEN = VOORBEELDEN / "lijsten"
+#: The demo's config: the example config plus the watched lists folder.
+LIJSTEN_CONFIG = """
+[lijsten]
+map = "lijsten"
+tolerantie_maanden = 12
+"""
 DATA = VOORBEELDEN / "projecten.toml"
 #: Date fields and columns that say something happened: not yet on an earlier peildatum.
 _GEBEURD = ("gereed", "ibn_gerealiseerd", "oplevering_gerealiseerd")
@@ -98,7 +108,13 @@ def run(args) -> int:
     fiches.mkdir(parents=True)
     config_pad = map_ / "pmiek.toml"
     config_pad.write_text(VOORBEELD_CONFIG.format(source="fiches", store="pmiek.sqlite",
-                                                  master="master/pMIEK-monitoring.xlsx"), encoding="utf-8")
+                                                  master="master/pMIEK-monitoring.xlsx") + LIJSTEN_CONFIG,
+                          encoding="utf-8")
+    # The example lists go in first: every sync imports them once; each counts from its own peildatum.
+    lijsten = map_ / "lijsten"
+    lijsten.mkdir()
+    for pad in sorted(VOORBEELDLIJSTEN.glob("*_voorbeeld.*")):
+        shutil.copyfile(pad, lijsten / pad.name)
     config = laad_config(config_pad)
     doc = laad_data()
     peildatum = demo_peildatum(doc)
@@ -111,6 +127,7 @@ def run(args) -> int:
     print()
     print(f"Demo klaar in {map_}:")
     print(f"  fiches (bron):       {fiches}  ({len(voorbeelden)} voorbeeldfiches)")
+    print(f"  projectlijsten:      {lijsten}  ({len(list(lijsten.iterdir()))} voorbeeldlijsten: IP, MS-T, pMIEK 1.0)")
     print(f"  database:            {config.store_path}")
     print(f"  masterwerkboek:      {r.master or 'niet gemaakt'}")
     print(f"  configuratie:        {config_pad}")

@@ -181,6 +181,18 @@ def tekst_versie(r: Rapport) -> str:
                           ("Verkenningen", r.tellingen_verkenning, r.aantal_verkenning)):
         delen = [f"{tel[s]} {KORT[s]}" for s in TELVOLGORDE if tel[s]]
         add(f"- {titel} ({n}): " + (", ".join(delen) if delen else "geen"))
+    lijsten = r.lijsten
+    if lijsten is not None and lijsten.per_soort:
+        for regel in lijsten.regels():
+            add(f"- {regel}")
+        add("")
+        add("PROJECTLIJSTEN NETBEHEERDERS (IP, MS-T, PMIEK 1.0)")
+        add(f"- {aantal(lijsten.aantal_verschoven, 'lijstproject', 'lijstprojecten')} later gepland dan vorig "
+            f"kwartaal; {aantal(lijsten.aantal_plus, 'plusproject', 'plusprojecten')} uit de lijsten.")
+        for p, dagen in lijsten.verschoven:
+            add(f"* {schoon(lijsten.verschoven_tekst(p, dagen))}")
+        if lijsten.meer_verschoven:
+            add(_meer(lijsten.meer_verschoven, r, "Lijstprojecten"))
     add("")
     add("VERKENNINGEN")
     if not r.verkenningen:
@@ -311,6 +323,17 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
     # Short headers: with words unbreakable, "Verkenningen" beside "Gerealiseerd" made the
     # table 305 px at least, wider than a 320 px phone leaves for it.
     add(_tabel(["Stoplicht", "Concreet", "Verkenning"], rijen))
+    lijsten = r.lijsten
+    if lijsten is not None and lijsten.per_soort:
+        add(_lijst([html.escape(regel) for regel in lijsten.regels()]))
+        add(_kop("Projectlijsten netbeheerders"))
+        add(_alinea(html.escape(
+            f"{aantal(lijsten.aantal_verschoven, 'lijstproject', 'lijstprojecten')} later gepland dan vorig kwartaal; "
+            f"{aantal(lijsten.aantal_plus, 'plusproject', 'plusprojecten')} uit de lijsten.")))
+        if lijsten.verschoven:
+            add(_lijst([_e(lijsten.verschoven_tekst(p, dagen)) for p, dagen in lijsten.verschoven]))
+        if lijsten.meer_verschoven:
+            add(_meer_html(lijsten.meer_verschoven, r, "Lijstprojecten"))
 
     add(_kop("Verkenningen"))
     if r.verkenningen:

@@ -22,7 +22,7 @@ from typing import Any
 
 from fiche.datums import DatumFout, datum_nl, kwartaal_grenzen, kwartaal_label, parse_datum, vorig_kwartaal
 from fiche.stoplicht import Stoplicht
-from sync.overzicht import Overzicht, ProjectStand
+from sync.overzicht import LIJSTSOORTEN, PROJECTSOORTEN, Overzicht, ProjectStand
 from sync.regels import Capaciteit, capaciteit, datakwaliteit
 
 #: Order in which the counts are shown: worst first is what a board member scans for.
@@ -161,6 +161,8 @@ class Rapport:
     #: The one line about new projects ("" when none).
     nieuw_regel: str = ""
     aantal_verkenningen_detail: int = 0
+    #: The project lists (IP, MS-T, pMIEK 1.0): counted, and the newly shifted ones named.
+    lijsten: LijstSamenvatting | None = None
 
     @property
     def meer_gevraagd(self) -> int:
@@ -186,8 +188,10 @@ def _ernst_volgorde(p: ProjectStand) -> tuple:
 
 
 def bepaal_wijzigingen(overzicht: Overzicht) -> Wijzigingen:
+    """The fiche projects' changes; the list projects (thousands of rows) get their own counted
+    section (`lijst_samenvatting`)."""
     w = Wijzigingen()
-    for p in sorted(overzicht.projecten, key=_ernst_volgorde):
+    for p in sorted((p for p in overzicht.projecten if not p.is_lijstproject), key=_ernst_volgorde):
         trend = p.trend
         if trend == "nieuw":
             w.nieuw.append(p)
@@ -343,6 +347,50 @@ def nieuw_regel(nieuw: list[ProjectStand]) -> str:
     return f"{aantal(len(nieuw), 'nieuw project', 'nieuwe projecten')} ({', '.join(per_licht)})."
 
 
+@dataclass(frozen=True)
+class LijstSamenvatting:
+    """The project lists in the e-mail: counts per kind, and the list projects whose planned IBN
+    moved later since last quarter, by name (the largest shift first, at most MAX_DETAILS)."""
+
+    per_soort: list[tuple[str, int, dict[Stoplicht, int]]]  # (kind label, projects, per light)
+    verschoven: list[tuple[ProjectStand, int]]  # (project, days later since last quarter)
+    aantal_verschoven: int
+    aantal_plus: int
+
+    @property
+    def meer_verschoven(self) -> int:
+        return self.aantal_verschoven - len(self.verschoven)
+
+    def regels(self) -> list[str]:
+        """Dutch lines, the same in the plain-text and the HTML version."""
+        uit = []
+        for label, n, tel in self.per_soort:
+            delen = [f"{tel[s]} {KORT[s]}" for s in TELVOLGORDE if tel[s]]
+            uit.append(f"{label} ({n}): " + (", ".join(delen) if delen else "geen"))
+        return uit
+
+    @staticmethod
+    def verschoven_tekst(p: ProjectStand, dagen: int) -> str:
+        s = p.lijst
+        bron = f" ({s.bron_label}{', ' + s.code if s.code else ''})" if s is not None else ""
+        return (f"{p.projectnaam}{bron}: +{aantal(dagen, 'dag', 'dagen')}, nu {datum_nl(p.prognose)} "
+                f"[{p.stoplicht.label}]")
+
+
+def lijst_samenvatting(overzicht: Overzicht) -> LijstSamenvatting:
+    lijst = [p for p in overzicht.projecten if p.is_lijstproject]
+    per_soort = []
+    for soort in LIJSTSOORTEN:
+        ps = [p for p in lijst if p.fiche_type == soort]
+        if ps:
+            tel = {s: sum(1 for p in ps if p.stoplicht is s) for s in Stoplicht}
+            per_soort.append((PROJECTSOORTEN[soort], len(ps), tel))
+    verschoven = sorted(((p, p.slip_dagen or 0) for p in lijst if (p.slip_dagen or 0) > 0),
+                        key=lambda t: (-t[1], t[0].projectnaam.lower()))
+    return LijstSamenvatting(per_soort, verschoven[:MAX_DETAILS], len(verschoven),
+                             sum(1 for p in lijst if p.is_plusproject))
+
+
 #: The summary (and the Datakwaliteit line) of a quarter in which the store holds no project.
 GEEN_PROJECTEN = ("Op de peildatum staan geen projecten in de database: er is niets te melden of te controleren. "
                   "Draai eerst een synchronisatie (pmiek sync).")
@@ -413,4 +461,5 @@ def bouw_rapport(overzicht: Overzicht) -> Rapport:
         aantal_wijzigingen=len(regels),
         nieuw_regel=nieuw_regel(w.nieuw),
         aantal_verkenningen_detail=len(verkenningen),
+        lijsten=lijst_samenvatting(overzicht),
     )

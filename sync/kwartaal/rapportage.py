@@ -1,10 +1,10 @@
 """The quarterly report job: a frozen snapshot per quarter and exactly-once sending.
 
 **Frozen snapshot.** The first time a quarter is sent, the `Overzicht` at its peildatum is
-serialised to JSON and stored with the master workbook's bytes in `kwartaal_snapshots`. Every
-later preview or send of that quarter uses the stored snapshot, so the Board can be shown the
-same numbers a year later, whatever changed in the fiches since. A preview alone freezes
-nothing: the scheduled send must see the fresh sync it runs first.
+serialised to JSON and stored with the master workbook's bytes in `kwartaal_snapshots`. Every later
+preview or send of that quarter uses the stored snapshot, so the Board can be shown the same
+numbers a year later, whatever changed in the fiches since. A preview alone freezes nothing: the
+scheduled send must see the fresh sync it runs first.
 
 **Exactly once.** A send is a small state machine in `kwartaal_verzendingen`, one row per
 attempt, under the store's report lock (`sync.vergrendeling`; one sender per store at a time):
@@ -14,24 +14,23 @@ attempt, under the store's report lock (`sync.vergrendeling`; one sender per sto
 2. The transport delivers (its own bounded retries cover refusals that leave nothing sent). At
    its hand-over point (SMTP answered 354 to DATA; Graph's sendMail request goes out) the row
    becomes `overgedragen`, and back to `verzenden` when the other side then refuses explicitly.
-3. The row becomes `verzonden` (or `mislukt`: nothing was sent; or `controleren`: the
-   transport cannot tell whether it was delivered).
+3. The row becomes `verzonden` (or `mislukt`: nothing was sent; or `controleren`: the transport
+   cannot tell whether it was delivered).
 
-A crash leaves a row `verzenden` or `overgedragen`. The next run (a restart, the next
-schedule, the service's due check in `sync.kwartaal.inhalen`, `pmiek report --send`) finds it:
+A crash leaves a row `verzenden` or `overgedragen`. The next run (a restart, the next schedule,
+the service's due check in `sync.kwartaal.inhalen`, `pmiek report --send`) finds it:
 - the outbox can tell (the `.eml` is written atomically and named after the Message-ID): the
   row is completed, or the same message is delivered now;
-- `verzenden` (any other transport): the message never reached the transport, so the row
-  becomes `mislukt` and the quarter is sent anew;
+- `verzenden` (any other transport): the message never reached the transport, so the row becomes
+  `mislukt` and the quarter is sent anew;
 - `overgedragen` on SMTP or Graph (with only Mail.Send): they cannot be asked, so the row becomes
   `controleren` and nothing is resent automatically. A duplicate mail to the Board is worse
   than a late one; `pmiek status` shows the quarter, and a person either resends with `--force`
   or confirms with `--mark-sent`.
 
-A stop (Ctrl+C, SIGTERM) during the transport records the same way before the process ends.
-
-So a crash can never cause a second automatic send; the price is a manual check in the rare
-case the process died exactly while the server was taking the message.
+A stop (Ctrl+C, SIGTERM) during the transport records the same way before the process ends. So a
+crash can never cause a second automatic send; the price is a manual check in the rare case the
+process died exactly while the server was taking the message.
 """
 
 from __future__ import annotations
@@ -165,8 +164,10 @@ class Kwartaalrapport:
     """The quarterly report against one store (engine), with its lock file (SQLite; on PostgreSQL
     an advisory lock in the database instead, see `sync.vergrendeling`)."""
 
-    def __init__(self, engine: Engine, store: Any, lock_pad: Path, tijdzone: str = STANDAARD_TIJDZONE) -> None:
+    def __init__(self, engine: Engine, store: Any, lock_pad: Path, tijdzone: str = STANDAARD_TIJDZONE,
+                 **opties: int) -> None:
         self.engine = engine
+        self.opties = opties  # bouw_overzicht's tolerantie_maanden, nabij_maanden: the list projects' window
         self.tijdzone = tijdzone  # the configured sync.timezone: "today", the peildatum, shown times
         self.tz = ZoneInfo(tijdzone)
         self.store = store  # sync.store.Store: `bouw_overzicht` reads fiche versions from it
@@ -191,7 +192,7 @@ class Kwartaalrapport:
         moment = moment or nu()
         vandaag = lokale_datum(moment, self.tz)
         peildatum = peildatum_voor(kwartaal, vandaag)
-        overzicht = bouw_overzicht(self.store, peildatum, gegenereerd=moment, tijdzone=self.tijdzone)
+        overzicht = bouw_overzicht(self.store, peildatum, gegenereerd=moment, tijdzone=self.tijdzone, **self.opties)
         if bevriezen:
             # Frozen is final (the scheduled send will find the quarter sent): never an empty
             # overview, which would tell the Board that all is well.
@@ -248,8 +249,7 @@ class Kwartaalrapport:
             return [dict(r._mapping) for r in conn.execute(q)]
 
     def laatste(self, kwartaal: str) -> dict | None:
-        rijen = self.verzendingen(kwartaal)
-        return rijen[-1] if rijen else None
+        return next(reversed(self.verzendingen(kwartaal)), None)
 
     def _vastgelegd(self, kwartaal: str) -> dict:
         """The latest record of `kwartaal`, just written by this process (so it exists)."""
@@ -312,8 +312,7 @@ class Kwartaalrapport:
             # Only a dead process leaves this row behind: we hold the lock.
             oordeel = transport.al_verzonden(vorige["message_id"]) if transport.naam == vorige["transport"] else None
             if oordeel is True:
-                self._zet(vorige["id"], VERZONDEN, detail=(vorige["detail"] or "") + " (na herstart bevestigd)",
-                          melding=None)
+                self._zet(vorige["id"], VERZONDEN, detail=(vorige["detail"] or "") + " (na herstart bevestigd)")
                 log.info("interrupted send was delivered; record completed", extra={"fields": {"quarter": kwartaal}})
                 if not force:
                     return self._vastgelegd(kwartaal)
@@ -462,7 +461,8 @@ def voor_config(config: Any, alleen_lezen: bool = False) -> tuple[Kwartaalrappor
     controleer_aanwezig(config)  # a store that was there and is gone is not made anew by a send
     store = open_store(config.store_url, alleen_lezen=alleen_lezen)
     lock = config.lock_path.with_name(config.lock_path.name.replace(".lock", ".rapport.lock"))
-    return Kwartaalrapport(store.engine, store, lock, config.sync.timezone), store
+    return Kwartaalrapport(store.engine, store, lock, config.sync.timezone, nabij_maanden=config.sync.nabij_maanden,
+                           tolerantie_maanden=config.lijsten.tolerantie_maanden), store
 
 
 def geplande_rapportage(config_pad: str) -> None:

@@ -3,7 +3,8 @@
 The project leader opens this workbook; nobody edits it by hand, every run replaces it. Sheets:
 Overzicht (one row per project, with the plusproject flag, open knelpunten, the voorzitter and the
 escalation highlighted), WKI (what the next WKI meeting discusses), Plusprojecten, Energieclusters
-(a summary per cluster A-D), Mijlpalen, Knelpunten, Projectdetails (toelichting, onderzoeksvraag,
+(a summary per cluster A-D), Lijstprojecten (the grid operators' project lists: shift, derived window,
+stoplicht, per source), Mijlpalen, Knelpunten, Projectdetails (toelichting, onderzoeksvraag,
 afhankelijkheden, uitvoeringsafspraken), Capaciteit (with totals), Datakwaliteit, Stand uitvraag (the
 quarter's uitvraag round per project, module `uitvraag_blad`) and Historie.
 Every sheet has a title block (peildatum and generation time) above one or two real Excel tables
@@ -21,8 +22,9 @@ rules (`sync.overzicht`, `sync.regels`); this package only lays them out, so the
 quarterly e-mail by construction.
 
 Modules: `cellen` (cell values, styles, tables, title block, print layout, written through
-XlsxWriter), `bladen` (the ten sheets), `werkmap` (the workbook, and writing it atomically),
-`vingerafdruk` (the snapshot's fingerprint: a run in which nothing changed leaves the master alone).
+XlsxWriter), `bladen` (ten of the sheets), `lijstbladen` (Lijstprojecten), `uitvraag_blad` (Stand
+uitvraag), `werkmap` (the workbook, and writing it atomically), `vingerafdruk` (the snapshot's
+fingerprint: a run in which nothing changed leaves the master alone).
 """
 
 from sync.master.bladen import BLADEN

@@ -35,10 +35,11 @@ from sync.master.cellen import (
     titelblok,
     totaalrij,
 )
-from sync.overzicht import ProjectStand
+from sync.master.lijstbladen import LIJSTEN
+from sync.overzicht import PROJECTSOORTEN, SOORT_LABEL, ProjectStand
 from sync.regels import FASE_ONBEKEND, GEEN_CLUSTER, capaciteit, datakwaliteit, per_energiecluster, wki_agenda
 
-TYPE_LABEL = {"concreet": "Concreet", "verkenning": "Verkenning"}
+TYPE_LABEL = {"concreet": "Concreet", "verkenning": "Verkenning", **SOORT_LABEL}
 TREND_LABEL = {"nieuw": "Nieuw", "verslechterd": "Verslechterd", "verbeterd": "Verbeterd",
                "gerealiseerd": "Gerealiseerd", "gelijk": "Gelijk"}
 GEEN_PROJECTEN = "Geen projecten in dit overzicht: er is nog geen geldige fiche ontvangen."
@@ -51,6 +52,8 @@ SOORTEN = {
     "verouderd": ("Verouderde fiche", Stoplicht.RISICO),
     "geen_voorzitter": ("Geen voorzitter", Stoplicht.RISICO),
     "verwijderd": ("Verwijderde fiche", Stoplicht.RISICO),
+    "ip_dubbel": ("IP-project dubbel geclaimd", Stoplicht.VERTRAAGD),
+    "ip_onbekend": ("Onbekende IP-code", Stoplicht.RISICO),
 }
 URGENTIE = {Stoplicht.VERTRAAGD: "Hoog", Stoplicht.RISICO: "Middel"}
 
@@ -103,12 +106,13 @@ WKI = "WKI"
 CLUSTERS_BLAD = "Energieclusters"
 DETAILS = "Projectdetails"
 UITVRAAG = "Stand uitvraag"  # laid out in sync.master.uitvraag_blad
-BLADEN = (OVERZICHT, WKI, PLUS, CLUSTERS_BLAD, MIJLPALEN, KNELPUNTEN, DETAILS, CAPACITEIT, DATAKWALITEIT, UITVRAAG,
+BLADEN = (OVERZICHT, WKI, PLUS, CLUSTERS_BLAD, LIJSTEN, MIJLPALEN, KNELPUNTEN, DETAILS, CAPACITEIT, DATAKWALITEIT,
+          UITVRAAG,
           HISTORIE)
 
 K_OVERZICHT = (
-    Kolom("Projectnaam", 48, "naam"), Kolom("Type", 12), Kolom("Drager", 14), Kolom("Gemeente", 18),
-    Kolom("Energiecluster", 14), Kolom("Netbeheerder", 16), Kolom("Fase netbeheerder", 16),
+    Kolom("Projectnaam", 48, "naam"), Kolom("Type", 12), Kolom("Soort", 18), Kolom("Drager", 14),
+    Kolom("Gemeente", 18), Kolom("Energiecluster", 14), Kolom("Netbeheerder", 16), Kolom("Fase netbeheerder", 16),
     Kolom("Fase overheid", 16), Kolom("IBN/oplevering ondergrens", 13, "datum"),
     Kolom("IBN/oplevering bovengrens", 13, "datum"), Kolom("Prognose", 12, "datum"),
     Kolom("Gerealiseerd", 12, "datum"), Kolom("Stoplicht", STOPLICHT_BREEDTE, "stoplicht"), Kolom("Score", 8, "score"),
@@ -116,7 +120,7 @@ K_OVERZICHT = (
     Kolom("Plusproject", 12), Kolom("Open knelpunten", 11, "getal"), Kolom("Voorzitter", 22, "naam"),
     Kolom("E-mail voorzitter", 30, "naam"), Kolom("Toelichting", 50, "lang"), Kolom("Peildatum fiche", 12, "datum"),
     Kolom("Versie van", 16, "tijd"),
-    Kolom("Let op", 30, "lang"), Kolom("Fiche", 34, "lang"),
+    Kolom("Let op", 30, "lang"), Kolom("Bronnen", 34, "lang"), Kolom("Fiche", 34, "lang"),
 )
 K_PLUS = (
     Kolom("Projectnaam", 44, "naam"), Kolom("Type", 12), Kolom("Drager", 14), Kolom("Gemeente", 18),
@@ -125,7 +129,7 @@ K_PLUS = (
     Kolom("Vorige prognose", 12, "datum"), Kolom("Verschuiving (dagen)", 13, "getal"),
     Kolom("Stoplicht", STOPLICHT_BREEDTE, "stoplicht"), Kolom("Score", 8, "score"), Kolom("Trend", 13),
     Kolom("Hoofdknelpunt", 44, "lang"), Kolom("Oplossing", 44, "lang"), Kolom("Eigenaar", 20),
-    Kolom("Escalatie", 21),
+    Kolom("Escalatie", 21), Kolom("Verschuiving in de IP-/projectlijst (dagen)", 14, "getal"),
 )
 K_MIJLPALEN = (
     Kolom("Projectnaam", 40, "naam"), Kolom("Type", 12), Kolom("Nr", 6, "getal"), Kolom("Mijlpaal", 36, "lang"),
@@ -156,16 +160,21 @@ K_DATAKWALITEIT = (
 )
 
 
-def overzicht_blad(blad: Blad, projecten: list[ProjectStand], mijlpaal_rij: dict[str, int]) -> dict[str, int]:
+def overzicht_blad(blad: Blad, projecten: list[ProjectStand], mijlpaal_rij: dict[str, int],
+                   alleen_op_lijstblad: int = 0) -> dict[str, int]:
+    """`alleen_op_lijstblad`: list projects on planning left off this sheet (`sync.regels.op_overzicht`)."""
     o = blad.overzicht
     if projecten:
         delen = []
-        for fiche_type in ("concreet", "verkenning"):
+        for fiche_type in PROJECTSOORTEN:
             tel = o.tellingen(fiche_type)
             if sum(tel.values()):
                 delen.append(f"{TYPE_LABEL[fiche_type]}: " + ", ".join(
                     f"{n} {light.label.lower()}" for light, n in tel.items() if n))
-        regel3 = f"{len(projecten)} projecten. " + "; ".join(delen) + "."
+        regel3 = f"{len(projecten) + alleen_op_lijstblad} projecten. " + "; ".join(delen) + "."
+        if alleen_op_lijstblad:
+            regel3 += (f" {alleen_op_lijstblad} lijstprojecten op planning staan alleen op het blad "
+                       f"{LIJSTEN}; hier staan de lijstprojecten die aandacht vragen.")
     else:
         regel3 = GEEN_PROJECTEN
     titelblok(blad, regel3, SCORE_UITLEG)
@@ -177,12 +186,13 @@ def overzicht_blad(blad: Blad, projecten: list[ProjectStand], mijlpaal_rij: dict
         naam_link = mijlpaal_rij.get(p.sleutel)
         rijen.append([
             Link(p.projectnaam, locatie=celverwijzing(MIJLPALEN, naam_link) if naam_link else None),
-            TYPE_LABEL.get(p.fiche_type, p.fiche_type), p.drager, p.gemeente, p.energiecluster, p.netbeheerder,
-            p.fase_netbeheerder, p.fase_overheid, p.ondergrens, p.bovengrens, p.prognose, p.gerealiseerd,
-            p.stoplicht, p.stoplicht, TREND_LABEL.get(p.trend, p.trend), p.vorig_stoplicht, escalatie_cel(p),
+            TYPE_LABEL.get(p.fiche_type, p.fiche_type), p.soort, p.drager, p.gemeente, p.energiecluster,
+            p.netbeheerder, p.fase_netbeheerder, p.fase_overheid, p.ondergrens, p.bovengrens, p.prognose,
+            p.gerealiseerd, p.stoplicht, p.stoplicht, TREND_LABEL.get(p.trend, p.trend), p.vorig_stoplicht,
+            escalatie_cel(p),
             "Ja" if p.is_plusproject else None, p.open_knelpunten, (p.voorzitter or {}).get("naam"),
             (p.voorzitter or {}).get("email"), p.toelichting, p.fiche_peildatum, p.versie_ontvangen, let_op,
-            Link(p.bron_naam, url=p.link),
+            p.bronnen, Link(p.bron_naam, url=p.link) if not p.is_lijstproject else None,
         ])
     tabel(blad, "tblOverzicht", K_OVERZICHT, rijen)
     opmaak(blad, bevries="B")
@@ -206,7 +216,7 @@ def plus_blad(blad: Blad, projecten: list[ProjectStand], overzicht_rij: dict[str
             TYPE_LABEL.get(p.fiche_type, p.fiche_type), p.drager, p.gemeente, p.netbeheerder,
             p.ondergrens, p.bovengrens, p.prognose, p.vorige_prognose, p.slip_dagen, p.stoplicht, p.stoplicht,
             TREND_LABEL.get(p.trend, p.trend), k.get("knelpunt"), k.get("oplossing"), k.get("eigenaar"),
-            escalatie_cel(p),
+            escalatie_cel(p), p.lijst.verschuiving_eerste if p.lijst is not None else None,
         ])
     tabel(blad, "tblPlusprojecten", K_PLUS, rijen)
     opmaak(blad, bevries="B")

@@ -19,6 +19,7 @@ from sync.master.bladen import (
     CLUSTERS_BLAD,
     DATAKWALITEIT,
     DETAILS,
+    GEEN_PROJECTEN,
     HISTORIE,
     KNELPUNTEN,
     MIJLPALEN,
@@ -38,8 +39,10 @@ from sync.master.bladen import (
     wki_blad,
 )
 from sync.master.cellen import Blad, peilregel
+from sync.master.lijstbladen import LIJSTEN, lijsten_blad
 from sync.master.uitvraag_blad import UITVRAAG, uitvraag_blad
 from sync.overzicht import Overzicht, rangorde
+from sync.regels import op_overzicht
 
 # The name the log has always used, whichever module of the package writes.
 log = logging.getLogger("pmiek.sync.master")
@@ -63,17 +66,22 @@ def bouw_master(overzicht: Overzicht, doel: BinaryIO) -> None:
     for naam in BLADEN:
         bladen[naam] = Blad(overzicht, wb.add_worksheet(naam), naam, wb, formaten)
     mijlpaal_rijen, mijlpaal_eerste = mijlpalen_rijen(projecten)
-    overzicht_rij = overzicht_blad(bladen[OVERZICHT], projecten, mijlpaal_eerste)
+    # A list project has no fiche details or quarterly history, and only the ones asking attention
+    # are on Overzicht: a grid operator's thousands of rows are all on Lijstprojecten.
+    getoond = [p for p in projecten if op_overzicht(p)]
+    fiches = [p for p in projecten if not p.is_lijstproject]
+    overzicht_rij = overzicht_blad(bladen[OVERZICHT], getoond, mijlpaal_eerste, len(projecten) - len(getoond))
     wki_blad(bladen[WKI], projecten, overzicht_rij)
     plus_blad(bladen[PLUS], projecten, overzicht_rij)
     clusters_blad(bladen[CLUSTERS_BLAD], projecten)
+    lijsten_blad(bladen[LIJSTEN], projecten, overzicht_rij, GEEN_PROJECTEN)
     mijlpalen_blad(bladen[MIJLPALEN], projecten, mijlpaal_rijen, overzicht_rij)
     knelpunten_blad(bladen[KNELPUNTEN], projecten, overzicht_rij)
-    details_blad(bladen[DETAILS], projecten, overzicht_rij)
+    details_blad(bladen[DETAILS], fiches, overzicht_rij)
     capaciteit_blad(bladen[CAPACITEIT], projecten)
     datakwaliteit_blad(bladen[DATAKWALITEIT], projecten)
     uitvraag_blad(bladen[UITVRAAG])
-    historie_blad(bladen[HISTORIE], projecten)
+    historie_blad(bladen[HISTORIE], fiches)
 
     gegenereerd = overzicht.gegenereerd
     if gegenereerd.tzinfo is not None:
