@@ -1,8 +1,9 @@
 """Locks between processes that share one store: one service, one sync run, one report sender.
 
-Three locks guard a store (`SOORTEN`): the service lock (`pmiek serve` holds it for its
+Four locks guard a store (`SOORTEN`): the service lock (`pmiek serve` holds it for its
 lifetime, a second service is refused), the run lock (held during one sync run; a manual
-`pmiek sync` waits for a scheduled one) and the report lock (one quarterly sender at a time).
+`pmiek sync` waits for a scheduled one), the report lock (one quarterly sender at a time) and
+the uitvraag lock (one sender of the round at a time).
 
 How a lock is held depends on the store:
 - **SQLite**: a lock file beside the database file (`filelock`), as before. Everything that
@@ -39,7 +40,7 @@ from sync.database import toon_url
 log = logging.getLogger("pmiek.sync.vergrendeling")
 
 #: The locks of one store, with the lock file's suffix beside a SQLite database.
-SOORTEN = {"dienst": ".lock", "run": ".run.lock", "rapport": ".rapport.lock"}
+SOORTEN = {"dienst": ".lock", "run": ".run.lock", "rapport": ".rapport.lock", "uitvraag": ".uitvraag.lock"}
 #: How often a waiting process asks PostgreSQL again.
 PEILING = 0.2
 
@@ -169,6 +170,12 @@ def slot(store_url: str | URL, soort: str, lock_pad: Path) -> Slot:
     if is_postgresql(store_url):
         return Advisoryslot(store_url, soort)
     return Bestandsslot(lock_pad.with_name(lock_pad.name.replace(".lock", SOORTEN[soort])))
+
+
+def slot_in(store_url: str | URL, soort: str, bestand: Path) -> Slot:
+    """The lock `soort` of the store at `store_url` where the lock file's own path is known
+    (`bestand`, beside a SQLite store; a PostgreSQL store takes the advisory lock instead)."""
+    return Advisoryslot(store_url, soort) if is_postgresql(store_url) else Bestandsslot(bestand)
 
 
 def slot_voor_config(config: Any, soort: str) -> Slot:

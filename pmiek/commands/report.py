@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from fiche.errors import InputError, oorzaak_nl
+from pmiek.commands import config_of_store, store_zonder_config
 from pmiek.stoppen import exitcode, signaal_nl, sigterm_als_onderbreking
 
 
@@ -33,41 +34,17 @@ def register(sub) -> None:
 
 def _opzet(args):
     """(Kwartaalrapport, store, settings, transport factory) from --config or --store/--outbox."""
-    from sync.config import ReportConfig, laad_config, store_uit_argument
     from sync.kwartaal import rapportage as kr
     from sync.store import open_store
 
-    if args.config is not None:
-        if args.store is not None or args.outbox is not None:
-            raise InputError("--config cannot be combined with --store/--outbox",
-                             "Gebruik óf --config, óf --store (met --outbox), niet beide.")
-        config = laad_config(args.config)
-        inst = config.report
-        if args.preview is not None and config.store_path is not None and not config.store_path.is_file():
-            # Looking must not leave an empty database behind (SQLite creates the file on open).
-            raise InputError(f"store {config.store_path} does not exist",
-                             f"De database {config.store_path} bestaat nog niet; draai eerst een synchronisatie "
-                             "(pmiek sync).")
+    config = config_of_store(args)
+    if config is not None:
         rapport, store = kr.voor_config(config, alleen_lezen=args.preview is not None)
-        return rapport, store, inst, lambda: kr.maak_transport(inst, config)
-    if args.store is None:
-        raise InputError("need --config or --store", "Geef --config BESTAND, of --store BESTAND (met --outbox MAP).")
-    url, pad = store_uit_argument(args.store)
-    if pad is not None and pad.is_dir():
-        raise InputError(f"store {args.store} is a directory", f"De database {args.store} is een map, geen bestand.")
-    if pad is not None and not pad.is_file():
-        raise InputError(f"store {args.store} does not exist", f"De database {args.store} bestaat niet.")
-    if args.send and args.outbox is None:
-        raise InputError("--send with --store needs --outbox",
-                         "Zonder configuratiebestand verzendt --send naar een map: geef --outbox MAP.")
-    # Without a config file: the defaults of [report], into the outbox folder given.
-    inst = ReportConfig(transport="outbox", outbox=(args.outbox or Path("outbox")).resolve())
+        return rapport, store, config.report, lambda: kr.maak_transport(config.report, config)
+    url, lock, inst = store_zonder_config(args, "rapport")
     # A preview only looks: it never upgrades (or otherwise changes) the store.
     store = open_store(url, aanmaken=False, alleen_lezen=args.preview is not None)
-    # The report lock: beside a SQLite file; a PostgreSQL store takes an advisory lock instead.
-    lock = pad.with_name(pad.name + ".rapport.lock") if pad is not None else Path("pmiek.rapport.lock")
-    rapport = kr.Kwartaalrapport(store.engine, store, lock)
-    return rapport, store, inst, lambda: kr.maak_transport(inst)
+    return kr.Kwartaalrapport(store.engine, store, lock), store, inst, lambda: kr.maak_transport(inst)
 
 
 def run(args) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fiche.errors import InputError, oorzaak_nl
+from pmiek.commands import config_of_store, store_zonder_config
 
 SOORT_NL = {"verzoek": "verzoek", "deadline": "melding aan de projectleider"}
 
@@ -31,7 +32,9 @@ def register(sub) -> None:
     actie.add_argument("--resend-uncertain", action="store_true",
                        help="geef de onzekere berichten vrij: de volgende --send (of de dienst) verzendt ze opnieuw")
     p.add_argument("--config", type=Path, help="configuratiebestand (TOML)")
-    p.add_argument("--store", type=Path, help="databasebestand (SQLite) van de synchronisatie, zonder configuratie")
+    p.add_argument("--store", metavar="BESTAND|URL",
+                   help="databasebestand (SQLite) of database-URL (postgresql+psycopg://...) van de "
+                        "synchronisatie, zonder configuratie")
     p.add_argument("--outbox", type=Path, metavar="MAP", help="met --store: map waarin --send de berichten aflevert")
     p.add_argument("--test", metavar="ADRES", help="testmodus: alle berichten naar dit ene adres (eigen testronde)")
     p.set_defaults(func=run)
@@ -39,51 +42,21 @@ def register(sub) -> None:
 
 def _opzet(args):
     """(Uitvraag, store, transport factory) from --config or --store/--outbox."""
-    import dataclasses
-
-    from sync.config import ReportConfig, UitvraagConfig, _controleer_adressen, laad_config, sqlite_url
+    from sync.config import UitvraagConfig, _controleer_adressen
     from sync.kwartaal import rapportage as kr
     from sync.store import open_store
-    from sync.uitvraag.verzending import Uitvraag
+    from sync.uitvraag.verzending import Uitvraag, voor_config
 
-    if args.config is not None:
-        if args.store is not None or args.outbox is not None:
-            raise InputError("--config cannot be combined with --store/--outbox",
-                             "Gebruik óf --config, óf --store (met --outbox), niet beide.")
-        config = laad_config(args.config)
-        rp, inst = config.report, config.uitvraag
-        if args.preview is not None and config.store_path is not None and not config.store_path.is_file():
-            raise InputError(f"store {config.store_path} does not exist",
-                             f"De database {config.store_path} bestaat nog niet; draai eerst een synchronisatie "
-                             "(pmiek sync).")
-        store = open_store(config.store_url, alleen_lezen=args.preview is not None)
-        lock = config.lock_path.with_name(config.lock_path.name.replace(".lock", ".uitvraag.lock"))
-        tijdzone = config.sync.timezone
-
-        def transport():
-            return kr.maak_transport(rp, config)
-    else:
-        if args.store is None:
-            raise InputError("need --config or --store",
-                             "Geef --config BESTAND, of --store BESTAND (met --outbox MAP).")
-        if not args.store.is_file():
-            raise InputError(f"store {args.store} does not exist", f"De database {args.store} bestaat niet.")
-        if args.send and args.outbox is None:
-            raise InputError("--send with --store needs --outbox",
-                             "Zonder configuratiebestand verzendt --send naar een map: geef --outbox MAP.")
-        rp = ReportConfig(transport="outbox", outbox=(args.outbox or Path("outbox")).resolve())
-        inst = UitvraagConfig(project_leader=list(rp.recipients))
-        store = open_store(sqlite_url(args.store), aanmaken=False, alleen_lezen=args.preview is not None)
-        lock = args.store.resolve().with_name(args.store.name + ".uitvraag.lock")
-        tijdzone = None
-
-        def transport():
-            return kr.maak_transport(rp)
     if args.test:
         _controleer_adressen("--test", [args.test])
-        inst = dataclasses.replace(inst, test_address=args.test)
-    kwargs = {"tijdzone": tijdzone} if tijdzone else {}
-    return Uitvraag(store, inst, rp, lock, **kwargs), store, transport
+    config = config_of_store(args)
+    if config is not None:
+        uitvraag, store = voor_config(config, alleen_lezen=args.preview is not None, test_address=args.test)
+        return uitvraag, store, lambda: kr.maak_transport(config.report, config)
+    url, lock, rp = store_zonder_config(args, "uitvraag")
+    inst = UitvraagConfig(project_leader=list(rp.recipients), test_address=args.test)
+    store = open_store(url, aanmaken=False, alleen_lezen=args.preview is not None)
+    return Uitvraag(store, inst, rp, lock), store, lambda: kr.maak_transport(rp)
 
 
 def run(args) -> int:

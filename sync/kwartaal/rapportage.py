@@ -69,7 +69,7 @@ from sync.master import master_inhoud
 from sync.overzicht import Overzicht
 from sync.overzicht_json import overzicht_naar_json, overzicht_van_json  # also used as kr.overzicht_van_json
 from sync.store import kwartaal_snapshots as snapshots, kwartaal_verzendingen as verzendingen
-from sync.vergrendeling import Advisoryslot, Bestandsslot, Bezet, Slot
+from sync.vergrendeling import Bezet, Slot, slot_in
 
 log = logging.getLogger("pmiek.sync.kwartaal.rapportage")
 
@@ -282,9 +282,7 @@ class Kwartaalrapport:
                       "bericht was overgedragen; er is niets verzonden.")
 
     def _lock(self) -> Slot:
-        # PostgreSQL: an advisory lock in the store's database; SQLite: the lock file beside it.
-        lock: Slot = (Advisoryslot(self.engine.url, "rapport") if self.engine.dialect.name == "postgresql"
-                      else Bestandsslot(self.lock_pad))
+        lock = slot_in(self.engine.url, "rapport", self.lock_pad)
         try:
             lock.acquire(60)
         except Bezet:

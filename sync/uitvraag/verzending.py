@@ -10,7 +10,7 @@ down catches up on its next run:
   delivered since the round opened;
 - after the deadline, one notice to the project leader naming who did not deliver.
 
-**Exactly once.** Per message, under a file lock next to the store (one sender at a time):
+**Exactly once.** Per message, under the store's uitvraag lock (`sync.vergrendeling`; one sender at a time):
 the record (unique on round, project, kind) is committed as `verzenden` with the Message-ID
 *before* the transport gets the message; then it becomes `verzonden`, or `mislukt` (nothing was
 delivered: tried again on the next run). A process killed mid-batch leaves every message it
@@ -28,6 +28,7 @@ service's stop event, so stopping the service never waits for a batch of 200.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -38,7 +39,6 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from filelock import FileLock, Timeout
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
@@ -62,6 +62,7 @@ from sync.uitvraag.stand import (
     ronde,
 )
 from sync.uitvraag.tabellen import RONDE_PROJECT, uitvraag_berichten, uitvraag_rondes
+from sync.vergrendeling import Bezet, Slot, slot_in
 
 log = logging.getLogger("pmiek.sync.uitvraag")
 
@@ -166,12 +167,12 @@ class Uitvraag:
 
     # --- sending ---
 
-    def _lock(self) -> FileLock:
-        self.lock_pad.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.lock_pad), timeout=60, thread_local=False)
+    def _lock(self) -> Slot:
+        # PostgreSQL: an advisory lock in the store's database (two services may share it).
+        lock = slot_in(self.engine.url, "uitvraag", self.lock_pad)
         try:
-            lock.acquire()
-        except Timeout:
+            lock.acquire(60)
+        except Bezet:
             raise InputError(f"another process is sending the uitvraag ({self.lock_pad})",
                              "De uitvraag wordt al verzonden vanaf deze database; probeer het later opnieuw.") from None
         return lock
@@ -396,11 +397,15 @@ class Uitvraag:
 JOB_ID = "pmiek-uitvraag"
 
 
-def voor_config(config, alleen_lezen: bool = False) -> tuple[Uitvraag, Store]:
-    """The round on the config's store (and the store, to close)."""
+def voor_config(config, alleen_lezen: bool = False, test_address: str | None = None) -> tuple[Uitvraag, Store]:
+    """The round on the config's store (and the store, to close); `test_address` (`--test`) sends
+    everything to one address."""
+    from sync.storespoor import controleer_aanwezig
+    controleer_aanwezig(config)  # a store that was there and is gone is not made anew by a round
     store = open_store(config.store_url, alleen_lezen=alleen_lezen)
     lock = config.lock_path.with_name(config.lock_path.name.replace(".lock", ".uitvraag.lock"))
-    return Uitvraag(store, config.uitvraag, config.report, lock, config.sync.timezone), store
+    inst = dataclasses.replace(config.uitvraag, test_address=test_address) if test_address else config.uitvraag
+    return Uitvraag(store, inst, config.report, lock, config.sync.timezone), store
 
 
 def geplande_uitvraag(config_pad: str) -> None:
