@@ -210,9 +210,8 @@ def ververs_rapportage(store: Store, overzicht: Overzicht, run_id: int | None = 
         vinger = _vingerafdruk(["overzicht", overzicht_vingerafdruk, vastgelegd])
         if vinger == vorige:
             return False
-        rijen, historie = _alle_rijen(store, overzicht)
-    else:
-        rijen, historie = _alle_rijen(store, overzicht)
+    rijen, historie = _alle_rijen(store, overzicht)
+    if overzicht_vingerafdruk is None:
         vinger = _vingerafdruk([overzicht.peildatum, {t.name: r for t, r in rijen.items()}, historie, vastgelegd])
         if vinger == vorige:
             log.debug("reporting tables unchanged", extra={"fields": {"peildatum": overzicht.peildatum.isoformat()}})

@@ -114,7 +114,8 @@ def ruim_tijdelijke_op(config: Config) -> None:
                      extra={"fields": {"folder": str(map_), "files": [p.name for p in weg]}})
 
 
-def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies: bool = False) -> tuple[Path, bool]:
+def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies: bool = False,
+                            afdruk: str | None = None) -> tuple[Path, bool]:
     """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
     removing temp files a killed run may have left beside it; returns (path, rewritten).
 
@@ -127,7 +128,7 @@ def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies
         # The run lock guarantees no other writer is busy, so any temp file here is stale.
         for achtergebleven in pad.parent.glob(f".{pad.name}.*.tmp"):  # also an earlier version's names
             achtergebleven.unlink(missing_ok=True)
-    afdruk = vingerafdruk.vingerafdruk(overzicht)
+    afdruk = afdruk or vingerafdruk.vingerafdruk(overzicht)
     if geen_nieuwe_versies and vingerafdruk.is_actueel(pad, afdruk):
         log.info("master unchanged, not rewritten", extra={"fields": {"path": str(pad), "fingerprint": afdruk[:16]}})
         return pad, False
@@ -177,9 +178,14 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         overzicht = bouw_overzicht(store, vandaag, tijdzone=config.sync.timezone,
                                    tolerantie_maanden=config.lijsten.tolerantie_maanden,
                                    nabij_maanden=config.sync.nabij_maanden)
-        ververs_rapportage(store, overzicht, run_id)  # the SQL views (Power BI); a no-op when unchanged
+        # One fingerprint of the snapshot for both: the SQL views (Power BI) and the master are
+        # left as they are when it did not change.
+        from sync.master.vingerafdruk import vingerafdruk
+        afdruk = vingerafdruk(overzicht)
+        ververs_rapportage(store, overzicht, run_id, overzicht_vingerafdruk=afdruk)
         master, herschreven = schrijf_master_atomisch(overzicht, config.master.path,
-                                                      geen_nieuwe_versies=intake.tellingen.geaccepteerd == 0)
+                                                      geen_nieuwe_versies=intake.tellingen.geaccepteerd == 0,
+                                                      afdruk=afdruk)
         melding = publiceer(config, master)
         if not herschreven:
             melding = " ".join(m for m in (MASTER_ONGEWIJZIGD, melding) if m)
