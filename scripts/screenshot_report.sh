@@ -26,29 +26,11 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 WERK="$(mktemp -d)"
-PROFIEL="$(mktemp -d)"
-trap 'rm -rf "$WERK" "$PROFIEL"' EXIT
+trap 'rm -rf "$WERK"' EXIT
 
 "$PY" -m pmiek.cli demo --dir "$WERK/demo" >/dev/null
 "$PY" -m pmiek.cli report --quarter "$KWARTAAL" --preview "$WERK/preview" --config "$WERK/demo/pmiek.toml" >/dev/null
 HTML="$WERK/preview/pmiek-kwartaaloverzicht-${KWARTAAL}.html"
 
 # A tall viewport catches the whole mail; the empty bottom is trimmed afterwards.
-timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
-    --disable-component-update --disable-sync --no-first-run --hide-scrollbars \
-    --user-data-dir="$PROFIEL" --window-size=720,6000 --screenshot="$WERK/shot.png" "file://$HTML" \
-    >/dev/null 2>&1
-
-mkdir -p "$(dirname "$UIT")"
-"$PY" - "$WERK/shot.png" "$UIT" <<'EOF'
-import sys
-from PIL import Image, ImageChops
-
-img = Image.open(sys.argv[1]).convert("RGB")
-achtergrond = Image.new("RGB", img.size, img.getpixel((img.width - 1, img.height - 1)))
-box = ImageChops.difference(img, achtergrond).getbbox()
-if box:
-    img = img.crop((0, 0, img.width, min(img.height, box[3] + 12)))
-img.save(sys.argv[2], optimize=True)
-print(f"{sys.argv[2]}: {img.width}x{img.height}")
-EOF
+PY="$PY" bash scripts/html_naar_png.sh "$HTML" "$UIT" 9000
