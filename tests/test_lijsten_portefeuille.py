@@ -162,7 +162,26 @@ def test_an_update_this_quarter_makes_a_newly_shifted_plusproject(omgeving):
     assert "- IP (5): 2 rood, 1 oranje, 2 groen" in tekst and "1 lijstproject later gepland dan vorig kwartaal" in tekst
     assert "* Verzwaring Beilen (Enexis IP2026-update1, ENX-002): +273 dagen, nu 30 juni 2030" in tekst
     assert "Kabel Zuidlaren" not in tekst and "Station Meppel 110 kV" not in tekst  # not every row
-    assert "Verzwaring Beilen" in html_versie(rapport, "tijdlijn")
+    # A list plusproject is one line in its own sub-list of the plusprojecten, not an empty card.
+    lijst_plus = [p for p in o.plusprojecten if p.is_lijstproject]
+    assert [r.project for r in rapport.lijst_plusprojecten] == lijst_plus and len(lijst_plus) == 2
+    assert not any(r.project.is_lijstproject for r in rapport.plusprojecten)
+    assert rapport.aantal_plus == len(o.plusprojecten) and rapport.meer_plus == rapport.meer_lijst_plus == 0
+    plus = tekst[tekst.index("\nPLUSPROJECTEN\n"):tekst.index("\nWIJZIGINGEN SINDS")]
+    assert ("\nUit de projectlijsten (zonder fiche): 2 plusprojecten\n"
+            "* Station Emmen Bargermeer 2 (IP · Enexis · Emmen): IBN 31 dec 2030 → 31 dec 2032 (+731 dagen) "
+            "[Vertraagd]\n"
+            "* Verzwaring Beilen (IP · Enexis · Midden-Drenthe): IBN 30 jun 2029 → 30 jun 2030 "
+            "(+365 dagen, +273 dagen sinds vorig kwartaal) [Risico op vertraging]\n") in plus
+    assert plus.count("  Toelichting: ") == len(rapport.plusprojecten)  # the fiche cards only
+    assert "Toelichting: -" not in plus and "* Station Emmen Bargermeer 2 [" not in plus
+    h = html_versie(rapport, "tijdlijn")
+    h_plus = h[h.index(">Plusprojecten</h2>"):h.index(">Wijzigingen sinds")]
+    assert h_plus.count(">Toelichting</td>") == len(rapport.plusprojecten)
+    assert "<b>Verzwaring Beilen</b> (IP · Enexis · Midden-Drenthe): IBN 30 jun 2029 → 30 jun 2030 " in h_plus
+    assert h_plus.count('<b>Station Emmen Bargermeer 2</b> (IP · Enexis · Emmen)') == 1
+    assert "<b>Station Emmen Bargermeer 2</b></td>" not in h  # no card title
+    assert ">Uit de projectlijsten (zonder fiche): 2 plusprojecten</b>" in h_plus
     # A second sync with the same files imports nothing new.
     from sqlalchemy import func, select
 
@@ -208,3 +227,4 @@ def test_the_frozen_quarter_keeps_the_list_rows(omgeving):
     assert [p.soort for p in terug.projecten] == [p.soort for p in o.projecten]
     assert terug.tolerantie_maanden == 12 and [p.sleutel for p in terug.plusprojecten] == [
         p.sleutel for p in o.plusprojecten]
+

@@ -237,7 +237,7 @@ def test_new_projects_in_one_line_and_changes_most_urgent_first():
 def test_timeline_rows_are_what_the_email_details_worst_first():
     r = bouw_rapport(sample_overzicht())
     gedetailleerd = {p.sleutel for p in [g.project for g in r.gevraagd] + [p.project for p in r.plusprojecten]
-                     + [w.project for w in r.wijziging_regels]}
+                     + [p.project for p in r.lijst_plusprojecten] + [w.project for w in r.wijziging_regels]}
     assert {p.sleutel for p in r.projecten} == gedetailleerd
     assert len(r.projecten) == len(gedetailleerd)
     ernst = [p.stoplicht.ernst for p in r.projecten]
@@ -259,3 +259,30 @@ def test_sections_are_cut_to_the_most_urgent_and_the_rest_counted():
     # Counts still cover every project.
     assert r.aantal_concreet + r.aantal_verkenning == 200
     assert sum(r.tellingen_concreet.values()) + sum(r.tellingen_verkenning.values()) == 200
+
+
+def test_list_plusprojecten_are_cut_too_and_never_push_out_the_fiche_cards():
+    from sync.kwartaal.bericht import tekst_versie
+    from sync.kwartaal.inhoud import MAX_DETAILS
+    from sync.lijsten.venster import als_project
+    from sync.overzicht import LijstStand
+
+    o = sample_overzicht()
+    fiche_plus = list(o.plusprojecten)
+    for i in range(MAX_DETAILS + 3):
+        o.projecten.append(als_project(LijstStand(
+            soort="ms-t", bron="Enexis", sleutel=f"mst-{i:02d}", code=f"MST-{i:02d}", naam=f"MS-T Ruimte {i:02d}",
+            editie="2026-update2", peildatum=dt.date(2026, 9, 1), bestand="ms-t.xlsx", eerste_editie="2025",
+            ibn_eerste=dt.date(2027, 3, 31), ibn_vorige=dt.date(2029, 3, 31), ibn_laatste=dt.date(2029, 3, 31))))
+    r = bouw_rapport(o)
+    # Worse than every fiche plusproject, yet the fiche cards stay: the list ones get their own lines.
+    assert [rij.project.sleutel for rij in r.plusprojecten] == [p.sleutel for p in fiche_plus]
+    assert (r.aantal_lijst_plus, len(r.lijst_plusprojecten), r.meer_lijst_plus) == (MAX_DETAILS + 3, MAX_DETAILS, 3)
+    assert r.aantal_plus == len(fiche_plus) + MAX_DETAILS + 3 and r.meer_plus == 0
+    tekst = tekst_versie(r)
+    plus = tekst[tekst.index("\nPLUSPROJECTEN\n"):tekst.index("\nWIJZIGINGEN SINDS")]
+    assert f"Uit de projectlijsten (zonder fiche): {MAX_DETAILS + 3} plusprojecten\n" in plus
+    # No earlier IBN known from last quarter: only the shift since the first edition.
+    assert "* MS-T Ruimte 00 (MS-T · Enexis): IBN 31 mrt 2027 → 31 mrt 2029 (+731 dagen) [Vertraagd]\n" in plus
+    assert plus.count("* MS-T Ruimte") == MAX_DETAILS
+    assert "En nog 3: het bijgevoegde masterwerkboek (pMIEK-monitoring-2026Q3.xlsx, blad Plusprojecten)" in plus

@@ -40,6 +40,7 @@ from sync.kwartaal.opmaak import (
     lijst as _lijst,
     pagina,
     schoon,
+    stip as _stip,
     tabel as _tabel,
 )
 
@@ -111,6 +112,11 @@ INLEIDING = ("Dit is het kwartaaloverzicht van de projecten in het pMIEK. Eerst 
 DK_PER_SOORT = MAX_DETAILS // 4
 
 
+def _lijst_plus_kop(r: Rapport) -> str:
+    """The sub-list of the plusprojecten known only from a project list (one line each, no card)."""
+    return f"Uit de projectlijsten (zonder fiche): {aantal(r.aantal_lijst_plus, 'plusproject', 'plusprojecten')}"
+
+
 def _meer(n: int, r: Rapport, blad: str) -> str:
     """The pointer to the master for what the e-mail only counts."""
     return (f"En nog {n}: het bijgevoegde masterwerkboek ({master_bestandsnaam(r)}, blad {blad}) "
@@ -152,7 +158,7 @@ def tekst_versie(r: Rapport) -> str:
         add(_meer(r.meer_gevraagd, r, "Overzicht"))
     add("")
     add("PLUSPROJECTEN")
-    if not r.plusprojecten:
+    if not r.plusprojecten and not r.lijst_plusprojecten:
         add("- Geen plusprojecten dit kwartaal.")
     for rij in r.plusprojecten:
         p = rij.project
@@ -165,6 +171,12 @@ def tekst_versie(r: Rapport) -> str:
         add(f"  Escalatie: {schoon(_escalatie(p)) if _escalatie(p) else 'geen'}")
     if r.meer_plus:
         add(_meer(r.meer_plus, r, "Plusprojecten"))
+    if r.lijst_plusprojecten:
+        add(f"{_lijst_plus_kop(r)}")
+        for lp in r.lijst_plusprojecten:
+            add(f"* {schoon(lp.project.projectnaam)} ({schoon(lp.herkomst)}): {lp.ibn} [{lp.project.stoplicht.label}]")
+        if r.meer_lijst_plus:
+            add(_meer(r.meer_lijst_plus, r, "Plusprojecten"))
     add("")
     add(f"WIJZIGINGEN SINDS {r.vorig_kwartaal_label.upper()}")
     if not r.wijziging_regels and not r.nieuw_regel:
@@ -288,7 +300,13 @@ def html_versie(r: Rapport, tijdlijn_cid: str) -> str:
             add(_kaart(f"<b>{_e(p.projectnaam)}</b>", p.stoplicht, regels))
         if r.meer_plus:
             add(_meer_html(r.meer_plus, r, "Plusprojecten"))
-    else:
+    if r.lijst_plusprojecten:
+        add(_alinea(f"<b>{html.escape(_lijst_plus_kop(r))}</b>", "margin:10px 0 0 0;"))
+        add(_lijst([f"<b>{_e(lp.project.projectnaam)}</b> ({_e(lp.herkomst)}): {html.escape(lp.ibn)} "
+                    f"{_stip(lp.project.stoplicht)}" for lp in r.lijst_plusprojecten]))
+        if r.meer_lijst_plus:
+            add(_meer_html(r.meer_lijst_plus, r, "Plusprojecten"))
+    if not r.plusprojecten and not r.lijst_plusprojecten:
         add(_alinea("Geen plusprojecten dit kwartaal."))
 
     add(_kop(f"Wijzigingen sinds {r.vorig_kwartaal_label}"))

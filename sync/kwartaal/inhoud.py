@@ -2,8 +2,9 @@
 
 Everything the e-mail says is decided here, as data with Dutch labels, in the order a Board
 member reads it: what the Energy Board is asked to decide (escalations), the plusprojecten worst
-first, what changed since the previous quarter, then the rest (counts per stoplicht, the
-verkenningen, data quality and capacity), with the one-sentence summary on top.
+first (a fiche's as a card, a list project's in one line), what changed since the previous
+quarter, then the rest (counts per stoplicht, the verkenningen, data quality and capacity), with
+the one-sentence summary on top.
 
 Size does not grow with the portfolio: counts cover everything, but each section details at most
 `MAX_DETAILS` items (the most urgent first) and counts the rest, which the attached master lists
@@ -22,27 +23,13 @@ from typing import Any
 
 from fiche.datums import DatumFout, datum_nl, kwartaal_grenzen, kwartaal_label, parse_datum, vorig_kwartaal
 from fiche.stoplicht import Stoplicht
-from sync.overzicht import LIJSTSOORTEN, PROJECTSOORTEN, Overzicht, ProjectStand
+from sync.kwartaal.lijstprojecten import LijstPlusRij, LijstSamenvatting, lijst_plusrijen, lijst_samenvatting
+from sync.kwartaal.woorden import KORT, MAX_DETAILS, TELVOLGORDE, aantal, slip_woorden
+from sync.overzicht import Overzicht, ProjectStand
 from sync.regels import Capaciteit, capaciteit, datakwaliteit
 
-#: Order in which the counts are shown: worst first is what a board member scans for.
-TELVOLGORDE = (Stoplicht.VERTRAAGD, Stoplicht.RISICO, Stoplicht.ONBEKEND, Stoplicht.OP_PLANNING,
-               Stoplicht.GEREALISEERD)
-#: The stoplicht names in the board's short words.
-KORT = {
-    Stoplicht.VERTRAAGD: "rood", Stoplicht.RISICO: "oranje", Stoplicht.OP_PLANNING: "groen",
-    Stoplicht.ONBEKEND: "onbekend", Stoplicht.GEREALISEERD: "gerealiseerd",
-}
-
-
-#: Details per section: what a Board member reads on a phone; the rest is counted (issue 11).
-MAX_DETAILS = 12
 #: The escalation levels that ask something of the Energy Board (the WKI handles its own).
 BOARD_ESCALATIES = ("energy board", "versnellingsatelier")
-
-
-def aantal(n: int, enkelvoud: str, meervoud: str) -> str:
-    return f"{n} {enkelvoud if n == 1 else meervoud}"
 
 
 @dataclass
@@ -153,8 +140,11 @@ class Rapport:
     #: Escalations to the Energy Board or a versnellingsatelier, most urgent first, at most MAX_DETAILS.
     gevraagd: list[EscalatieRij] = field(default_factory=list)
     aantal_gevraagd: int = 0
-    #: All plusprojecten (before the cut to `plusprojecten`).
+    #: All plusprojecten, fiche and list ones (before the cuts to `plusprojecten`, `lijst_plusprojecten`).
     aantal_plus: int = 0
+    #: The list plusprojecten as one line each, at most MAX_DETAILS; `aantal_lijst_plus` all.
+    lijst_plusprojecten: list[LijstPlusRij] = field(default_factory=list)
+    aantal_lijst_plus: int = 0
     #: Detail lines of the changes, most urgent first, at most MAX_DETAILS; `aantal_wijzigingen` all.
     wijziging_regels: list[WijzigingRegel] = field(default_factory=list)
     aantal_wijzigingen: int = 0
@@ -170,7 +160,12 @@ class Rapport:
 
     @property
     def meer_plus(self) -> int:
-        return self.aantal_plus - len(self.plusprojecten)
+        """Fiche plusprojecten beyond the cards shown."""
+        return self.aantal_plus - self.aantal_lijst_plus - len(self.plusprojecten)
+
+    @property
+    def meer_lijst_plus(self) -> int:
+        return self.aantal_lijst_plus - len(self.lijst_plusprojecten)
 
     @property
     def meer_wijzigingen(self) -> int:
@@ -253,8 +248,11 @@ def _tekst(v: Any) -> str | None:
 
 
 def plusrijen(overzicht: Overzicht) -> list[PlusRij]:
+    """The fiche plusprojecten, each a card (the list ones are `lijst_plusrijen`)."""
     rijen = []
     for p in overzicht.plusprojecten:
+        if p.is_lijstproject:
+            continue
         k = p.hoofdknelpunt or {}
         rijen.append(PlusRij(p, _tekst(k.get("knelpunt")), _tekst(k.get("oplossing")), _tekst(k.get("eigenaar"))))
     return rijen
@@ -310,10 +308,6 @@ def escalatierijen(overzicht: Overzicht) -> list[EscalatieRij]:
     return rijen
 
 
-def _slip_woorden(dagen: int) -> str:
-    return f"{'+' if dagen > 0 else '-'}{aantal(abs(dagen), 'dag', 'dagen')}"
-
-
 def wijziging_regels(w: Wijzigingen) -> list[WijzigingRegel]:
     """Every change except new projects (those get one line), most urgent first."""
     regels: list[WijzigingRegel] = []
@@ -325,7 +319,7 @@ def wijziging_regels(w: Wijzigingen) -> list[WijzigingRegel]:
 
     def schuif(soort: str, lijst: list[Verschuiving]) -> None:
         for v in lijst:
-            wat = f"{_slip_woorden(v.dagen)} (nu {datum_nl(v.project.prognose)})"
+            wat = f"{slip_woorden(v.dagen)} (nu {datum_nl(v.project.prognose)})"
             regels.append(WijzigingRegel(soort, v.project, wat))
 
     licht("Nieuw op rood", w.nieuw_rood)
@@ -345,50 +339,6 @@ def nieuw_regel(nieuw: list[ProjectStand]) -> str:
     per_licht = [f"{sum(1 for p in nieuw if p.stoplicht is s)} {KORT[s]}" for s in TELVOLGORDE
                  if any(p.stoplicht is s for p in nieuw)]
     return f"{aantal(len(nieuw), 'nieuw project', 'nieuwe projecten')} ({', '.join(per_licht)})."
-
-
-@dataclass(frozen=True)
-class LijstSamenvatting:
-    """The project lists in the e-mail: counts per kind, and the list projects whose planned IBN
-    moved later since last quarter, by name (the largest shift first, at most MAX_DETAILS)."""
-
-    per_soort: list[tuple[str, int, dict[Stoplicht, int]]]  # (kind label, projects, per light)
-    verschoven: list[tuple[ProjectStand, int]]  # (project, days later since last quarter)
-    aantal_verschoven: int
-    aantal_plus: int
-
-    @property
-    def meer_verschoven(self) -> int:
-        return self.aantal_verschoven - len(self.verschoven)
-
-    def regels(self) -> list[str]:
-        """Dutch lines, the same in the plain-text and the HTML version."""
-        uit = []
-        for label, n, tel in self.per_soort:
-            delen = [f"{tel[s]} {KORT[s]}" for s in TELVOLGORDE if tel[s]]
-            uit.append(f"{label} ({n}): " + (", ".join(delen) if delen else "geen"))
-        return uit
-
-    @staticmethod
-    def verschoven_tekst(p: ProjectStand, dagen: int) -> str:
-        s = p.lijst
-        bron = f" ({s.bron_label}{', ' + s.code if s.code else ''})" if s is not None else ""
-        return (f"{p.projectnaam}{bron}: +{aantal(dagen, 'dag', 'dagen')}, nu {datum_nl(p.prognose)} "
-                f"[{p.stoplicht.label}]")
-
-
-def lijst_samenvatting(overzicht: Overzicht) -> LijstSamenvatting:
-    lijst = [p for p in overzicht.projecten if p.is_lijstproject]
-    per_soort = []
-    for soort in LIJSTSOORTEN:
-        ps = [p for p in lijst if p.fiche_type == soort]
-        if ps:
-            tel = {s: sum(1 for p in ps if p.stoplicht is s) for s in Stoplicht}
-            per_soort.append((PROJECTSOORTEN[soort], len(ps), tel))
-    verschoven = sorted(((p, p.slip_dagen or 0) for p in lijst if (p.slip_dagen or 0) > 0),
-                        key=lambda t: (-t[1], t[0].projectnaam.lower()))
-    return LijstSamenvatting(per_soort, verschoven[:MAX_DETAILS], len(verschoven),
-                             sum(1 for p in lijst if p.is_plusproject))
 
 
 #: The summary (and the Datakwaliteit line) of a quarter in which the store holds no project.
@@ -423,16 +373,18 @@ def bepaal_datakwaliteit(overzicht: Overzicht) -> Datakwaliteit:
 def bouw_rapport(overzicht: Overzicht) -> Rapport:
     """The whole content of the quarter's e-mail."""
     w = bepaal_wijzigingen(overzicht)
-    plus = plusrijen(overzicht)
+    plus, lijst_plus = plusrijen(overzicht), lijst_plusrijen(overzicht)
     gevraagd = escalatierijen(overzicht)
     regels = wijziging_regels(w)
     verkenningen = verkenningrijen(overzicht)
     code = overzicht.kwartaal
     gevraagd_kort, plus_kort, regels_kort = gevraagd[:MAX_DETAILS], plus[:MAX_DETAILS], regels[:MAX_DETAILS]
+    lijst_plus_kort = lijst_plus[:MAX_DETAILS]
     # The timeline shows what the e-mail details, no more: its size stays bounded too.
     gezien: set[str] = set()
     getoond: list[ProjectStand] = []
-    for p in [r.project for r in gevraagd_kort] + [r.project for r in plus_kort] + [r.project for r in regels_kort]:
+    for p in ([r.project for r in gevraagd_kort] + [r.project for r in plus_kort]
+              + [r.project for r in lijst_plus_kort] + [r.project for r in regels_kort]):
         if p.sleutel not in gezien:
             gezien.add(p.sleutel)
             getoond.append(p)
@@ -442,7 +394,7 @@ def bouw_rapport(overzicht: Overzicht) -> Rapport:
         kwartaal_label=kwartaal_label(overzicht.peildatum),
         peildatum=overzicht.peildatum,
         gegenereerd=overzicht.gegenereerd,
-        samenvatting=samenvatting(w, len(plus)) if overzicht.projecten else GEEN_PROJECTEN,
+        samenvatting=samenvatting(w, len(plus) + len(lijst_plus)) if overzicht.projecten else GEEN_PROJECTEN,
         tellingen_concreet=overzicht.tellingen("concreet"),
         tellingen_verkenning=overzicht.tellingen("verkenning"),
         aantal_concreet=sum(1 for p in overzicht.projecten if p.fiche_type == "concreet"),
@@ -456,7 +408,9 @@ def bouw_rapport(overzicht: Overzicht) -> Rapport:
         vorig_kwartaal_label=kwartaal_label(kwartaal_grenzen(vorig_kwartaal(code))[0]),
         gevraagd=gevraagd_kort,
         aantal_gevraagd=len(gevraagd),
-        aantal_plus=len(plus),
+        aantal_plus=len(plus) + len(lijst_plus),
+        lijst_plusprojecten=lijst_plus_kort,
+        aantal_lijst_plus=len(lijst_plus),
         wijziging_regels=regels_kort,
         aantal_wijzigingen=len(regels),
         nieuw_regel=nieuw_regel(w.nieuw),

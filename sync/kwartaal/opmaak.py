@@ -63,6 +63,12 @@ def badge(s: Stoplicht) -> str:
     return cel(html.escape(s.label), stijl=f"background-color:#{s.kleur};color:#{TEKSTKLEUREN[s]};font-weight:bold;")
 
 
+def stip(s: Stoplicht) -> str:
+    """The stoplicht as a small coloured label inside running text (a list line, not a table)."""
+    return (f'<span style="background-color:#{s.kleur};color:#{TEKSTKLEUREN[s]};font-weight:bold;'
+            f'padding:0 4px;">{html.escape(s.label)}</span>')
+
+
 def kaart(titel: str, stoplicht: Stoplicht | None, regels: list[tuple[str, str]]) -> str:
     """One project as a small two-column table: its name (and stoplicht) on top, then label/value
     lines. Four or five columns side by side do not fit a phone; two do. The label column has no
