@@ -7,9 +7,9 @@ release may change, as long as the views keep their columns. Every sync run refi
 from the snapshot it just built (`sync.rapportagetabellen`): the stoplicht, capacity and
 plusproject rules stay in Python (`sync.regels`, `sync.overzicht`), never repeated in SQL.
 
-This module imports nothing of the store (`sync.store` calls `maak_rapportage` as its upgrade
-step), so the tables have their own `MetaData`; times are stored as naive UTC, like the
-store's own `UtcDateTime` columns.
+This module imports nothing of the store (`sync.store` calls `maak_rapportage` and
+`upgrade_soort_bron` as its upgrade steps 6 and 11), so the tables have their own `MetaData`;
+times are stored as naive UTC, like the store's own `UtcDateTime` columns.
 
 A view is (re)created with `CREATE OR REPLACE VIEW` on PostgreSQL, which keeps the SELECT grants
 of a read-only role (`leesrol_sql`), and dropped and created on SQLite, which has no grants.
@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
     text,
 )
 
@@ -88,6 +89,10 @@ projecten = Table(
     Column("onderzoeksvraag", Text),
     Column("afhankelijkheden", Text),
     Column("uitvoeringsafspraken", Text),
+    # Schema step 11 (`upgrade_soort_bron`). Last, because a PostgreSQL view may only gain columns
+    # at its end: CREATE OR REPLACE VIEW then keeps the read-only role's grants.
+    Column("soort", String(40)),  # "pMIEK 2.0 concreet", "IP", ... as the master's Soort column
+    Column("bron", Text),  # the source of the project's list row ("Enexis"); empty without one
 )
 
 mijlpalen = Table(
@@ -190,8 +195,23 @@ def maak_views(conn) -> None:
 
 
 def maak_rapportage(conn) -> None:
-    """The store's upgrade step: the reporting tables (if absent) and the views over them."""
+    """The store's upgrade step 6: the reporting tables (if absent) and the views over them."""
     METADATA.create_all(conn, tables=list(TABELLEN), checkfirst=True)
+    maak_views(conn)
+
+
+def upgrade_soort_bron(conn) -> None:
+    """The store's upgrade step 11: `rapport_projecten` and `v_projecten` gain `soort` and `bron`.
+
+    The stored fingerprint is cleared, so the next sync run fills the new columns even when its
+    snapshot equals the one the tables hold (an unchanged snapshot would otherwise write nothing)."""
+    bestaand = {c["name"] for c in inspect(conn).get_columns(projecten.name)}
+    for naam in ("soort", "bron"):
+        if naam not in bestaand:
+            kolom = projecten.c[naam]
+            conn.execute(text(f"ALTER TABLE {projecten.name} ADD COLUMN {naam} "
+                              f"{kolom.type.compile(dialect=conn.dialect)}"))
+    conn.execute(verversing.update().values(vingerafdruk=""))
     maak_views(conn)
 
 

@@ -93,7 +93,8 @@ def project_rijen(overzicht: Overzicht, cap: Capaciteit | None = None) -> list[R
             "nieuwere_versie_ongeldig": p.nieuwere_versie_ongeldig, "versie_van": _utc(p.versie_ontvangen),
             "bestandsnaam": p.bron_naam, "link": p.link, "toelichting": _tekst(p.toelichting),
             "onderzoeksvraag": _tekst(p.onderzoeksvraag), "afhankelijkheden": afhankelijkheden_tekst(p),
-            "uitvoeringsafspraken": _tekst(p.uitvoeringsafspraken),
+            "uitvoeringsafspraken": _tekst(p.uitvoeringsafspraken), "soort": p.soort,
+            "bron": _tekst(p.lijst.bron) if p.lijst is not None else None,
         })
     return uit
 

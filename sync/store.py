@@ -53,12 +53,12 @@ from sync.database import (
 )
 from sync.herstel import upgrade_herstel as _upgrade_herstel  # step 7: plain SQL, imports nothing of ours
 from sync.lijsten.tabellen import upgrade_lijsten  # step 10: the project lists (issue 10)
-from sync.rapportage_schema import maak_rapportage as _upgrade_rapportage  # step 6: reporting views
+from sync.rapportage_schema import maak_rapportage as _upgrade_rapportage, upgrade_soort_bron  # steps 6, 11: views
 
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 10
+SCHEMA_VERSIE = 11
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -335,7 +335,7 @@ def _upgrade_store_identiteit(conn) -> None:
 
 UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
                                   6: _upgrade_rapportage, 7: _upgrade_herstel, 8: _upgrade_uitvraag,
-                                  9: _upgrade_store_identiteit, 10: upgrade_lijsten}
+                                  9: _upgrade_store_identiteit, 10: upgrade_lijsten, 11: upgrade_soort_bron}
 
 
 def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:

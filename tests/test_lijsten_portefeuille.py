@@ -228,3 +228,22 @@ def test_the_frozen_quarter_keeps_the_list_rows(omgeving):
     assert terug.tolerantie_maanden == 12 and [p.sleutel for p in terug.plusprojecten] == [
         p.sleutel for p in o.plusprojecten]
 
+
+def test_v_projecten_names_the_kind_and_the_lists_source(omgeving):
+    from sqlalchemy import create_engine, text
+
+    config, _ = omgeving
+    _sync(config)
+    engine = create_engine(config.store_url)
+    try:
+        with engine.connect() as conn:
+            rijen = {r.projectnaam: (r.soort, r.bron, r.projecttype) for r in conn.execute(
+                text("SELECT projectnaam, soort, bron, projecttype FROM v_projecten"))}
+    finally:
+        engine.dispose()
+    assert rijen["Station Emmen Bargermeer 2"] == ("IP", "Enexis", "IP")
+    assert rijen["Station Meppel 110 kV"] == ("IP", "TenneT", "IP")
+    # A fiche naming its IP code: the fiche's kind, the list row's source.
+    (zeijerveen,) = [v for naam, v in rijen.items() if "Zeijerveen" in naam]
+    assert zeijerveen == ("pMIEK 2.0 concreet", "Enexis", "Concreet")
+    assert rijen["Kabel Zuidlaren"][:2] == ("IP", "Enexis")

@@ -66,6 +66,9 @@ def test_views_show_the_snapshot_of_the_last_sync_and_a_sent_quarter_as_frozen(t
     p = next(p for p in o.projecten if p.sleutel == zeijerveen["project_code"])
     assert (_datum(zeijerveen["prognose_ibn"]), zeijerveen["fase"], zeijerveen["open_knelpunten"]) == \
         (p.prognose, p.fase, p.open_knelpunten)
+    # The kind as the master's Soort column names it (the list projects: tests/test_lijsten_portefeuille.py).
+    assert (zeijerveen["soort"], zeijerveen["bron"]) == ("pMIEK 2.0 concreet", None)
+    assert {r["soort"] for r in projecten} == {"pMIEK 2.0 concreet", "pMIEK 2.0 verkenning"}
 
     uren = _rijen(store_url, "SELECT SUM(uren_per_week) AS u, COUNT(*) AS n FROM v_capaciteit")[0]
     assert uren["u"] == pytest.approx(capaciteit(o.projecten).totaal_uren)
@@ -189,3 +192,42 @@ def test_refresh_is_skipped_for_unchanged_rows_or_an_unchanged_snapshot_fingerpr
             assert conn.execute(text("SELECT COUNT(*) FROM v_projecten WHERE stoplicht = 'Vertraagd'")).scalar() >= 2
     finally:
         store.close()
+
+
+def test_upgrade_from_schema_10_adds_soort_and_bron_and_the_next_sync_fills_them(tmp_path, store_url):
+    from sync.store import SCHEMA_VERSIE, huidige_versie
+
+    config = _config(tmp_path, store_url)
+    moment = dt.datetime(2026, 12, 20, 9, 0, tzinfo=TZ)
+    with time_machine.travel(moment, tick=False):
+        sync_eenmalig(config, voortgang=False)
+    # Turn it into the store a sync of schema 10 left: no soort and bron in table and view, the
+    # rows and their fingerprint in place.
+    oude_kolommen = [k for k in rs.VIEWS["v_projecten"][1] if k not in ("soort", "bron")]
+    engine = create_engine(store_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP VIEW v_projecten"))
+            for kolom in ("soort", "bron"):
+                conn.execute(text(f"ALTER TABLE rapport_projecten DROP COLUMN {kolom}"))
+            conn.execute(text("CREATE VIEW v_projecten AS SELECT s.peildatum AS peildatum, "
+                              + ", ".join(f"t.{k} AS {k}" for k in oude_kolommen)
+                              + " FROM rapport_projecten t CROSS JOIN rapport_verversing s"))
+            conn.execute(text("DELETE FROM pmiek_schema_versie WHERE versie = 11"))
+        assert huidige_versie(engine) == 10
+    finally:
+        engine.dispose()
+    # The same snapshot again: without the step clearing the fingerprint nothing would be written
+    # and the new columns would stay empty.
+    with time_machine.travel(moment, tick=False):
+        o = sync_eenmalig(config, voortgang=False).overzicht
+    assert o is not None
+    engine = create_engine(store_url)
+    try:
+        assert huidige_versie(engine) == SCHEMA_VERSIE == 11
+        kolommen = [c["name"] for c in inspect(engine).get_columns("v_projecten")]
+        assert kolommen == ["peildatum", *oude_kolommen, "soort", "bron"]  # appended: the grants survive
+    finally:
+        engine.dispose()
+    rijen = _rijen(store_url, "SELECT project_code, soort FROM v_projecten")
+    assert rijen and {r["project_code"]: r["soort"] for r in rijen} == {p.sleutel: p.soort for p in o.projecten}
