@@ -16,6 +16,7 @@ import re
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -284,6 +285,10 @@ def _waarde_schrijver(blad: "Blad", kolom: Kolom, soort_type: type, tz: dt.tzinf
     return lambda r, c, value: _tekst(ws, r, c, value, fmt)
 
 
+#: A type not met yet in a column (`_Kolomschrijver.per_type`).
+_NOG_NIET = object()
+
+
 class _Kolomschrijver:
     """The cell writers of one table column, one per type of value met (`_cel_schrijver`)."""
 
@@ -293,14 +298,9 @@ class _Kolomschrijver:
         self.blad, self.kolom, self.tz = blad, kolom, tz
         self.per_type: dict[type, CelSchrijver | None] = {}
 
-    def schrijf(self, r: int, c: int, value: Any) -> None:
-        soort_type = type(value)
-        try:
-            schrijver = self.per_type[soort_type]
-        except KeyError:
-            schrijver = self.per_type[soort_type] = _cel_schrijver(self.blad, self.kolom, soort_type, self.tz)
-        if schrijver is not None:
-            schrijver(r, c, value)
+    def voor(self, soort_type: type) -> CelSchrijver | None:
+        schrijver = self.per_type[soort_type] = _cel_schrijver(self.blad, self.kolom, soort_type, self.tz)
+        return schrijver
 
     @property
     def met_markering(self) -> bool:
@@ -360,11 +360,14 @@ def tabel(
     kolommen = [_passend(k, [rij[j] for rij in rijen]) if k.soort == "naam" else k for j, k in enumerate(kolommen)]
     tz = blad.overzicht.tz
     kolomschrijvers = [_Kolomschrijver(blad, k, tz) for k in kolommen]
-    schrijvers = [k.schrijf for k in kolomschrijvers]
-    nummers = range(eerste_kolom - 1, eerste_kolom - 1 + len(kolommen))
+    kolom_info = [(c, k.per_type, k) for c, k in enumerate(kolomschrijvers, start=eerste_kolom - 1)]
     for r, rij in enumerate(rijen, start=KOPRIJ):
-        for c, schrijf, value in zip(nummers, schrijvers, rij):
-            schrijf(r, c, value)
+        for (c, per_type, kolomschrijver), value in zip(kolom_info, rij):
+            schrijver = per_type.get(type(value), _NOG_NIET)
+            if schrijver is _NOG_NIET:
+                schrijver = kolomschrijver.voor(type(value))
+            if schrijver is not None:
+                schrijver(r, c, value)
     for j, kolom in enumerate(kolommen):
         kolombreedte(blad, eerste_kolom + j, kolom.breedte)
     _rijhoogte(blad, KOPRIJ, [(k.kop, k.breedte) for k in kolommen])
@@ -430,7 +433,7 @@ def _rijhoogte(blad: Blad, rij: int, teksten: Sequence[tuple[str, float]]) -> No
         if len(tekst) <= per_regel and "\t" not in tekst:
             n = tekst.count("\n") + 1
         else:
-            n = sum(1 if len(deel) <= per_regel and "\t" not in deel else max(1, len(textwrap.wrap(deel, per_regel)))
+            n = sum(1 if len(deel) <= per_regel and "\t" not in deel else _gewikkeld(deel, per_regel)
                     for deel in tekst.split("\n"))
         regels = max(regels, n)
     regels = min(regels, MAX_REGELS)
@@ -438,6 +441,13 @@ def _rijhoogte(blad: Blad, rij: int, teksten: Sequence[tuple[str, float]]) -> No
         hoogte = max(blad.hoogtes.get(rij, 0.0), REGELHOOGTE * regels)
         blad.hoogtes[rij] = hoogte
         blad.ws.set_row(rij - 1, hoogte)
+
+
+@lru_cache(maxsize=4096)
+def _gewikkeld(regel: str, per_regel: int) -> int:
+    """The lines textwrap makes of one line of text; the same texts recur (a warning on every row
+    it applies to, the same remark on several sheets), and wrapping is the costly part of a row."""
+    return max(1, len(textwrap.wrap(regel, per_regel)))
 
 
 def _koptekst(tekst: str) -> str:
