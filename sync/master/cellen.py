@@ -12,9 +12,11 @@ columns are 1-based here, as in Excel, and 0-based only in the calls to XlsxWrit
 from __future__ import annotations
 
 import datetime as dt
+import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -112,10 +114,19 @@ class Markering:
 
 def veilige_tekst(value: Any) -> str:
     """Text for a cell: no characters XML cannot hold, within Excel's cell limit."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    text = str(value)
+    # A printable text holds no control character: the regex is only needed for the others
+    # (with a line break or a tab, which stay, or a character XML cannot hold).
+    if not text.isprintable():
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
     if len(text) > MAX_CEL:
         text = text[: MAX_CEL - 1] + "…"
     return text
+
+
+#: What bars a link from being a hyperlink: whitespace (`str.isspace`, as `\s` matches) or a
+#: control character.
+_GEEN_URL_RE = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def veilige_url(url: str | None) -> str | None:
@@ -124,7 +135,7 @@ def veilige_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip().replace(" ", "%20")
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if _GEEN_URL_RE.search(url):
         return None
     try:
         parts = urlsplit(url)
@@ -176,67 +187,125 @@ def _excel_datum(value: dt.date | dt.datetime) -> float | int:
 
 
 def _schrijf_tekst(blad: "Blad", rij: int, kolom: int, value: Any, fmt: Any = None) -> None:
+    _tekst(blad.ws, rij - 1, kolom - 1, value, fmt)
+
+
+def _tekst(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
+    """A text cell at 0-based (r, c)."""
     # write_string, never write(): a text starting with "=" stays text and never becomes a formula.
-    blad.ws.write_string(rij - 1, kolom - 1, veilige_tekst(value), fmt)
+    ws.write_string(r, c, veilige_tekst(value), fmt)
 
 
-def _schrijf_link(blad: "Blad", rij: int, kolom: int, tekst: str, doel: str, fmt: Any) -> None:
+def _link(ws: Any, r: int, c: int, tekst: str, doel: str, fmt: Any) -> None:
     # XlsxWriter refuses (and returns < 0) a link it cannot hold, e.g. beyond its limit of links
     # per sheet or an address that escaping made too long: the text is then written plainly.
-    if blad.ws.write_url(rij - 1, kolom - 1, doel, fmt, veilige_tekst(tekst)) < 0:
-        _schrijf_tekst(blad, rij, kolom, tekst, fmt)
+    if ws.write_url(r, c, doel, fmt, veilige_tekst(tekst)) < 0:
+        _tekst(ws, r, c, tekst, fmt)
 
 
-def _schrijf_cel(blad: "Blad", rij: int, k: int, value: Any, kolom: Kolom, tz: dt.tzinfo) -> None:
-    """`tz`: the snapshot's configured zone; Excel has no time zones, so aware times are written
-    as naive local time in it."""
+#: Writes one value into the cell at 0-based (row, column).
+CelSchrijver = Callable[[int, int, Any], None]
+#: The types whose values never equal "" (an empty text is no value): their writers skip that test.
+_NOOIT_LEEG = frozenset({bool, int, float, dt.date, dt.datetime, Link, Markering, Stoplicht})
+
+
+def _cel_schrijver(blad: "Blad", kolom: Kolom, soort_type: type, tz: dt.tzinfo) -> CelSchrijver | None:
+    """How a value of `soort_type` is written in `kolom`, or None when it leaves the cell empty;
+    `tz`: the snapshot's configured zone. Worked out once per column and type (`_Kolomschrijver`),
+    as `isinstance` would per value; the formats are made on first use (`_opmaak`)."""
     ws = blad.ws
-    r, c = rij - 1, k - 1
-    if kolom.soort == "score":
-        light = als_stoplicht(value)
-        score = SCORE.get(light) if light is not None else (value if isinstance(value, int) else None)
-        if score is not None:
-            ws.write_number(r, c, score, _opmaak(blad, MIDDEN_ALIGN))
-        return
-    if value is None or value == "":
-        return
-    uitlijning = LANG_ALIGN if kolom.soort == "lang" else BOVEN_ALIGN
-    if isinstance(value, Link):
-        if value.tekst is None:
-            return
-        if value.locatie:
-            _schrijf_link(blad, rij, k, value.tekst, f"internal:{value.locatie}", _opmaak(blad, LINK_FONT, uitlijning))
-        elif (url := veilige_url(value.url)) is not None:
-            _schrijf_link(blad, rij, k, value.tekst, url, _opmaak(blad, LINK_FONT, uitlijning))
-        else:
-            _schrijf_tekst(blad, rij, k, value.tekst, _opmaak(blad, uitlijning))
-        return
-    if isinstance(value, Markering):
-        vet = value.vet or kolom.soort == "stoplicht"
-        _schrijf_tekst(blad, rij, k, value.tekst, _opmaak(
-            blad, STOPLICHT_VUL[value.kleur], STOPLICHT_FONT[value.kleur, vet], LANG_ALIGN))
-        return
-    if kolom.soort == "stoplicht":
-        light = als_stoplicht(value)
-        if light is None:
-            _schrijf_tekst(blad, rij, k, value, _opmaak(blad, BOVEN_ALIGN))
-            return
-        _schrijf_tekst(blad, rij, k, light.label, _opmaak(
-            blad, STOPLICHT_VUL[light], STOPLICHT_FONT[light, True], BOVEN_ALIGN))
-        return
-    if isinstance(value, dt.datetime):
-        formaat = DATUMTIJD if kolom.soort == "tijd" else DATUM
-        ws.write_number(r, c, _excel_datum(lokale_tijd(value, tz)), _opmaak(blad, uitlijning, number_format=formaat))
-    elif isinstance(value, dt.date):
-        ws.write_number(r, c, _excel_datum(value), _opmaak(blad, uitlijning, number_format=DATUM))
-    elif isinstance(value, bool):
-        _schrijf_tekst(blad, rij, k, "Ja" if value else "Nee", _opmaak(blad, uitlijning))
-    elif isinstance(value, (int, float)):
-        ws.write_number(r, c, value, _opmaak(blad, uitlijning, number_format=UREN if kolom.soort == "uren" else None))
-    elif isinstance(value, Stoplicht):
-        _schrijf_tekst(blad, rij, k, value.label, _opmaak(blad, uitlijning))
-    else:
-        _schrijf_tekst(blad, rij, k, value, _opmaak(blad, uitlijning))
+    soort = kolom.soort
+    if soort == "score":
+        def score(r: int, c: int, value: Any) -> None:
+            light = als_stoplicht(value)
+            punten = SCORE.get(light) if light is not None else (value if isinstance(value, int) else None)
+            if punten is not None:
+                ws.write_number(r, c, punten, _opmaak(blad, MIDDEN_ALIGN))
+        return score
+    if soort_type is type(None):
+        return None
+    schrijver = _waarde_schrijver(blad, kolom, soort_type, tz)
+    if soort_type in _NOOIT_LEEG:
+        return schrijver
+
+    def niet_leeg(r: int, c: int, value: Any) -> None:
+        if not value == "":
+            schrijver(r, c, value)
+    return niet_leeg
+
+
+def _waarde_schrijver(blad: "Blad", kolom: Kolom, soort_type: type, tz: dt.tzinfo) -> CelSchrijver:
+    ws = blad.ws
+    soort = kolom.soort
+    uitlijning = LANG_ALIGN if soort == "lang" else BOVEN_ALIGN
+    if issubclass(soort_type, Link):
+        def link(r: int, c: int, value: Link) -> None:
+            if value.tekst is None:
+                return
+            if value.locatie:
+                _link(ws, r, c, value.tekst, f"internal:{value.locatie}", _opmaak(blad, LINK_FONT, uitlijning))
+            elif (url := veilige_url(value.url)) is not None:
+                _link(ws, r, c, value.tekst, url, _opmaak(blad, LINK_FONT, uitlijning))
+            else:
+                _tekst(ws, r, c, value.tekst, _opmaak(blad, uitlijning))
+        return link
+    if issubclass(soort_type, Markering):
+        stoplicht_kolom = soort == "stoplicht"
+
+        def markering(r: int, c: int, value: Markering) -> None:
+            vet = value.vet or stoplicht_kolom
+            _tekst(ws, r, c, value.tekst, _opmaak(
+                blad, STOPLICHT_VUL[value.kleur], STOPLICHT_FONT[value.kleur, vet], LANG_ALIGN))
+        return markering
+    if soort == "stoplicht":
+        def stoplicht(r: int, c: int, value: Any) -> None:
+            light = als_stoplicht(value)
+            if light is None:
+                _tekst(ws, r, c, value, _opmaak(blad, BOVEN_ALIGN))
+            else:
+                _tekst(ws, r, c, light.label, _opmaak(
+                    blad, STOPLICHT_VUL[light], STOPLICHT_FONT[light, True], BOVEN_ALIGN))
+        return stoplicht
+    write_number = ws.write_number
+    if issubclass(soort_type, dt.datetime):
+        fmt = _opmaak(blad, uitlijning, number_format=DATUMTIJD if soort == "tijd" else DATUM)
+        return lambda r, c, value: write_number(r, c, _excel_datum(lokale_tijd(value, tz)), fmt)
+    if issubclass(soort_type, dt.date):
+        fmt = _opmaak(blad, uitlijning, number_format=DATUM)
+        return lambda r, c, value: write_number(r, c, _excel_datum(value), fmt)
+    if issubclass(soort_type, bool):
+        fmt = _opmaak(blad, uitlijning)
+        return lambda r, c, value: _tekst(ws, r, c, "Ja" if value else "Nee", fmt)
+    if issubclass(soort_type, (int, float)):
+        fmt = _opmaak(blad, uitlijning, number_format=UREN if soort == "uren" else None)
+        return lambda r, c, value: write_number(r, c, value, fmt)
+    fmt = _opmaak(blad, uitlijning)
+    if issubclass(soort_type, Stoplicht):
+        return lambda r, c, value: _tekst(ws, r, c, value.label, fmt)
+    return lambda r, c, value: _tekst(ws, r, c, value, fmt)
+
+
+#: A type not met yet in a column (`_Kolomschrijver.per_type`).
+_NOG_NIET = object()
+
+
+class _Kolomschrijver:
+    """The cell writers of one table column, one per type of value met (`_cel_schrijver`)."""
+
+    __slots__ = ("blad", "kolom", "tz", "per_type")
+
+    def __init__(self, blad: "Blad", kolom: Kolom, tz: dt.tzinfo) -> None:
+        self.blad, self.kolom, self.tz = blad, kolom, tz
+        self.per_type: dict[type, CelSchrijver | None] = {}
+
+    def voor(self, soort_type: type) -> CelSchrijver | None:
+        schrijver = self.per_type[soort_type] = _cel_schrijver(self.blad, self.kolom, soort_type, self.tz)
+        return schrijver
+
+    @property
+    def met_markering(self) -> bool:
+        """Whether a value written so far was a `Markering`."""
+        return any(issubclass(t, Markering) for t in self.per_type)
 
 
 # --- Sheets and tables ------------------------------------------------------------------------
@@ -285,19 +354,30 @@ def tabel(
     A table without rows keeps one empty body row: Excel wants at least one.
     """
     ws = blad.ws
-    kolommen = [_passend(k, [rij[j] for rij in rijen]) for j, k in enumerate(kolommen)]
-    tz = blad.overzicht.tz
-    for i, rij in enumerate(rijen):
+    for rij in rijen:
         if len(rij) != len(kolommen):
             raise ValueError(f"table {naam}: row has {len(rij)} values for {len(kolommen)} columns")
-        for j, (kolom, value) in enumerate(zip(kolommen, rij)):
-            _schrijf_cel(blad, KOPRIJ + 1 + i, eerste_kolom + j, value, kolom, tz)
+    kolommen = [_passend(k, [rij[j] for rij in rijen]) if k.soort == "naam" else k for j, k in enumerate(kolommen)]
+    tz = blad.overzicht.tz
+    kolomschrijvers = [_Kolomschrijver(blad, k, tz) for k in kolommen]
+    kolom_info = [(c, k.per_type, k) for c, k in enumerate(kolomschrijvers, start=eerste_kolom - 1)]
+    for r, rij in enumerate(rijen, start=KOPRIJ):
+        for (c, per_type, kolomschrijver), value in zip(kolom_info, rij):
+            schrijver = per_type.get(type(value), _NOG_NIET)
+            if schrijver is _NOG_NIET:
+                schrijver = kolomschrijver.voor(type(value))
+            if schrijver is not None:
+                schrijver(r, c, value)
     for j, kolom in enumerate(kolommen):
         kolombreedte(blad, eerste_kolom + j, kolom.breedte)
     _rijhoogte(blad, KOPRIJ, [(k.kop, k.breedte) for k in kolommen])
+    # A long text wraps, and so does a warning (`Markering`) in any column: only the columns that
+    # hold one are looked at per row.
+    wikkelend = [(j, k.kolom.breedte, k.kolom.soort == "lang") for j, k in enumerate(kolomschrijvers)
+                 if k.kolom.soort == "lang" or k.met_markering]
     for i, rij in enumerate(rijen):
         _rijhoogte(blad, KOPRIJ + 1 + i, [
-            (_celtekst(v), k.breedte) for k, v in zip(kolommen, rij) if k.soort == "lang" or isinstance(v, Markering)
+            (_celtekst(rij[j]), breedte) for j, breedte, lang in wikkelend if lang or isinstance(rij[j], Markering)
         ])
     eerste, laatste = KOPRIJ + 1, KOPRIJ + max(1, len(rijen))
     kop = _opmaak(blad, VET_FONT, KOP_ALIGN)
@@ -350,14 +430,24 @@ def _rijhoogte(blad: Blad, rij: int, teksten: Sequence[tuple[str, float]]) -> No
     for tekst, breedte in teksten:
         per_regel = max(1, int(breedte * 1.05) - 1)
         # A line no longer than the width (and without tabs, which textwrap expands) is one line.
-        n = sum(1 if len(deel) <= per_regel and "\t" not in deel else max(1, len(textwrap.wrap(deel, per_regel)))
-                for deel in tekst.split("\n"))
+        if len(tekst) <= per_regel and "\t" not in tekst:
+            n = tekst.count("\n") + 1
+        else:
+            n = sum(1 if len(deel) <= per_regel and "\t" not in deel else _gewikkeld(deel, per_regel)
+                    for deel in tekst.split("\n"))
         regels = max(regels, n)
     regels = min(regels, MAX_REGELS)
     if regels > 1:
         hoogte = max(blad.hoogtes.get(rij, 0.0), REGELHOOGTE * regels)
         blad.hoogtes[rij] = hoogte
         blad.ws.set_row(rij - 1, hoogte)
+
+
+@lru_cache(maxsize=4096)
+def _gewikkeld(regel: str, per_regel: int) -> int:
+    """The lines textwrap makes of one line of text; the same texts recur (a warning on every row
+    it applies to, the same remark on several sheets), and wrapping is the costly part of a row."""
+    return max(1, len(textwrap.wrap(regel, per_regel)))
 
 
 def _koptekst(tekst: str) -> str:
