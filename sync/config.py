@@ -110,6 +110,10 @@ class SyncConfig:
     nabij_maanden: int = NABIJ_MAANDEN_STANDAARD
     #: A run missed while the service was down is still made up to this long after.
     catch_up_hours: int = 72
+    #: Reader processes for a run with many files to read (0: one per core, 1: none; `sync.leesploeg`).
+    readers: int = 0
+    #: Seconds one read may take in a reader process before it is ended and the version refused.
+    read_timeout_seconds: int = 120
 
     @property
     def tz(self) -> ZoneInfo:
@@ -491,7 +495,9 @@ def config_uit_dict(data: dict[str, Any], basis: Path) -> Config:
     valideer_cron(cron, tz, "sync.cron")
     sync = SyncConfig(cron=cron, timezone=tz,
                       nabij_maanden=sy.integer("nabij_maanden", NABIJ_MAANDEN_STANDAARD, 0, 24),
-                      catch_up_hours=sy.integer("catch_up_hours", 72, 1, 24 * 31))
+                      catch_up_hours=sy.integer("catch_up_hours", 72, 1, 24 * 31),
+                      readers=sy.integer("readers", 0, 0, 64),
+                      read_timeout_seconds=sy.integer("read_timeout_seconds", 120, 5, 24 * 3600))
     sy.geen_onbekende()
 
     valideer_cron(backup.cron, tz, "store.backup_cron")

@@ -18,18 +18,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 
 from fiche.errors import FileRefused, InputError, PmiekError, RemoteError
-from sync import verhuizing
+from sync import leesploeg, verhuizing
 from sync.bron import BronItem, FicheBron
+from sync.leesploeg import Leesopdracht, Leesuitkomst
 from sync.store import (
     STATUS_GEACCEPTEERD,
     STATUS_GEWEIGERD,
@@ -48,6 +51,8 @@ log = logging.getLogger("pmiek.sync.intake")
 
 #: Show a progress bar from this many files to read (and only on a terminal).
 VOORTGANG_VANAF = 20
+#: Seconds a read may take in a reader process (`sync.leesploeg`): a real fiche takes milliseconds.
+LEESTIJD_STANDAARD = 120  # sync.read_timeout_seconds
 
 
 @dataclass
@@ -86,17 +91,40 @@ def beoordeling_als_dict(beoordeling) -> dict[str, Any]:
         "stoplicht": beoordeling.stoplicht.value,
         "waarden": beoordeling.waarden,
         "tabellen": beoordeling.tabellen,
-        "mijlpalen": [dataclasses.asdict(m) for m in beoordeling.mijlpalen],
+        # Shallow: every field of a milestone verdict is immutable, and asdict's deep copy was
+        # a tenth of storing a version.
+        "mijlpalen": [{f.name: getattr(m, f.name) for f in dataclasses.fields(m)} for m in beoordeling.mijlpalen],
         "bevindingen": [b.as_json() for b in beoordeling.bevindingen],
     }
 
 
-def _beoordeel(data: bytes, naam: str, vandaag: dt.date, nabij_maanden: int):
+
+def versie_kolommen(beoordeling) -> dict[str, Any]:
+    """What a version's row holds of a verdict (JSON already encoded), and what intake counts
+    and logs of it. Computed where the file was read: in a reader process, only this crosses
+    back to the service."""
+    waarden = beoordeling.waarden
+    projectnaam = beoordeling.project or waarden.get("projectnaam")
+    peildatum = waarden.get("peildatum")
+    return {
+        "fiche_type": beoordeling.fiche_type,
+        "project_sleutel": project_sleutel(projectnaam),
+        "projectnaam": str(projectnaam).strip() if projectnaam else None,
+        "fiche_peildatum": peildatum if isinstance(peildatum, dt.date) else None,
+        "stoplicht": beoordeling.stoplicht.value,
+        "bevindingen": dumps([b.as_json() for b in beoordeling.bevindingen]),
+        "beoordeling": dumps(beoordeling_als_dict(beoordeling)),
+        "geldig": beoordeling.geldig, "project": beoordeling.project,
+        "fouten": len(beoordeling.fouten), "waarschuwingen": len(beoordeling.waarschuwingen),
+    }
+
+def beoordeel(data: bytes, naam: str, vandaag: dt.date, nabij_maanden: int) -> dict[str, Any]:
+    """Read and validate one file: the version's columns (`versie_kolommen`); `PmiekError`
+    when the file is no readable fiche. What a reader process runs (`sync.leesploeg`)."""
     # Imported here: the reader and validator are the core's; intake only orchestrates them.
     from fiche.reader import lees_fiche
     from fiche.validatie import valideer
-    fiche = lees_fiche(data, naam)
-    return valideer(fiche, vandaag, nabij_maanden)
+    return versie_kolommen(valideer(lees_fiche(data, naam), vandaag, nabij_maanden))
 
 
 def _voortgang(totaal: int, tonen: bool | None):
@@ -108,9 +136,14 @@ def _voortgang(totaal: int, tonen: bool | None):
 
 #: Why a version that took the reader down is not read again (Datakwaliteit, `pmiek status`).
 MELDING_LEESVAL = (
-    "Deze versie bracht de lezer ten val: pMIEK Monitor stopte tijdens het lezen ervan. Ze wordt daarom "
-    "niet opnieuw gelezen. Open de fiche in Excel en sla haar opnieuw op als Excel-werkmap (.xlsx), of "
-    "neem contact op met de beheerder.")
+    "Deze versie bracht de lezer ten val: het lezen ervan brak af doordat pMIEK Monitor of zijn leesproces "
+    "stopte. Ze wordt daarom niet opnieuw gelezen. Open de fiche in Excel en sla haar opnieuw op als "
+    "Excel-werkmap (.xlsx), of neem contact op met de beheerder.")
+#: Why a version whose read was ended after the time limit is not read again.
+MELDING_TE_LANG = (
+    "Het lezen van deze versie duurde langer dan {seconden} seconden en is afgebroken; een gewone fiche is in "
+    "een fractie van een seconde gelezen. Ze wordt daarom niet opnieuw gelezen. Open de fiche in Excel en sla "
+    "haar opnieuw op als Excel-werkmap (.xlsx), of neem contact op met de beheerder.")
 
 
 #: A complete listing that loses every fiche at once is suspect from this many known fiches on;
@@ -119,8 +152,13 @@ LEEG_VERDACHT_VANAF = 3
 
 
 def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, vandaag: dt.date,
-            nabij_maanden: int, voortgang: bool | None = None, lege_bron_toestaan: bool = False) -> IntakeResultaat:
+            nabij_maanden: int, voortgang: bool | None = None, lege_bron_toestaan: bool = False, *,
+            lezers: int = 0, leestijd: float = LEESTIJD_STANDAARD) -> IntakeResultaat:
     """One intake pass over `bron`; returns the counts and the files that failed to download.
+
+    `lezers`: reader processes (0: one per core, 1: read in this process; see `sync.leesploeg`,
+    which also decides whether a run has enough files to read for them); `leestijd`: seconds a
+    read may take in a reader process before it is ended and the version refused.
 
     A complete listing without a single fiche, where earlier runs knew some, is refused (unless
     `lege_bron_toestaan`): an unmounted share or a wrongly moved folder looks exactly like that,
@@ -155,20 +193,23 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             "masterwerkboek is niet bijgewerkt. Zijn alle fiches echt weg, draai dan eenmalig "
             "'pmiek sync --allow-empty-source'.")
 
-    balk = _voortgang(len(items), voortgang)
-    lezing: int | None = None
-    try:
-        for item in items.values():
-            lezing = None
-            t.gezien += 1
+    te_lezen: list[BronItem] = []
+    for item in items.values():
+        if item.id in vastgelopen and vastgelopen[item.id] == item.etag:
+            t.geweigerd += 1  # refused above, this run; not read
+        elif _zelfde_etag(bekend.get(item.id), item):
+            t.ongewijzigd += 1
+        else:
+            te_lezen.append(item)
+    t.gezien = len(items)
+    balk = _voortgang(len(te_lezen), voortgang)
+    oogst = _Oogst(store, bron_id, run_id, t)
+
+    def opdrachten() -> Iterator[Leesopdracht]:
+        """The versions to read: downloaded, and not known by their content already."""
+        for item in te_lezen:
             balk.update(1)
             b = bekend.get(item.id)
-            if item.id in vastgelopen and vastgelopen[item.id] == item.etag:
-                t.geweigerd += 1  # refused above, this run; not read
-                continue
-            if b is not None and b.verwijderd is None and b.etag == item.etag and b.link == item.link:
-                t.ongewijzigd += 1
-                continue
             try:
                 inhoud = bron.download(item)
             except FileRefused as exc:
@@ -189,40 +230,29 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
                 t.ongewijzigd += 1
                 continue
             t.gelezen += 1
-            # Committed before the reader starts: should reading this kill the process, the next
-            # run finds the record and does not read this version again.
-            lezing = store.begin_lezing(bron_id, item.id, item.naam, item.link, item.etag, inhoud_hash,
-                                        item.gewijzigd, run_id, os.getpid())
             log.debug("reading file", extra={"fields": {"item": item.naam, "etag": item.etag}})
-            try:
-                beoordeling = _beoordeel(inhoud, item.naam, vandaag, nabij_maanden)
-            except PmiekError as exc:  # FileRefused among them
-                _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=exc.melding,
-                        lezing_id=lezing)
-                t.geweigerd += 1
-                log.warning("file refused", extra={"fields": {"item": item.naam, "reason": str(exc)}})
-                continue
-            except Exception:  # noqa: BLE001 - one strange file must never stop the run
-                log.exception("reader failed on a file", extra={"fields": {"item": item.naam}})
-                _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR,
-                        melding=f"{item.naam} kon niet als fiche worden gelezen (onverwachte inhoud).",
-                        lezing_id=lezing)
-                t.geweigerd += 1
-                continue
-            status = STATUS_GEACCEPTEERD if beoordeling.geldig else STATUS_GEWEIGERD
-            _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=status, beoordeling=beoordeling,
-                    lezing_id=lezing)
-            if beoordeling.geldig:
-                t.geaccepteerd += 1
-            else:
-                t.geweigerd += 1
-            log.info("fiche version stored", extra={"fields": {
-                "item": item.naam, "status": status, "project": beoordeling.project,
-                "errors": len(beoordeling.fouten), "warnings": len(beoordeling.waarschuwingen)}})
+            yield Leesopdracht((item, b, inhoud_hash), inhoud, item.naam)
+
+    lezers = leesploeg.aantal_lezers(lezers, len(te_lezen))
+    try:
+        if lezers > 1:
+            lees = functools.partial(beoordeel, vandaag=vandaag, nabij_maanden=nabij_maanden)
+            with leesploeg.LeesPloeg(lezers, lees, leestijd) as ploeg:
+                for uitkomst in ploeg.lees(opdrachten()):
+                    oogst.bewaar(uitkomst, None, leestijd)
+        else:
+            for opdracht in opdrachten():
+                item, _, inhoud_hash = opdracht.sleutel
+                # Committed before the reader starts: should reading this kill the process, the
+                # next run finds the record and does not read this version again.
+                oogst.lezing = store.begin_lezing(bron_id, item.id, item.naam, item.link, item.etag, inhoud_hash,
+                                                  item.gewijzigd, run_id, os.getpid())
+                oogst.bewaar(_lees_hier(opdracht, vandaag, nabij_maanden), oogst.lezing, leestijd)
+                oogst.lezing = None
     except (KeyboardInterrupt, SystemExit):
         # Stopped from outside (Ctrl-C), not by a file: the version being read is not suspect.
-        if lezing is not None:
-            _wis_lezing(store, lezing)
+        if oogst.lezing is not None:
+            _wis_lezing(store, oogst.lezing)
         raise
     finally:
         balk.close()
@@ -243,6 +273,64 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
     return IntakeResultaat(t, fouten, wijzigingen.volledig)
 
 
+def _zelfde_etag(b: Bestand | None, item: BronItem) -> bool:
+    return b is not None and b.verwijderd is None and b.etag == item.etag and b.link == item.link
+
+
+def _lees_hier(opdracht: Leesopdracht, vandaag: dt.date, nabij_maanden: int) -> Leesuitkomst:
+    """The read in this process, with the outcome a reader process would report."""
+    try:
+        return Leesuitkomst(opdracht, "oordeel", beoordeel(opdracht.inhoud, opdracht.naam, vandaag, nabij_maanden))
+    except PmiekError as exc:  # FileRefused among them
+        return Leesuitkomst(opdracht, "geweigerd", melding=exc.melding, reden=str(exc))
+    except Exception as exc:  # noqa: BLE001 - one strange file must never stop the run
+        log.exception("reader failed on a file", extra={"fields": {"item": opdracht.naam}})
+        return Leesuitkomst(opdracht, "fout", reden=f"{type(exc).__name__}: {exc}")
+
+
+@dataclass
+class _Oogst:
+    """Stores what the reads yield and counts it; `lezing`: the record of the read in progress
+    when reading in this process."""
+
+    store: Store
+    bron_id: int
+    run_id: int | None
+    t: Tellingen
+    lezing: int | None = None
+
+    def bewaar(self, uitkomst: Leesuitkomst, lezing: int | None, leestijd: float) -> None:
+        item, b, inhoud_hash = uitkomst.opdracht.sleutel
+        store, bron_id, run_id, t = self.store, self.bron_id, self.run_id, self.t
+        if uitkomst.soort == "oordeel":
+            kolommen = uitkomst.kolommen
+            assert kolommen is not None
+            status = STATUS_GEACCEPTEERD if kolommen["geldig"] else STATUS_GEWEIGERD
+            _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=status, kolommen=kolommen,
+                    lezing_id=lezing)
+            if kolommen["geldig"]:
+                t.geaccepteerd += 1
+            else:
+                t.geweigerd += 1
+            log.info("fiche version stored", extra={"fields": {
+                "item": item.naam, "status": status, "project": kolommen["project"],
+                "errors": kolommen["fouten"], "warnings": kolommen["waarschuwingen"]}})
+            return
+        t.geweigerd += 1
+        if uitkomst.soort == "geweigerd":
+            melding = uitkomst.melding
+            log.warning("file refused", extra={"fields": {"item": item.naam, "reason": uitkomst.reden}})
+        elif uitkomst.soort == "fout":
+            melding = f"{item.naam} kon niet als fiche worden gelezen (onverwachte inhoud)."
+        else:  # the reader process died on it, or was ended after the time limit
+            melding = MELDING_LEESVAL if uitkomst.soort == "gestorven" else MELDING_TE_LANG.format(
+                seconden=f"{leestijd:g}")
+            log.error("a version took its reader process down; refused, and not read again",
+                      extra={"fields": {"item": item.naam, "reason": uitkomst.reden}})
+        _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=melding,
+                lezing_id=lezing, leesval=uitkomst.soort in ("gestorven", "te_lang"))
+
+
 def _werk_bestand_bij(store: Store, bestand_id: int, item: BronItem) -> None:
     with store.session() as s, s.begin():
         b = s.get_one(Bestand, bestand_id)
@@ -250,40 +338,45 @@ def _werk_bestand_bij(store: Store, bestand_id: int, item: BronItem) -> None:
 
 
 def _bewaar(store: Store, bron_id: int, item: BronItem, bekend: Bestand | None, run_id: int | None,
-            inhoud_hash: str | None, status: str, beoordeling=None, melding: str | None = None,
-            lezing_id: int | None = None) -> None:
-    """Store one version and the file's new state in one transaction, which also clears the
-    record of the read (`lezing_id`) that produced it."""
-    waarden = beoordeling.waarden if beoordeling is not None else {}
-    projectnaam = (beoordeling.project if beoordeling is not None else None) or waarden.get("projectnaam")
-    peildatum = waarden.get("peildatum")
-    versie = FicheVersie(
+            inhoud_hash: str | None, status: str, kolommen: dict[str, Any] | None = None, melding: str | None = None,
+            lezing_id: int | None = None, leesval: bool = False) -> None:
+    """Store one version (`kolommen`: its verdict, see `versie_kolommen`) and the file's new
+    state in one transaction, which also clears the record of the read (`lezing_id`) that
+    produced it. `leesval`: the version took its reader process down; it gets a record of that,
+    as `pmiek status` shows it.
+
+    Plain SQL statements rather than ORM objects: this runs once per file read, and the unit of
+    work cost more than the database itself (bench/bench_sync.py)."""
+    moment = nu()
+    oordeel = kolommen or {}
+    versie = dict(
         bron_id=bron_id, item_id=item.id, naam=item.naam, link=item.link, status=status,
         geaccepteerd=status == STATUS_GEACCEPTEERD, content_hash=inhoud_hash, etag=item.etag,
-        gewijzigd=item.gewijzigd, ontvangen=nu(),
-        fiche_type=beoordeling.fiche_type if beoordeling is not None else None,
-        project_sleutel=project_sleutel(projectnaam),
-        projectnaam=str(projectnaam).strip() if projectnaam else None,
-        fiche_peildatum=peildatum if isinstance(peildatum, dt.date) else None,
-        stoplicht=beoordeling.stoplicht.value if beoordeling is not None else None,
-        bevindingen=dumps([b.as_json() for b in beoordeling.bevindingen]) if beoordeling is not None else "[]",
-        beoordeling=dumps(beoordeling_als_dict(beoordeling)) if beoordeling is not None else None,
-        melding=melding, run_id=run_id,
+        gewijzigd=item.gewijzigd, ontvangen=moment, melding=melding, run_id=run_id,
+        **{k: oordeel.get(k, "[]" if k == "bevindingen" else None) for k in _OORDEEL_KOLOMMEN},
     )
-    with store.session() as s, s.begin():
-        s.add(versie)
+    bestand = dict(naam=item.naam, etag=item.etag, content_hash=inhoud_hash, gewijzigd=item.gewijzigd,
+                   link=item.link, verwijderd=None, laatst_gezien=moment)
+    with store.engine.begin() as conn:
+        sleutel = conn.execute(insert(FicheVersie), versie).inserted_primary_key
+        assert sleutel is not None
+        versie_id = sleutel[0]
         if lezing_id is not None:
-            lezing = s.get(Lezing, lezing_id)
-            if lezing is not None:
-                s.delete(lezing)
+            conn.execute(delete(Lezing).where(Lezing.id == lezing_id))
+        if leesval:
+            conn.execute(insert(Lezing), dict(
+                bron_id=bron_id, item_id=item.id, naam=item.naam, link=item.link, etag=item.etag,
+                content_hash=inhoud_hash, gewijzigd=item.gewijzigd, run_id=run_id, pid=None, begonnen=moment,
+                vastgelopen=moment, versie_id=versie_id))
         if bekend is None:
-            s.add(Bestand(bron_id=bron_id, item_id=item.id, naam=item.naam, etag=item.etag, content_hash=inhoud_hash,
-                          gewijzigd=item.gewijzigd, link=item.link, verwijderd=None, laatst_gezien=nu()))
+            conn.execute(insert(Bestand), dict(bron_id=bron_id, item_id=item.id, **bestand))
         else:
-            b = s.get_one(Bestand, bekend.id)
-            b.naam, b.etag, b.content_hash = item.naam, item.etag, inhoud_hash
-            b.gewijzigd, b.link = item.gewijzigd, item.link
-            b.verwijderd, b.laatst_gezien = None, nu()
+            conn.execute(update(Bestand).where(Bestand.id == bekend.id).values(**bestand))
+
+
+#: The columns of a version that come from its verdict (`versie_kolommen`).
+_OORDEEL_KOLOMMEN = ("fiche_type", "project_sleutel", "projectnaam", "fiche_peildatum", "stoplicht", "bevindingen",
+                     "beoordeling")
 
 
 def _wis_lezing(store: Store, lezing_id: int) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    insert,
     inspect,
     select,
     text,
@@ -437,12 +438,12 @@ class Store:
     def begin_lezing(self, bron_id: int, item_id: str, naam: str, link: str | None, etag: str | None,
                      content_hash: str, gewijzigd: dt.datetime | None, run_id: int | None, pid: int | None) -> int:
         """Record, committed, that this version goes to the reader now; returns the record's id."""
-        with self.session() as s, s.begin():
-            lezing = Lezing(bron_id=bron_id, item_id=item_id, naam=naam, link=link, etag=etag,
-                            content_hash=content_hash, gewijzigd=gewijzigd, run_id=run_id, pid=pid, begonnen=nu())
-            s.add(lezing)
-            s.flush()
-            return lezing.id
+        with self.engine.begin() as conn:  # a statement, not an ORM object: once per file read
+            sleutel = conn.execute(insert(Lezing), dict(
+                bron_id=bron_id, item_id=item_id, naam=naam, link=link, etag=etag, content_hash=content_hash,
+                gewijzigd=gewijzigd, run_id=run_id, pid=pid, begonnen=nu())).inserted_primary_key
+            assert sleutel is not None
+            return sleutel[0]
 
     def open_lezingen(self, bron_id: int) -> list[tuple[Lezing, Run | None]]:
         """The reads of `bron_id` nobody completed, each with the run that started it."""

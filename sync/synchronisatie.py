@@ -171,7 +171,8 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         log.info("sync started",
                  extra={"fields": {"run": run_id, "source": bron.beschrijving(), "trigger": aanleiding}})
         intake: IntakeResultaat = verwerk(store, bron, soort, run_id, vandaag, config.sync.nabij_maanden, voortgang,
-                                          lege_bron_toestaan=lege_bron_toestaan)
+                                          lege_bron_toestaan=lege_bron_toestaan, lezers=config.sync.readers,
+                                          leestijd=config.sync.read_timeout_seconds)
         if config.lijsten.map is not None:
             from sync.lijsten.map import importeer_map
             intake.fouten += importeer_map(store, config.lijsten, config.sync.tz).fouten

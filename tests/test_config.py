@@ -77,6 +77,7 @@ def test_defaults(tmp_path) -> None:
     assert c.store_path == tmp_path / "pmiek.sqlite"
     assert c.master.path == tmp_path / "pMIEK-monitoring.xlsx" and c.master.publish == "none"
     assert c.sync.cron == "0 7 * * 1-5" and c.sync.timezone == "Europe/Amsterdam" and c.sync.nabij_maanden == 3
+    assert (c.sync.readers, c.sync.read_timeout_seconds) == (0, 120)
     r = c.report
     assert (r.recipients, r.sender, r.subject, r.transport) == (
         ["energy-board@localhost"], "pmiek-monitor@localhost", "pMIEK kwartaaloverzicht {kwartaal}", "outbox")
@@ -133,6 +134,8 @@ def test_secret_comes_from_the_environment(tmp_path, monkeypatch) -> None:
     ('[source]\npath = "x"\n[sync]\ntimezone = "Europe/Drenthe"\n', "sync.timezone", "geen bekende tijdzone"),
     ('[source]\npath = "x"\n[sync]\nnabij_maanden = "drie"\n', "sync.nabij_maanden", "geheel getal"),
     ('[source]\npath = "x"\n[sync]\nnabij_maanden = 99\n', "sync.nabij_maanden", "tussen 0 en 24"),
+    ('[source]\npath = "x"\n[sync]\nreaders = -1\n', "sync.readers", "tussen 0 en 64"),
+    ('[source]\npath = "x"\n[sync]\nread_timeout_seconds = 1\n', "sync.read_timeout_seconds", "tussen 5 en 86400"),
     ('[source]\ntype = "folder"\n', "source.path", "verplicht"),
     ('[source]\ntype = "dropbox"\npath = "x"\n', "source.type", "kies uit: folder, sharepoint"),
     ('[store]\npath = "x"\n', "source", "[source] ontbreekt"),

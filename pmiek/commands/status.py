@@ -88,7 +88,7 @@ def _vastgelopen(store, tz) -> None:
     print("Fiches die de lezer ten val brachten (deze versies worden niet opnieuw gelezen):")
     for lezing in lezingen:
         run = f"run {lezing.run_id}" if lezing.run_id is not None else "een run"
-        print(f"- {lezing.naam}: versie van {_tijd(lezing.gewijzigd, tz)}; {run} stopte tijdens het lezen "
+        print(f"- {lezing.naam}: versie van {_tijd(lezing.gewijzigd, tz)}; het lezen brak af in {run} "
               f"({_tijd(lezing.begonnen, tz)})")
     print("    Sla zo'n fiche opnieuw op als Excel-werkmap (.xlsx); een nieuwe versie wordt gewoon gelezen.")
 

@@ -285,10 +285,6 @@ def _waarde_schrijver(blad: "Blad", kolom: Kolom, soort_type: type, tz: dt.tzinf
     return lambda r, c, value: _tekst(ws, r, c, value, fmt)
 
 
-#: A type not met yet in a column (`_Kolomschrijver.per_type`).
-_NOG_NIET = object()
-
-
 class _Kolomschrijver:
     """The cell writers of one table column, one per type of value met (`_cel_schrijver`)."""
 
@@ -363,9 +359,8 @@ def tabel(
     kolom_info = [(c, k.per_type, k) for c, k in enumerate(kolomschrijvers, start=eerste_kolom - 1)]
     for r, rij in enumerate(rijen, start=KOPRIJ):
         for (c, per_type, kolomschrijver), value in zip(kolom_info, rij):
-            schrijver = per_type.get(type(value), _NOG_NIET)
-            if schrijver is _NOG_NIET:
-                schrijver = kolomschrijver.voor(type(value))
+            soort = type(value)
+            schrijver = per_type[soort] if soort in per_type else kolomschrijver.voor(soort)
             if schrijver is not None:
                 schrijver(r, c, value)
     for j, kolom in enumerate(kolommen):

@@ -1,0 +1,236 @@
+"""Reading and validating fiches in worker processes, for a sync with many files to read.
+
+Reading a fiche is CPU work (inflating the archive, parsing XML, python-calamine, the rules), so
+a run with hundreds of files to read spreads them over one worker per core. The workers also
+keep a file that takes its reader down away from the service: an engine abort or the kernel's
+out-of-memory killer ends a worker, not the run. Each worker reads one file at a time, so the
+file it held when it died is known: that version is refused (it would do the same next time)
+and the run goes on with a fresh worker. A read that takes longer than the time limit (a hung
+engine, pathological XML) is ended the same way.
+
+Only plain data crosses the process boundary: the file's bytes go in; the verdict (as the
+columns of its row in the store), or the Dutch message of a refusal, comes back with the log
+records the reader wrote, which the service logs as its own.
+
+`intake` decides when the pool is worth starting (`aantal_lezers`); small runs read in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from typing import Any
+
+from fiche.errors import PmiekError
+
+log = logging.getLogger("pmiek.sync.leesploeg")
+
+#: From this many files to read, a pool pays for its start-up (measured in bench/bench_sync.py).
+PLOEG_VANAF = 50
+#: Workers at most when the config leaves it to the machine (`sync.lezers = 0`).
+MAX_AUTOMATISCH = 4
+
+
+def aantal_lezers(ingesteld: int, te_lezen: int) -> int:
+    """Workers for a run with `te_lezen` files to read: 1 means in-process (no pool)."""
+    if ingesteld == 1 or te_lezen < PLOEG_VANAF:
+        return 1
+    if ingesteld <= 0:
+        ingesteld = min(MAX_AUTOMATISCH, os.cpu_count() or 1)
+    return max(1, min(ingesteld, te_lezen))
+
+
+@dataclass
+class Leesopdracht:
+    """One version to read; `sleutel` is the caller's handle for it."""
+
+    sleutel: Any
+    inhoud: bytes
+    naam: str
+
+
+@dataclass
+class Leesuitkomst:
+    """What became of one `Leesopdracht`. `soort`: "oordeel" (`kolommen`: the verdict as
+    `sync.intake.versie_kolommen` stores it),
+    "geweigerd" (the reader refused the file: `melding` in Dutch, `reden` in English),
+    "fout" (an unexpected exception in the reader: `reden`), "gestorven" (the worker died while
+    reading it) or "te_lang" (ended after the time limit)."""
+
+    opdracht: Leesopdracht
+    soort: str
+    kolommen: dict[str, Any] | None = None
+    melding: str | None = None
+    reden: str | None = None
+
+
+# --- In the worker ------------------------------------------------------------------------------
+
+class _Verzamelaar(logging.Handler):
+    """Keeps the log records of one read, flattened so they pickle."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args, record.exc_info = record.getMessage(), None, None
+        self.records.append(record)
+
+
+def _werker(conn, lees: Callable[[bytes, str], dict[str, Any]]) -> None:
+    # Ctrl-C reaches the whole process group: the service decides what happens to a read.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    verzamelaar = _Verzamelaar()
+    root = logging.getLogger()
+    root.handlers[:] = [verzamelaar]
+    root.setLevel(logging.DEBUG)
+    while True:
+        try:
+            inhoud, naam = conn.recv()
+        except (EOFError, OSError):  # the service is gone
+            return
+        verzamelaar.records = []
+        try:
+            uit: tuple = ("oordeel", lees(inhoud, naam), None, None)
+        except PmiekError as exc:
+            uit = ("geweigerd", None, exc.melding, str(exc))
+        except Exception as exc:  # noqa: BLE001 - reported to the service, which refuses the file
+            logging.getLogger("pmiek.sync.intake").exception("reader failed on a file",
+                                                            extra={"fields": {"item": naam}})
+            uit = ("fout", None, None, f"{type(exc).__name__}: {exc}")
+        conn.send((*uit, verzamelaar.records))
+
+
+# --- In the service -----------------------------------------------------------------------------
+
+def _context():
+    # forkserver: workers fork from a clean single-threaded server with the reader imported,
+    # never from the service itself (its scheduler and database threads must not be forked).
+    methoden = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methoden else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["fiche.reader", "fiche.validatie", "sync.intake", "sync.leesploeg"])
+    return ctx
+
+
+class _Lezer:
+    def __init__(self, ctx, lees: Callable[[bytes, str], dict[str, Any]]) -> None:
+        self.conn, kind = ctx.Pipe()
+        self.proces = ctx.Process(target=_werker, args=(kind, lees), daemon=True,
+                                  name="pmiek-lezer")
+        self.proces.start()
+        kind.close()
+        self.opdracht: Leesopdracht | None = None
+        self.sinds = 0.0
+
+    def stop(self) -> None:
+        self.conn.close()
+        if self.proces.is_alive():
+            self.proces.kill()
+        self.proces.join(5)
+
+
+class LeesPloeg:
+    """N worker processes reading `Leesopdracht`s with `lees` (a picklable function of the
+    file's bytes and name that returns the verdict's columns, or raises `PmiekError` to refuse
+    the file); use as a context manager."""
+
+    def __init__(self, aantal: int, lees: Callable[[bytes, str], dict[str, Any]], leestijd: float) -> None:
+        self._ctx = _context()
+        self._args = (lees,)
+        self.leestijd = leestijd
+        self._lezers = [_Lezer(self._ctx, *self._args) for _ in range(aantal)]
+        log.info("reader pool started", extra={"fields": {"workers": aantal, "time_limit_s": leestijd}})
+
+    def __enter__(self) -> LeesPloeg:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for lezer in self._lezers:
+            lezer.stop()
+
+    def lees(self, opdrachten: Iterator[Leesopdracht]) -> Iterator[Leesuitkomst]:
+        """The outcome of every opdracht, in the order the reads finish. `opdrachten` is only
+        advanced when a worker is free, so at most one file per worker is held in memory."""
+        bron = iter(opdrachten)
+        op = False
+
+        def volgende(i: int) -> None:
+            nonlocal op
+            opdracht = None if op else next(bron, None)
+            if opdracht is None:
+                op = True
+            else:
+                self._geef(i, opdracht)
+
+        for i in range(len(self._lezers)):
+            volgende(i)
+        while True:
+            bezig = [lezer for lezer in self._lezers if lezer.opdracht is not None]
+            if not bezig:
+                return
+            vroegste = min(lezer.sinds for lezer in bezig)
+            klaar = wait([lezer.conn for lezer in bezig] + [lezer.proces.sentinel for lezer in bezig],
+                         timeout=max(0.0, vroegste + self.leestijd - time.monotonic()))
+            for i, lezer in enumerate(self._lezers):
+                if lezer.opdracht is None:
+                    continue
+                uitkomst = None
+                if lezer.conn in klaar or lezer.conn.poll():
+                    uitkomst = self._antwoord(lezer)
+                elif lezer.proces.sentinel in klaar or not lezer.proces.is_alive():
+                    uitkomst = self._vervang(i, "gestorven", f"reader process died (exit code "
+                                                             f"{lezer.proces.exitcode})")
+                elif time.monotonic() - lezer.sinds >= self.leestijd:
+                    uitkomst = self._vervang(i, "te_lang", f"read took longer than {self.leestijd:g} s")
+                if uitkomst is not None:
+                    volgende(i)  # the worker reads on while the caller stores this outcome
+                    yield uitkomst
+
+    def _geef(self, i: int, opdracht: Leesopdracht) -> None:
+        for poging in range(2):
+            lezer = self._lezers[i]
+            lezer.opdracht, lezer.sinds = opdracht, time.monotonic()
+            try:
+                lezer.conn.send((opdracht.inhoud, opdracht.naam))
+                return
+            except OSError as exc:  # died before it got the file (BrokenPipeError): not the file's doing
+                log.warning("reader process gone before a read; starting a new one",
+                            extra={"fields": {"item": opdracht.naam, "error": str(exc), "attempt": poging + 1}})
+                lezer.stop()
+                self._lezers[i] = _Lezer(self._ctx, *self._args)
+        raise RuntimeError("reader processes do not start")
+
+    def _antwoord(self, lezer: _Lezer) -> Leesuitkomst:
+        opdracht, lezer.opdracht = lezer.opdracht, None
+        assert opdracht is not None
+        try:
+            soort, kolommen, melding, reden, records = lezer.conn.recv()
+        except (EOFError, OSError):  # died after it began to answer
+            i = self._lezers.index(lezer)
+            lezer.opdracht = opdracht
+            return self._vervang(i, "gestorven", "reader process died while answering")
+        for record in records:
+            doel = logging.getLogger(record.name)
+            if doel.isEnabledFor(record.levelno):
+                doel.handle(record)
+        return Leesuitkomst(opdracht, soort, kolommen, melding, reden)
+
+    def _vervang(self, i: int, soort: str, reden: str) -> Leesuitkomst:
+        oud = self._lezers[i]
+        opdracht = oud.opdracht
+        assert opdracht is not None
+        oud.stop()
+        log.error("reader process ended on a file; a new one takes over",
+                  extra={"fields": {"item": opdracht.naam, "reason": reden}})
+        self._lezers[i] = _Lezer(self._ctx, *self._args)
+        return Leesuitkomst(opdracht, soort, reden=reden)

@@ -1,0 +1,160 @@
+"""Reading in worker processes (`sync.leesploeg`): the same verdicts as reading in-process, and a
+reader process that dies or hangs costs the run one file, not the run.
+
+The processes are real: the pool's workers are found through /proc and stopped or killed with
+real signals, as the kernel's out-of-memory killer or a hung engine would leave them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from sync import leesploeg
+from sync.bron.map import MapBron
+from sync.config import sqlite_url
+from sync.intake import MELDING_LEESVAL, verwerk
+from sync.store import FicheVersie, open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+VOORBEELDEN = sorted((ROOT / "workbook_templates" / "examples").glob("*.xlsx"))
+VANDAAG = dt.date(2026, 12, 2)
+AANTAL = leesploeg.PLOEG_VANAF + 6  # enough files for a pool
+
+
+
+def _map(tmp_path: Path, aantal: int = AANTAL) -> Path:
+    """`aantal` fiches (the examples in turn), a workbook that is no fiche, and a corrupt file."""
+    fiches = tmp_path / "fiches"
+    fiches.mkdir()
+    for i in range(aantal):
+        shutil.copyfile(VOORBEELDEN[i % len(VOORBEELDEN)], fiches / f"{i:03d}-{VOORBEELDEN[i % len(VOORBEELDEN)].name}")
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.active["A1"] = "Begroting"
+    wb.save(fiches / "zz-begroting.xlsx")
+    (fiches / "zz-kapot.xlsx").write_bytes(VOORBEELDEN[0].read_bytes()[:5000])
+    return fiches
+
+
+def _lees(tmp_path: Path, fiches: Path, naam: str, **opties):
+    store = open_store(sqlite_url(tmp_path / f"{naam}.sqlite"))
+    try:
+        bron = MapBron(fiches)
+        run = store.start_run(bron.beschrijving(), "handmatig", os.getpid())
+        r = verwerk(store, bron, "folder", run, VANDAAG, 3, voortgang=False, **opties)
+        with store.session() as s:
+            versies = {v.naam: (v.status, v.stoplicht, v.bevindingen, v.beoordeling, v.melding)
+                       for v in s.scalars(select(FicheVersie))}
+        return r, versies, store.vastgelopen_lezingen()
+    finally:
+        store.close()
+
+
+def test_small_runs_read_in_process_and_large_ones_in_a_pool() -> None:
+    assert leesploeg.aantal_lezers(0, leesploeg.PLOEG_VANAF - 1) == 1
+    assert leesploeg.aantal_lezers(1, 10_000) == 1  # readers = 1: never a pool
+    assert leesploeg.aantal_lezers(3, 10_000) == 3
+    assert leesploeg.aantal_lezers(0, 10_000) == min(leesploeg.MAX_AUTOMATISCH, os.cpu_count() or 1)
+
+
+def test_the_pool_judges_every_file_as_reading_in_process_does(tmp_path, caplog) -> None:
+    fiches = _map(tmp_path)
+    hier, in_proces, _ = _lees(tmp_path, fiches, "hier", lezers=1)
+    with caplog.at_level(logging.INFO):
+        ploeg, in_ploeg, _ = _lees(tmp_path, fiches, "ploeg", lezers=2)
+    assert "reader pool started" in caplog.text  # it really ran in workers
+    assert ploeg.tellingen == hier.tellingen
+    assert (ploeg.tellingen.gelezen, ploeg.tellingen.geaccepteerd, ploeg.tellingen.geweigerd) == (AANTAL + 2, AANTAL, 2)
+    assert in_ploeg == in_proces  # status, stoplicht, findings, the whole verdict and the message, per file
+    assert "geen pMIEK-fiche" in in_ploeg["zz-begroting.xlsx"][4]
+    # The workers' own log lines reach the service's log, as a read in-process writes them.
+    assert any(r.name == "pmiek.fiche.reader" and "zz-begroting.xlsx" in r.getMessage() and r.process != os.getpid()
+               for r in caplog.records)
+
+
+def _werkers() -> list[int]:
+    """The pool's worker processes: children of this process's forkserver."""
+    def ouder(pid: str) -> int | None:
+        try:
+            return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return None
+
+    pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    servers = {int(p) for p in pids if ouder(p) == os.getpid()
+               and b"forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()}
+    return sorted(int(p) for p in pids if ouder(p) in servers)
+
+
+def _tijdens_lezen(tmp_path: Path, fiches: Path, ingreep, **opties):
+    """Run intake in a thread and, once the pool has read a few files, do `ingreep(workers)`."""
+    uit: dict = {}
+
+    def run() -> None:
+        uit["r"] = _lees(tmp_path, fiches, "ploeg", lezers=2, **opties)
+
+    draad = threading.Thread(target=run)
+    draad.start()
+    einde = time.monotonic() + 120
+    werkers: list[int] = []
+    while time.monotonic() < einde and len(werkers) < 2:
+        werkers = _werkers()
+        time.sleep(0.02)
+    assert len(werkers) == 2, "the pool's two workers did not start"
+    time.sleep(0.3)  # a few reads done
+    ingreep(werkers)
+    draad.join(180)
+    assert not draad.is_alive()
+    for pid in werkers:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    return uit["r"]
+
+
+def _bevries_en_dood(werkers: list[int]) -> None:
+    # Stopped first, so each holds a file when it dies (an idle one is handed one within
+    # milliseconds and never answers): then exactly two files were in a reader that died.
+    for pid in werkers:
+        os.kill(pid, signal.SIGSTOP)
+    time.sleep(0.3)
+    for pid in werkers:
+        os.kill(pid, signal.SIGKILL)
+
+
+def test_a_reader_process_that_dies_costs_only_the_file_it_held(tmp_path, caplog) -> None:
+    fiches = _map(tmp_path)
+    with caplog.at_level(logging.INFO):
+        r, versies, vastgelopen = _tijdens_lezen(tmp_path, fiches, _bevries_en_dood)
+    t = r.tellingen
+    assert t.gelezen == AANTAL + 2 and t.geaccepteerd == AANTAL - 2 and t.geweigerd == 4, t
+    dood = sorted(naam for naam, v in versies.items() if v[4] == MELDING_LEESVAL)
+    assert len(dood) == 2 and all(naam[0].isdigit() for naam in dood)
+    assert sorted(lezing.naam for lezing in vastgelopen) == dood  # what `pmiek status` lists
+    assert caplog.text.count("a version took its reader process down") == 2
+    assert caplog.text.count("reader process ended on a file") == 2
+
+
+def test_a_read_over_the_time_limit_is_ended_and_the_file_refused(tmp_path) -> None:
+    fiches = _map(tmp_path)
+
+    def bevries(werkers: list[int]) -> None:
+        for pid in werkers:
+            os.kill(pid, signal.SIGSTOP)
+
+    r, versies, vastgelopen = _tijdens_lezen(tmp_path, fiches, bevries, leestijd=2.0)
+    t = r.tellingen
+    assert t.geaccepteerd == AANTAL - 2 and t.geweigerd == 4, t
+    traag = sorted(naam for naam, v in versies.items() if v[4] and "duurde langer dan 2 seconden" in v[4])
+    assert len(traag) == 2
+    assert sorted(lezing.naam for lezing in vastgelopen) == traag
+    for naam in traag:  # the refusal is a stored version like any other
+        assert versies[naam][0] == "onleesbaar" and json.loads(versies[naam][2]) == []
