@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import select
 
 from fiche.errors import FileRefused, InputError, PmiekError, RemoteError
 from sync import leesploeg, verhuizing
@@ -43,14 +43,16 @@ from sync.store import (
     Lezing,
     Run,
     Store,
-    dumps,
     nu,
 )
+from sync.versieopslag import beoordeel, bewaar_versie
 
 log = logging.getLogger("pmiek.sync.intake")
 
 #: Show a progress bar from this many files to read (and only on a terminal).
 VOORTGANG_VANAF = 20
+#: Versions stored per transaction when a reader pool reads (`_Oogst.bundel`).
+BUNDEL = 25
 #: Seconds a read may take in a reader process (`sync.leesploeg`): a real fiche takes milliseconds.
 LEESTIJD_STANDAARD = 120  # sync.read_timeout_seconds
 
@@ -74,57 +76,6 @@ class IntakeResultaat:
     tellingen: Tellingen
     fouten: list[dict[str, str]] = field(default_factory=list)  # files that could not be fetched
     volledig: bool = True
-
-
-def project_sleutel(projectnaam: str | None) -> str | None:
-    """The identity of a project across versions and files: its name, case and spacing ignored."""
-    if not projectnaam or not str(projectnaam).strip():
-        return None
-    return " ".join(str(projectnaam).lower().split())
-
-
-def beoordeling_als_dict(beoordeling) -> dict[str, Any]:
-    """Everything of a `Beoordeling` the overview needs, JSON-ready (see `store.dumps`)."""
-    return {
-        "fiche_type": beoordeling.fiche_type,
-        "project": beoordeling.project,
-        "stoplicht": beoordeling.stoplicht.value,
-        "waarden": beoordeling.waarden,
-        "tabellen": beoordeling.tabellen,
-        # Shallow: every field of a milestone verdict is immutable, and asdict's deep copy was
-        # a tenth of storing a version.
-        "mijlpalen": [{f.name: getattr(m, f.name) for f in dataclasses.fields(m)} for m in beoordeling.mijlpalen],
-        "bevindingen": [b.as_json() for b in beoordeling.bevindingen],
-    }
-
-
-
-def versie_kolommen(beoordeling) -> dict[str, Any]:
-    """What a version's row holds of a verdict (JSON already encoded), and what intake counts
-    and logs of it. Computed where the file was read: in a reader process, only this crosses
-    back to the service."""
-    waarden = beoordeling.waarden
-    projectnaam = beoordeling.project or waarden.get("projectnaam")
-    peildatum = waarden.get("peildatum")
-    return {
-        "fiche_type": beoordeling.fiche_type,
-        "project_sleutel": project_sleutel(projectnaam),
-        "projectnaam": str(projectnaam).strip() if projectnaam else None,
-        "fiche_peildatum": peildatum if isinstance(peildatum, dt.date) else None,
-        "stoplicht": beoordeling.stoplicht.value,
-        "bevindingen": dumps([b.as_json() for b in beoordeling.bevindingen]),
-        "beoordeling": dumps(beoordeling_als_dict(beoordeling)),
-        "geldig": beoordeling.geldig, "project": beoordeling.project,
-        "fouten": len(beoordeling.fouten), "waarschuwingen": len(beoordeling.waarschuwingen),
-    }
-
-def beoordeel(data: bytes, naam: str, vandaag: dt.date, nabij_maanden: int) -> dict[str, Any]:
-    """Read and validate one file: the version's columns (`versie_kolommen`); `PmiekError`
-    when the file is no readable fiche. What a reader process runs (`sync.leesploeg`)."""
-    # Imported here: the reader and validator are the core's; intake only orchestrates them.
-    from fiche.reader import lees_fiche
-    from fiche.validatie import valideer
-    return versie_kolommen(valideer(lees_fiche(data, naam), vandaag, nabij_maanden))
 
 
 def _voortgang(totaal: int, tonen: bool | None):
@@ -213,7 +164,8 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             try:
                 inhoud = bron.download(item)
             except FileRefused as exc:
-                _bewaar(store, bron_id, item, b, run_id, None, status=STATUS_ONLEESBAAR, melding=exc.melding)
+                oogst.vastleggen()
+                bewaar_versie(store, bron_id, item, b, run_id, None, status=STATUS_ONLEESBAAR, melding=exc.melding)
                 t.geweigerd += 1
                 log.warning("file refused", extra={"fields": {"item": item.naam, "reason": str(exc)}})
                 continue
@@ -225,6 +177,7 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             t.gedownload += 1
             inhoud_hash = hashlib.sha256(inhoud).hexdigest()
             if b is not None and b.verwijderd is None and b.content_hash == inhoud_hash:
+                oogst.vastleggen()
                 _werk_bestand_bij(store, b.id, item)
                 verhuizing.verhuis_link(store, bron_id, item.id, b.link, item.link)
                 t.ongewijzigd += 1
@@ -237,9 +190,11 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
     try:
         if lezers > 1:
             lees = functools.partial(beoordeel, vandaag=vandaag, nabij_maanden=nabij_maanden)
+            oogst.bundel = BUNDEL
             with leesploeg.LeesPloeg(lezers, lees, leestijd) as ploeg:
                 for uitkomst in ploeg.lees(opdrachten()):
                     oogst.bewaar(uitkomst, None, leestijd)
+            oogst.vastleggen()
         else:
             for opdracht in opdrachten():
                 item, _, inhoud_hash = opdracht.sleutel
@@ -250,11 +205,14 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
                 oogst.bewaar(_lees_hier(opdracht, vandaag, nabij_maanden), oogst.lezing, leestijd)
                 oogst.lezing = None
     except (KeyboardInterrupt, SystemExit):
-        # Stopped from outside (Ctrl-C), not by a file: the version being read is not suspect.
+        # Stopped from outside (Ctrl-C), not by a file: the version being read is not suspect,
+        # and the verdicts already made are kept.
+        oogst.vastleggen()
         if oogst.lezing is not None:
             _wis_lezing(store, oogst.lezing)
         raise
     finally:
+        oogst.laat_los()
         balk.close()
 
     if wijzigingen.volledig:
@@ -298,6 +256,39 @@ class _Oogst:
     run_id: int | None
     t: Tellingen
     lezing: int | None = None
+    #: Versions per transaction: 1 when reading in-process (each read is recorded before it
+    #: starts, and its verdict must clear that record at once); more from a pool, whose reads
+    #: leave no record: a run killed halfway loses at most this many verdicts, read again next time.
+    bundel: int = 1
+    _conn: Any = None
+    _open: int = 0
+
+    def vastleggen(self) -> None:
+        """Commit the versions stored so far; before any write outside `bewaar`."""
+        if self._conn is not None:
+            conn, self._conn, self._open = self._conn, None, 0
+            try:
+                conn.commit()
+            finally:
+                conn.close()
+
+    def laat_los(self) -> None:
+        if self._conn is not None:
+            conn, self._conn, self._open = self._conn, None, 0
+            conn.close()  # rolls back what was not committed
+
+    def _verbinding(self):
+        if self.bundel <= 1:
+            return None
+        if self._conn is None:
+            self._conn = self.store.engine.connect()
+            self._conn.begin()
+        self._open += 1
+        return self._conn
+
+    def _misschien_vastleggen(self) -> None:
+        if self._open >= self.bundel:
+            self.vastleggen()
 
     def bewaar(self, uitkomst: Leesuitkomst, lezing: int | None, leestijd: float) -> None:
         item, b, inhoud_hash = uitkomst.opdracht.sleutel
@@ -306,8 +297,9 @@ class _Oogst:
             kolommen = uitkomst.kolommen
             assert kolommen is not None
             status = STATUS_GEACCEPTEERD if kolommen["geldig"] else STATUS_GEWEIGERD
-            _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=status, kolommen=kolommen,
-                    lezing_id=lezing)
+            bewaar_versie(store, bron_id, item, b, run_id, inhoud_hash, status=status, kolommen=kolommen,
+                    lezing_id=lezing, conn=self._verbinding())
+            self._misschien_vastleggen()
             if kolommen["geldig"]:
                 t.geaccepteerd += 1
             else:
@@ -327,56 +319,15 @@ class _Oogst:
                 seconden=f"{leestijd:g}")
             log.error("a version took its reader process down; refused, and not read again",
                       extra={"fields": {"item": item.naam, "reason": uitkomst.reden}})
-        _bewaar(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=melding,
-                lezing_id=lezing, leesval=uitkomst.soort in ("gestorven", "te_lang"))
+        bewaar_versie(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=melding,
+                lezing_id=lezing, leesval=uitkomst.soort in ("gestorven", "te_lang"), conn=self._verbinding())
+        self._misschien_vastleggen()
 
 
 def _werk_bestand_bij(store: Store, bestand_id: int, item: BronItem) -> None:
     with store.session() as s, s.begin():
         b = s.get_one(Bestand, bestand_id)
         b.etag, b.naam, b.gewijzigd, b.link, b.laatst_gezien = item.etag, item.naam, item.gewijzigd, item.link, nu()
-
-
-def _bewaar(store: Store, bron_id: int, item: BronItem, bekend: Bestand | None, run_id: int | None,
-            inhoud_hash: str | None, status: str, kolommen: dict[str, Any] | None = None, melding: str | None = None,
-            lezing_id: int | None = None, leesval: bool = False) -> None:
-    """Store one version (`kolommen`: its verdict, see `versie_kolommen`) and the file's new
-    state in one transaction, which also clears the record of the read (`lezing_id`) that
-    produced it. `leesval`: the version took its reader process down; it gets a record of that,
-    as `pmiek status` shows it.
-
-    Plain SQL statements rather than ORM objects: this runs once per file read, and the unit of
-    work cost more than the database itself (bench/bench_sync.py)."""
-    moment = nu()
-    oordeel = kolommen or {}
-    versie = dict(
-        bron_id=bron_id, item_id=item.id, naam=item.naam, link=item.link, status=status,
-        geaccepteerd=status == STATUS_GEACCEPTEERD, content_hash=inhoud_hash, etag=item.etag,
-        gewijzigd=item.gewijzigd, ontvangen=moment, melding=melding, run_id=run_id,
-        **{k: oordeel.get(k, "[]" if k == "bevindingen" else None) for k in _OORDEEL_KOLOMMEN},
-    )
-    bestand = dict(naam=item.naam, etag=item.etag, content_hash=inhoud_hash, gewijzigd=item.gewijzigd,
-                   link=item.link, verwijderd=None, laatst_gezien=moment)
-    with store.engine.begin() as conn:
-        sleutel = conn.execute(insert(FicheVersie), versie).inserted_primary_key
-        assert sleutel is not None
-        versie_id = sleutel[0]
-        if lezing_id is not None:
-            conn.execute(delete(Lezing).where(Lezing.id == lezing_id))
-        if leesval:
-            conn.execute(insert(Lezing), dict(
-                bron_id=bron_id, item_id=item.id, naam=item.naam, link=item.link, etag=item.etag,
-                content_hash=inhoud_hash, gewijzigd=item.gewijzigd, run_id=run_id, pid=None, begonnen=moment,
-                vastgelopen=moment, versie_id=versie_id))
-        if bekend is None:
-            conn.execute(insert(Bestand), dict(bron_id=bron_id, item_id=item.id, **bestand))
-        else:
-            conn.execute(update(Bestand).where(Bestand.id == bekend.id).values(**bestand))
-
-
-#: The columns of a version that come from its verdict (`versie_kolommen`).
-_OORDEEL_KOLOMMEN = ("fiche_type", "project_sleutel", "projectnaam", "fiche_peildatum", "stoplicht", "bevindingen",
-                     "beoordeling")
 
 
 def _wis_lezing(store: Store, lezing_id: int) -> None:

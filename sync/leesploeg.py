@@ -3,9 +3,10 @@
 Reading a fiche is CPU work (inflating the archive, parsing XML, python-calamine, the rules), so
 a run with hundreds of files to read spreads them over one worker per core. The workers also
 keep a file that takes its reader down away from the service: an engine abort or the kernel's
-out-of-memory killer ends a worker, not the run. Each worker reads one file at a time, so the
-file it held when it died is known: that version is refused (it would do the same next time)
-and the run goes on with a fresh worker. A read that takes longer than the time limit (a hung
+out-of-memory killer ends a worker, not the run. Each worker reads its files one after the other
+in the order it got them, so the file it was reading when it died is known: that version is
+refused (it would do the same next time), the file queued behind it goes to a fresh worker and
+the run goes on. A read that takes longer than the time limit (a hung
 engine, pathological XML) is ended the same way.
 
 Only plain data crosses the process boundary: the file's bytes go in; the verdict (as the
@@ -20,8 +21,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue
 import signal
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
@@ -33,8 +37,10 @@ log = logging.getLogger("pmiek.sync.leesploeg")
 
 #: From this many files to read, a pool pays for its start-up (measured in bench/bench_sync.py).
 PLOEG_VANAF = 50
-#: Workers at most when the config leaves it to the machine (`sync.lezers = 0`).
+#: Workers at most when the config leaves it to the machine (`sync.readers = 0`).
 MAX_AUTOMATISCH = 4
+#: Files handed to a worker ahead: the next one waits in its pipe while it reads.
+VOORRAAD = 2
 
 
 def aantal_lezers(ingesteld: int, te_lezen: int) -> int:
@@ -58,7 +64,7 @@ class Leesopdracht:
 @dataclass
 class Leesuitkomst:
     """What became of one `Leesopdracht`. `soort`: "oordeel" (`kolommen`: the verdict as
-    `sync.intake.versie_kolommen` stores it),
+    `sync.versieopslag.versie_kolommen` stores it),
     "geweigerd" (the reader refused the file: `melding` in Dutch, `reden` in English),
     "fout" (an unexpected exception in the reader: `reden`), "gestorven" (the worker died while
     reading it) or "te_lang" (ended after the time limit)."""
@@ -86,7 +92,7 @@ class _Verzamelaar(logging.Handler):
         self.records.append(record)
 
 
-def _werker(conn, lees: Callable[[bytes, str], dict[str, Any]]) -> None:
+def _werker(taken, antwoorden, lees: Callable[[bytes, str], dict[str, Any]]) -> None:
     # Ctrl-C reaches the whole process group: the service decides what happens to a read.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     verzamelaar = _Verzamelaar()
@@ -95,7 +101,7 @@ def _werker(conn, lees: Callable[[bytes, str], dict[str, Any]]) -> None:
     root.setLevel(logging.DEBUG)
     while True:
         try:
-            inhoud, naam = conn.recv()
+            inhoud, naam = taken.recv()
         except (EOFError, OSError):  # the service is gone
             return
         verzamelaar.records = []
@@ -107,7 +113,7 @@ def _werker(conn, lees: Callable[[bytes, str], dict[str, Any]]) -> None:
             logging.getLogger("pmiek.sync.intake").exception("reader failed on a file",
                                                             extra={"fields": {"item": naam}})
             uit = ("fout", None, None, f"{type(exc).__name__}: {exc}")
-        conn.send((*uit, verzamelaar.records))
+        antwoorden.send((*uit, verzamelaar.records))
 
 
 # --- In the service -----------------------------------------------------------------------------
@@ -118,25 +124,50 @@ def _context():
     methoden = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methoden else "spawn")
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["fiche.reader", "fiche.validatie", "sync.intake", "sync.leesploeg"])
+        ctx.set_forkserver_preload(["fiche.reader", "fiche.validatie", "sync.versieopslag", "sync.leesploeg"])
     return ctx
 
 
 class _Lezer:
+    """One worker process. Files go to it through a sender thread, so the service never blocks
+    on a worker that is busy reading while that worker waits to hand back its previous answer."""
+
     def __init__(self, ctx, lees: Callable[[bytes, str], dict[str, Any]]) -> None:
-        self.conn, kind = ctx.Pipe()
-        self.proces = ctx.Process(target=_werker, args=(kind, lees), daemon=True,
+        taken_in, self._taken = ctx.Pipe(duplex=False)
+        self.conn, antwoorden_uit = ctx.Pipe(duplex=False)
+        self.proces = ctx.Process(target=_werker, args=(taken_in, antwoorden_uit, lees), daemon=True,
                                   name="pmiek-lezer")
         self.proces.start()
-        kind.close()
-        self.opdracht: Leesopdracht | None = None
-        self.sinds = 0.0
+        taken_in.close()
+        antwoorden_uit.close()
+        #: Handed to this worker and not answered yet, oldest first: it reads them in this order.
+        self.opdrachten: deque[Leesopdracht] = deque()
+        self.sinds = 0.0  # when it began reading the oldest
+        self._wachtrij: queue.SimpleQueue = queue.SimpleQueue()
+        self._zender = threading.Thread(target=self._zend, name="pmiek-lezer-zender", daemon=True)
+        self._zender.start()
+
+    def _zend(self) -> None:
+        while (opdracht := self._wachtrij.get()) is not None:
+            try:
+                self._taken.send((opdracht.inhoud, opdracht.naam))
+            except OSError:  # the worker is gone; the service sees its end through the sentinel
+                return
+
+    def geef(self, opdracht: Leesopdracht) -> None:
+        if not self.opdrachten:
+            self.sinds = time.monotonic()
+        self.opdrachten.append(opdracht)
+        self._wachtrij.put(opdracht)
 
     def stop(self) -> None:
-        self.conn.close()
         if self.proces.is_alive():
             self.proces.kill()
         self.proces.join(5)
+        self._wachtrij.put(None)
+        self._zender.join(5)
+        self._taken.close()
+        self.conn.close()
 
 
 class LeesPloeg:
@@ -160,65 +191,51 @@ class LeesPloeg:
 
     def lees(self, opdrachten: Iterator[Leesopdracht]) -> Iterator[Leesuitkomst]:
         """The outcome of every opdracht, in the order the reads finish. `opdrachten` is only
-        advanced when a worker is free, so at most one file per worker is held in memory."""
+        advanced when a worker has room (VOORRAAD files each), which bounds the memory held."""
         bron = iter(opdrachten)
         op = False
 
-        def volgende(i: int) -> None:
+        def vul(lezer: _Lezer) -> None:
             nonlocal op
-            opdracht = None if op else next(bron, None)
-            if opdracht is None:
-                op = True
-            else:
-                self._geef(i, opdracht)
+            while not op and len(lezer.opdrachten) < VOORRAAD:
+                opdracht = next(bron, None)
+                if opdracht is None:
+                    op = True
+                else:
+                    lezer.geef(opdracht)
 
-        for i in range(len(self._lezers)):
-            volgende(i)
+        for lezer in self._lezers:
+            vul(lezer)
         while True:
-            bezig = [lezer for lezer in self._lezers if lezer.opdracht is not None]
+            bezig = [lezer for lezer in self._lezers if lezer.opdrachten]
             if not bezig:
                 return
             vroegste = min(lezer.sinds for lezer in bezig)
             klaar = wait([lezer.conn for lezer in bezig] + [lezer.proces.sentinel for lezer in bezig],
                          timeout=max(0.0, vroegste + self.leestijd - time.monotonic()))
             for i, lezer in enumerate(self._lezers):
-                if lezer.opdracht is None:
+                if not lezer.opdrachten:
                     continue
                 uitkomst = None
                 if lezer.conn in klaar or lezer.conn.poll():
-                    uitkomst = self._antwoord(lezer)
+                    uitkomst = self._antwoord(i)
                 elif lezer.proces.sentinel in klaar or not lezer.proces.is_alive():
                     uitkomst = self._vervang(i, "gestorven", f"reader process died (exit code "
                                                              f"{lezer.proces.exitcode})")
                 elif time.monotonic() - lezer.sinds >= self.leestijd:
                     uitkomst = self._vervang(i, "te_lang", f"read took longer than {self.leestijd:g} s")
                 if uitkomst is not None:
-                    volgende(i)  # the worker reads on while the caller stores this outcome
+                    vul(self._lezers[i])  # the worker reads on while the caller stores this outcome
                     yield uitkomst
 
-    def _geef(self, i: int, opdracht: Leesopdracht) -> None:
-        for poging in range(2):
-            lezer = self._lezers[i]
-            lezer.opdracht, lezer.sinds = opdracht, time.monotonic()
-            try:
-                lezer.conn.send((opdracht.inhoud, opdracht.naam))
-                return
-            except OSError as exc:  # died before it got the file (BrokenPipeError): not the file's doing
-                log.warning("reader process gone before a read; starting a new one",
-                            extra={"fields": {"item": opdracht.naam, "error": str(exc), "attempt": poging + 1}})
-                lezer.stop()
-                self._lezers[i] = _Lezer(self._ctx, *self._args)
-        raise RuntimeError("reader processes do not start")
-
-    def _antwoord(self, lezer: _Lezer) -> Leesuitkomst:
-        opdracht, lezer.opdracht = lezer.opdracht, None
-        assert opdracht is not None
+    def _antwoord(self, i: int) -> Leesuitkomst:
+        lezer = self._lezers[i]
         try:
             soort, kolommen, melding, reden, records = lezer.conn.recv()
-        except (EOFError, OSError):  # died after it began to answer
-            i = self._lezers.index(lezer)
-            lezer.opdracht = opdracht
+        except (EOFError, OSError):  # died while it answered
             return self._vervang(i, "gestorven", "reader process died while answering")
+        opdracht = lezer.opdrachten.popleft()
+        lezer.sinds = time.monotonic()
         for record in records:
             doel = logging.getLogger(record.name)
             if doel.isEnabledFor(record.levelno):
@@ -226,11 +243,14 @@ class LeesPloeg:
         return Leesuitkomst(opdracht, soort, kolommen, melding, reden)
 
     def _vervang(self, i: int, soort: str, reden: str) -> Leesuitkomst:
+        """The worker ended on the file it was reading (its oldest); the files queued behind it go
+        to a new worker."""
         oud = self._lezers[i]
-        opdracht = oud.opdracht
-        assert opdracht is not None
         oud.stop()
+        opdracht, *wachtend = oud.opdrachten
         log.error("reader process ended on a file; a new one takes over",
                   extra={"fields": {"item": opdracht.naam, "reason": reden}})
-        self._lezers[i] = _Lezer(self._ctx, *self._args)
+        nieuw = self._lezers[i] = _Lezer(self._ctx, *self._args)
+        for volgende in wachtend:
+            nieuw.geef(volgende)
         return Leesuitkomst(opdracht, soort, reden=reden)

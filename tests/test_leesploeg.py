@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from sync import leesploeg
@@ -158,3 +159,53 @@ def test_a_read_over_the_time_limit_is_ended_and_the_file_refused(tmp_path) -> N
     assert sorted(lezing.naam for lezing in vastgelopen) == traag
     for naam in traag:  # the refusal is a stored version like any other
         assert versies[naam][0] == "onleesbaar" and json.loads(versies[naam][2]) == []
+
+
+def _versies_in(store: Path) -> int:
+    import sqlite3
+    if not store.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"{store.as_uri()}?mode=ro", uri=True, timeout=0)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM fiche_versies").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:  # not created yet, or busy for a moment
+        return 0
+
+
+@pytest.mark.subprocess
+def test_a_sync_killed_while_its_pool_reads_loses_nothing_and_blames_no_file(tmp_path) -> None:
+    """The pool's reads leave no record to distrust: a `pmiek sync` killed halfway keeps the
+    verdicts it committed, and the next run reads the rest as usual."""
+    import subprocess
+    import sys
+
+    fiches = _map(tmp_path, aantal=3 * leesploeg.PLOEG_VANAF)
+    store, master = tmp_path / "pmiek.sqlite", tmp_path / "master.xlsx"
+    args = [sys.executable, "-m", "pmiek.cli", "sync", "--source", str(fiches), "--store", str(store),
+            "--master", str(master), "--no-progress"]
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        einde = time.monotonic() + 120
+        while time.monotonic() < einde and _versies_in(store) < 25 and proc.poll() is None:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the sync ended before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    bewaard = _versies_in(store)
+    totaal = 3 * leesploeg.PLOEG_VANAF + 2
+    assert 25 <= bewaard < totaal
+
+    r = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (f"{totaal} fiches in de bron, {totaal - bewaard} gelezen, " in r.stdout
+            and f"{bewaard} ongewijzigd" in r.stdout), r.stdout
+    assert _versies_in(store) == totaal  # every file judged once
+    status = subprocess.run([sys.executable, "-m", "pmiek.cli", "status", "--store", str(store)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert "ten val" not in status.stdout
