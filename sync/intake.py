@@ -45,7 +45,8 @@ from sync.store import (
     Store,
     nu,
 )
-from sync.versieopslag import beoordeel, bewaar_versie
+from sync.versiekolommen import beoordeel
+from sync.versieopslag import bewaar_versie
 
 log = logging.getLogger("pmiek.sync.intake")
 

@@ -64,7 +64,7 @@ class Leesopdracht:
 @dataclass
 class Leesuitkomst:
     """What became of one `Leesopdracht`. `soort`: "oordeel" (`kolommen`: the verdict as
-    `sync.versieopslag.versie_kolommen` stores it),
+    `sync.versiekolommen.versie_kolommen` stores it),
     "geweigerd" (the reader refused the file: `melding` in Dutch, `reden` in English),
     "fout" (an unexpected exception in the reader: `reden`), "gestorven" (the worker died while
     reading it) or "te_lang" (ended after the time limit)."""
@@ -124,7 +124,9 @@ def _context():
     methoden = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methoden else "spawn")
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["fiche.reader", "fiche.validatie", "sync.versieopslag", "sync.leesploeg"])
+        # What the first read would import otherwise (`fiche.veilig.vereis_defusedxml` checks openpyxl).
+        ctx.set_forkserver_preload(["fiche.reader", "fiche.validatie", "sync.versiekolommen", "sync.leesploeg",
+                                    "python_calamine", "defusedxml", "openpyxl"])
     return ctx
 
 

@@ -14,10 +14,9 @@ refuses a store written by a newer pMIEK, and when only reading never changes th
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, cast
+from typing import Callable, cast
 
 from sqlalchemy import (
     Boolean,
@@ -53,6 +52,7 @@ from sync.database import (
     versie_in,
 )
 from sync.herstel import upgrade_herstel as _upgrade_herstel  # step 7: plain SQL, imports nothing of ours
+from sync.jsonvorm import dumps, loads  # noqa: F401 - the store's JSON columns; imported from here too
 from sync.lijsten.tabellen import upgrade_lijsten  # step 10: the project lists (issue 10)
 from sync.rapportage_schema import maak_rapportage as _upgrade_rapportage, upgrade_soort_bron  # steps 6, 11: views
 
@@ -242,37 +242,6 @@ kwartaal_verzendingen = Table(
 # One attempt in flight per quarter, enforced by the database itself.
 Index("ux_verzending_in_behandeling", kwartaal_verzendingen.c.kwartaal, unique=True,
       sqlite_where=text("status = 'verzenden'"), postgresql_where=text("status = 'verzenden'"))
-
-
-# --- JSON with dates --------------------------------------------------------------------------
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, dt.date):
-        return {"$date": value.isoformat()}
-    if hasattr(value, "value") and isinstance(value.value, str):  # enums (Stoplicht)
-        return value.value
-    if isinstance(value, (set, tuple)):
-        return list(value)
-    return str(value)
-
-
-def _json_hook(obj: dict) -> Any:
-    if len(obj) == 1:
-        if "$date" in obj:
-            return dt.date.fromisoformat(obj["$date"])
-        if "$datetime" in obj:
-            return dt.datetime.fromisoformat(obj["$datetime"])
-    return obj
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, default=_json_default, ensure_ascii=False)
-
-
-def loads(text_: str | None) -> Any:
-    return None if text_ is None else json.loads(text_, object_hook=_json_hook)
 
 
 # --- schema upgrades --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from test_sync_scenarios import (  # noqa: F401 - klok: the scenarios' clock
     VANDAAG, MapOmgeving, fiche_bytes, klok, meldingen, projectnaam, sync, t, versies,
 )
 
-from sync.versieopslag import project_sleutel
+from sync.versiekolommen import project_sleutel
 from sync.overzicht_bouw import bouw_overzicht
 from sync.store import open_store
 

@@ -13,7 +13,6 @@ import logging
 import os
 import shutil
 import signal
-import threading
 import time
 from pathlib import Path
 
@@ -47,10 +46,10 @@ def _map(tmp_path: Path, aantal: int = AANTAL) -> Path:
     return fiches
 
 
-def _lees(tmp_path: Path, fiches: Path, naam: str, **opties):
+def _lees(tmp_path: Path, fiches: Path, naam: str, bron: MapBron | None = None, **opties):
     store = open_store(sqlite_url(tmp_path / f"{naam}.sqlite"))
     try:
-        bron = MapBron(fiches)
+        bron = bron or MapBron(fiches)
         run = store.start_run(bron.beschrijving(), "handmatig", os.getpid())
         r = verwerk(store, bron, "folder", run, VANDAAG, 3, voortgang=False, **opties)
         with store.session() as s:
@@ -97,28 +96,30 @@ def _werkers() -> list[int]:
     return sorted(int(p) for p in pids if ouder(p) in servers)
 
 
+class _IngreepBron(MapBron):
+    """A folder source that, when the pool asks for its tenth file (both workers busy reading by
+    then), does `ingreep(workers)`: the test acts on the real processes at a known point."""
+
+    def __init__(self, map_: Path, ingreep) -> None:
+        super().__init__(map_)
+        self.ingreep, self.gevraagd, self.werkers = ingreep, 0, []
+
+    def download(self, item):
+        self.gevraagd += 1
+        if self.gevraagd == 10:
+            self.werkers = _werkers()
+            assert len(self.werkers) == 2, self.werkers
+            self.ingreep(self.werkers)
+        return super().download(item)
+
+
 def _tijdens_lezen(tmp_path: Path, fiches: Path, ingreep, **opties):
-    """Run intake in a thread and, once the pool has read a few files, do `ingreep(workers)`."""
-    uit: dict = {}
-
-    def run() -> None:
-        uit["r"] = _lees(tmp_path, fiches, "ploeg", lezers=2, **opties)
-
-    draad = threading.Thread(target=run)
-    draad.start()
-    einde = time.monotonic() + 120
-    werkers: list[int] = []
-    while time.monotonic() < einde and len(werkers) < 2:
-        werkers = _werkers()
-        time.sleep(0.02)
-    assert len(werkers) == 2, "the pool's two workers did not start"
-    time.sleep(0.3)  # a few reads done
-    ingreep(werkers)
-    draad.join(180)
-    assert not draad.is_alive()
-    for pid in werkers:
-        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
-    return uit["r"]
+    bron = _IngreepBron(fiches, ingreep)
+    uit = _lees(tmp_path, fiches, "ploeg", bron=bron, lezers=2, **opties)
+    assert len(bron.werkers) == 2
+    for pid in bron.werkers:  # ended, and reaped
+        assert not Path(f"/proc/{pid}").exists()
+    return uit
 
 
 def _bevries_en_dood(werkers: list[int]) -> None:

@@ -55,7 +55,7 @@ def _json(value: Any) -> Any:
     this runs on every sync); dates, times and enums as the store writes them."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    from sync.store import _json_default
+    from sync.jsonvorm import _json_default
 
     return _json_default(value)
 
