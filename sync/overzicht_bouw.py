@@ -90,6 +90,16 @@ class OverzichtBouwer:
         momenten = [v.gewijzigd for vs in self.per_bestand.values() for v in vs]
         return min(momenten) if momenten else None
 
+    def laad_beoordelingen(self, versie_ids) -> None:
+        """Fetch these versions' verdicts in a few queries instead of one per version (each
+        query is a round trip to a database server)."""
+        nodig = sorted({i for i in versie_ids if i not in self._beoordelingen})
+        with self.store.session() as s:
+            for begin in range(0, len(nodig), 500):
+                for versie_id, tekst in s.execute(select(FicheVersie.id, FicheVersie.beoordeling).where(
+                        FicheVersie.id.in_(nodig[begin:begin + 500]))):
+                    self._beoordelingen[versie_id] = loads(tekst) or {}
+
     def _beoordeling(self, versie_id: int) -> dict[str, Any]:
         if versie_id not in self._beoordelingen:
             with self.store.session() as s:
@@ -191,6 +201,8 @@ class OverzichtBouwer:
 
         vorig_moment = dag_einde(kwartaal_begin(peildatum) - dt.timedelta(days=1), self.tz)
         vorig, _ = self.gekozen(self.stand(vorig_moment))
+        self.laad_beoordelingen([v.id for v in gekozen.values()]
+                                + [vorig[k].id for k in gekozen if k in vorig])
 
         projecten = []
         for sleutel, v in gekozen.items():
