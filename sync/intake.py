@@ -3,15 +3,23 @@
 Per listed file: skipped without download when its eTag is known; skipped without reading when
 the downloaded bytes hash to the version already stored; otherwise read and validated with the
 core. Accepted and refused versions are both stored (a refused one feeds Datakwaliteit, while
-the overview keeps showing the file's last valid version). Each file is committed on its own,
-so a run that is killed halfway loses nothing already done and the next run simply continues.
-A full listing is authoritative: a known file missing from it is recorded as deleted.
+the overview keeps showing the file's last valid version), each with its file's new state in
+the same transaction, so a run that is killed halfway loses at most the verdicts not yet
+committed and the next run simply continues. A full listing is authoritative: a known file
+missing from it is recorded as deleted.
 
-Before a version goes to the reader, that is recorded and committed (`store.Lezing`); the
-record goes in the same transaction as the verdict. A record left by a run that died is a
-version that took the process down while being read (an engine abort, the out-of-memory
-killer, which no `except` can catch): the next run stores it as refused without reading it
-again, so one such file cannot stop every later run. A new version of that file is read as usual.
+Where a file is read depends on how many there are (`sync.leesploeg.aantal_lezers`):
+
+- a few, in this process. Before a version goes to the reader, that is recorded and committed
+  (`store.Lezing`); the record goes in the same transaction as the verdict. A record left by a
+  run that died is a version that took the process down while being read (an engine abort, the
+  out-of-memory killer, which no `except` can catch): the next run stores it as refused without
+  reading it again, so one such file cannot stop every later run.
+- many, in reader processes, one file at a time each: a version that takes its reader down, or
+  keeps it past the time limit, is refused in the same run, with the same record for
+  `pmiek status`. Their verdicts are committed in batches (`BUNDEL`).
+
+A new version of a refused file is read as usual.
 """
 
 from __future__ import annotations
