@@ -23,6 +23,7 @@ import io
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -129,8 +130,10 @@ def sync_worker(fiches: str, lijsten: str | None, store: str, master: str) -> di
 
 
 def _in_proces(functie, *args) -> dict:
-    with get_context("spawn").Pool(1) as pool:
-        return pool.apply(functie, args)
+    # Not multiprocessing.Pool: its workers are daemonic, and a sync reading many files starts
+    # reader processes of its own, as it does under `pmiek sync`.
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(functie, *args).result()
 
 
 def main(argv: list[str] | None = None) -> int:

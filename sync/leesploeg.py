@@ -47,6 +47,10 @@ def aantal_lezers(ingesteld: int, te_lezen: int) -> int:
     """Workers for a run with `te_lezen` files to read: 1 means in-process (no pool)."""
     if ingesteld == 1 or te_lezen < PLOEG_VANAF:
         return 1
+    if multiprocessing.current_process().daemon:
+        # A daemonic process may not start children (a sync run inside multiprocessing.Pool).
+        log.info("reading in-process: this process is daemonic", extra={"fields": {"files": te_lezen}})
+        return 1
     if ingesteld <= 0:
         ingesteld = min(MAX_AUTOMATISCH, os.cpu_count() or 1)
     return max(1, min(ingesteld, te_lezen))

@@ -210,3 +210,21 @@ def test_a_sync_killed_while_its_pool_reads_loses_nothing_and_blames_no_file(tmp
     status = subprocess.run([sys.executable, "-m", "pmiek.cli", "status", "--store", str(store)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert "ten val" not in status.stdout
+
+
+def _lees_als_daemon(werk: str, fiches: str) -> dict:
+    import multiprocessing
+    assert multiprocessing.current_process().daemon
+    r, versies, _ = _lees(Path(werk), Path(fiches), "daemon", lezers=2)
+    return r.tellingen.as_dict()
+
+
+def test_a_sync_in_a_daemonic_process_reads_in_process(tmp_path) -> None:
+    """A daemonic process may not start children (a sync run from multiprocessing.Pool): it
+    reads the files itself instead of failing."""
+    from multiprocessing import get_context
+
+    fiches = _map(tmp_path)
+    with get_context("spawn").Pool(1) as pool:
+        tellingen = pool.apply(_lees_als_daemon, (str(tmp_path), str(fiches)))
+    assert (tellingen["gelezen"], tellingen["geaccepteerd"], tellingen["geweigerd"]) == (AANTAL + 2, AANTAL, 2)

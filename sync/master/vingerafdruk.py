@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fiche.bestanden import atomisch_schrijven
+from sync.jsonvorm import _json_default
 from sync.overzicht import Overzicht
 
 log = logging.getLogger("pmiek.sync.master")
@@ -50,14 +51,20 @@ def layout() -> str:
     return f"layout {LAYOUT_VERSIE}; pmiek {versie}; template {TEMPLATE_VERSION}; bron {bron.hexdigest()[:16]}"
 
 
+#: Field names per dataclass of the snapshot, looked up once per class.
+_VELDEN: dict[type, tuple[str, ...]] = {}
+
+
 def _json(value: Any) -> Any:
     """The snapshot's dataclasses by their fields (no deep copy as `dataclasses.asdict` makes:
-    this runs on every sync); dates, times and enums as the store writes them."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    from sync.jsonvorm import _json_default
-
-    return _json_default(value)
+    this runs on every sync, for every project and milestone); dates, times and enums as the
+    store writes them."""
+    namen = _VELDEN.get(type(value))
+    if namen is None:
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            return _json_default(value)
+        namen = _VELDEN[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    return {naam: getattr(value, naam) for naam in namen}
 
 
 def vingerafdruk(overzicht: Overzicht) -> str:
