@@ -122,7 +122,9 @@ def _werker(taken, antwoorden, lees: Callable[[bytes, str], dict[str, Any]]) -> 
 
 # --- In the service -----------------------------------------------------------------------------
 
-def _context():
+def werkcontext():
+    """The multiprocessing context for the service's helper processes (readers, the background
+    master build)."""
     # forkserver: workers fork from a clean single-threaded server with the reader imported,
     # never from the service itself (its scheduler and database threads must not be forked).
     methoden = multiprocessing.get_all_start_methods()
@@ -182,7 +184,7 @@ class LeesPloeg:
     the file); use as a context manager."""
 
     def __init__(self, aantal: int, lees: Callable[[bytes, str], dict[str, Any]], leestijd: float) -> None:
-        self._ctx = _context()
+        self._ctx = werkcontext()
         self._args = (lees,)
         self.leestijd = leestijd
         self._lezers = [_Lezer(self._ctx, *self._args) for _ in range(aantal)]
