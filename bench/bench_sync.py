@@ -223,7 +223,10 @@ def meet(soort: str, folder: Path, store: str | Path | None, master: Path) -> di
 def ronde(folder: Path, werk: Path, voorbeelden: list[dict], n: int, k: int, r: int,
           store_url: str | None = None) -> dict[str, dict]:
     """One round: the baseline, then full, unchanged and changed on a fresh store (or `store_url`)."""
-    store, master = store_url or werk / f"store-{r}.sqlite", werk / f"master-{r}.xlsx"
+    # Each round in a folder of its own: a sync leaves the store's marker beside its master, and a
+    # missing store where another store's marker lies is refused (sync.storespoor).
+    (werk / f"ronde-{r}").mkdir()
+    store, master = store_url or werk / f"ronde-{r}" / "store.sqlite", werk / f"ronde-{r}" / "master.xlsx"
     uit = {"baseline": meet("baseline", folder, None, werk / f"baseline-{r}.xlsx")}
     uit["full"] = meet("full", folder, store, master)
     uit["unchanged"] = meet("unchanged", folder, store, master)

@@ -18,13 +18,16 @@ records the reader wrote, which the service logs as its own.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import queue
 import signal
+import sys
 import threading
 import time
+import types
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -136,6 +139,20 @@ def werkcontext():
     return ctx
 
 
+@contextlib.contextmanager
+def zonder_hoofdmodule():
+    """While a helper process is started: a child started by forkserver or spawn imports the
+    parent's main module first (`pmiek.cli`, a script), a few tenths of a second that none of
+    our helper processes needs, since what they run lives in `sync`. A bare stand-in hides it."""
+    hoofd = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if hoofd is not None:
+            sys.modules["__main__"] = hoofd
+
+
 class _Lezer:
     """One worker process. Files go to it through a sender thread, so the service never blocks
     on a worker that is busy reading while that worker waits to hand back its previous answer."""
@@ -145,7 +162,8 @@ class _Lezer:
         self.conn, antwoorden_uit = ctx.Pipe(duplex=False)
         self.proces = ctx.Process(target=_werker, args=(taken_in, antwoorden_uit, lees), daemon=True,
                                   name="pmiek-lezer")
-        self.proces.start()
+        with zonder_hoofdmodule():
+            self.proces.start()
         taken_in.close()
         antwoorden_uit.close()
         #: Handed to this worker and not answered yet, oldest first: it reads them in this order.

@@ -42,12 +42,13 @@ class MasterBouw:
         if (len(overzicht.projecten) < ACHTERGROND_VANAF or (os.cpu_count() or 1) < 2
                 or multiprocessing.current_process().daemon):
             return
-        from sync.leesploeg import werkcontext
+        from sync.leesploeg import werkcontext, zonder_hoofdmodule
         try:
             ctx = werkcontext()
             self._conn, kind = ctx.Pipe(duplex=False)
             self._proces = ctx.Process(target=_bouw, args=(kind, overzicht), daemon=True, name="pmiek-master")
-            self._proces.start()
+            with zonder_hoofdmodule():
+                self._proces.start()
             kind.close()
             self.pid = self._proces.pid
         except Exception as exc:  # noqa: BLE001 - no child (no resources, an unpicklable value): built here
