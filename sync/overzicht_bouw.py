@@ -23,7 +23,7 @@ from fiche.datums import dag_einde, datum_dmj, kwartaal, kwartaal_begin, lokale_
 from fiche.schema import energiecluster, schema_for
 from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD, Stoplicht
 from sync.config import STANDAARD_TIJDZONE
-from sync.lijsten.venster import TOLERANTIE_STANDAARD, lijst_standen, voeg_lijsten_toe
+from sync.lijsten.venster import TOLERANTIE_STANDAARD, imports_tussen, lijst_standen, voeg_lijsten_toe
 from sync.overzicht import PROJECTSOORTEN, DatakwaliteitMelding, Overzicht, ProjectStand
 from sync.regels import project_meldingen, sorteer_meldingen
 from sync.store import (
@@ -216,9 +216,11 @@ class OverzichtBouwer:
             projecten.append(p)
         # The list projects (IP, MS-T, pMIEK 1.0) join, a fiche that names its IP code with its row.
         vorige_dag = kwartaal_begin(peildatum) - dt.timedelta(days=1)
-        projecten, lijst_meldingen = voeg_lijsten_toe(
-            projecten, lijst_standen(self.store, peildatum), lijst_standen(self.store, vorige_dag),
-            self.tolerantie_maanden, self.nabij_maanden)
+        standen = lijst_standen(self.store, peildatum)
+        vorige_standen = lijst_standen(self.store, vorige_dag) if imports_tussen(
+            self.store, vorige_dag, peildatum) else standen
+        projecten, lijst_meldingen = voeg_lijsten_toe(projecten, standen, vorige_standen, self.tolerantie_maanden,
+                                                      self.nabij_maanden)
         volgorde = list(PROJECTSOORTEN)
         projecten.sort(key=lambda p: (volgorde.index(p.fiche_type) if p.fiche_type in volgorde else len(volgorde),
                                       p.projectnaam.lower()))

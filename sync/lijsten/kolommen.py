@@ -16,6 +16,14 @@ from dataclasses import dataclass
 
 from fiche.errors import InputError
 
+
+@dataclass(frozen=True)
+class RijFout:
+    """A row of a list that could not be imported (the rest of the list is)."""
+
+    rij: int  # the row number as Excel or a text editor shows it (1-based)
+    melding: str  # Dutch
+
 #: The fields of a list row, in the order the master shows them.
 VELDEN = ("code", "naam", "gemeente", "spanningsniveau", "soort_werk", "ibn", "status", "opmerking")
 

@@ -26,17 +26,11 @@ import pandas as pd
 
 from fiche.datums import DatumFout, parse_datum
 from fiche.errors import FileRefused, InputError
-from sync.lijsten.kolommen import VELDEN, Indeling, herken, onbekende_indeling
+from sync.lijsten.kolommen import VELDEN, Indeling, RijFout, herken, onbekende_indeling
 
 #: How many top rows may hold the header (a title and a note above the table are common).
 KOPRIJEN_ZOEKEN = 20
 SCHEIDINGSTEKENS = (";", ",", "\t")
-
-
-@dataclass(frozen=True)
-class RijFout:
-    rij: int  # the row number as Excel or a text editor shows it (1-based)
-    melding: str  # Dutch
 
 
 @dataclass

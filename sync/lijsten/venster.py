@@ -113,6 +113,14 @@ def lijst_standen(store: Store, peildatum: dt.date) -> list[LijstStand]:
     return uit
 
 
+def imports_tussen(store: Store, na: dt.date, tot_en_met: dt.date) -> bool:
+    """Whether a list was imported with a peildatum after `na` up to `tot_en_met`: if not, the
+    lists' state on both days is the same."""
+    with store.engine.connect() as conn:
+        return conn.execute(select(lijst_imports.c.id).where(
+            lijst_imports.c.peildatum > na, lijst_imports.c.peildatum <= tot_en_met).limit(1)).first() is not None
+
+
 def venster(stand: LijstStand, tolerantie_maanden: int = TOLERANTIE_STANDAARD
             ) -> tuple[dt.date | None, dt.date | None]:
     """The derived IBN window (ondergrens, bovengrens) of a list project."""
@@ -153,11 +161,14 @@ def voeg_lijsten_toe(fiches: list[ProjectStand], standen: list[LijstStand], stan
     """The whole portfolio: the fiche projects, each with the IP row it names (`sync.regels.koppel_fiches`),
     and every list project no fiche claims. A list project's trend and slip compare with its state at
     the end of the previous quarter (`standen_vorig`), as a fiche's do."""
-    vorig = {lijst_sleutel(s): als_project(s, tolerantie_maanden, nabij_maanden) for s in standen_vorig}
+    # The same list (no import since the previous quarter): each project is its own previous state.
+    zelfde = standen_vorig is standen
+    vorig = {} if zelfde else {lijst_sleutel(s): als_project(s, tolerantie_maanden, nabij_maanden)
+                               for s in standen_vorig}
     lijst = []
     for s in standen:
         p = als_project(s, tolerantie_maanden, nabij_maanden)
-        v = vorig.get(p.sleutel)
+        v = p if zelfde else vorig.get(p.sleutel)
         if v is not None:
             p.vorig_stoplicht, p.vorige_prognose = v.stoplicht, v.prognose
         lijst.append(p)

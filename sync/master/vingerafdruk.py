@@ -16,6 +16,7 @@ matches the master, and the next run rebuilds.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -59,11 +60,14 @@ def _json(value: Any) -> Any:
     """The snapshot's dataclasses by their fields (no deep copy as `dataclasses.asdict` makes:
     this runs on every sync, for every project and milestone); dates, times and enums as the
     store writes them."""
-    namen = _VELDEN.get(type(value))
+    soort = type(value)
+    if soort is dt.date or soort is dt.datetime:
+        return value.isoformat()  # a fingerprint needs no tag to read it back (`sync.jsonvorm` has one)
+    namen = _VELDEN.get(soort)
     if namen is None:
         if not dataclasses.is_dataclass(value) or isinstance(value, type):
             return _json_default(value)
-        namen = _VELDEN[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+        namen = _VELDEN[soort] = tuple(f.name for f in dataclasses.fields(value))
     return {naam: getattr(value, naam) for naam in namen}
 
 
