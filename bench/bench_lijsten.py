@@ -57,6 +57,7 @@ def lijst_xlsx(rijen: int, editie: int) -> bytes:
 # --- workers ------------------------------------------------------------------------------------
 
 def import_worker(pad: str, store: str) -> dict:
+    import sync.lijsten.lezen  # noqa: F401 - pandas imported before the clock starts, as openpyxl for the naive one
     from sync.lijsten.opslag import importeer
     from sync.store import open_store
     s = open_store(f"sqlite:///{store}")
