@@ -126,8 +126,7 @@ def _werker(taken, antwoorden, lees: Callable[[bytes, str], dict[str, Any]]) -> 
 # --- In the service -----------------------------------------------------------------------------
 
 def werkcontext():
-    """The multiprocessing context for the service's helper processes (readers, the background
-    master build)."""
+    """The multiprocessing context for the service's helper processes."""
     # forkserver: workers fork from a clean single-threaded server with the reader imported,
     # never from the service itself (its scheduler and database threads must not be forked).
     methoden = multiprocessing.get_all_start_methods()

@@ -115,14 +115,13 @@ def ruim_tijdelijke_op(config: Config) -> None:
 
 
 def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies: bool = False,
-                            afdruk: str | None = None, bouw=None) -> tuple[Path, bool]:
+                            afdruk: str | None = None) -> tuple[Path, bool]:
     """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
     removing temp files a killed run may have left beside it; returns (path, rewritten).
 
     When the run accepted no new version and the master on disk is the one of a snapshot with
     the same fingerprint (content, peildatum, layout: `sync.master.vingerafdruk`), it is left
-    as it is: same file, same bytes, nothing to publish. `bouw`: a `MasterBouw` already at work
-    on this snapshot's workbook.
+    as it is: same file, same bytes, nothing to publish.
     """
     from sync.master import schrijf_master, vingerafdruk
     if pad.parent.is_dir():
@@ -133,7 +132,7 @@ def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies
     if geen_nieuwe_versies and vingerafdruk.is_actueel(pad, afdruk):
         log.info("master unchanged, not rewritten", extra={"fields": {"path": str(pad), "fingerprint": afdruk[:16]}})
         return pad, False
-    schrijf_master(overzicht, pad, inhoud=bouw.inhoud() if bouw is not None else None)
+    schrijf_master(overzicht, pad)
     vingerafdruk.onthoud(pad, afdruk)
     return pad, True
 
@@ -182,20 +181,12 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
                                    nabij_maanden=config.sync.nabij_maanden)
         # One fingerprint of the snapshot for both: the SQL views (Power BI) and the master are
         # left as they are when it did not change.
-        from sync.master.achtergrond import MasterBouw
         from sync.master.vingerafdruk import vingerafdruk
-        # A run that accepted a new version rewrites the master in any case: a large one is
-        # built in a child process while this one refreshes the reporting tables.
-        bouw = MasterBouw(overzicht) if intake.tellingen.geaccepteerd else None
-        try:
-            afdruk = vingerafdruk(overzicht)
-            ververs_rapportage(store, overzicht, run_id, overzicht_vingerafdruk=afdruk)
-            master, herschreven = schrijf_master_atomisch(overzicht, config.master.path,
-                                                          geen_nieuwe_versies=intake.tellingen.geaccepteerd == 0,
-                                                          afdruk=afdruk, bouw=bouw)
-        finally:
-            if bouw is not None:
-                bouw.sluit()
+        afdruk = vingerafdruk(overzicht)
+        ververs_rapportage(store, overzicht, run_id, overzicht_vingerafdruk=afdruk)
+        master, herschreven = schrijf_master_atomisch(overzicht, config.master.path,
+                                                      geen_nieuwe_versies=intake.tellingen.geaccepteerd == 0,
+                                                      afdruk=afdruk)
         melding = publiceer(config, master)
         if not herschreven:
             melding = " ".join(m for m in (MASTER_ONGEWIJZIGD, melding) if m)

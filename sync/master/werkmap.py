@@ -132,17 +132,15 @@ def master_inhoud(overzicht: Overzicht) -> bytes:
     return buffer.getvalue()
 
 
-def schrijf_master(overzicht: Overzicht, pad: Path, inhoud: bytes | None = None) -> Path:
+def schrijf_master(overzicht: Overzicht, pad: Path) -> Path:
     """Writes the master atomically: a temp file in the same folder, then `os.replace`.
-    `inhoud`: the workbook's bytes when already built (`sync.master.achtergrond`).
 
     A reader (or a crash) never sees a half-written master; when writing fails the previous
     master stays as it was and `MasterWriteError` says why, in Dutch for the user.
     """
     pad = Path(pad)
     # Serialised in memory first (a master is small): a failing disk then fails one plain write.
-    if inhoud is None:
-        inhoud = master_inhoud(overzicht)
+    inhoud = master_inhoud(overzicht)
     try:
         atomisch_schrijven(pad, inhoud)
     except PermissionError as exc:
