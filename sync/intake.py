@@ -37,10 +37,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from fiche.errors import FileRefused, InputError, PmiekError, RemoteError
+from fiche.errors import FileRefused, InputError, RemoteError
 from sync import leesploeg, verhuizing
 from sync.bron import BronItem, FicheBron
-from sync.leesploeg import Leesopdracht, Leesuitkomst
+from sync.leesploeg import Leesopdracht, Leesuitkomst, lees_hier
 from sync.store import (
     STATUS_GEACCEPTEERD,
     STATUS_GEWEIGERD,
@@ -163,7 +163,7 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             te_lezen.append(item)
     t.gezien = len(items)
     balk = _voortgang(len(te_lezen), voortgang)
-    oogst = _Oogst(store, bron_id, run_id, t)
+    oogst = _Oogst(store, bron_id, run_id, t, leestijd)
 
     def opdrachten() -> Iterator[Leesopdracht]:
         """The versions to read: downloaded, and not known by their content already."""
@@ -196,13 +196,13 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             yield Leesopdracht((item, b, inhoud_hash), inhoud, item.naam)
 
     lezers = leesploeg.aantal_lezers(lezers, len(te_lezen))
+    lees = functools.partial(beoordeel, vandaag=vandaag, nabij_maanden=nabij_maanden)
     try:
         if lezers > 1:
-            lees = functools.partial(beoordeel, vandaag=vandaag, nabij_maanden=nabij_maanden)
             oogst.bundel = BUNDEL
             with leesploeg.LeesPloeg(lezers, lees, leestijd) as ploeg:
                 for uitkomst in ploeg.lees(opdrachten()):
-                    oogst.bewaar(uitkomst, None, leestijd)
+                    oogst.bewaar(uitkomst)
             oogst.vastleggen()
         else:
             for opdracht in opdrachten():
@@ -211,7 +211,7 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
                 # next run finds the record and does not read this version again.
                 oogst.lezing = store.begin_lezing(bron_id, item.id, item.naam, item.link, item.etag, inhoud_hash,
                                                   item.gewijzigd, run_id, os.getpid())
-                oogst.bewaar(_lees_hier(opdracht, vandaag, nabij_maanden), oogst.lezing, leestijd)
+                oogst.bewaar(lees_hier(opdracht, lees))
                 oogst.lezing = None
     except (KeyboardInterrupt, SystemExit):
         # Stopped from outside (Ctrl-C), not by a file: the version being read is not suspect,
@@ -244,26 +244,16 @@ def _zelfde_etag(b: Bestand | None, item: BronItem) -> bool:
     return b is not None and b.verwijderd is None and b.etag == item.etag and b.link == item.link
 
 
-def _lees_hier(opdracht: Leesopdracht, vandaag: dt.date, nabij_maanden: int) -> Leesuitkomst:
-    """The read in this process, with the outcome a reader process would report."""
-    try:
-        return Leesuitkomst(opdracht, "oordeel", beoordeel(opdracht.inhoud, opdracht.naam, vandaag, nabij_maanden))
-    except PmiekError as exc:  # FileRefused among them
-        return Leesuitkomst(opdracht, "geweigerd", melding=exc.melding, reden=str(exc))
-    except Exception as exc:  # noqa: BLE001 - one strange file must never stop the run
-        log.exception("reader failed on a file", extra={"fields": {"item": opdracht.naam}})
-        return Leesuitkomst(opdracht, "fout", reden=f"{type(exc).__name__}: {exc}")
-
-
 @dataclass
 class _Oogst:
     """Stores what the reads yield and counts it; `lezing`: the record of the read in progress
-    when reading in this process."""
+    when reading in this process (the version's verdict clears it)."""
 
     store: Store
     bron_id: int
     run_id: int | None
     t: Tellingen
+    leestijd: float
     lezing: int | None = None
     #: Versions per transaction: 1 when reading in-process (each read is recorded before it
     #: starts, and its verdict must clear that record at once); more from a pool, whose reads
@@ -299,15 +289,15 @@ class _Oogst:
         if self._open >= self.bundel:
             self.vastleggen()
 
-    def bewaar(self, uitkomst: Leesuitkomst, lezing: int | None, leestijd: float) -> None:
+    def bewaar(self, uitkomst: Leesuitkomst) -> None:
         item, b, inhoud_hash = uitkomst.opdracht.sleutel
-        store, bron_id, run_id, t = self.store, self.bron_id, self.run_id, self.t
+        store, bron_id, run_id, t, lezing = self.store, self.bron_id, self.run_id, self.t, self.lezing
         if uitkomst.soort == "oordeel":
             kolommen = uitkomst.kolommen
             assert kolommen is not None
             status = STATUS_GEACCEPTEERD if kolommen["geldig"] else STATUS_GEWEIGERD
             bewaar_versie(store, bron_id, item, b, run_id, inhoud_hash, status=status, kolommen=kolommen,
-                    lezing_id=lezing, conn=self._verbinding())
+                          lezing_id=lezing, conn=self._verbinding())
             self._misschien_vastleggen()
             if kolommen["geldig"]:
                 t.geaccepteerd += 1
@@ -325,11 +315,11 @@ class _Oogst:
             melding = f"{item.naam} kon niet als fiche worden gelezen (onverwachte inhoud)."
         else:  # the reader process died on it, or was ended after the time limit
             melding = MELDING_LEESVAL if uitkomst.soort == "gestorven" else MELDING_TE_LANG.format(
-                seconden=f"{leestijd:g}")
+                seconden=f"{self.leestijd:g}")
             log.error("a version took its reader process down; refused, and not read again",
                       extra={"fields": {"item": item.naam, "reason": uitkomst.reden}})
         bewaar_versie(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=melding,
-                lezing_id=lezing, leesval=uitkomst.soort in ("gestorven", "te_lang"), conn=self._verbinding())
+                      lezing_id=lezing, leesval=uitkomst.soort in ("gestorven", "te_lang"), conn=self._verbinding())
         self._misschien_vastleggen()
 
 

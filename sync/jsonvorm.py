@@ -9,7 +9,8 @@ import json
 from typing import Any
 
 
-def _json_default(value: Any) -> Any:
+def json_waarde(value: Any) -> Any:
+    """A value JSON has no form for, in the form the store writes: tagged dates, enum values."""
     if isinstance(value, dt.datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, dt.date):
@@ -31,7 +32,7 @@ def _json_hook(obj: dict) -> Any:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, default=_json_default, ensure_ascii=False)
+    return json.dumps(value, default=json_waarde, ensure_ascii=False)
 
 
 def loads(text_: str | None) -> Any:

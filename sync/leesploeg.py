@@ -6,14 +6,15 @@ keep a file that takes its reader down away from the service: an engine abort or
 out-of-memory killer ends a worker, not the run. Each worker reads its files one after the other
 in the order it got them, so the file it was reading when it died is known: that version is
 refused (it would do the same next time), the file queued behind it goes to a fresh worker and
-the run goes on. A read that takes longer than the time limit (a hung
-engine, pathological XML) is ended the same way.
+the run goes on. A read that takes longer than the time limit (a hung engine, pathological XML)
+is ended the same way.
 
 Only plain data crosses the process boundary: the file's bytes go in; the verdict (as the
 columns of its row in the store), or the Dutch message of a refusal, comes back with the log
 records the reader wrote, which the service logs as its own.
 
-`intake` decides when the pool is worth starting (`aantal_lezers`); small runs read in-process.
+`intake` decides when the pool is worth starting (`aantal_lezers`); small runs read in-process,
+through the same `lees_hier`, so both report a read the same way.
 """
 
 from __future__ import annotations
@@ -99,6 +100,22 @@ class _Verzamelaar(logging.Handler):
         self.records.append(record)
 
 
+def _oordeel(lees: Callable[[bytes, str], dict[str, Any]], inhoud: bytes, naam: str) -> tuple:
+    """(soort, kolommen, melding, reden) of one read, as `Leesuitkomst` holds them."""
+    try:
+        return "oordeel", lees(inhoud, naam), None, None
+    except PmiekError as exc:  # FileRefused among them
+        return "geweigerd", None, exc.melding, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one strange file must never stop the run
+        logging.getLogger("pmiek.sync.intake").exception("reader failed on a file", extra={"fields": {"item": naam}})
+        return "fout", None, None, f"{type(exc).__name__}: {exc}"
+
+
+def lees_hier(opdracht: Leesopdracht, lees: Callable[[bytes, str], dict[str, Any]]) -> Leesuitkomst:
+    """The read in this process, with the outcome a reader process would report."""
+    return Leesuitkomst(opdracht, *_oordeel(lees, opdracht.inhoud, opdracht.naam))
+
+
 def _werker(taken, antwoorden, lees: Callable[[bytes, str], dict[str, Any]]) -> None:
     # Ctrl-C reaches the whole process group: the service decides what happens to a read.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -112,21 +129,12 @@ def _werker(taken, antwoorden, lees: Callable[[bytes, str], dict[str, Any]]) -> 
         except (EOFError, OSError):  # the service is gone
             return
         verzamelaar.records = []
-        try:
-            uit: tuple = ("oordeel", lees(inhoud, naam), None, None)
-        except PmiekError as exc:
-            uit = ("geweigerd", None, exc.melding, str(exc))
-        except Exception as exc:  # noqa: BLE001 - reported to the service, which refuses the file
-            logging.getLogger("pmiek.sync.intake").exception("reader failed on a file",
-                                                            extra={"fields": {"item": naam}})
-            uit = ("fout", None, None, f"{type(exc).__name__}: {exc}")
-        antwoorden.send((*uit, verzamelaar.records))
+        antwoorden.send((*_oordeel(lees, inhoud, naam), verzamelaar.records))
 
 
 # --- In the service -----------------------------------------------------------------------------
 
-def werkcontext():
-    """The multiprocessing context for the service's helper processes."""
+def _context():
     # forkserver: workers fork from a clean single-threaded server with the reader imported,
     # never from the service itself (its scheduler and database threads must not be forked).
     methoden = multiprocessing.get_all_start_methods()
@@ -139,10 +147,10 @@ def werkcontext():
 
 
 @contextlib.contextmanager
-def zonder_hoofdmodule():
-    """While a helper process is started: a child started by forkserver or spawn imports the
-    parent's main module first (`pmiek.cli`, a script), a few tenths of a second that none of
-    our helper processes needs, since what they run lives in `sync`. A bare stand-in hides it."""
+def _zonder_hoofdmodule():
+    """While a reader process is started: a child started by forkserver or spawn imports the
+    parent's main module first (`pmiek.cli`, a script), a few tenths of a second a reader does
+    not need, since what it runs lives in `sync`. A bare stand-in hides it."""
     hoofd = sys.modules.get("__main__")
     sys.modules["__main__"] = types.ModuleType("__main__")
     try:
@@ -161,7 +169,7 @@ class _Lezer:
         self.conn, antwoorden_uit = ctx.Pipe(duplex=False)
         self.proces = ctx.Process(target=_werker, args=(taken_in, antwoorden_uit, lees), daemon=True,
                                   name="pmiek-lezer")
-        with zonder_hoofdmodule():
+        with _zonder_hoofdmodule():
             self.proces.start()
         taken_in.close()
         antwoorden_uit.close()
@@ -201,10 +209,10 @@ class LeesPloeg:
     the file); use as a context manager."""
 
     def __init__(self, aantal: int, lees: Callable[[bytes, str], dict[str, Any]], leestijd: float) -> None:
-        self._ctx = werkcontext()
-        self._args = (lees,)
+        self._ctx = _context()
+        self._lees = lees
         self.leestijd = leestijd
-        self._lezers = [_Lezer(self._ctx, *self._args) for _ in range(aantal)]
+        self._lezers = [_Lezer(self._ctx, self._lees) for _ in range(aantal)]
         log.info("reader pool started", extra={"fields": {"workers": aantal, "time_limit_s": leestijd}})
 
     def __enter__(self) -> LeesPloeg:
@@ -275,7 +283,7 @@ class LeesPloeg:
         opdracht, *wachtend = oud.opdrachten
         log.error("reader process ended on a file; a new one takes over",
                   extra={"fields": {"item": opdracht.naam, "reason": reden}})
-        nieuw = self._lezers[i] = _Lezer(self._ctx, *self._args)
+        nieuw = self._lezers[i] = _Lezer(self._ctx, self._lees)
         for volgende in wachtend:
             nieuw.geef(volgende)
         return Leesuitkomst(opdracht, soort, reden=reden)

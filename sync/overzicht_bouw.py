@@ -102,10 +102,8 @@ class OverzichtBouwer:
 
     def _beoordeling(self, versie_id: int) -> dict[str, Any]:
         if versie_id not in self._beoordelingen:
-            with self.store.session() as s:
-                tekst = s.scalar(select(FicheVersie.beoordeling).where(FicheVersie.id == versie_id))
-            self._beoordelingen[versie_id] = loads(tekst) or {}
-        return self._beoordelingen[versie_id]
+            self.laad_beoordelingen([versie_id])
+        return self._beoordelingen.setdefault(versie_id, {})
 
     def stand(self, moment: dt.datetime) -> dict[tuple[int, str], _Bestandstand]:
         """Per file: its versions up to `moment` (ingest order breaks ties)."""

@@ -20,7 +20,7 @@ def project_sleutel(projectnaam: str | None) -> str | None:
 
 
 def beoordeling_als_dict(beoordeling) -> dict[str, Any]:
-    """Everything of a `Beoordeling` the overview needs, JSON-ready (see `store.dumps`)."""
+    """Everything of a `Beoordeling` the overview needs, JSON-ready (see `sync.jsonvorm.dumps`)."""
     return {
         "fiche_type": beoordeling.fiche_type,
         "project": beoordeling.project,
@@ -32,7 +32,6 @@ def beoordeling_als_dict(beoordeling) -> dict[str, Any]:
         "mijlpalen": [{f.name: getattr(m, f.name) for f in dataclasses.fields(m)} for m in beoordeling.mijlpalen],
         "bevindingen": [b.as_json() for b in beoordeling.bevindingen],
     }
-
 
 
 def versie_kolommen(beoordeling) -> dict[str, Any]:
@@ -54,6 +53,7 @@ def versie_kolommen(beoordeling) -> dict[str, Any]:
         "fouten": len(beoordeling.fouten), "waarschuwingen": len(beoordeling.waarschuwingen),
     }
 
+
 def beoordeel(data: bytes, naam: str, vandaag: dt.date, nabij_maanden: int) -> dict[str, Any]:
     """Read and validate one file: the version's columns (`versie_kolommen`); `PmiekError`
     when the file is no readable fiche. What a reader process runs (`sync.leesploeg`)."""
@@ -65,4 +65,4 @@ def beoordeel(data: bytes, naam: str, vandaag: dt.date, nabij_maanden: int) -> d
 
 #: The columns of a version that come from its verdict (`versie_kolommen`).
 OORDEEL_KOLOMMEN = ("fiche_type", "project_sleutel", "projectnaam", "fiche_peildatum", "stoplicht", "bevindingen",
-                     "beoordeling")
+                    "beoordeling")

@@ -24,6 +24,7 @@ class RijFout:
     rij: int  # the row number as Excel or a text editor shows it (1-based)
     melding: str  # Dutch
 
+
 #: The fields of a list row, in the order the master shows them.
 VELDEN = ("code", "naam", "gemeente", "spanningsniveau", "soort_werk", "ibn", "status", "opmerking")
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from fiche.bestanden import atomisch_schrijven
-from sync.jsonvorm import _json_default
+from sync.jsonvorm import json_waarde
 from sync.overzicht import Overzicht
 
 log = logging.getLogger("pmiek.sync.master")
@@ -66,7 +66,7 @@ def _json(value: Any) -> Any:
     namen = _VELDEN.get(soort)
     if namen is None:
         if not dataclasses.is_dataclass(value) or isinstance(value, type):
-            return _json_default(value)
+            return json_waarde(value)
         namen = _VELDEN[soort] = tuple(f.name for f in dataclasses.fields(value))
     return {naam: getattr(value, naam) for naam in namen}
 
