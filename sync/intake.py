@@ -215,8 +215,8 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
                 oogst.lezing = None
     except (KeyboardInterrupt, SystemExit):
         # Stopped from outside (Ctrl-C), not by a file: the version being read is not suspect,
-        # and the verdicts already made are kept.
-        oogst.vastleggen()
+        # and the verdicts already made are kept where the interrupted statement allows it.
+        oogst.vastleggen_na_stop()
         if oogst.lezing is not None:
             _wis_lezing(store, oogst.lezing)
         raise
@@ -270,6 +270,16 @@ class _Oogst:
                 conn.commit()
             finally:
                 conn.close()
+
+    def vastleggen_na_stop(self) -> None:
+        """`vastleggen` after Ctrl-C or SIGTERM: a signal that landed inside a statement leaves
+        the batch's transaction unusable; its verdicts are then dropped (the files are read again
+        next run) and the stop goes on as a stop."""
+        try:
+            self.vastleggen()
+        except Exception as exc:  # noqa: BLE001 - SQLAlchemy's PendingRollbackError, a driver error
+            log.warning("verdicts of the interrupted batch not kept; those files are read again next run",
+                        extra={"fields": {"error": f"{type(exc).__name__}: {exc}"}})
 
     def laat_los(self) -> None:
         if self._conn is not None:
