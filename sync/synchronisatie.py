@@ -115,24 +115,38 @@ def ruim_tijdelijke_op(config: Config) -> None:
 
 
 def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies: bool = False,
-                            afdruk: str | None = None) -> tuple[Path, bool]:
+                            afdruk: str | None = None, ondertussen: Callable[[], object] | None = None,
+                            ) -> tuple[Path, bool]:
     """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
     removing temp files a killed run may have left beside it; returns (path, rewritten).
 
     When the run accepted no new version and the master on disk is the one of a snapshot with
     the same fingerprint (content, peildatum, layout: `sync.master.vingerafdruk`), it is left
     as it is: same file, same bytes, nothing to publish.
+
+    `ondertussen`: the run's work that does not need the master (the reporting tables), done
+    while a child process builds the master's bytes (`sync.master.bouwproces`); an error in it
+    leaves the master unwritten, as before.
     """
     from sync.master import schrijf_master, vingerafdruk
+    from sync.master.bouwproces import MasterBouw
     if pad.parent.is_dir():
         # The run lock guarantees no other writer is busy, so any temp file here is stale.
         for achtergebleven in pad.parent.glob(f".{pad.name}.*.tmp"):  # also an earlier version's names
             achtergebleven.unlink(missing_ok=True)
     afdruk = afdruk or vingerafdruk.vingerafdruk(overzicht)
     if geen_nieuwe_versies and vingerafdruk.is_actueel(pad, afdruk):
+        if ondertussen is not None:
+            ondertussen()
         log.info("master unchanged, not rewritten", extra={"fields": {"path": str(pad), "fingerprint": afdruk[:16]}})
         return pad, False
-    schrijf_master(overzicht, pad)
+    bouw = MasterBouw(overzicht, vorken=None if ondertussen is not None else False)
+    try:
+        if ondertussen is not None:
+            ondertussen()
+        schrijf_master(overzicht, pad, inhoud=bouw.inhoud())
+    finally:
+        bouw.stop()
     vingerafdruk.onthoud(pad, afdruk)
     return pad, True
 
@@ -183,10 +197,9 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
         # left as they are when it did not change.
         from sync.master.vingerafdruk import vingerafdruk
         afdruk = vingerafdruk(overzicht)
-        ververs_rapportage(store, overzicht, run_id, overzicht_vingerafdruk=afdruk)
-        master, herschreven = schrijf_master_atomisch(overzicht, config.master.path,
-                                                      geen_nieuwe_versies=intake.tellingen.geaccepteerd == 0,
-                                                      afdruk=afdruk)
+        master, herschreven = schrijf_master_atomisch(
+            overzicht, config.master.path, geen_nieuwe_versies=intake.tellingen.geaccepteerd == 0, afdruk=afdruk,
+            ondertussen=lambda: ververs_rapportage(store, overzicht, run_id, overzicht_vingerafdruk=afdruk))
         melding = publiceer(config, master)
         if not herschreven:
             melding = " ".join(m for m in (MASTER_ONGEWIJZIGD, melding) if m)

@@ -132,15 +132,17 @@ def master_inhoud(overzicht: Overzicht) -> bytes:
     return buffer.getvalue()
 
 
-def schrijf_master(overzicht: Overzicht, pad: Path) -> Path:
+def schrijf_master(overzicht: Overzicht, pad: Path, inhoud: bytes | None = None) -> Path:
     """Writes the master atomically: a temp file in the same folder, then `os.replace`.
 
     A reader (or a crash) never sees a half-written master; when writing fails the previous
-    master stays as it was and `MasterWriteError` says why, in Dutch for the user.
+    master stays as it was and `MasterWriteError` says why, in Dutch for the user. `inhoud`: the
+    workbook's bytes when they were built already (`sync.master.bouwproces`).
     """
     pad = Path(pad)
     # Serialised in memory first (a master is small): a failing disk then fails one plain write.
-    inhoud = master_inhoud(overzicht)
+    if inhoud is None:
+        inhoud = master_inhoud(overzicht)
     try:
         atomisch_schrijven(pad, inhoud)
     except PermissionError as exc:
