@@ -39,7 +39,9 @@ def payload_uit_bestand(path: str | Path, naam: str | None = None) -> dict:
     from xlwings import __version__
 
     from addin.werkboek import quote_sheet
+    from fiche.veilig import vereis_veilige_openpyxl
 
+    vereis_veilige_openpyxl()
     path = Path(path)
     structuur = load_workbook(path)  # names and tables only; values come from calamine
     waarden = python_calamine.CalamineWorkbook.from_path(str(path))

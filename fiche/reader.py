@@ -240,14 +240,16 @@ def _lees_tabel(bron: WerkboekBron, table: S.Table, sheet: str, ref: str) -> lis
     if not positie:
         positie = {col.key: j for j, col in enumerate(table.columns) if j < len(kop)}
     invoer = [c.key for c in table.columns if c.type != "derived" and c.key in positie]
+    # Each column's address up to its row number, once per table rather than once per cell.
+    kolommen = [(k, j, celadres(sheet, kolom_letters(min_col + j))) for k, j in positie.items()]
     uit: list[TabelRij] = []
     for i, rij in enumerate(rijen[1:], start=1):
-        waarden = {k: _schoon(rij[j]) if j < len(rij) else None for k, j in positie.items()}
+        n = len(rij)
+        waarden = {k: _schoon(rij[j]) if j < n else None for k, j, _ in kolommen}
         if all(waarden[k] is None for k in invoer):
             continue
         r = min_row + i
-        cellen = {k: celadres(sheet, f"{kolom_letters(min_col + j)}{r}") for k, j in positie.items()}
-        uit.append(TabelRij(nummer=i, waarden=waarden, cellen=cellen))
+        uit.append(TabelRij(nummer=i, waarden=waarden, cellen={k: f"{adres}{r}" for k, _, adres in kolommen}))
     return uit
 
 

@@ -140,9 +140,9 @@ def _context():
     methoden = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methoden else "spawn")
     if ctx.get_start_method() == "forkserver":
-        # What the first read would import otherwise (`fiche.veilig.vereis_defusedxml` checks openpyxl).
+        # What the first read would import otherwise.
         ctx.set_forkserver_preload(["fiche.reader", "fiche.validatie", "sync.versiekolommen", "sync.leesploeg",
-                                    "python_calamine", "defusedxml", "openpyxl"])
+                                    "python_calamine", "defusedxml"])
     return ctx
 
 

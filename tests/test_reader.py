@@ -536,11 +536,31 @@ def test_file_over_the_size_cap(fiche):
 
 
 def test_defusedxml_is_required(fiche, monkeypatch):
-    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    monkeypatch.setitem(sys.modules, "defusedxml", None)  # as if not installed: importing it fails
     with pytest.raises(PmiekError) as info:
         lees_fiche(fiche)
     assert "defusedxml" in info.value.melding
     assert not isinstance(info.value, FileRefused)
+
+
+def test_openpyxl_must_use_defusedxml_where_it_opens_a_users_workbook(fiche, monkeypatch):
+    from addin.payload import payload_uit_bestand
+
+    monkeypatch.setattr(openpyxl, "DEFUSEDXML", False)
+    with pytest.raises(PmiekError) as info:
+        payload_uit_bestand(fiche)
+    assert "openpyxl gebruikt defusedxml niet" in info.value.melding
+    assert lees_fiche(fiche).velden  # the fiche reader does not use openpyxl at all
+
+
+@pytest.mark.subprocess
+def test_reading_a_fiche_does_not_import_openpyxl(fiche):
+    """A reader process starts faster without it (`sync.leesploeg` does not preload it)."""
+    code = ("import sys; from fiche.reader import lees_fiche; from fiche.validatie import valideer; "
+            f"valideer(lees_fiche({str(fiche)!r})); print('openpyxl' in sys.modules)")
+    uit = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert uit.stdout.strip() == "False"
 
 
 def test_every_refusal_code_is_documented():
