@@ -115,7 +115,7 @@ def ruim_tijdelijke_op(config: Config) -> None:
 
 
 def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies: bool = False,
-                            afdruk: str | None = None, ondertussen: Callable[[], object] | None = None,
+                            afdruk: str | None = None, ondertussen: Callable[[str], object] | None = None,
                             ) -> tuple[Path, bool]:
     """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
     removing temp files a killed run may have left beside it; returns (path, rewritten).
@@ -124,9 +124,11 @@ def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies
     the same fingerprint (content, peildatum, layout: `sync.master.vingerafdruk`), it is left
     as it is: same file, same bytes, nothing to publish.
 
-    `ondertussen`: the run's work that does not need the master (the reporting tables), done
-    while a child process builds the master's bytes (`sync.master.bouwproces`); an error in it
-    leaves the master unwritten, as before.
+    `ondertussen(afdruk)`: the run's work that does not need the master (the reporting tables,
+    given the snapshot's fingerprint), done while a child process builds the master's bytes
+    (`sync.master.bouwproces`); an error in it leaves the master unwritten, as before. When new
+    versions came in, the master is rebuilt whatever the fingerprint says, so the child starts
+    before the fingerprint is even taken.
     """
     from sync.master import schrijf_master, vingerafdruk
     from sync.master.bouwproces import MasterBouw
@@ -134,19 +136,23 @@ def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies
         # The run lock guarantees no other writer is busy, so any temp file here is stale.
         for achtergebleven in pad.parent.glob(f".{pad.name}.*.tmp"):  # also an earlier version's names
             achtergebleven.unlink(missing_ok=True)
-    afdruk = afdruk or vingerafdruk.vingerafdruk(overzicht)
-    if geen_nieuwe_versies and vingerafdruk.is_actueel(pad, afdruk):
-        if ondertussen is not None:
-            ondertussen()
-        log.info("master unchanged, not rewritten", extra={"fields": {"path": str(pad), "fingerprint": afdruk[:16]}})
-        return pad, False
-    bouw = MasterBouw(overzicht, vorken=None if ondertussen is not None else False)
+    vorken = None if ondertussen is not None else False
+    bouw = None if geen_nieuwe_versies else MasterBouw(overzicht, vorken=vorken)
     try:
+        afdruk = afdruk or vingerafdruk.vingerafdruk(overzicht)
+        if bouw is None and vingerafdruk.is_actueel(pad, afdruk):
+            if ondertussen is not None:
+                ondertussen(afdruk)
+            log.info("master unchanged, not rewritten",
+                     extra={"fields": {"path": str(pad), "fingerprint": afdruk[:16]}})
+            return pad, False
+        bouw = bouw or MasterBouw(overzicht, vorken=vorken)
         if ondertussen is not None:
-            ondertussen()
+            ondertussen(afdruk)
         schrijf_master(overzicht, pad, inhoud=bouw.inhoud())
     finally:
-        bouw.stop()
+        if bouw is not None:
+            bouw.stop()
     vingerafdruk.onthoud(pad, afdruk)
     return pad, True
 
@@ -195,11 +201,9 @@ def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.d
                                    nabij_maanden=config.sync.nabij_maanden)
         # One fingerprint of the snapshot for both: the SQL views (Power BI) and the master are
         # left as they are when it did not change.
-        from sync.master.vingerafdruk import vingerafdruk
-        afdruk = vingerafdruk(overzicht)
         master, herschreven = schrijf_master_atomisch(
-            overzicht, config.master.path, geen_nieuwe_versies=intake.tellingen.geaccepteerd == 0, afdruk=afdruk,
-            ondertussen=lambda: ververs_rapportage(store, overzicht, run_id, overzicht_vingerafdruk=afdruk))
+            overzicht, config.master.path, geen_nieuwe_versies=intake.tellingen.geaccepteerd == 0,
+            ondertussen=lambda afdruk: ververs_rapportage(store, overzicht, run_id, overzicht_vingerafdruk=afdruk))
         melding = publiceer(config, master)
         if not herschreven:
             melding = " ".join(m for m in (MASTER_ONGEWIJZIGD, melding) if m)

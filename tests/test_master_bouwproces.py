@@ -135,7 +135,7 @@ def test_an_error_beside_the_build_leaves_no_master_and_no_child(tmp_path: Path)
     voor = _kinderen()
     gezien: list[set[int]] = []
 
-    def ondertussen() -> None:
+    def ondertussen(afdruk: str) -> None:
         gezien.append(_kinderen() - voor)
         raise KeyboardInterrupt
 
@@ -154,7 +154,7 @@ def test_the_master_of_a_run_is_built_beside_the_reporting_tables(tmp_path: Path
     gezien: list[set[int]] = []
     o = sample_overzicht()
     pad, herschreven = schrijf_master_atomisch(o, tmp_path / "master.xlsx",
-                                               ondertussen=lambda: gezien.append(_kinderen() - voor))
+                                               ondertussen=lambda afdruk: gezien.append(_kinderen() - voor))
     assert herschreven and len(gezien[0]) == 1
     assert pad.read_bytes() == master_inhoud(o)
     assert _kinderen() - voor == set()
