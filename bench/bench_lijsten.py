@@ -6,8 +6,10 @@
    inserted with its own INSERT statement (one transaction).
 2. A sync with N fiches (default 1,000, generated as bench/bench_sync.py does) plus two editions of
    that R-row list in the watched lists folder: the full sync (lists imported), the same sync
-   again with nothing changed, and the same nothing-changed sync without any lists, to show what
-   the list projects add to a run (phases: intake, list import, overview, master).
+   again with nothing changed, and the same two syncs without any lists, to show what the list
+   projects add to a run (phases: intake, list import, overview, master); and the naive
+   consolidation of bench/bench_sync.py for the same inputs (the fiches, plus the lists read with
+   openpyxl into one more sheet), so each sync is compared with the naive script for its inputs.
 
 Every scenario runs in a fresh worker process; time is the wall time of the work (imports
 excluded). Generation of the fiches and lists is not timed.
@@ -130,6 +132,15 @@ def sync_worker(fiches: str, lijsten: str | None, store: str, master: str) -> di
             "lijst": sum(1 for p in r.overzicht.projecten if p.is_lijstproject)}
 
 
+def naive_sync_worker(fiches: str, lijsten: str | None, master: str) -> dict:
+    """bench_sync's naive consolidation (openpyxl + pandas), with the lists in one more sheet."""
+    import openpyxl  # noqa: F401 - imported before the clock starts, as for the sync
+    import pandas  # noqa: F401
+
+    from bench_sync import baseline_worker
+    return baseline_worker(Path(fiches), Path(master), Path(lijsten) if lijsten else None)
+
+
 def _in_proces(functie, *args) -> dict:
     # Not multiprocessing.Pool: its workers are daemonic, and a sync reading many files starts
     # reader processes of its own, as it does under `pmiek sync`.
@@ -178,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         uit["no lists"] = _in_proces(sync_worker, str(fiches), None, str(zonder / "t.sqlite"), str(zonder / "n.xlsx"))
         uit["no lists, unchanged"] = _in_proces(sync_worker, str(fiches), None, str(zonder / "t.sqlite"),
                                                 str(zonder / "n.xlsx"))
+        naief_met = _in_proces(naive_sync_worker, str(fiches), str(lijsten), str(werk / "naief-met.xlsx"))
+        naief_zonder = _in_proces(naive_sync_worker, str(fiches), None, str(werk / "naief-zonder.xlsx"))
         print()
         print(f"Sync of {args.n} fiches plus two editions of the {args.rows}-row list")
         print(f"{'scenario':<22} {'projects':>8} {'lists':>6} {'seconds':>8} {'intake':>7} {'lists':>6} "
@@ -187,6 +200,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{naam:<22} {r['projects']:>8} {r['lijst']:>6} {r['seconds']:>8.2f} {f.get('verwerk', 0):>7.2f} "
                   f"{f.get('importeer_map', 0):>6.2f} {f.get('bouw_overzicht', 0):>9.2f} "
                   f"{f.get('schrijf_master_atomisch', 0):>7.2f}")
+        print()
+        print("Against the naive consolidation (bench/bench_sync.py's baseline; with lists: each list read with")
+        print("openpyxl and all editions in one more sheet), each scenario against the naive script for its inputs:")
+        print(f"  naive, fiches and lists: {naief_met['seconds']:.2f} s ({naief_met['lijstrijen']} list rows); "
+              f"fiches only: {naief_zonder['seconds']:.2f} s")
+        for naam, basis in (("full", naief_met), ("unchanged", naief_met), ("no lists", naief_zonder),
+                            ("no lists, unchanged", naief_zonder)):
+            print(f"  {naam:<22} {basis['seconds'] / uit[naam]['seconds']:6.1f}x")
         verwacht = args.n + args.rows
         if uit["full"]["projects"] != verwacht or uit["no lists"]["projects"] != args.n:
             print(f"expected {verwacht} projects with lists", file=sys.stderr)
