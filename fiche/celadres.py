@@ -8,6 +8,7 @@ holds it to openpyxl's results.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _CEL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -51,6 +52,7 @@ def bereik_coords(ref: str) -> tuple[int, int, int, int]:
     return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
 
 
+@functools.lru_cache(maxsize=4096)  # every fiche of a template has the same names and tables
 def range_boundaries(ref: str) -> tuple[int | None, int | None, int | None, int | None]:
     """(min_col, min_row, max_col, max_row) of 'A1:B2', 'B6', 'A:C' or '3:5', exactly as openpyxl's
     function of that name: whole columns or rows leave the row or column bounds None, the order

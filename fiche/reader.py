@@ -68,6 +68,7 @@ class WerkboekBron(Protocol):
 
 
 @functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=1024)  # every fiche of a template names the same sheets and cells
 def sheet_ref(sheet: str) -> str:
     """A sheet name as Excel writes it in a reference: quoted when it needs to be."""
     if _KALE_NAAM.match(sheet):
@@ -80,6 +81,7 @@ def celadres(sheet: str, cel: str) -> str:
     return f"{sheet_ref(sheet)}!{cel}"
 
 
+@functools.lru_cache(maxsize=4096)
 def splits_verwijzing(verwijzing: str) -> tuple[str, str] | None:
     """"'Fiche'!$B$6" -> ("Fiche", "B6"); None for a broken (#REF!) or non-range reference."""
     m = _REF.match(verwijzing.strip().lstrip("="))
