@@ -33,7 +33,6 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 
@@ -54,7 +53,7 @@ from sync.store import (
     nu,
 )
 from sync.versiekolommen import beoordeel
-from sync.versieopslag import bewaar_versie
+from sync.versieopslag import VersieRij, bewaar_versie, bewaar_versies, versie_rij
 
 log = logging.getLogger("pmiek.sync.intake")
 
@@ -259,56 +258,43 @@ class _Oogst:
     #: starts, and its verdict must clear that record at once); more from a pool, whose reads
     #: leave no record: a run killed halfway loses at most this many verdicts, read again next time.
     bundel: int = 1
-    _conn: Any = None
-    _open: int = 0
+    _wachtend: list[VersieRij] = field(default_factory=list)
 
     def vastleggen(self) -> None:
-        """Commit the versions stored so far; before any write outside `bewaar`."""
-        if self._conn is not None:
-            conn, self._conn, self._open = self._conn, None, 0
-            try:
-                conn.commit()
-            finally:
-                conn.close()
+        """Store the versions waiting for their batch; before any write outside `bewaar`."""
+        if self._wachtend:
+            # Taken off first: a batch whose statement a stop interrupts is dropped, not retried.
+            rijen, self._wachtend = self._wachtend, []
+            with self.store.engine.begin() as c:
+                bewaar_versies(c, rijen)
 
     def vastleggen_na_stop(self) -> None:
-        """`vastleggen` after Ctrl-C or SIGTERM: a signal that landed inside a statement leaves
-        the batch's transaction unusable; its verdicts are then dropped (the files are read again
-        next run) and the stop goes on as a stop."""
+        """`vastleggen` after Ctrl-C or SIGTERM: the verdicts still waiting are kept; those of a
+        batch the signal interrupted while it was being stored are dropped (its transaction is
+        rolled back, the files are read again next run) and the stop goes on as a stop."""
         try:
             self.vastleggen()
-        except Exception as exc:  # noqa: BLE001 - SQLAlchemy's PendingRollbackError, a driver error
+        except Exception as exc:  # noqa: BLE001 - a driver error from a connection the signal broke
             log.warning("verdicts of the interrupted batch not kept; those files are read again next run",
                         extra={"fields": {"error": f"{type(exc).__name__}: {exc}"}})
 
     def laat_los(self) -> None:
-        if self._conn is not None:
-            conn, self._conn, self._open = self._conn, None, 0
-            conn.close()  # rolls back what was not committed
+        self._wachtend = []  # after a failure: read again next run
 
-    def _verbinding(self):
-        if self.bundel <= 1:
-            return None
-        if self._conn is None:
-            self._conn = self.store.engine.connect()
-            self._conn.begin()
-        self._open += 1
-        return self._conn
-
-    def _misschien_vastleggen(self) -> None:
-        if self._open >= self.bundel:
+    def _bewaar(self, rij: VersieRij) -> None:
+        self._wachtend.append(rij)
+        if len(self._wachtend) >= self.bundel:
             self.vastleggen()
 
     def bewaar(self, uitkomst: Leesuitkomst) -> None:
         item, b, inhoud_hash = uitkomst.opdracht.sleutel
-        store, bron_id, run_id, t, lezing = self.store, self.bron_id, self.run_id, self.t, self.lezing
+        bron_id, run_id, t, lezing = self.bron_id, self.run_id, self.t, self.lezing
         if uitkomst.soort == "oordeel":
             kolommen = uitkomst.kolommen
             assert kolommen is not None
             status = STATUS_GEACCEPTEERD if kolommen["geldig"] else STATUS_GEWEIGERD
-            bewaar_versie(store, bron_id, item, b, run_id, inhoud_hash, status=status, kolommen=kolommen,
-                          lezing_id=lezing, conn=self._verbinding())
-            self._misschien_vastleggen()
+            self._bewaar(versie_rij(bron_id, item, b, run_id, inhoud_hash, status, kolommen=kolommen,
+                                    lezing_id=lezing))
             if kolommen["geldig"]:
                 t.geaccepteerd += 1
             else:
@@ -328,9 +314,13 @@ class _Oogst:
                 seconden=f"{self.leestijd:g}")
             log.error("a version took its reader process down; refused, and not read again",
                       extra={"fields": {"item": item.naam, "reason": uitkomst.reden}})
-        bewaar_versie(store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR, melding=melding,
-                      lezing_id=lezing, leesval=uitkomst.soort in ("gestorven", "te_lang"), conn=self._verbinding())
-        self._misschien_vastleggen()
+            # With the record of the crash, which needs the version's id: stored on its own.
+            self.vastleggen()
+            bewaar_versie(self.store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR,
+                          melding=melding, lezing_id=lezing, leesval=True)
+            return
+        self._bewaar(versie_rij(bron_id, item, b, run_id, inhoud_hash, STATUS_ONLEESBAAR, melding=melding,
+                                lezing_id=lezing))
 
 
 def _werk_bestand_bij(store: Store, bestand_id: int, item: BronItem) -> None:
