@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from sample_overzicht import sample_overzicht
 
-from sync.master import master_inhoud
-from sync.master import bouwproces
+from sync.master import bouwproces, master_inhoud
 from sync.master.bouwproces import MasterBouw, kan_vorken
 
 pytestmark = pytest.mark.skipif(not kan_vorken(), reason="the child process is used on Linux only")
@@ -158,3 +157,35 @@ def test_the_master_of_a_run_is_built_beside_the_reporting_tables(tmp_path: Path
     assert herschreven and len(gezien[0]) == 1
     assert pad.read_bytes() == master_inhoud(o)
     assert _kinderen() - voor == set()
+
+
+def test_a_thread_holding_the_log_lock_does_not_stop_the_child():
+    """The service forks from its scheduler's worker thread while other threads live: the child
+    needs no lock another thread could hold at that moment (it logs nothing, imports nothing)."""
+    import threading
+
+    gepakt, los = threading.Event(), threading.Event()
+    handler = logging.StreamHandler()
+    logging.getLogger("pmiek").addHandler(handler)
+
+    def houd_vast() -> None:
+        # A handler's lock, as while another thread writes a log line. (logging's module lock is
+        # taken by fork itself, `os.register_at_fork`, so a fork waits for it rather than copy it held.)
+        with handler.lock:  # type: ignore[union-attr]
+            gepakt.set()
+            los.wait(30)
+
+    draad = threading.Thread(target=houd_vast)
+    draad.start()
+    try:
+        assert gepakt.wait(10)
+        o = sample_overzicht()
+        bouw = MasterBouw(o)
+        assert bouw._pid is not None
+        begin = time.monotonic()
+        assert bouw.inhoud() == master_inhoud(o)
+        assert time.monotonic() - begin < 20  # the holder lets go after 30 s: the child did not wait for it
+    finally:
+        los.set()
+        draad.join()
+        logging.getLogger("pmiek").removeHandler(handler)
