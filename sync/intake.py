@@ -34,9 +34,10 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from fiche.errors import FileRefused, InputError, RemoteError
+from fiche.stoplicht import NABIJ_MAANDEN_STANDAARD
 from sync import leesploeg, verhuizing
 from sync.bron import BronItem, FicheBron
 from sync.leesploeg import Leesopdracht, Leesuitkomst, lees_hier
@@ -125,6 +126,11 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
     """
     bron_id = store.bron_id(bron.sleutel(), bron_soort)
     cursor = store.cursor(bron_id)
+    if cursor is not None and _anders_beoordeeld(store, bron_id, nabij_maanden):
+        # A delta listing names only changed files; those judged with another setting are not.
+        log.info("full listing: verdicts were made with another nabij_maanden",
+                 extra={"fields": {"nabij_maanden": nabij_maanden}})
+        cursor = None
     wijzigingen = bron.wijzigingen(cursor)
     t = Tellingen()
     # Where the source used to be (a moved folder, an earlier version's key): its files are gone.
@@ -156,13 +162,17 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
     for item in items.values():
         if item.id in vastgelopen and vastgelopen[item.id] == item.etag:
             t.geweigerd += 1  # refused above, this run; not read
-        elif _zelfde_etag(bekend.get(item.id), item):
+        elif _zelfde_etag(bekend.get(item.id), item) and _zelfde_regel(bekend[item.id], nabij_maanden):
             t.ongewijzigd += 1
         else:
             te_lezen.append(item)
     t.gezien = len(items)
     balk = _voortgang(len(te_lezen), voortgang)
-    oogst = _Oogst(store, bron_id, run_id, t, leestijd)
+    oogst = _Oogst(store, bron_id, run_id, t, leestijd, nabij_maanden)
+    opnieuw = sum(1 for i in te_lezen if _zelfde_etag(bekend.get(i.id), i))
+    if opnieuw:
+        log.info("files read again: their verdicts were made with another nabij_maanden",
+                 extra={"fields": {"files": opnieuw, "nabij_maanden": nabij_maanden}})
 
     def opdrachten() -> Iterator[Leesopdracht]:
         """The versions to read: downloaded, and not known by their content already."""
@@ -173,7 +183,8 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
                 inhoud = bron.download(item)
             except FileRefused as exc:
                 oogst.vastleggen()
-                bewaar_versie(store, bron_id, item, b, run_id, None, status=STATUS_ONLEESBAAR, melding=exc.melding)
+                bewaar_versie(store, bron_id, item, b, run_id, None, status=STATUS_ONLEESBAAR, melding=exc.melding,
+                              nabij_maanden=nabij_maanden)
                 t.geweigerd += 1
                 log.warning("file refused", extra={"fields": {"item": item.naam, "reason": str(exc)}})
                 continue
@@ -184,7 +195,8 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
                 continue
             t.gedownload += 1
             inhoud_hash = hashlib.sha256(inhoud).hexdigest()
-            if b is not None and b.verwijderd is None and b.content_hash == inhoud_hash:
+            if b is not None and b.verwijderd is None and b.content_hash == inhoud_hash \
+                    and _zelfde_regel(b, nabij_maanden):
                 oogst.vastleggen()
                 _werk_bestand_bij(store, b.id, item)
                 verhuizing.verhuis_link(store, bron_id, item.id, b.link, item.link)
@@ -243,6 +255,21 @@ def _zelfde_etag(b: Bestand | None, item: BronItem) -> bool:
     return b is not None and b.verwijderd is None and b.etag == item.etag and b.link == item.link
 
 
+def _anders_beoordeeld(store: Store, bron_id: int, nabij_maanden: int) -> bool:
+    """Some present file of the source was judged with another `nabij_maanden` (`_zelfde_regel`)."""
+    with store.session() as s:
+        return s.scalar(select(Bestand.id).where(
+            Bestand.bron_id == bron_id, Bestand.verwijderd.is_(None),
+            func.coalesce(Bestand.nabij_maanden, NABIJ_MAANDEN_STANDAARD) != nabij_maanden).limit(1)) is not None
+
+
+def _zelfde_regel(b: Bestand, nabij_maanden: int) -> bool:
+    """The file's current verdict was made with this `sync.nabij_maanden` (a store from before
+    schema step 12 did not record it: the default then). With another setting the lights of an
+    unchanged fiche would stay as the old setting coloured them, so the file is read again."""
+    return (b.nabij_maanden if b.nabij_maanden is not None else NABIJ_MAANDEN_STANDAARD) == nabij_maanden
+
+
 @dataclass
 class _Oogst:
     """Stores what the reads yield and counts it; `lezing`: the record of the read in progress
@@ -253,6 +280,7 @@ class _Oogst:
     run_id: int | None
     t: Tellingen
     leestijd: float
+    nabij_maanden: int | None = None  # the setting the verdicts are made with, kept with each file
     lezing: int | None = None
     #: Versions per transaction: 1 when reading in-process (each read is recorded before it
     #: starts, and its verdict must clear that record at once); more from a pool, whose reads
@@ -294,7 +322,7 @@ class _Oogst:
             assert kolommen is not None
             status = STATUS_GEACCEPTEERD if kolommen["geldig"] else STATUS_GEWEIGERD
             self._bewaar(versie_rij(bron_id, item, b, run_id, inhoud_hash, status, kolommen=kolommen,
-                                    lezing_id=lezing))
+                                    lezing_id=lezing, nabij_maanden=self.nabij_maanden))
             if kolommen["geldig"]:
                 t.geaccepteerd += 1
             else:
@@ -317,10 +345,10 @@ class _Oogst:
             # With the record of the crash, which needs the version's id: stored on its own.
             self.vastleggen()
             bewaar_versie(self.store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR,
-                          melding=melding, lezing_id=lezing, leesval=True)
+                          melding=melding, lezing_id=lezing, leesval=True, nabij_maanden=self.nabij_maanden)
             return
         self._bewaar(versie_rij(bron_id, item, b, run_id, inhoud_hash, STATUS_ONLEESBAAR, melding=melding,
-                                lezing_id=lezing))
+                                lezing_id=lezing, nabij_maanden=self.nabij_maanden))
 
 
 def _werk_bestand_bij(store: Store, bestand_id: int, item: BronItem) -> None:

@@ -59,7 +59,7 @@ from sync.rapportage_schema import maak_rapportage as _upgrade_rapportage, upgra
 log = logging.getLogger("pmiek.sync.store")
 
 #: Current schema version; `UPGRADES[n]` brings a store from n-1 to n.
-SCHEMA_VERSIE = 11
+SCHEMA_VERSIE = 12
 
 STATUS_GEACCEPTEERD = "geaccepteerd"
 STATUS_GEWEIGERD = "geweigerd"  # read, but the validator found errors
@@ -132,6 +132,9 @@ class Bestand(Base):
     link: Mapped[str | None] = mapped_column(Text)
     verwijderd: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     laatst_gezien: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    #: The `sync.nabij_maanden` its current version was judged with (schema step 12; None: before
+    #: that step, the default then): a run with another setting reads the file again.
+    nabij_maanden: Mapped[int | None] = mapped_column(Integer)
 
 
 class FicheVersie(Base):
@@ -303,9 +306,16 @@ def _upgrade_store_identiteit(conn) -> None:
     bewaking.maak_identiteit(conn)  # issue 15: the store's own random id
 
 
+def _upgrade_nabij(conn) -> None:  # the setting each file's verdict was made with
+    # A store made by this version has the column from step 1 (which creates the current table).
+    if "nabij_maanden" not in {c["name"] for c in inspect(conn).get_columns("bestanden")}:
+        conn.execute(text("ALTER TABLE bestanden ADD COLUMN nabij_maanden INTEGER"))
+
+
 UPGRADES: dict[int, Callable] = {1: _upgrade_1, 2: _upgrade_2, 3: _upgrade_3, 4: _upgrade_4, 5: _upgrade_5,
                                   6: _upgrade_rapportage, 7: _upgrade_herstel, 8: _upgrade_uitvraag,
-                                  9: _upgrade_store_identiteit, 10: upgrade_lijsten, 11: upgrade_soort_bron}
+                                  9: _upgrade_store_identiteit, 10: upgrade_lijsten, 11: upgrade_soort_bron,
+                                  12: _upgrade_nabij}
 
 
 def upgrade(engine: Engine, tot: int = SCHEMA_VERSIE) -> int:

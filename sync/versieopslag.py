@@ -26,8 +26,9 @@ class VersieRij:
 
 def versie_rij(bron_id: int, item: BronItem, bekend: Bestand | None, run_id: int | None, inhoud_hash: str | None,
                status: str, kolommen: dict[str, Any] | None = None, melding: str | None = None,
-               lezing_id: int | None = None) -> VersieRij:
-    """The rows of one version (`kolommen`: its verdict, see `versie_kolommen`)."""
+               lezing_id: int | None = None, nabij_maanden: int | None = None) -> VersieRij:
+    """The rows of one version (`kolommen`: its verdict, see `versie_kolommen`; `nabij_maanden`:
+    the setting it was judged with, kept with the file)."""
     moment = nu()
     oordeel = kolommen or {}
     versie = dict(
@@ -37,12 +38,13 @@ def versie_rij(bron_id: int, item: BronItem, bekend: Bestand | None, run_id: int
         **{k: oordeel.get(k, "[]" if k == "bevindingen" else None) for k in OORDEEL_KOLOMMEN},
     )
     bestand = dict(bron_id=bron_id, item_id=item.id, naam=item.naam, etag=item.etag, content_hash=inhoud_hash,
-                   gewijzigd=item.gewijzigd, link=item.link, verwijderd=None, laatst_gezien=moment)
+                   gewijzigd=item.gewijzigd, link=item.link, verwijderd=None, laatst_gezien=moment,
+                   nabij_maanden=nabij_maanden)
     return VersieRij(versie, bestand, bekend.id if bekend is not None else None, lezing_id)
 
 
 #: The file's columns a new version sets, as the parameters of one UPDATE for many files.
-_BESTAND_SET = ("naam", "etag", "content_hash", "gewijzigd", "link", "verwijderd", "laatst_gezien")
+_BESTAND_SET = ("naam", "etag", "content_hash", "gewijzigd", "link", "verwijderd", "laatst_gezien", "nabij_maanden")
 _WERK_BESTAND_BIJ = update(Bestand).where(Bestand.id == bindparam("b_id")).values(
     {k: bindparam(f"b_{k}") for k in _BESTAND_SET})
 
@@ -72,7 +74,8 @@ def _bewaar_bestanden(conn: Any, rijen: list[VersieRij]) -> None:
 
 def bewaar_versie(store: Store, bron_id: int, item: BronItem, bekend: Bestand | None, run_id: int | None,
                   inhoud_hash: str | None, status: str, kolommen: dict[str, Any] | None = None,
-                  melding: str | None = None, lezing_id: int | None = None, leesval: bool = False) -> None:
+                  melding: str | None = None, lezing_id: int | None = None, leesval: bool = False,
+                  nabij_maanden: int | None = None) -> None:
     """Store one version (`kolommen`: its verdict, see `versie_kolommen`) and the file's new
     state in one transaction of its own, which also clears the record of the read
     (`lezing_id`) that produced it. `leesval`: the version took its reader process down; it gets
@@ -80,7 +83,7 @@ def bewaar_versie(store: Store, bron_id: int, item: BronItem, bekend: Bestand | 
 
     Plain SQL statements rather than ORM objects: this runs once per file read, and the unit of
     work cost more than the database itself (bench/bench_sync.py)."""
-    rij = versie_rij(bron_id, item, bekend, run_id, inhoud_hash, status, kolommen, melding, lezing_id)
+    rij = versie_rij(bron_id, item, bekend, run_id, inhoud_hash, status, kolommen, melding, lezing_id, nabij_maanden)
     with store.engine.begin() as c:
         if not leesval:
             bewaar_versies(c, [rij])

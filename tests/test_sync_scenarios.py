@@ -361,10 +361,31 @@ def scenario_submappen(o: Omgeving) -> None:
         "Zuid/Hoogeveen/waterstof.xlsx", "Zuid/bargermeer.xlsx"]
 
 
+def scenario_andere_nabij_kleurt_opnieuw(o: Omgeving) -> None:
+    """`sync.nabij_maanden` changed: the next run judges the unchanged fiches again with it
+    (reading them once more), then reads nothing until a fiche or the setting changes again."""
+    # Prognose 4.5 months after the ondergrens: Risico with 3 months' tolerance, Op planning with 6.
+    o.zet("emmen-noord.xlsx", fiche_bytes(0, ibn_ondergrens=dt.date(2031, 1, 1), ibn_bovengrens=dt.date(2032, 12, 31),
+                                          ibn_prognose=dt.date(2031, 5, 15)), t(2026, 11, 10))
+    o.zet("bargermeer.xlsx", fiche_bytes(1), t(2026, 11, 10))
+    r = sync(o)
+    licht = {p.bron_naam: p.stoplicht for p in r.overzicht.projecten}
+    assert licht["emmen-noord.xlsx"] is Stoplicht.RISICO
+    ruimer = dataclasses.replace(o.config(), sync=dataclasses.replace(o.config().sync, nabij_maanden=6))
+    r = sync_eenmalig(ruimer, peildatum=VANDAAG, voortgang=False)
+    assert (r.tellingen.gelezen, r.tellingen.ongewijzigd) == (2, 0)
+    assert {p.bron_naam: p.stoplicht for p in r.overzicht.projecten}["emmen-noord.xlsx"] is Stoplicht.OP_PLANNING
+    r = sync_eenmalig(ruimer, peildatum=VANDAAG, voortgang=False)
+    assert r.tellingen.gelezen == 0 and not r.master_herschreven  # (a delta listing names no file at all)
+    r = sync(o)  # back to the default: judged again, the old light returns
+    assert r.tellingen.gelezen == 2
+    assert {p.bron_naam: p.stoplicht for p in r.overzicht.projecten} == licht
+
+
 SCENARIOS = [
-    scenario_ongeldig_houdt_laatste_geldige, scenario_ongewijzigd_leest_niets, scenario_verwijderd,
-    scenario_dubbel, scenario_vreemde_bestanden, scenario_elk_formaat, scenario_trend_en_historie,
-    scenario_verouderd_en_voorzitter, scenario_submappen,
+    scenario_andere_nabij_kleurt_opnieuw, scenario_ongeldig_houdt_laatste_geldige, scenario_ongewijzigd_leest_niets,
+    scenario_verwijderd, scenario_dubbel, scenario_vreemde_bestanden, scenario_elk_formaat,
+    scenario_trend_en_historie, scenario_verouderd_en_voorzitter, scenario_submappen,
 ]
 
 
@@ -470,3 +491,4 @@ def test_progress_bar_only_when_asked(tmp_path, capsys) -> None:
     o.zet("f0.xlsx", fiche_bytes(3), t(2026, 11, 2))
     sync_eenmalig(o.config(), peildatum=VANDAAG, voortgang=None)  # stderr is no terminal here
     assert "Fiches" not in capsys.readouterr().err
+
