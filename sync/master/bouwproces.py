@@ -36,6 +36,7 @@ def master_inhoud(overzicht: Overzicht) -> bytes:
     from sync.master.werkmap import master_inhoud as bouw
     return bouw(overzicht)
 
+
 log = logging.getLogger("pmiek.sync.master")
 
 #: Seconds the child may take (a 5,000-project master takes about 4 s on a loaded machine).
