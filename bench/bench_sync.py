@@ -174,7 +174,7 @@ def baseline_worker(folder: Path, master: Path, lijsten: Path | None = None) -> 
     lijstdelen = []
     for pad in sorted(lijsten.glob("*.xlsx")) if lijsten else []:
         wb = openpyxl.load_workbook(pad, read_only=True)
-        regels = [r for r in wb.worksheets[0].iter_rows(values_only=True)]
+        regels = list(wb.worksheets[0].iter_rows(values_only=True))
         wb.close()
         breedte = max(len(r) for r in regels)
         kop = next(i for i, r in enumerate(regels) if sum(v is not None for v in r) == breedte)

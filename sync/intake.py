@@ -54,7 +54,7 @@ from sync.store import (
     nu,
 )
 from sync.versiekolommen import beoordeel
-from sync.versieopslag import VersieRij, bewaar_versie, bewaar_versies, versie_rij
+from sync.versieopslag import VersieRij, bewaar_leesval, bewaar_versies, versie_rij
 
 log = logging.getLogger("pmiek.sync.intake")
 
@@ -182,9 +182,7 @@ def verwerk(store: Store, bron: FicheBron, bron_soort: str, run_id: int | None, 
             try:
                 inhoud = bron.download(item)
             except FileRefused as exc:
-                oogst.vastleggen()
-                bewaar_versie(store, bron_id, item, b, run_id, None, status=STATUS_ONLEESBAAR, melding=exc.melding,
-                              nabij_maanden=nabij_maanden)
+                oogst.bewaar_rij(oogst.rij(item, b, None, STATUS_ONLEESBAAR, melding=exc.melding))
                 t.geweigerd += 1
                 log.warning("file refused", extra={"fields": {"item": item.naam, "reason": str(exc)}})
                 continue
@@ -280,7 +278,7 @@ class _Oogst:
     run_id: int | None
     t: Tellingen
     leestijd: float
-    nabij_maanden: int | None = None  # the setting the verdicts are made with, kept with each file
+    nabij_maanden: int  # the setting the verdicts are made with, kept with each file
     lezing: int | None = None
     #: Versions per transaction: 1 when reading in-process (each read is recorded before it
     #: starts, and its verdict must clear that record at once); more from a pool, whose reads
@@ -309,20 +307,24 @@ class _Oogst:
     def laat_los(self) -> None:
         self._wachtend = []  # after a failure: read again next run
 
-    def _bewaar(self, rij: VersieRij) -> None:
+    def rij(self, item: BronItem, b: Bestand | None, inhoud_hash: str | None, status: str, **kw) -> VersieRij:
+        """A version of this run (`versie_rij`), clearing the record of the read in progress."""
+        return versie_rij(self.bron_id, item, b, self.run_id, inhoud_hash, status, self.nabij_maanden,
+                          lezing_id=self.lezing, **kw)
+
+    def bewaar_rij(self, rij: VersieRij) -> None:
         self._wachtend.append(rij)
         if len(self._wachtend) >= self.bundel:
             self.vastleggen()
 
     def bewaar(self, uitkomst: Leesuitkomst) -> None:
         item, b, inhoud_hash = uitkomst.opdracht.sleutel
-        bron_id, run_id, t, lezing = self.bron_id, self.run_id, self.t, self.lezing
+        t = self.t
         if uitkomst.soort == "oordeel":
             kolommen = uitkomst.kolommen
             assert kolommen is not None
             status = STATUS_GEACCEPTEERD if kolommen["geldig"] else STATUS_GEWEIGERD
-            self._bewaar(versie_rij(bron_id, item, b, run_id, inhoud_hash, status, kolommen=kolommen,
-                                    lezing_id=lezing, nabij_maanden=self.nabij_maanden))
+            self.bewaar_rij(self.rij(item, b, inhoud_hash, status, kolommen=kolommen))
             if kolommen["geldig"]:
                 t.geaccepteerd += 1
             else:
@@ -344,11 +346,9 @@ class _Oogst:
                       extra={"fields": {"item": item.naam, "reason": uitkomst.reden}})
             # With the record of the crash, which needs the version's id: stored on its own.
             self.vastleggen()
-            bewaar_versie(self.store, bron_id, item, b, run_id, inhoud_hash, status=STATUS_ONLEESBAAR,
-                          melding=melding, lezing_id=lezing, leesval=True, nabij_maanden=self.nabij_maanden)
+            bewaar_leesval(self.store, self.rij(item, b, inhoud_hash, STATUS_ONLEESBAAR, melding=melding))
             return
-        self._bewaar(versie_rij(bron_id, item, b, run_id, inhoud_hash, STATUS_ONLEESBAAR, melding=melding,
-                                lezing_id=lezing, nabij_maanden=self.nabij_maanden))
+        self.bewaar_rij(self.rij(item, b, inhoud_hash, STATUS_ONLEESBAAR, melding=melding))
 
 
 def _werk_bestand_bij(store: Store, bestand_id: int, item: BronItem) -> None:

@@ -114,9 +114,8 @@ def ruim_tijdelijke_op(config: Config) -> None:
                      extra={"fields": {"folder": str(map_), "files": [p.name for p in weg]}})
 
 
-def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies: bool = False,
-                            afdruk: str | None = None, ondertussen: Callable[[str], object] | None = None,
-                            ) -> tuple[Path, bool]:
+def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies: bool,
+                            ondertussen: Callable[[str], object]) -> tuple[Path, bool]:
     """Write the master (`sync.master` writes atomically: temp file, then `os.replace`), after
     removing temp files a killed run may have left beside it; returns (path, rewritten).
 
@@ -136,19 +135,16 @@ def schrijf_master_atomisch(overzicht: Overzicht, pad: Path, geen_nieuwe_versies
         # The run lock guarantees no other writer is busy, so any temp file here is stale.
         for achtergebleven in pad.parent.glob(f".{pad.name}.*.tmp"):  # also an earlier version's names
             achtergebleven.unlink(missing_ok=True)
-    vorken = None if ondertussen is not None else False
-    bouw = None if geen_nieuwe_versies else MasterBouw(overzicht, vorken=vorken)
+    bouw = None if geen_nieuwe_versies else MasterBouw(overzicht)
     try:
-        afdruk = afdruk or vingerafdruk.vingerafdruk(overzicht)
+        afdruk = vingerafdruk.vingerafdruk(overzicht)
         if bouw is None and vingerafdruk.is_actueel(pad, afdruk):
-            if ondertussen is not None:
-                ondertussen(afdruk)
+            ondertussen(afdruk)
             log.info("master unchanged, not rewritten",
                      extra={"fields": {"path": str(pad), "fingerprint": afdruk[:16]}})
             return pad, False
-        bouw = bouw or MasterBouw(overzicht, vorken=vorken)
-        if ondertussen is not None:
-            ondertussen(afdruk)
+        bouw = bouw or MasterBouw(overzicht)
+        ondertussen(afdruk)
         schrijf_master(overzicht, pad, inhoud=bouw.inhoud())
     finally:
         if bouw is not None:

@@ -1,6 +1,6 @@
 """Storing fiche versions: a version's row (its verdict's columns come from
-`sync.versiekolommen`) and its file's new state, in one transaction; one at a time
-(`bewaar_versie`), or many in one go from the reader processes (`versie_rij`, `bewaar_versies`)."""
+`sync.versiekolommen`) and its file's new state, in one transaction (`versie_rij`,
+`bewaar_versies`); a version that took its reader down with the record of that (`bewaar_leesval`)."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ class VersieRij:
 
 
 def versie_rij(bron_id: int, item: BronItem, bekend: Bestand | None, run_id: int | None, inhoud_hash: str | None,
-               status: str, kolommen: dict[str, Any] | None = None, melding: str | None = None,
-               lezing_id: int | None = None, nabij_maanden: int | None = None) -> VersieRij:
+               status: str, nabij_maanden: int, kolommen: dict[str, Any] | None = None, melding: str | None = None,
+               lezing_id: int | None = None) -> VersieRij:
     """The rows of one version (`kolommen`: its verdict, see `versie_kolommen`; `nabij_maanden`:
     the setting it was judged with, kept with the file)."""
     moment = nu()
@@ -52,17 +52,18 @@ _WERK_BESTAND_BIJ = update(Bestand).where(Bestand.id == bindparam("b_id")).value
 def bewaar_versies(conn: Any, rijen: list[VersieRij]) -> None:
     """Store versions in the transaction of `conn`: one statement per kind of row for all of
     them (SQLAlchemy sends an INSERT for many rows as one multi-row statement), rather than two
-    or three statements per version; on PostgreSQL each statement is a round trip."""
-    if not rijen:
-        return
-    conn.execute(insert(FicheVersie), [r.versie for r in rijen])
+    or three statements per version; on PostgreSQL each statement is a round trip. Plain SQL
+    rather than ORM objects: the unit of work cost more than the database (bench/bench_sync.py)."""
+    if rijen:
+        conn.execute(insert(FicheVersie), [r.versie for r in rijen])
+        _na_de_versies(conn, rijen)
+
+
+def _na_de_versies(conn: Any, rijen: list[VersieRij]) -> None:
+    """The records of the reads that made the versions cleared, and their files' new state."""
     lezingen = [r.lezing_id for r in rijen if r.lezing_id is not None]
     if lezingen:
         conn.execute(delete(Lezing).where(Lezing.id.in_(lezingen)))
-    _bewaar_bestanden(conn, rijen)
-
-
-def _bewaar_bestanden(conn: Any, rijen: list[VersieRij]) -> None:
     nieuw = [r.bestand for r in rijen if r.bestand_id is None]
     if nieuw:
         conn.execute(insert(Bestand), nieuw)
@@ -72,29 +73,15 @@ def _bewaar_bestanden(conn: Any, rijen: list[VersieRij]) -> None:
         conn.execute(_WERK_BESTAND_BIJ, bekend)
 
 
-def bewaar_versie(store: Store, bron_id: int, item: BronItem, bekend: Bestand | None, run_id: int | None,
-                  inhoud_hash: str | None, status: str, kolommen: dict[str, Any] | None = None,
-                  melding: str | None = None, lezing_id: int | None = None, leesval: bool = False,
-                  nabij_maanden: int | None = None) -> None:
-    """Store one version (`kolommen`: its verdict, see `versie_kolommen`) and the file's new
-    state in one transaction of its own, which also clears the record of the read
-    (`lezing_id`) that produced it. `leesval`: the version took its reader process down; it gets
-    a record of that, as `pmiek status` shows it.
-
-    Plain SQL statements rather than ORM objects: this runs once per file read, and the unit of
-    work cost more than the database itself (bench/bench_sync.py)."""
-    rij = versie_rij(bron_id, item, bekend, run_id, inhoud_hash, status, kolommen, melding, lezing_id, nabij_maanden)
+def bewaar_leesval(store: Store, rij: VersieRij) -> None:
+    """Store, in a transaction of its own, a version that took its reader process down, with
+    the record of that (a `Lezing` that points at the version), as `pmiek status` shows it."""
+    v = rij.versie
     with store.engine.begin() as c:
-        if not leesval:
-            bewaar_versies(c, [rij])
-            return
-        sleutel = c.execute(insert(FicheVersie), rij.versie).inserted_primary_key
+        sleutel = c.execute(insert(FicheVersie), v).inserted_primary_key
         assert sleutel is not None
-        if lezing_id is not None:
-            c.execute(delete(Lezing).where(Lezing.id == lezing_id))
-        moment = rij.versie["ontvangen"]
+        _na_de_versies(c, [rij])
         c.execute(insert(Lezing), dict(
-            bron_id=bron_id, item_id=item.id, naam=item.naam, link=item.link, etag=item.etag,
-            content_hash=inhoud_hash, gewijzigd=item.gewijzigd, run_id=run_id, pid=None, begonnen=moment,
-            vastgelopen=moment, versie_id=sleutel[0]))
-        _bewaar_bestanden(c, [rij])
+            bron_id=v["bron_id"], item_id=v["item_id"], naam=v["naam"], link=v["link"], etag=v["etag"],
+            content_hash=v["content_hash"], gewijzigd=v["gewijzigd"], run_id=v["run_id"], pid=None,
+            begonnen=v["ontvangen"], vastgelopen=v["ontvangen"], versie_id=sleutel[0]))

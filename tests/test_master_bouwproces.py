@@ -139,7 +139,7 @@ def test_an_error_beside_the_build_leaves_no_master_and_no_child(tmp_path: Path)
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        schrijf_master_atomisch(sample_overzicht(), tmp_path / "master.xlsx", ondertussen=ondertussen)
+        schrijf_master_atomisch(sample_overzicht(), tmp_path / "master.xlsx", False, ondertussen=ondertussen)
     assert len(gezien[0]) == 1  # the child was building
     assert not (tmp_path / "master.xlsx").exists()
     assert _kinderen() - voor == set()
@@ -152,7 +152,7 @@ def test_the_master_of_a_run_is_built_beside_the_reporting_tables(tmp_path: Path
     voor = _kinderen()
     gezien: list[set[int]] = []
     o = sample_overzicht()
-    pad, herschreven = schrijf_master_atomisch(o, tmp_path / "master.xlsx",
+    pad, herschreven = schrijf_master_atomisch(o, tmp_path / "master.xlsx", False,
                                                ondertussen=lambda afdruk: gezien.append(_kinderen() - voor))
     assert herschreven and len(gezien[0]) == 1
     assert pad.read_bytes() == master_inhoud(o)

@@ -172,7 +172,7 @@ def tekst_versie(r: Rapport) -> str:
     if r.meer_plus:
         add(_meer(r.meer_plus, r, "Plusprojecten"))
     if r.lijst_plusprojecten:
-        add(f"{_lijst_plus_kop(r)}")
+        add(_lijst_plus_kop(r))
         for lp in r.lijst_plusprojecten:
             add(f"* {schoon(lp.project.projectnaam)} ({schoon(lp.herkomst)}): {lp.ibn} [{lp.project.stoplicht.label}]")
         if r.meer_lijst_plus:

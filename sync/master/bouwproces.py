@@ -28,14 +28,10 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
+from sync.master.werkmap import master_inhoud
+
 if TYPE_CHECKING:
     from sync.overzicht import Overzicht
-
-
-def master_inhoud(overzicht: Overzicht) -> bytes:
-    from sync.master.werkmap import master_inhoud as bouw
-    return bouw(overzicht)
-
 
 log = logging.getLogger("pmiek.sync.master")
 
@@ -60,7 +56,6 @@ class MasterBouw:
             self._start()
 
     def _start(self) -> None:
-        import sync.master.werkmap  # noqa: F401 - imported before the fork: the child imports nothing
         lezer, schrijver = os.pipe()
         try:
             pid = os.fork()
