@@ -21,6 +21,7 @@ from fiche.errors import ConfigError, InputError, PmiekError
 from sync import herhaling
 from sync.bron import FicheBron
 from sync.config import Config, laad_config, toon_url
+from sync.gcpauze import zonder_cyclische_gc
 from sync.intake import IntakeResultaat, Tellingen, verwerk
 from sync.overzicht import Overzicht
 from sync.overzicht_bouw import bouw_overzicht
@@ -168,6 +169,7 @@ def publiceer(config: Config, master: Path) -> str | None:
     return publiceren.publiceer_sharepoint(config, master)
 
 
+@zonder_cyclische_gc()  # a run allocates in bulk (`sync.gcpauze`)
 def voer_sync_uit(config: Config, aanleiding: str = "handmatig", peildatum: dt.date | None = None,
                   voortgang: bool | None = None, store: Store | None = None,
                   lege_bron_toestaan: bool = False) -> SyncResultaat:

@@ -82,7 +82,7 @@ class MasterBouw:
             os.closerange(schrijver + 1, 1 << 16)
             signal.alarm(int(TIJDSLIMIET) + 10)
             # The child's objects die with it: the collector's final pass over the workbook's
-            # cells (a tenth of the build, `werkmap._zonder_cyclische_gc`) is not needed here.
+            # cells (a tenth of the build, `sync.gcpauze`) is not needed here.
             gc.disable()
             try:
                 data = master_inhoud(self._overzicht)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import io
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -16,6 +13,7 @@ import xlsxwriter
 from fiche.bestanden import atomisch_schrijven
 from fiche.datums import kwartaal_label
 from fiche.errors import FileError, oorzaak_nl
+from sync.gcpauze import zonder_cyclische_gc
 from sync.master.bladen import (
     BLADEN,
     CAPACITEIT,
@@ -59,27 +57,8 @@ class MasterWriteError(FileError):
 
 def bouw_master(overzicht: Overzicht, doel: BinaryIO) -> None:
     """Writes the master workbook for one snapshot, built from scratch, into `doel` (a binary file)."""
-    with _zonder_cyclische_gc():
+    with zonder_cyclische_gc():
         _bouw(overzicht, doel)
-
-
-@contextmanager
-def _zonder_cyclische_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while a master is built, and its garbage collected after.
-
-    XlsxWriter keeps every cell as a tracked object (some 100,000 for 1,000 projects), so the
-    collector, run every few hundred allocations, walks them and the snapshot again and again: a
-    quarter of the CPU a master takes. The finished workbook is one cycle of objects, all still
-    in the youngest generation: one pass over it frees it.
-    """
-    aan = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if aan:
-            gc.enable()
-            gc.collect(0)
 
 
 def _bouw(overzicht: Overzicht, doel: BinaryIO) -> None:
